@@ -1,0 +1,47 @@
+//! x86_64: the only home of assembly, port I/O and privileged registers in the kernel.
+//!
+//! `init_cpu` prepares the processor's own tables (segments, trap vectors, paging bits) and
+//! `init_interrupts` starts the devices that interrupt it (8259 PIC, PIT timer).
+
+/// Small privileged-instruction helpers: halt, interrupt flag, control registers.
+pub mod cpu;
+/// Reading named files from QEMU's firmware configuration device (the kernel command line).
+pub mod fw_cfg;
+/// The global descriptor table and the task state segment with its interrupt stacks.
+mod gdt;
+/// The interrupt descriptor table: one gate per vector, pointing at the entry stubs.
+mod idt;
+/// Page tables of the running address space, via the `x86_64` crate.
+pub mod paging;
+/// The 8259 programmable interrupt controllers: remapping, masking, end of interrupt.
+mod pic;
+/// The 8254 programmable interval timer: the periodic tick.
+mod pit;
+/// Memory reads that may fault, recovered through an exception table.
+pub mod probe;
+/// QEMU's `isa-debug-exit` device: how the kernel reports pass or fail to the host.
+pub mod qemu;
+/// COM1, the kernel's console.
+pub mod serial;
+/// Exception and interrupt handling in Rust, called from the entry stubs.
+mod trap;
+/// The assembly entry stubs and the `TrapFrame` they build.
+mod trap_entry;
+
+#[cfg_attr(not(feature = "guest-tests"), allow(unused_imports))] // used by the in-guest tests
+pub use trap::{breakpoint_count, unexpected_irq_count};
+
+/// Loads the GDT, TSS and IDT and sets the paging-related CPU bits the kernel relies on.
+pub fn init_cpu() {
+    gdt::init();
+    idt::init();
+    cpu::enable_protection_bits();
+}
+
+/// Remaps and masks the PICs, starts the timer at `hz`, and enables interrupts.
+pub fn init_interrupts(hz: u32) {
+    pic::init();
+    pit::start_periodic(hz);
+    pic::unmask(pit::IRQ_LINE);
+    cpu::enable_interrupts();
+}

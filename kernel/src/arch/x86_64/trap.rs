@@ -1,0 +1,134 @@
+//! What happens after the entry stubs: exceptions and device interrupts, handled in Rust.
+//!
+//! Exceptions are synchronous (the running code caused them); device interrupts arrive from
+//! the PIC whenever they like. In the kernel, only a breakpoint, an NMI and a page fault at a
+//! `probe` instruction are expected; any other exception in ring 0 is a kernel bug, reported
+//! with the full register state before the kernel stops.
+
+use super::trap_entry::TrapFrame;
+use super::{cpu, pic, pit, probe};
+use core::sync::atomic::{AtomicU64, Ordering};
+
+const FIRST_IRQ_VECTOR: u64 = 32;
+const BREAKPOINT: u64 = 3;
+const NMI: u64 = 2;
+const PAGE_FAULT: u64 = 14;
+
+/// Mnemonic and name of each CPU exception vector, from the Intel SDM, volume 3, table 6-1.
+const EXCEPTION_NAMES: [(&str, &str); 32] = [
+    ("#DE", "divide error"),
+    ("#DB", "debug"),
+    ("NMI", "non-maskable interrupt"),
+    ("#BP", "breakpoint"),
+    ("#OF", "overflow"),
+    ("#BR", "bound range exceeded"),
+    ("#UD", "invalid opcode"),
+    ("#NM", "device not available"),
+    ("#DF", "double fault"),
+    ("-", "coprocessor segment overrun"),
+    ("#TS", "invalid TSS"),
+    ("#NP", "segment not present"),
+    ("#SS", "stack-segment fault"),
+    ("#GP", "general protection"),
+    ("#PF", "page fault"),
+    ("-", "reserved (15)"),
+    ("#MF", "x87 floating-point error"),
+    ("#AC", "alignment check"),
+    ("#MC", "machine check"),
+    ("#XM", "SIMD floating-point error"),
+    ("#VE", "virtualization exception"),
+    ("#CP", "control protection"),
+    ("-", "reserved (22)"),
+    ("-", "reserved (23)"),
+    ("-", "reserved (24)"),
+    ("-", "reserved (25)"),
+    ("-", "reserved (26)"),
+    ("-", "reserved (27)"),
+    ("#HV", "hypervisor injection"),
+    ("#VC", "VMM communication"),
+    ("#SX", "security exception"),
+    ("-", "reserved (31)"),
+];
+
+static BREAKPOINTS: AtomicU64 = AtomicU64::new(0);
+static UNEXPECTED_IRQS: AtomicU64 = AtomicU64::new(0);
+
+/// How many breakpoint exceptions the kernel has handled.
+#[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
+pub fn breakpoint_count() -> u64 {
+    BREAKPOINTS.load(Ordering::Relaxed)
+}
+
+#[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
+/// Interrupts from lines nobody handles (now masked again), spurious ones included.
+pub fn unexpected_irq_count() -> u64 {
+    UNEXPECTED_IRQS.load(Ordering::Relaxed)
+}
+
+/// Entry from `trap_entry`: every vector lands here with interrupts disabled.
+pub fn dispatch(frame: &mut TrapFrame) {
+    let vector = frame.vector;
+    match vector {
+        BREAKPOINT => {
+            BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
+            log::debug!("breakpoint at {:#x}", frame.rip - 1);
+        }
+        NMI => log::warn!("non-maskable interrupt at {:#x}", frame.rip),
+        PAGE_FAULT if probe::recover(frame) => {}
+        vector if vector < FIRST_IRQ_VECTOR => kernel_exception(frame),
+        vector => device_interrupt((vector - FIRST_IRQ_VECTOR) as u8),
+    }
+}
+
+fn device_interrupt(line: u8) {
+    if pic::is_spurious(line) {
+        UNEXPECTED_IRQS.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    if line == pit::IRQ_LINE {
+        crate::time::tick();
+    } else {
+        UNEXPECTED_IRQS.fetch_add(1, Ordering::Relaxed);
+        pic::mask(line);
+    }
+    pic::end_of_interrupt(line);
+}
+
+/// An exception the kernel cannot recover from: print everything, then stop.
+fn kernel_exception(frame: &TrapFrame) -> ! {
+    let (mnemonic, name) = EXCEPTION_NAMES[frame.vector as usize];
+    let mode = if frame.cs & 3 == 0 { "kernel" } else { "user" };
+    crate::println!("");
+    crate::println!("EXCEPTION: {name} ({mnemonic}, vector {}) in {mode} mode", frame.vector);
+    crate::println!("  error code {:#x}", frame.error_code);
+    if frame.vector == PAGE_FAULT {
+        crate::println!(
+            "  cr2 {:#018x} ({})",
+            cpu::fault_address(),
+            describe_page_fault(frame.error_code)
+        );
+    }
+    print_registers(frame);
+    panic!("unhandled {name} in {mode} mode at {:#x}", frame.rip);
+}
+
+/// The page-fault error code bits in words (Intel SDM vol. 3, 4.7).
+fn describe_page_fault(code: u64) -> &'static str {
+    match (code & 1 != 0, code & 2 != 0, code & 16 != 0) {
+        (_, _, true) => "instruction fetch",
+        (false, false, _) => "read of a non-present page",
+        (false, true, _) => "write to a non-present page",
+        (true, false, _) => "read denied by page protection",
+        (true, true, _) => "write denied by page protection",
+    }
+}
+
+fn print_registers(f: &TrapFrame) {
+    crate::println!("  rip {:#018x}  cs  {:#06x}  rflags {:#010x}", f.rip, f.cs, f.rflags);
+    crate::println!("  rsp {:#018x}  ss  {:#06x}", f.rsp, f.ss);
+    crate::println!("  rax {:#018x}  rbx {:#018x}  rcx {:#018x}", f.rax, f.rbx, f.rcx);
+    crate::println!("  rdx {:#018x}  rsi {:#018x}  rdi {:#018x}", f.rdx, f.rsi, f.rdi);
+    crate::println!("  rbp {:#018x}  r8  {:#018x}  r9  {:#018x}", f.rbp, f.r8, f.r9);
+    crate::println!("  r10 {:#018x}  r11 {:#018x}  r12 {:#018x}", f.r10, f.r11, f.r12);
+    crate::println!("  r13 {:#018x}  r14 {:#018x}  r15 {:#018x}", f.r13, f.r14, f.r15);
+}

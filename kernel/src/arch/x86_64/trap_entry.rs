@@ -1,0 +1,183 @@
+//! Trap entry: the assembly between the CPU's interrupt delivery and Rust.
+//!
+//! Every vector gets a stub that makes the stack look the same (a dummy error code where the
+//! CPU pushes none, then the vector number) and jumps to `trap_common`, which saves the
+//! general registers and calls `trap::dispatch` with a pointer to the whole `TrapFrame`:
+//!
+//! ```text
+//!   high addresses
+//!   +---------------+
+//!   | ss            |  \
+//!   | rsp           |   |
+//!   | rflags        |   | pushed by the CPU
+//!   | cs            |   |
+//!   | rip           |  /
+//!   | error code    |  <- by the CPU for some exceptions, else 0 by the stub
+//!   | vector        |  <- by the stub
+//!   | r15 ... rax   |  <- by trap_common (rax last, at the lowest address)
+//!   +---------------+  <- rsp = &TrapFrame, passed in rdi
+//!   low addresses
+//! ```
+//!
+//! The CPU aligns the stack to 16 bytes before pushing 5 words; 2 + 15 more words make 22,
+//! so `rsp` is 16-byte aligned at the `call`, as the System V ABI wants.
+
+use core::mem::offset_of;
+
+/// The registers of the interrupted code, in the order the entry stubs push them.
+#[repr(C)]
+#[derive(Clone, Debug, Default)]
+pub struct TrapFrame {
+    pub rax: u64,
+    pub rbx: u64,
+    pub rcx: u64,
+    pub rdx: u64,
+    pub rsi: u64,
+    pub rdi: u64,
+    pub rbp: u64,
+    pub r8: u64,
+    pub r9: u64,
+    pub r10: u64,
+    pub r11: u64,
+    pub r12: u64,
+    pub r13: u64,
+    pub r14: u64,
+    pub r15: u64,
+    pub vector: u64,
+    pub error_code: u64,
+    pub rip: u64,
+    pub cs: u64,
+    pub rflags: u64,
+    pub rsp: u64,
+    pub ss: u64,
+}
+
+// The assembly below hard-codes this layout.
+const _: () = assert!(offset_of!(TrapFrame, rax) == 0);
+const _: () = assert!(offset_of!(TrapFrame, r15) == 14 * 8);
+const _: () = assert!(offset_of!(TrapFrame, vector) == 15 * 8);
+const _: () = assert!(offset_of!(TrapFrame, rip) == 17 * 8);
+const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
+
+/// Vectors with an entry stub: the 32 CPU exceptions and the 16 remapped PIC lines.
+pub const STUB_COUNT: usize = 48;
+
+/// Each stub is padded to this many bytes, so stub `v` is at `trap_stubs_start + v * STRIDE`
+/// (the same trick as Linux's `irq_entries_start`; no table of addresses to relocate).
+const STUB_STRIDE: u64 = 16;
+
+unsafe extern "C" {
+    /// The first stub; a label in the assembly below, not a real byte.
+    static trap_stubs_start: u8;
+}
+
+/// The address of the entry stub for `vector`.
+pub fn stub_address(vector: usize) -> u64 {
+    assert!(vector < STUB_COUNT);
+    (&raw const trap_stubs_start) as u64 + vector as u64 * STUB_STRIDE
+}
+
+core::arch::global_asm!(
+    r#"
+    // A stub for a vector where the CPU pushes no error code: push a 0 in its place.
+    .macro STUB_NO_ERROR vector
+        .balign 16
+        push 0
+        push \vector
+        jmp trap_common
+    .endm
+
+    // A stub for a vector where the CPU has pushed an error code already.
+    .macro STUB_ERROR vector
+        .balign 16
+        push \vector
+        jmp trap_common
+    .endm
+
+    .section .text.trap_entry, "ax"
+    .balign 16
+    .global trap_stubs_start
+trap_stubs_start:
+    STUB_NO_ERROR 0     // #DE divide error
+    STUB_NO_ERROR 1     // #DB debug
+    STUB_NO_ERROR 2     // NMI
+    STUB_NO_ERROR 3     // #BP breakpoint
+    STUB_NO_ERROR 4     // #OF overflow
+    STUB_NO_ERROR 5     // #BR bound range
+    STUB_NO_ERROR 6     // #UD invalid opcode
+    STUB_NO_ERROR 7     // #NM device not available
+    STUB_ERROR    8     // #DF double fault (error code always 0)
+    STUB_NO_ERROR 9     // coprocessor segment overrun (reserved)
+    STUB_ERROR    10    // #TS invalid TSS
+    STUB_ERROR    11    // #NP segment not present
+    STUB_ERROR    12    // #SS stack-segment fault
+    STUB_ERROR    13    // #GP general protection
+    STUB_ERROR    14    // #PF page fault
+    STUB_NO_ERROR 15    // reserved
+    STUB_NO_ERROR 16    // #MF x87 floating point
+    STUB_ERROR    17    // #AC alignment check
+    STUB_NO_ERROR 18    // #MC machine check
+    STUB_NO_ERROR 19    // #XM SIMD floating point
+    STUB_NO_ERROR 20    // #VE virtualization
+    STUB_ERROR    21    // #CP control protection
+    STUB_NO_ERROR 22
+    STUB_NO_ERROR 23
+    STUB_NO_ERROR 24
+    STUB_NO_ERROR 25
+    STUB_NO_ERROR 26
+    STUB_NO_ERROR 27
+    STUB_NO_ERROR 28    // #HV hypervisor injection
+    STUB_ERROR    29    // #VC VMM communication
+    STUB_ERROR    30    // #SX security
+    STUB_NO_ERROR 31
+    .irp vector, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+        STUB_NO_ERROR \vector   // PIC lines 0-15
+    .endr
+
+    // Save the general registers so the stack holds a whole TrapFrame, call Rust, restore.
+trap_common:
+    push r15
+    push r14
+    push r13
+    push r12
+    push r11
+    push r10
+    push r9
+    push r8
+    push rbp
+    push rdi
+    push rsi
+    push rdx
+    push rcx
+    push rbx
+    push rax
+    mov rdi, rsp            // argument: the TrapFrame just built
+    cld                     // the ABI expects the direction flag clear
+    call {dispatch}
+    pop rax                 // restore, possibly changed by the handler
+    pop rbx
+    pop rcx
+    pop rdx
+    pop rsi
+    pop rdi
+    pop rbp
+    pop r8
+    pop r9
+    pop r10
+    pop r11
+    pop r12
+    pop r13
+    pop r14
+    pop r15
+    add rsp, 16             // drop the vector and error code
+    iretq                   // pop rip, cs, rflags, rsp, ss and resume
+    "#,
+    dispatch = sym trap_entry_rust,
+);
+
+/// Called by `trap_common` with the frame it has just pushed.
+unsafe extern "C" fn trap_entry_rust(frame: *mut TrapFrame) {
+    // SAFETY: `trap_common` passes the frame it built on this CPU's current stack; nothing else
+    // refers to it until the handler returns.
+    super::trap::dispatch(unsafe { &mut *frame });
+}

@@ -1,0 +1,95 @@
+//! The in-guest test suite: tests that need the real machine (traps, paging, the timer).
+//!
+//! Built in only with the `guest-tests` feature. `kmain` calls `run` after booting; each test
+//! prints a marker line that `cargo xtask test` parses:
+//!
+//! ```text
+//! TEST-START heap::box_and_vec
+//! TEST-PASS heap::box_and_vec
+//! TEST-FAIL frames::roundtrip: kernel/src/tests/frames.rs:20: check failed: ...
+//! GUEST-TESTS DONE passed=9 failed=1
+//! ```
+//!
+//! and QEMU exits with the success code only when every test passed. A test that panics or
+//! faults stops the run: xtask then reports it as the one that crashed.
+//!
+//! To add a test, write a `fn() -> TestResult` in the module of its topic and list it in that
+//! module's `TESTS`; a new module also goes into `SUITES`.
+
+mod cmdline;
+mod crash;
+mod frames;
+mod heap;
+mod timer;
+mod traps;
+
+use crate::arch::qemu::{ExitCode, exit};
+use crate::cmdline::Cmdline;
+use alloc::string::String;
+
+pub struct GuestTest {
+    pub name: &'static str,
+    pub run: fn() -> TestResult,
+}
+
+/// `Err` carries a message saying where and why the test failed.
+pub type TestResult = Result<(), String>;
+
+/// Fails the test with file, line and message unless `$cond` holds.
+#[macro_export]
+macro_rules! check {
+    ($cond:expr $(,)?) => {
+        $crate::check!($cond, "{}", stringify!($cond))
+    };
+    ($cond:expr, $($message:tt)+) => {
+        if !$cond {
+            return Err(alloc::format!(
+                "{}:{}: check failed: {}", file!(), line!(), format_args!($($message)+)
+            ));
+        }
+    };
+}
+
+/// Fails the test unless the two values are equal, showing both.
+#[macro_export]
+macro_rules! check_eq {
+    ($left:expr, $right:expr $(,)?) => {{
+        let (left, right) = (&$left, &$right);
+        $crate::check!(
+            left == right,
+            "{} == {} (left: {:?}, right: {:?})", stringify!($left), stringify!($right), left, right
+        );
+    }};
+}
+
+/// Every test module's list, in the order they run.
+const SUITES: &[&[GuestTest]] =
+    &[cmdline::TESTS, frames::TESTS, heap::TESTS, traps::TESTS, timer::TESTS];
+
+/// Runs the tests whose name contains the command line's `test=` value (all when absent), or
+/// the crash named by `crash=`, then exits QEMU.
+pub fn run(cmdline: Cmdline) -> ! {
+    if let Some(kind) = cmdline.value("crash") {
+        crash::trigger(kind);
+    }
+    let filter = cmdline.value("test").unwrap_or("");
+    let (mut passed, mut failed) = (0, 0);
+    for test in SUITES.iter().flat_map(|suite| suite.iter()) {
+        if !test.name.contains(filter) {
+            continue;
+        }
+        crate::println!("TEST-START {}", test.name);
+        match (test.run)() {
+            Ok(()) => {
+                passed += 1;
+                crate::println!("TEST-PASS {}", test.name);
+            }
+            Err(reason) => {
+                failed += 1;
+                crate::println!("TEST-FAIL {}: {}", test.name, reason);
+            }
+        }
+    }
+    crate::println!("GUEST-TESTS DONE passed={passed} failed={failed}");
+    exit(if failed == 0 { ExitCode::Success } else { ExitCode::Failure })
+}

@@ -1,0 +1,45 @@
+//! Exceptions the kernel survives: a breakpoint returns, a page fault at a probe is recovered.
+
+use super::{GuestTest, TestResult};
+use crate::arch::{breakpoint_count, paging, probe};
+use crate::mm::layout::{KERNEL_HEAP_SIZE, KERNEL_HEAP_START};
+use crate::{check, check_eq};
+use alloc::boxed::Box;
+
+pub const TESTS: &[GuestTest] = &[
+    GuestTest { name: "traps::breakpoint_returns", run: breakpoint_returns },
+    GuestTest { name: "traps::page_fault_on_unmapped_address_is_caught", run: unmapped_read_is_caught },
+    GuestTest { name: "traps::page_fault_on_null_is_caught", run: null_read_is_caught },
+    GuestTest { name: "traps::probe_reads_mapped_memory", run: probe_reads_mapped_memory },
+];
+
+fn breakpoint_returns() -> TestResult {
+    let before = breakpoint_count();
+    let mut after_trap = 0u64;
+    // SAFETY: `int3` traps into the breakpoint handler, which counts it and returns to the next
+    // instruction; the `mov` then proves execution continued here.
+    unsafe { core::arch::asm!("int3", "mov {0}, 1", out(reg) after_trap) };
+    check_eq!(breakpoint_count(), before + 1);
+    check_eq!(after_trap, 1);
+    Ok(())
+}
+
+/// The page just past the heap is never mapped; reading it faults, and the kernel goes on.
+fn unmapped_read_is_caught() -> TestResult {
+    let address = KERNEL_HEAP_START + KERNEL_HEAP_SIZE + 0x1000;
+    check!(!paging::is_mapped(address));
+    check_eq!(probe::read_u64(address), None);
+    Ok(())
+}
+
+fn null_read_is_caught() -> TestResult {
+    check_eq!(probe::read_u64(0), None);
+    Ok(())
+}
+
+/// The same probe on mapped memory returns what is there, so `None` above means a fault.
+fn probe_reads_mapped_memory() -> TestResult {
+    let value = Box::new(0x1234_5678_9abc_def0u64);
+    check_eq!(probe::read_u64(&*value as *const u64 as u64), Some(0x1234_5678_9abc_def0));
+    Ok(())
+}
