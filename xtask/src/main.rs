@@ -1,1 +1,84 @@
-fn main(){}
+//! `cargo xtask`: the project's build, boot and test commands (run `cargo xtask help`).
+//!
+//! xtask builds on stable Rust; it installs the pinned kernel toolchain and QEMU itself when
+//! they are missing, so a fresh clone needs nothing but rustup.
+
+/// Parsing the command line.
+mod args;
+/// Reading the in-guest test suite's markers from the serial log.
+mod guest_log;
+/// Building the kernel and its disk images.
+mod images;
+/// Finding or installing QEMU and the one QEMU command line.
+mod qemu;
+/// `cargo xtask test`.
+mod test;
+/// The pinned kernel toolchain.
+mod toolchain;
+/// The error type and process helpers.
+mod util;
+
+use args::{Command, QemuArgs};
+use images::{BuildOptions, KernelKind};
+use qemu::{GUEST_FAILURE, GUEST_SUCCESS, RunOptions};
+use std::process::ExitCode;
+use util::Failure;
+
+fn main() -> ExitCode {
+    let result = args::parse(std::env::args().skip(1)).and_then(|command| match command {
+        Command::Help => {
+            print!("{}", args::USAGE);
+            Ok(())
+        }
+        Command::Build { release } => build(release),
+        Command::Qemu(qemu_args) => boot(&qemu_args),
+        Command::Test(test_args) => test::run(&test_args),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("xtask: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build(release: bool) -> Result<(), Failure> {
+    let images = images::build(KernelKind::System, BuildOptions { release })?;
+    println!("kernel: {}", images.kernel.display());
+    println!("BIOS image: {}", images.bios.display());
+    println!("UEFI image: {}", images.uefi.display());
+    Ok(())
+}
+
+/// `cargo xtask qemu`: build, then boot with the serial console on this terminal.
+fn boot(args: &QemuArgs) -> Result<(), Failure> {
+    let images = images::build(KernelKind::System, BuildOptions { release: args.release })?;
+    qemu::ensure_installed(args.firmware)?;
+    let image = match args.firmware {
+        qemu::Firmware::Bios => &images.bios,
+        qemu::Firmware::Uefi => &images.uefi,
+    };
+    if args.gdb {
+        eprintln!(
+            "xtask: QEMU is waiting for a debugger. In another terminal:\n  \
+             gdb {} -ex 'target remote localhost:1234'",
+            images.kernel.display()
+        );
+    } else {
+        eprintln!("xtask: booting {} (quit with Ctrl-A X)", image.display());
+    }
+    let options = RunOptions {
+        firmware: args.firmware,
+        accel: args.accel,
+        gdb: args.gdb,
+        cmdline: args.cmdline.clone(),
+        interactive: true,
+    };
+    let status = qemu::run_interactive(image, &options)?;
+    match status.code() {
+        Some(GUEST_SUCCESS) | Some(0) => Ok(()),
+        Some(GUEST_FAILURE) => Err(Failure::new("the kernel reported a failure")),
+        _ => Err(Failure::new(format!("QEMU exited with {status}"))),
+    }
+}

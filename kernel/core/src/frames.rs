@@ -194,7 +194,6 @@ impl<'a> FrameBitmap<'a> {
         let end = range.end.clamp(self.span.start, self.span.end);
         (start - self.span.start) / FRAME_SIZE..(end.max(start) - self.span.start) / FRAME_SIZE
     }
-
 }
 
 fn word_of(frame: u64) -> usize {

@@ -39,5 +39,9 @@ pub fn init(boot_info: &BootInfo) {
         physical_memory_offset
     );
     let (used, free) = heap::usage();
-    log::info!("heap: {} KiB at {:#x}, {used} bytes in use", (used + free) / 1024, layout::KERNEL_HEAP_START);
+    log::info!(
+        "heap: {} KiB at {:#x}, {used} bytes in use",
+        (used + free) / 1024,
+        layout::KERNEL_HEAP_START
+    );
 }

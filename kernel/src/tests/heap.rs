@@ -37,7 +37,8 @@ fn large_block_is_returned() -> TestResult {
 fn many_small_blocks() -> TestResult {
     let used_before = heap::usage().0;
     {
-        let map: BTreeMap<u32, Box<[u8; 24]>> = (0..2000).map(|i| (i, Box::new([i as u8; 24]))).collect();
+        let map: BTreeMap<u32, Box<[u8; 24]>> =
+            (0..2000).map(|i| (i, Box::new([i as u8; 24]))).collect();
         check_eq!(map.len(), 2000);
         check!(map.iter().all(|(k, v)| v[23] == *k as u8));
         check!(heap::usage().0 > used_before + 2000 * 24);

@@ -4,6 +4,7 @@
 //! prints a marker line that `cargo xtask test` parses:
 //!
 //! ```text
+//! GUEST-TESTS PLAN 10
 //! TEST-START heap::box_and_vec
 //! TEST-PASS heap::box_and_vec
 //! TEST-FAIL frames::roundtrip: kernel/src/tests/frames.rs:20: check failed: ...
@@ -57,7 +58,11 @@ macro_rules! check_eq {
         let (left, right) = (&$left, &$right);
         $crate::check!(
             left == right,
-            "{} == {} (left: {:?}, right: {:?})", stringify!($left), stringify!($right), left, right
+            "{} == {} (left: {:?}, right: {:?})",
+            stringify!($left),
+            stringify!($right),
+            left,
+            right
         );
     }};
 }
@@ -73,11 +78,11 @@ pub fn run(cmdline: Cmdline) -> ! {
         crash::trigger(kind);
     }
     let filter = cmdline.value("test").unwrap_or("");
+    let selected =
+        || SUITES.iter().flat_map(|suite| suite.iter()).filter(|t| t.name.contains(filter));
+    crate::println!("GUEST-TESTS PLAN {}", selected().count());
     let (mut passed, mut failed) = (0, 0);
-    for test in SUITES.iter().flat_map(|suite| suite.iter()) {
-        if !test.name.contains(filter) {
-            continue;
-        }
+    for test in selected() {
         crate::println!("TEST-START {}", test.name);
         match (test.run)() {
             Ok(()) => {

@@ -16,7 +16,11 @@ fn ticks_advance() -> TestResult {
         ::x86_64::instructions::hlt();
         halts += 1;
     }
-    check!(time::ticks() >= start + 5, "ticks went from {start} to {} in {halts} halts", time::ticks());
+    check!(
+        time::ticks() >= start + 5,
+        "ticks went from {start} to {} in {halts} halts",
+        time::ticks()
+    );
     check_eq!(unexpected_irq_count(), irqs_before);
     Ok(())
 }

@@ -8,7 +8,10 @@ use alloc::boxed::Box;
 
 pub const TESTS: &[GuestTest] = &[
     GuestTest { name: "traps::breakpoint_returns", run: breakpoint_returns },
-    GuestTest { name: "traps::page_fault_on_unmapped_address_is_caught", run: unmapped_read_is_caught },
+    GuestTest {
+        name: "traps::page_fault_on_unmapped_address_is_caught",
+        run: unmapped_read_is_caught,
+    },
     GuestTest { name: "traps::page_fault_on_null_is_caught", run: null_read_is_caught },
     GuestTest { name: "traps::probe_reads_mapped_memory", run: probe_reads_mapped_memory },
 ];

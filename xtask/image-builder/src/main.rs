@@ -53,7 +53,8 @@ fn build(args: &Args) -> Result<(), String> {
     config.log_level = LevelFilter::Warn;
     builder.set_boot_config(&config);
 
-    std::fs::create_dir_all(&args.out_dir).map_err(|e| format!("{}: {e}", args.out_dir.display()))?;
+    std::fs::create_dir_all(&args.out_dir)
+        .map_err(|e| format!("{}: {e}", args.out_dir.display()))?;
     builder
         .create_bios_image(&args.out_dir.join("bios.img"))
         .map_err(|e| format!("BIOS image: {e:#}"))?;

@@ -14,13 +14,13 @@
 //!   5-6   0x28     TSS (a 16-byte system descriptor)
 //! ```
 
-use core::cell::UnsafeCell;
 use ::x86_64::VirtAddr;
 use ::x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
 use ::x86_64::instructions::tables::load_tss;
 use ::x86_64::registers::segmentation::SegmentSelector;
 use ::x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable};
 use ::x86_64::structures::tss::TaskStateSegment;
+use core::cell::UnsafeCell;
 use spin::Once;
 
 /// Interrupt Stack Table slots (the IDT counts them from 1; the TSS array from 0).

@@ -48,7 +48,12 @@ impl Gate {
     };
 
     /// A present 64-bit interrupt gate (type 0xE) to `handler`.
-    fn interrupt(handler: u64, selector: u16, ist_index: Option<u16>, user_may_raise: bool) -> Gate {
+    fn interrupt(
+        handler: u64,
+        selector: u16,
+        ist_index: Option<u16>,
+        user_may_raise: bool,
+    ) -> Gate {
         const PRESENT: u8 = 1 << 7;
         const INTERRUPT_GATE: u8 = 0xE;
         let dpl: u8 = if user_may_raise { 3 } else { 0 };

@@ -11,7 +11,8 @@ pub const FIRST_VECTOR: u8 = 32;
 const CASCADE_LINE: u8 = 2;
 
 // SAFETY: vectors 32-47 are free (exceptions end at 31) and the ports are the standard ones.
-static PICS: Mutex<ChainedPics> = Mutex::new(unsafe { ChainedPics::new(FIRST_VECTOR, FIRST_VECTOR + 8) });
+static PICS: Mutex<ChainedPics> =
+    Mutex::new(unsafe { ChainedPics::new(FIRST_VECTOR, FIRST_VECTOR + 8) });
 
 /// Remaps both PICs and masks every line but the cascade.
 pub fn init() {
@@ -36,7 +37,11 @@ fn update_mask(line: u8, masked: bool) {
     // SAFETY: reading and writing the mask registers only changes which lines interrupt.
     unsafe {
         let mut masks = u16::from_le_bytes(pics.read_masks());
-        if masked { masks |= 1 << line } else { masks &= !(1 << line) }
+        if masked {
+            masks |= 1 << line
+        } else {
+            masks &= !(1 << line)
+        }
         let [primary, secondary] = masks.to_le_bytes();
         pics.write_masks(primary, secondary);
     }

@@ -1,0 +1,174 @@
+//! The command line of `cargo xtask`, parsed by hand (a few flags do not need a parser crate).
+
+use crate::qemu::{Accel, Firmware};
+use crate::test::TestArgs;
+use crate::util::Failure;
+use std::time::Duration;
+
+pub const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  qemu [options] [-- <kernel command line>]   build and boot the system in QEMU
+      --release          optimised kernel
+      --uefi             boot with UEFI firmware (OVMF) instead of BIOS
+      --accel tcg|kvm    accelerator (default tcg; kvm only on real hardware)
+      --gdb              wait for gdb on localhost:1234 before the first instruction
+      --exit-after-boot  power off once booted, exit 0 (also accepted after --)
+    kernel command line words: log=error|warn|info|debug|trace, exit-after-boot
+  test [FILTER] [options]   host unit tests, in-guest tests and boot checks
+      FILTER             only tests whose name contains FILTER
+      --host             only the host unit tests
+      --guest            only the in-guest tests and boot checks
+      --release          test the optimised kernel
+      --timeout SECS     seconds per QEMU run before it counts as hung (default 120;
+                         the environment variable MOAT_TIMEOUT_SCALE multiplies it)
+  build [--release]         build the kernel and its BIOS and UEFI images
+  help                      this text
+";
+
+const DEFAULT_TIMEOUT_SECS: f64 = 120.0;
+
+#[derive(Debug)]
+pub enum Command {
+    Help,
+    Build { release: bool },
+    Qemu(QemuArgs),
+    Test(TestArgs),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct QemuArgs {
+    pub release: bool,
+    pub firmware: Firmware,
+    pub accel: Accel,
+    pub gdb: bool,
+    pub cmdline: String,
+}
+
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, Failure> {
+    let mut args = args.into_iter();
+    let Some(command) = args.next() else { return Ok(Command::Help) };
+    let rest: Vec<String> = args.collect();
+    match command.as_str() {
+        "help" | "--help" | "-h" => Ok(Command::Help),
+        "build" => match rest.as_slice() {
+            [] => Ok(Command::Build { release: false }),
+            [flag] if flag == "--release" => Ok(Command::Build { release: true }),
+            _ => Err(unknown(&rest.join(" "))),
+        },
+        "qemu" => parse_qemu(rest).map(Command::Qemu),
+        "test" => parse_test(rest, std::env::var("MOAT_TIMEOUT_SCALE").ok()).map(Command::Test),
+        other => Err(unknown(other)),
+    }
+}
+
+fn unknown(what: &str) -> Failure {
+    Failure::new(format!("unknown command or option `{what}`\n\n{USAGE}"))
+}
+
+fn parse_qemu(args: Vec<String>) -> Result<QemuArgs, Failure> {
+    let mut parsed = QemuArgs {
+        release: false,
+        firmware: Firmware::Bios,
+        accel: Accel::Tcg,
+        gdb: false,
+        cmdline: String::new(),
+    };
+    let mut kernel_words = Vec::new();
+    let mut args = args.into_iter();
+    let mut after_separator = false;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--exit-after-boot" => kernel_words.push("exit-after-boot".to_owned()),
+            "--" => after_separator = true,
+            _ if after_separator => kernel_words.push(arg),
+            "--release" => parsed.release = true,
+            "--uefi" => parsed.firmware = Firmware::Uefi,
+            "--gdb" => parsed.gdb = true,
+            "--accel" => {
+                parsed.accel = match args.next().as_deref() {
+                    Some("tcg") => Accel::Tcg,
+                    Some("kvm") => Accel::Kvm,
+                    _ => return Err(Failure::new("--accel takes `tcg` or `kvm`")),
+                }
+            }
+            _ => return Err(unknown(&arg)),
+        }
+    }
+    parsed.cmdline = kernel_words.join(" ");
+    Ok(parsed)
+}
+
+fn parse_test(args: Vec<String>, timeout_scale: Option<String>) -> Result<TestArgs, Failure> {
+    let mut filter = None;
+    let (mut host_only, mut guest_only, mut release) = (false, false, false);
+    let mut timeout_secs = DEFAULT_TIMEOUT_SECS;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--host" => host_only = true,
+            "--guest" => guest_only = true,
+            "--release" => release = true,
+            "--timeout" => {
+                timeout_secs = args
+                    .next()
+                    .and_then(|s| s.parse::<f64>().ok())
+                    .filter(|s| *s > 0.0)
+                    .ok_or_else(|| Failure::new("--timeout takes a positive number of seconds"))?;
+            }
+            _ if arg.starts_with('-') => return Err(unknown(&arg)),
+            _ if filter.is_none() => filter = Some(arg),
+            _ => return Err(Failure::new("give at most one test name filter")),
+        }
+    }
+    if let Some(scale) = timeout_scale {
+        let scale: f64 = scale.parse().ok().filter(|s: &f64| *s > 0.0).ok_or_else(|| {
+            Failure::new(format!("MOAT_TIMEOUT_SCALE={scale:?} is not a positive number"))
+        })?;
+        timeout_secs *= scale;
+    }
+    Ok(TestArgs {
+        filter,
+        host: !guest_only,
+        guest: !host_only,
+        release,
+        timeout: Duration::from_secs_f64(timeout_secs),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn qemu_flags_and_kernel_words() {
+        let parsed = parse_qemu(words("--uefi --release -- log=debug --exit-after-boot")).unwrap();
+        assert_eq!(parsed.firmware, Firmware::Uefi);
+        assert!(parsed.release);
+        assert_eq!(parsed.cmdline, "log=debug exit-after-boot");
+        assert_eq!(parse_qemu(words("--exit-after-boot")).unwrap().cmdline, "exit-after-boot");
+    }
+
+    #[test]
+    fn qemu_rejects_unknown_flags_and_accelerators() {
+        assert!(parse_qemu(words("--frobnicate")).is_err());
+        assert!(parse_qemu(words("--accel xen")).is_err());
+        assert_eq!(parse_qemu(words("--accel kvm")).unwrap().accel, Accel::Kvm);
+    }
+
+    #[test]
+    fn test_filter_scopes_and_timeout() {
+        let parsed = parse_test(words("heap --guest --timeout 30"), Some("2".into())).unwrap();
+        assert_eq!(parsed.filter.as_deref(), Some("heap"));
+        assert!(parsed.guest && !parsed.host);
+        assert_eq!(parsed.timeout, Duration::from_secs(60));
+        assert!(parse_test(words("a b"), None).is_err());
+        assert!(parse_test(words("--timeout -1"), None).is_err());
+        assert!(parse_test(vec![], Some("fast".into())).is_err());
+    }
+}

@@ -1,0 +1,72 @@
+//! Building the kernel and wrapping it into bootable disk images.
+
+use crate::toolchain::{self, KERNEL_TARGET};
+use crate::util::{Failure, run_status, workspace_root};
+use std::path::PathBuf;
+
+/// Which kernel to build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelKind {
+    /// The system as users boot it.
+    System,
+    /// The same kernel with the in-guest test suite built in (`guest-tests` feature).
+    Tests,
+}
+
+impl KernelKind {
+    fn name(self) -> &'static str {
+        match self {
+            KernelKind::System => "system",
+            KernelKind::Tests => "tests",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct BuildOptions {
+    pub release: bool,
+}
+
+/// The disk images of one kernel build.
+pub struct Images {
+    pub kernel: PathBuf,
+    pub bios: PathBuf,
+    pub uefi: PathBuf,
+}
+
+/// Builds the kernel of `kind` and its BIOS and UEFI images under `target/moat/<kind>/`.
+pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure> {
+    toolchain::ensure_installed()?;
+    let root = workspace_root();
+    let profile = if options.release { "release" } else { "debug" };
+
+    let mut cargo = toolchain::cargo();
+    cargo.current_dir(&root).args(["build", "--quiet", "--package", "kernel"]);
+    cargo.args(["--target", KERNEL_TARGET]);
+    if options.release {
+        cargo.arg("--release");
+    }
+    if kind == KernelKind::Tests {
+        cargo.args(["--features", "guest-tests"]);
+    }
+    run_status(&mut cargo, "building the kernel")?;
+
+    // Both kinds build to the same path; copy each out before the other overwrites it.
+    let out_dir = root.join("target/moat").join(format!("{}-{profile}", kind.name()));
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| Failure::new(format!("{}: {e}", out_dir.display())))?;
+    let built = root.join("target").join(KERNEL_TARGET).join(profile).join("kernel");
+    let kernel = out_dir.join("kernel");
+    std::fs::copy(&built, &kernel)
+        .map_err(|e| Failure::new(format!("copying {}: {e}", built.display())))?;
+
+    // The image builder is a host program, built by the pinned toolchain in its own target
+    // folder so its nightly artifacts never mix with xtask's stable ones.
+    let mut image_builder = toolchain::cargo();
+    image_builder.current_dir(&root).args(["run", "--quiet", "--package", "image-builder"]);
+    image_builder.args(["--target-dir", "target/image-builder", "--"]);
+    image_builder.arg("--kernel").arg(&kernel).arg("--out-dir").arg(&out_dir);
+    run_status(&mut image_builder, "building the disk images")?;
+
+    Ok(Images { kernel, bios: out_dir.join("bios.img"), uefi: out_dir.join("uefi.img") })
+}

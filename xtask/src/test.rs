@@ -1,0 +1,338 @@
+//! `cargo xtask test`: host unit tests, the in-guest suite, and boot checks, with one tally.
+//!
+//! - Host: `cargo test` over the workspace's default members (pure logic, xtask itself).
+//! - Guest: the test kernel boots in QEMU and runs `kernel/src/tests`; its serial markers are
+//!   parsed by `guest_log`.
+//! - Boot checks: whole boots judged by exit code and serial output, including deliberate
+//!   kernel crashes that must be reported, never hang.
+
+use crate::guest_log;
+use crate::images::{self, BuildOptions, Images, KernelKind};
+use crate::qemu::{self, Accel, Firmware, GUEST_FAILURE, GUEST_SUCCESS, RunOptions};
+use crate::util::{Failure, workspace_root};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[derive(Debug)]
+pub struct TestArgs {
+    /// Only tests whose name contains this (host, guest and boot checks alike).
+    pub filter: Option<String>,
+    pub host: bool,
+    pub guest: bool,
+    pub release: bool,
+    /// Seconds each QEMU run may take before it counts as hung.
+    pub timeout: Duration,
+}
+
+/// A whole boot judged from outside.
+struct BootCheck {
+    name: &'static str,
+    kernel: KernelKind,
+    firmware: Firmware,
+    cmdline: &'static str,
+    exit_code: i32,
+    /// Lines of serial output that must appear, in this order.
+    expect: &'static [&'static str],
+}
+
+const BOOT_CHECKS: &[BootCheck] = &[
+    BootCheck {
+        name: "boot::bios_exit_after_boot",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "exit-after-boot",
+        exit_code: GUEST_SUCCESS,
+        expect: &["Moat ", "boot complete", "exit-after-boot: powering off"],
+    },
+    BootCheck {
+        name: "boot::uefi_exit_after_boot",
+        kernel: KernelKind::System,
+        firmware: Firmware::Uefi,
+        cmdline: "exit-after-boot",
+        exit_code: GUEST_SUCCESS,
+        expect: &["Moat ", "boot complete", "exit-after-boot: powering off"],
+    },
+    BootCheck {
+        name: "crash::panic_is_reported",
+        kernel: KernelKind::Tests,
+        firmware: Firmware::Bios,
+        cmdline: "crash=panic",
+        exit_code: GUEST_FAILURE,
+        expect: &["KERNEL PANIC at kernel/src/tests/crash.rs:", "deliberate panic (crash=panic)"],
+    },
+    BootCheck {
+        name: "crash::kernel_page_fault_is_reported",
+        kernel: KernelKind::Tests,
+        firmware: Firmware::Bios,
+        cmdline: "crash=page-fault",
+        exit_code: GUEST_FAILURE,
+        expect: &[
+            "EXCEPTION: page fault (#PF, vector 14) in kernel mode",
+            "cr2 0xffffbffffffff000 (read of a non-present page)",
+            "rip 0xffffffff8",
+            "KERNEL PANIC at kernel/src/arch/x86_64/trap.rs:",
+        ],
+    },
+    BootCheck {
+        name: "crash::stack_overflow_double_faults",
+        kernel: KernelKind::Tests,
+        firmware: Firmware::Bios,
+        cmdline: "crash=stack-overflow",
+        exit_code: GUEST_FAILURE,
+        expect: &["EXCEPTION: double fault (#DF, vector 8) in kernel mode", "KERNEL PANIC"],
+    },
+];
+
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+    }
+}
+
+pub fn run(args: &TestArgs) -> Result<(), Failure> {
+    let mut total = Tally::default();
+    let mut lines = Vec::new();
+    if args.host {
+        let host = host_tests(args.filter.as_deref())?;
+        lines.push(format!("host:        {} passed, {} failed", host.passed, host.failed));
+        total.add(&host);
+    }
+    if args.guest {
+        let (guest, boots) = guest_tests(args)?;
+        lines.push(format!("guest:       {} passed, {} failed", guest.passed, guest.failed));
+        lines.push(format!("boot checks: {} passed, {} failed", boots.passed, boots.failed));
+        total.add(&guest);
+        total.add(&boots);
+    }
+    println!();
+    for line in lines {
+        println!("{line}");
+    }
+    println!("{} passed, {} failed", total.passed, total.failed);
+    if total.failed > 0 {
+        return Err(Failure::new(format!("{} test(s) failed", total.failed)));
+    }
+    if total.passed == 0 {
+        return Err(Failure::new("no test matched the filter"));
+    }
+    Ok(())
+}
+
+/// `cargo test` on the host, streamed through, with its `test result:` lines summed.
+fn host_tests(filter: Option<&str>) -> Result<Tally, Failure> {
+    println!("== host unit tests (cargo test)");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.current_dir(workspace_root()).arg("test");
+    if let Some(filter) = filter {
+        command.args(["--", filter]);
+    }
+    command.stdout(Stdio::piped());
+    let mut child = command.spawn().map_err(|e| Failure::new(format!("cargo test: {e}")))?;
+    let mut tally = Tally::default();
+    for line in BufReader::new(child.stdout.take().expect("piped")).lines().map_while(Result::ok) {
+        println!("{line}");
+        if let Some((passed, failed)) = parse_cargo_result(&line) {
+            tally.passed += passed;
+            tally.failed += failed;
+        }
+    }
+    let status = child.wait().map_err(|e| Failure::new(e.to_string()))?;
+    if !status.success() && tally.failed == 0 {
+        // It did not get as far as running tests (a build error): count that as a failure.
+        tally.failed += 1;
+    }
+    Ok(tally)
+}
+
+/// `test result: ok. 13 passed; 0 failed; ...`
+fn parse_cargo_result(line: &str) -> Option<(usize, usize)> {
+    let rest = line.strip_prefix("test result: ")?;
+    let number_before = |word: &str| -> Option<usize> {
+        let end = rest.find(word)?;
+        rest[..end].trim_end().rsplit(' ').next()?.parse().ok()
+    };
+    Some((number_before(" passed")?, number_before(" failed")?))
+}
+
+fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
+    let options = BuildOptions { release: args.release };
+    println!("== building the test kernel and the system kernel");
+    let test_images = images::build(KernelKind::Tests, options)?;
+    let system_images = images::build(KernelKind::System, options)?;
+    qemu::ensure_installed(Firmware::Uefi)?;
+    let logs = workspace_root().join("target/moat/logs");
+    std::fs::create_dir_all(&logs).map_err(|e| Failure::new(format!("{}: {e}", logs.display())))?;
+
+    println!("== in-guest tests (QEMU, TCG)");
+    let filter = args.filter.as_deref().unwrap_or("");
+    let mut cmdline = String::from("selftest=fw_cfg");
+    if !filter.is_empty() {
+        cmdline.push_str(&format!(" test={filter}"));
+    }
+    let run = qemu::run_captured(
+        &test_images.bios,
+        &run_options(Firmware::Bios, cmdline),
+        args.timeout,
+        |line| {
+            if let Some(name) = line.strip_prefix("TEST-PASS ") {
+                println!("guest {name} ... ok");
+            } else if let Some(rest) = line.strip_prefix("TEST-FAIL ") {
+                println!("guest {rest} ... FAILED");
+            }
+        },
+    )?;
+    let report = guest_log::parse(&run.output);
+    let log = save_log(&logs, "guest-tests", &run.output);
+    let mut guest = Tally { passed: report.passed.len(), failed: report.failed_count() };
+    let exited_cleanly =
+        run.exit_code == Some(if guest.failed == 0 { GUEST_SUCCESS } else { GUEST_FAILURE });
+    if !report.all_passed() || !exited_cleanly {
+        if let Some(name) = &report.unfinished {
+            println!("guest {name} ... CRASHED (the kernel stopped inside it)");
+        }
+        if report.not_run() > 0 {
+            println!("guest: {} test(s) never ran", report.not_run());
+        }
+        if report.planned.is_none() {
+            guest.failed = guest.failed.max(1); // the suite never started
+        }
+        explain_failed_run(run.exit_code, &run.output, &log, args.timeout);
+        guest.failed = guest.failed.max(1);
+    }
+
+    println!("== boot checks");
+    let mut boots = Tally::default();
+    for check in BOOT_CHECKS.iter().filter(|c| c.name.contains(filter)) {
+        let images = match check.kernel {
+            KernelKind::System => &system_images,
+            KernelKind::Tests => &test_images,
+        };
+        if boot_check(check, images, &logs, args.timeout)? {
+            boots.passed += 1;
+        } else {
+            boots.failed += 1;
+        }
+    }
+    Ok((guest, boots))
+}
+
+fn boot_check(
+    check: &BootCheck,
+    images: &Images,
+    logs: &std::path::Path,
+    timeout: Duration,
+) -> Result<bool, Failure> {
+    let image = match check.firmware {
+        Firmware::Bios => &images.bios,
+        Firmware::Uefi => &images.uefi,
+    };
+    let run = qemu::run_captured(
+        image,
+        &run_options(check.firmware, check.cmdline.into()),
+        timeout,
+        |_| {},
+    )?;
+    let log = save_log(logs, check.name, &run.output);
+    let missing = missing_in_order(&run.output, check.expect);
+    let ok = run.exit_code == Some(check.exit_code) && missing.is_none();
+    if ok {
+        println!("boot {} ... ok", check.name);
+    } else {
+        println!("boot {} ... FAILED", check.name);
+        if let Some(line) = missing {
+            println!("  expected serial output containing {line:?}");
+        }
+        if run.exit_code != Some(check.exit_code) {
+            println!("  expected QEMU exit status {}, got {:?}", check.exit_code, run.exit_code);
+        }
+        explain_failed_run(run.exit_code, &run.output, &log, timeout);
+    }
+    Ok(ok)
+}
+
+fn run_options(firmware: Firmware, cmdline: String) -> RunOptions {
+    RunOptions { firmware, accel: Accel::Tcg, gdb: false, cmdline, interactive: false }
+}
+
+/// The first of `expected` not found in `output` after the previous one, if any.
+fn missing_in_order<'a>(output: &str, expected: &[&'a str]) -> Option<&'a str> {
+    let mut rest = output;
+    for &needle in expected {
+        match rest.find(needle) {
+            Some(at) => rest = &rest[at + needle.len()..],
+            None => return Some(needle),
+        }
+    }
+    None
+}
+
+fn save_log(dir: &std::path::Path, name: &str, output: &str) -> PathBuf {
+    let path = dir.join(format!("{}.log", name.replace("::", "-")));
+    let _ = std::fs::write(&path, output);
+    path
+}
+
+/// Prints why a QEMU run failed and the tail of its serial log.
+fn explain_failed_run(
+    exit_code: Option<i32>,
+    output: &str,
+    log: &std::path::Path,
+    timeout: Duration,
+) {
+    match exit_code {
+        None => {
+            println!("  QEMU was killed after {}s (raise it with --timeout)", timeout.as_secs())
+        }
+        Some(GUEST_FAILURE) => {
+            println!("  the kernel reported failure (exit status {GUEST_FAILURE})")
+        }
+        Some(GUEST_SUCCESS) => {}
+        Some(code) => println!("  QEMU exited with status {code} without the kernel's exit device"),
+    }
+    let lines: Vec<&str> = output.lines().collect();
+    let tail = &lines[lines.len().saturating_sub(30)..];
+    println!("  --- last {} lines of serial output (all of it: {}) ---", tail.len(), log.display());
+    for line in tail {
+        println!("  | {line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_result_lines_are_summed() {
+        let line = "test result: ok. 13 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out";
+        assert_eq!(parse_cargo_result(line), Some((13, 2)));
+        assert_eq!(parse_cargo_result("running 13 tests"), None);
+    }
+
+    #[test]
+    fn expected_lines_must_come_in_order() {
+        let output = "a\nboot complete\nKERNEL PANIC\n";
+        assert_eq!(missing_in_order(output, &["boot complete", "KERNEL PANIC"]), None);
+        assert_eq!(
+            missing_in_order(output, &["KERNEL PANIC", "boot complete"]),
+            Some("boot complete")
+        );
+        assert_eq!(missing_in_order(output, &["nothing"]), Some("nothing"));
+    }
+
+    #[test]
+    fn boot_check_names_are_unique() {
+        for (i, a) in BOOT_CHECKS.iter().enumerate() {
+            assert!(BOOT_CHECKS[i + 1..].iter().all(|b| b.name != a.name), "{}", a.name);
+        }
+    }
+}
