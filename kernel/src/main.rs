@@ -11,8 +11,12 @@ extern crate alloc;
 
 /// Everything that touches the machine directly: assembly, port I/O, CPU tables.
 mod arch;
+/// The ramdisk: boot manifest and user programs.
+mod bootfs;
 /// The kernel command line from QEMU (`log=`, `test=`, `exit-after-boot`).
 mod cmdline;
+/// Building a task's address space and first registers from its ELF image.
+mod loader;
 /// The `log` facade backend: timestamped lines on the serial console.
 mod logger;
 /// Memory: physical frames, the kernel heap, the virtual layout.
@@ -21,8 +25,16 @@ mod mm;
 mod panic;
 /// `print!`/`println!` straight to the serial console.
 mod print;
+/// The task table and the scheduler: who runs, and every switch between tasks.
+mod sched;
+/// System call decoding and handlers.
+mod syscall;
+/// The kernel's record of a task.
+mod task;
 /// Time since boot, counted in timer ticks.
 mod time;
+/// Checked copies between kernel and user memory.
+mod usercopy;
 
 /// The in-guest test suite, built in by `cargo xtask test`.
 #[cfg(feature = "guest-tests")]
@@ -56,6 +68,7 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     mm::init(boot_info);
     arch::init_interrupts(time::TIMER_HZ);
     log::info!("interrupts on: timer at {} Hz", time::TIMER_HZ);
+    bootfs::init(boot_info);
 
     log::info!("boot complete");
 
@@ -65,13 +78,26 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     run_system(cmdline);
 }
 
-/// What the booted kernel does when it is not running tests. For now: wait for interrupts, or
-/// power off at once with `exit-after-boot` so scripts can check a boot.
+/// What the booted kernel does when it is not running tests: start the manifest's boot tasks
+/// and schedule them. With `exit-after-boot`, power off once every task has ended.
 #[cfg(not(feature = "guest-tests"))]
 fn run_system(cmdline: cmdline::Cmdline) -> ! {
-    if cmdline.flag("exit-after-boot") {
-        log::info!("exit-after-boot: powering off");
+    sched::with(|s| {
+        for spec in bootfs::task_specs().filter(|spec| spec.start) {
+            bootfs::spawn(s, &spec);
+        }
+        if cmdline.flag("exit-after-boot") {
+            s.set_observer(Some(power_off_when_all_ended));
+        }
+    });
+    sched::start()
+}
+
+/// The `exit-after-boot` observer: once no task is alive, the boot has been shown.
+#[cfg(not(feature = "guest-tests"))]
+fn power_off_when_all_ended(s: &mut sched::Scheduler, _: sched::Event) {
+    if s.tasks().iter().all(|task| !task.state.is_alive()) {
+        log::info!("exit-after-boot: every task has ended; powering off");
         arch::qemu::exit(arch::qemu::ExitCode::Success);
     }
-    arch::cpu::idle_forever()
 }

@@ -1,6 +1,7 @@
-//! Building the kernel and wrapping it into bootable disk images.
+//! Building the kernel and its ramdisk and wrapping them into bootable disk images.
 
 use crate::toolchain::{self, KERNEL_TARGET};
+use crate::userland;
 use crate::util::{Failure, run_status, workspace_root};
 use std::path::PathBuf;
 
@@ -18,6 +19,14 @@ impl KernelKind {
         match self {
             KernelKind::System => "system",
             KernelKind::Tests => "tests",
+        }
+    }
+
+    /// The manifest whose tasks go into this kernel's ramdisk.
+    fn manifest(self) -> &'static str {
+        match self {
+            KernelKind::System => "system.toml",
+            KernelKind::Tests => "userland/tests.toml",
         }
     }
 }
@@ -60,12 +69,15 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     std::fs::copy(&built, &kernel)
         .map_err(|e| Failure::new(format!("copying {}: {e}", built.display())))?;
 
+    let ramdisk = userland::build_ramdisk(&root.join(kind.manifest()), options.release, &out_dir)?;
+
     // The image builder is a host program, built by the pinned toolchain in its own target
     // folder so its nightly artifacts never mix with xtask's stable ones.
     let mut image_builder = toolchain::cargo();
     image_builder.current_dir(&root).args(["run", "--quiet", "--package", "image-builder"]);
     image_builder.args(["--target-dir", "target/image-builder", "--"]);
     image_builder.arg("--kernel").arg(&kernel).arg("--out-dir").arg(&out_dir);
+    image_builder.arg("--ramdisk").arg(&ramdisk);
     run_status(&mut image_builder, "building the disk images")?;
 
     Ok(Images { kernel, bios: out_dir.join("bios.img"), uefi: out_dir.join("uefi.img") })

@@ -9,12 +9,16 @@ mod args;
 mod guest_log;
 /// Building the kernel and its disk images.
 mod images;
+/// The system manifest: `system.toml` and `userland/tests.toml`.
+mod manifest;
 /// Finding or installing QEMU and the one QEMU command line.
 mod qemu;
 /// `cargo xtask test`.
 mod test;
 /// The pinned kernel toolchain.
 mod toolchain;
+/// Building the user programs and the ramdisk.
+mod userland;
 /// The error type and process helpers.
 mod util;
 

@@ -21,8 +21,11 @@ mod cmdline;
 mod crash;
 mod frames;
 mod heap;
+mod scenario;
+mod tasks;
 mod timer;
 mod traps;
+mod user;
 
 use crate::arch::qemu::{ExitCode, exit};
 use crate::cmdline::Cmdline;
@@ -67,20 +70,21 @@ macro_rules! check_eq {
     }};
 }
 
-/// Every test module's list, in the order they run.
+/// Every kernel-mode test module's list, in the order they run. The ring-3 scenarios of
+/// `user::SCENARIOS` run after them, driven by the scheduler (see `scenario`).
 const SUITES: &[&[GuestTest]] =
-    &[cmdline::TESTS, frames::TESTS, heap::TESTS, traps::TESTS, timer::TESTS];
+    &[cmdline::TESTS, frames::TESTS, heap::TESTS, traps::TESTS, timer::TESTS, tasks::TESTS];
 
 /// Runs the tests whose name contains the command line's `test=` value (all when absent), or
 /// the crash named by `crash=`, then exits QEMU.
-pub fn run(cmdline: Cmdline) -> ! {
+pub fn run(cmdline: Cmdline<'static>) -> ! {
     if let Some(kind) = cmdline.value("crash") {
         crash::trigger(kind);
     }
     let filter = cmdline.value("test").unwrap_or("");
-    let selected =
-        || SUITES.iter().flat_map(|suite| suite.iter()).filter(|t| t.name.contains(filter));
-    crate::println!("GUEST-TESTS PLAN {}", selected().count());
+    let selected = || SUITES.iter().flat_map(|suite| suite.iter()).filter(|t| t.name.contains(filter));
+    let scenarios = user::SCENARIOS.iter().filter(|s| s.name.contains(filter)).count();
+    crate::println!("GUEST-TESTS PLAN {}", selected().count() + scenarios);
     let (mut passed, mut failed) = (0, 0);
     for test in selected() {
         crate::println!("TEST-START {}", test.name);
@@ -95,6 +99,11 @@ pub fn run(cmdline: Cmdline) -> ! {
             }
         }
     }
+    scenario::start(user::SCENARIOS, filter, passed, failed)
+}
+
+/// Prints the tally and exits QEMU with the matching status.
+fn finish(passed: usize, failed: usize) -> ! {
     crate::println!("GUEST-TESTS DONE passed={passed} failed={failed}");
     exit(if failed == 0 { ExitCode::Success } else { ExitCode::Failure })
 }

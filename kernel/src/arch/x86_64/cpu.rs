@@ -1,17 +1,30 @@
 //! Small privileged-instruction helpers.
 
 use ::x86_64::instructions::{self, interrupts};
-use ::x86_64::registers::control::{Cr0, Cr0Flags, Cr2};
+use ::x86_64::registers::control::{Cr0, Cr0Flags, Cr2, Cr4, Cr4Flags};
 use ::x86_64::registers::model_specific::{Efer, EferFlags};
 
-/// Sets EFER.NXE (so no-execute page bits are honoured) and CR0.WP (so ring 0 also respects
-/// read-only pages). The bootloader usually leaves both on; the kernel does not rely on that.
-pub fn enable_protection_bits() {
-    // SAFETY: NXE only makes the NO_EXECUTE bit meaningful, and the kernel never sets it on a
-    // page it executes; WP only adds write checks for ring 0.
+/// Sets the control-register bits the kernel's protection relies on:
+///
+/// - EFER.NXE: the NO_EXECUTE page bit is honoured (data and stacks cannot run).
+/// - CR0.WP: ring 0 also respects read-only pages.
+/// - CR0.AM: with RFLAGS.AC set, a misaligned access in ring 3 raises an alignment check.
+/// - The FPU and SSE are off for everyone: CR0.EM makes x87 instructions raise #NM and SSE
+///   instructions #UD, and CR4.OSFXSR stays clear. Kernel and user code are built soft-float
+///   (`x86_64-unknown-none`), so no register state beyond the general ones needs saving on a
+///   task switch (docs/traps.md, "FPU and SSE").
+pub fn configure_control_registers() {
+    // SAFETY: each bit only adds checks (NXE, WP, AM) or disables a unit no code uses (EM,
+    // OSFXSR, OSXMMEXCPT); the kernel never sets NO_EXECUTE on a page it runs.
     unsafe {
         Efer::update(|flags| flags.insert(EferFlags::NO_EXECUTE_ENABLE));
-        Cr0::update(|flags| flags.insert(Cr0Flags::WRITE_PROTECT));
+        Cr0::update(|flags| {
+            flags.insert(Cr0Flags::WRITE_PROTECT | Cr0Flags::ALIGNMENT_MASK | Cr0Flags::EMULATE_COPROCESSOR);
+            flags.remove(Cr0Flags::MONITOR_COPROCESSOR | Cr0Flags::TASK_SWITCHED);
+        });
+        Cr4::update(|flags| {
+            flags.remove(Cr4Flags::OSFXSR | Cr4Flags::OSXMMEXCPT_ENABLE);
+        });
     }
 }
 
@@ -33,12 +46,11 @@ pub fn fault_address() -> u64 {
     Cr2::read_raw()
 }
 
-/// Waits for interrupts forever: the idle loop until there is a scheduler.
-#[cfg_attr(feature = "guest-tests", allow(dead_code))] // the test kernel exits instead
-pub fn idle_forever() -> ! {
-    loop {
-        instructions::hlt();
-    }
+/// Enables interrupts and halts until one arrives, atomically (STI takes effect only after
+/// the HLT has started, so an interrupt cannot slip in between), then disables them again.
+pub fn wait_for_interrupt() {
+    interrupts::enable_and_hlt();
+    interrupts::disable();
 }
 
 /// Stops the CPU for good: interrupts off, then halt.

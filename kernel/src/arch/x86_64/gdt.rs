@@ -20,41 +20,25 @@ use ::x86_64::instructions::tables::load_tss;
 use ::x86_64::registers::segmentation::SegmentSelector;
 use ::x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable};
 use ::x86_64::structures::tss::TaskStateSegment;
+use super::stacks::{DOUBLE_FAULT_STACK, NMI_STACK, TRAP_STACK};
 use core::cell::UnsafeCell;
 use spin::Once;
+
+/// Selectors with RPL 3, as SYSRET produces them and as ring-3 frames must carry them.
+pub const USER_DATA_SELECTOR: u16 = 0x1b;
+pub const USER_CODE_SELECTOR: u16 = 0x23;
+pub const KERNEL_CODE_SELECTOR: u16 = 0x08;
+pub const KERNEL_DATA_SELECTOR: u16 = 0x10;
 
 /// Interrupt Stack Table slots (the IDT counts them from 1; the TSS array from 0).
 pub const DOUBLE_FAULT_IST_INDEX: u16 = 0;
 pub const NMI_IST_INDEX: u16 = 1;
 
-const IST_STACK_SIZE: usize = 16 * 1024;
-
-/// A stack the CPU switches to on its own; it must live in writable memory, hence the cell.
-#[repr(C, align(16))]
-struct IstStack(UnsafeCell<[u8; IST_STACK_SIZE]>);
-
-// SAFETY: only the CPU writes to these stacks, and only while it runs the one handler that uses
-// each of them.
-unsafe impl Sync for IstStack {}
-
-impl IstStack {
-    const fn new() -> Self {
-        Self(UnsafeCell::new([0; IST_STACK_SIZE]))
-    }
-
-    fn top(&self) -> VirtAddr {
-        VirtAddr::from_ptr(self.0.get()) + IST_STACK_SIZE as u64
-    }
-}
-
-static DOUBLE_FAULT_STACK: IstStack = IstStack::new();
-static NMI_STACK: IstStack = IstStack::new();
-
-/// The TSS, in a cell because the scheduler will update the ring-0 stack pointer in it.
+/// The TSS, in a cell because `init` fills it in at run time (the stack addresses are not
+/// constants in a position-independent kernel).
 struct TssCell(UnsafeCell<TaskStateSegment>);
 
-// SAFETY: written only during `init` (before the CPU uses it) and, later, by the scheduler with
-// interrupts disabled on the single CPU.
+// SAFETY: written only during `init`, before the CPU can use it.
 unsafe impl Sync for TssCell {}
 
 static TSS: TssCell = TssCell(UnsafeCell::new(TaskStateSegment::new()));
@@ -70,18 +54,21 @@ static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 pub fn init() {
     // SAFETY: runs once at boot, before any interrupt can make the CPU read the TSS.
     let tss = unsafe { &mut *TSS.0.get() };
-    tss.interrupt_stack_table[DOUBLE_FAULT_IST_INDEX as usize] = DOUBLE_FAULT_STACK.top();
-    tss.interrupt_stack_table[NMI_IST_INDEX as usize] = NMI_STACK.top();
+    tss.interrupt_stack_table[DOUBLE_FAULT_IST_INDEX as usize] = VirtAddr::new(DOUBLE_FAULT_STACK.top());
+    tss.interrupt_stack_table[NMI_IST_INDEX as usize] = VirtAddr::new(NMI_STACK.top());
+    // Interrupts and exceptions from ring 3 switch to the trap stack.
+    tss.privilege_stack_table[0] = VirtAddr::new(TRAP_STACK.top());
 
     let (gdt, selectors) = GDT.call_once(|| {
         let mut gdt = GlobalDescriptorTable::new();
         let kernel_code = gdt.append(Descriptor::kernel_code_segment());
         let kernel_data = gdt.append(Descriptor::kernel_data_segment());
-        // Ring-3 segments: unused until there are user tasks, but their slots are fixed.
-        gdt.append(Descriptor::user_data_segment());
-        gdt.append(Descriptor::user_code_segment());
+        let user_data = gdt.append(Descriptor::user_data_segment());
+        let user_code = gdt.append(Descriptor::user_code_segment());
+        assert_eq!((user_data.0, user_code.0), (USER_DATA_SELECTOR, USER_CODE_SELECTOR));
         // SAFETY: the TSS is a static that lives as long as the GDT.
         let tss = gdt.append(unsafe { Descriptor::tss_segment_unchecked(TSS.0.get()) });
+        assert_eq!((kernel_code.0, kernel_data.0), (KERNEL_CODE_SELECTOR, KERNEL_DATA_SELECTOR));
         (gdt, Selectors { kernel_code, kernel_data, tss })
     });
     gdt.load();

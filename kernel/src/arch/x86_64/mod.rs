@@ -11,7 +11,7 @@ pub mod fw_cfg;
 mod gdt;
 /// The interrupt descriptor table: one gate per vector, pointing at the entry stubs.
 mod idt;
-/// Page tables of the running address space, via the `x86_64` crate.
+/// Page tables: the kernel's, and one address space per task.
 pub mod paging;
 /// The 8259 programmable interrupt controllers: remapping, masking, end of interrupt.
 mod pic;
@@ -23,6 +23,10 @@ pub mod probe;
 pub mod qemu;
 /// COM1, the kernel's console.
 pub mod serial;
+/// The stacks the CPU switches to: the trap stack and the double-fault and NMI stacks.
+mod stacks;
+/// The `syscall` entry point and the MSRs that configure it.
+mod syscall_entry;
 /// Exception and interrupt handling in Rust, called from the entry stubs.
 mod trap;
 /// The assembly entry stubs and the `TrapFrame` they build.
@@ -30,12 +34,18 @@ mod trap_entry;
 
 #[cfg_attr(not(feature = "guest-tests"), allow(unused_imports))] // used by the in-guest tests
 pub use trap::{breakpoint_count, unexpected_irq_count};
+pub use trap_entry::{TrapFrame, enter_user};
 
-/// Loads the GDT, TSS and IDT and sets the paging-related CPU bits the kernel relies on.
+/// Frames handed to ring 3 carry these selectors.
+pub use gdt::{USER_CODE_SELECTOR, USER_DATA_SELECTOR};
+
+/// Loads the GDT, TSS and IDT, programs the `syscall` entry, and sets the control-register
+/// bits the kernel relies on.
 pub fn init_cpu() {
     gdt::init();
     idt::init();
-    cpu::enable_protection_bits();
+    syscall_entry::init();
+    cpu::configure_control_registers();
 }
 
 /// Remaps and masks the PICs, starts the timer at `hz`, and enables interrupts.

@@ -1,19 +1,32 @@
-//! The page tables of the running address space, through the `x86_64` crate's mapper.
+//! Page tables: the kernel's own mappings, and one address space per user task.
 //!
 //! The bootloader maps all physical memory at a fixed offset, so any page-table frame can be
-//! reached by adding that offset to its physical address (`OffsetPageTable`).
+//! reached by adding that offset to its physical address (`OffsetPageTable`, `phys_to_virt`).
+//!
+//! A task's address space is a fresh level-4 table whose upper half (entries 256..512) is a
+//! copy of the kernel's, so every task sees the kernel at the same addresses, without the
+//! USER bit, and whose lower half is private. The kernel therefore must not create new
+//! level-4 entries after tasks exist; all of its regions are mapped at boot.
 
-use crate::mm::frames;
-use ::x86_64::registers::control::Cr3;
+use crate::mm::{frames, phys_to_virt};
+use ::x86_64::registers::control::{Cr3, Cr3Flags};
 use ::x86_64::structures::paging::mapper::MapToError;
 use ::x86_64::structures::paging::{
-    FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags, PhysFrame, Size4KiB,
+    FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as Flags, PhysFrame,
+    Size4KiB,
 };
 use ::x86_64::{PhysAddr, VirtAddr};
+use core::sync::atomic::{AtomicU64, Ordering};
 use spin::Mutex;
 
-/// The kernel's view of the active page tables; `None` until `init`.
-static ACTIVE: Mutex<Option<OffsetPageTable<'static>>> = Mutex::new(None);
+const PAGE_SIZE: u64 = 4096;
+/// Level-4 entries below this index map user space; from it up, the kernel.
+const FIRST_KERNEL_ENTRY: usize = 256;
+
+/// The kernel's view of its own page tables; `None` until `init`.
+static KERNEL: Mutex<Option<OffsetPageTable<'static>>> = Mutex::new(None);
+/// Physical address of the kernel's level-4 table (the bootloader's, taken over).
+static KERNEL_LEVEL_4: AtomicU64 = AtomicU64::new(0);
 
 /// Why a mapping could not be made.
 #[derive(Debug)]
@@ -37,16 +50,18 @@ impl core::fmt::Display for MapError {
 /// All physical memory must be mapped at `physical_memory_offset`, and this must be called once.
 pub unsafe fn init(physical_memory_offset: u64) {
     let (level_4_frame, _) = Cr3::read();
-    let table_address = physical_memory_offset + level_4_frame.start_address().as_u64();
+    let level_4_address = level_4_frame.start_address().as_u64();
+    KERNEL_LEVEL_4.store(level_4_address, Ordering::Relaxed);
     // SAFETY: the caller guarantees the offset mapping, so this address is the live level-4
     // table; `init` runs once, so this is the only `&mut` to it.
-    let level_4 = unsafe { &mut *(table_address as *mut PageTable) };
+    let level_4 = unsafe { &mut *((physical_memory_offset + level_4_address) as *mut PageTable) };
     // SAFETY: as above, the whole of physical memory is mapped at the offset.
     let mapper = unsafe { OffsetPageTable::new(level_4, VirtAddr::new(physical_memory_offset)) };
-    *ACTIVE.lock() = Some(mapper);
+    *KERNEL.lock() = Some(mapper);
 }
 
-/// Adapts the kernel's frame bitmap to the mapper's allocator trait.
+/// Adapts the kernel's frame bitmap to the mapper's allocator trait. Page-table frames it
+/// hands out are zeroed by the mapper before use.
 struct KernelFrames;
 
 // SAFETY: `frames::allocate` hands out each free frame once, until it is freed again.
@@ -56,37 +71,195 @@ unsafe impl FrameAllocator<Size4KiB> for KernelFrames {
     }
 }
 
+/// Maps `page` to `frame` in `mapper`, giving the frame back on failure.
+fn map_or_release(
+    mapper: &mut OffsetPageTable,
+    page: u64,
+    frame: u64,
+    flags: Flags,
+    parent_flags: Flags,
+) -> Result<(), MapError> {
+    let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
+    let frame = PhysFrame::containing_address(PhysAddr::new(frame));
+    // SAFETY: the frame is fresh from the allocator, so nothing else aliases it, and callers map
+    // only pages of their own (the kernel heap range, or a task's private user half).
+    let result =
+        unsafe { mapper.map_to_with_table_flags(page, frame, flags, parent_flags, &mut KernelFrames) };
+    let error = match result {
+        Ok(flush) => {
+            flush.flush();
+            return Ok(());
+        }
+        Err(MapToError::FrameAllocationFailed) => MapError::OutOfFrames,
+        Err(_) => MapError::AlreadyMapped(page.start_address().as_u64()),
+    };
+    frames::free(frame.start_address().as_u64());
+    Err(error)
+}
+
 /// Backs `pages` pages from `start` with fresh frames, writable and not executable, for the
 /// kernel only.
 pub fn map_kernel_data(start: u64, pages: u64) -> Result<(), MapError> {
-    let flags = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
-    let mut guard = ACTIVE.lock();
+    let flags = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE;
+    let mut guard = KERNEL.lock();
     let mapper = guard.as_mut().expect("paging::init ran");
     for index in 0..pages {
-        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(start + index * 4096));
-        let frame = KernelFrames.allocate_frame().ok_or(MapError::OutOfFrames)?;
-        // SAFETY: the frame is fresh from the allocator, so no other mapping aliases it, and
-        // the page is in a kernel range nothing else uses.
-        let flush = unsafe { mapper.map_to(page, frame, flags, &mut KernelFrames) };
-        let error = match flush {
-            Ok(flush) => {
-                flush.flush();
-                continue;
-            }
-            Err(MapToError::FrameAllocationFailed) => MapError::OutOfFrames,
-            Err(_) => MapError::AlreadyMapped(page.start_address().as_u64()),
-        };
-        frames::free(frame.start_address().as_u64());
-        return Err(error);
+        let frame = frames::allocate().ok_or(MapError::OutOfFrames)?;
+        map_or_release(mapper, start + index * PAGE_SIZE, frame, flags, Flags::PRESENT | Flags::WRITABLE)?;
     }
     Ok(())
 }
 
-/// True when `address` is mapped in the active address space.
+/// True when `address` is mapped in the kernel's address space.
 #[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
 pub fn is_mapped(address: u64) -> bool {
     use ::x86_64::structures::paging::Translate;
-    let guard = ACTIVE.lock();
+    let guard = KERNEL.lock();
     let mapper = guard.as_ref().expect("paging::init ran");
     mapper.translate_addr(VirtAddr::new(address)).is_some()
+}
+
+/// Switches to the kernel's own page tables (used while a task's are being freed).
+pub fn activate_kernel() {
+    activate(KERNEL_LEVEL_4.load(Ordering::Relaxed));
+}
+
+fn activate(level_4: u64) {
+    let frame = PhysFrame::containing_address(PhysAddr::new(level_4));
+    if Cr3::read().0 != frame {
+        // SAFETY: `level_4` is the kernel's table or a task's, whose upper half is the kernel's,
+        // so the code and stack running now stay mapped across the switch.
+        unsafe { Cr3::write(frame, Cr3Flags::empty()) };
+    }
+}
+
+/// What user code may do with a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserAccess {
+    pub writable: bool,
+    pub executable: bool,
+}
+
+/// The effective permissions of a mapped user address: all four levels must allow it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Translation {
+    pub physical: u64,
+    pub user: bool,
+    pub writable: bool,
+}
+
+/// One task's page tables.
+pub struct AddressSpace {
+    /// Physical address of the level-4 table. Owned: freed by `destroy`.
+    level_4: u64,
+}
+
+impl AddressSpace {
+    /// A new address space: an empty user half and the kernel's upper half.
+    pub fn new() -> Result<Self, MapError> {
+        let level_4 = frames::allocate().ok_or(MapError::OutOfFrames)?;
+        let kernel = table(KERNEL_LEVEL_4.load(Ordering::Relaxed));
+        let new = table(level_4);
+        for (index, entry) in new.iter_mut().enumerate() {
+            if index < FIRST_KERNEL_ENTRY {
+                entry.set_unused();
+            } else {
+                *entry = kernel[index].clone();
+            }
+        }
+        Ok(Self { level_4 })
+    }
+
+    fn mapper(&mut self) -> OffsetPageTable<'_> {
+        // SAFETY: `level_4` is this space's table, reached through the physical-memory
+        // mapping; `&mut self` makes this the only mapper over it.
+        unsafe { OffsetPageTable::new(table(self.level_4), VirtAddr::new(phys_to_virt(0))) }
+    }
+
+    /// Maps a fresh zeroed frame at user page `page` and returns the frame's physical address.
+    pub fn map_user_page(&mut self, page: u64, access: UserAccess) -> Result<u64, MapError> {
+        assert!(page % PAGE_SIZE == 0 && table_index(page, 3) < FIRST_KERNEL_ENTRY);
+        let frame = frames::allocate().ok_or(MapError::OutOfFrames)?;
+        // SAFETY: the frame is ours and reachable through the physical-memory mapping.
+        unsafe { core::ptr::write_bytes(phys_to_virt(frame) as *mut u8, 0, PAGE_SIZE as usize) };
+        let mut flags = Flags::PRESENT | Flags::USER_ACCESSIBLE;
+        if access.writable {
+            flags |= Flags::WRITABLE;
+        }
+        if !access.executable {
+            flags |= Flags::NO_EXECUTE;
+        }
+        // Intermediate tables allow everything; the leaf entry decides.
+        let parents = Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE;
+        map_or_release(&mut self.mapper(), page, frame, flags, parents)?;
+        Ok(frame)
+    }
+
+    /// Walks the four levels for `address`, combining their permissions.
+    pub fn translate(&self, address: u64) -> Option<Translation> {
+        let mut table_address = self.level_4;
+        let mut user = true;
+        let mut writable = true;
+        for level in (0..4).rev() {
+            let entry = &table(table_address)[table_index(address, level)];
+            let flags = entry.flags();
+            if !flags.contains(Flags::PRESENT) || flags.contains(Flags::HUGE_PAGE) {
+                return None; // user space has no huge pages; the kernel half is not asked for
+            }
+            user &= flags.contains(Flags::USER_ACCESSIBLE);
+            writable &= flags.contains(Flags::WRITABLE);
+            table_address = entry.addr().as_u64();
+        }
+        Some(Translation { physical: table_address + address % PAGE_SIZE, user, writable })
+    }
+
+    /// Calls `visit` with the physical address of every frame mapped in the user half.
+    #[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
+    pub fn for_each_user_frame(&self, mut visit: impl FnMut(u64)) {
+        walk_user_half(self.level_4, &mut |leaf| visit(leaf), &mut |_| {});
+    }
+
+    /// Makes this the active address space.
+    pub fn activate(&self) {
+        activate(self.level_4);
+    }
+
+    /// Frees every user frame, every user page table and the level-4 table. The space must
+    /// not be active (switch to another first, for example with `activate_kernel`).
+    pub fn destroy(self) {
+        assert_ne!(Cr3::read().0.start_address().as_u64(), self.level_4, "destroying the active space");
+        walk_user_half(self.level_4, &mut |leaf| frames::free(leaf), &mut |table| frames::free(table));
+        frames::free(self.level_4);
+    }
+}
+
+/// Visits the user half of the tree under `level_4`: `leaf` for mapped frames, `table` for
+/// each lower-level table after its entries.
+fn walk_user_half(level_4: u64, leaf: &mut dyn FnMut(u64), table_visit: &mut dyn FnMut(u64)) {
+    fn walk(address: u64, level: usize, leaf: &mut dyn FnMut(u64), table_visit: &mut dyn FnMut(u64)) {
+        let count = if level == 3 { FIRST_KERNEL_ENTRY } else { 512 };
+        for entry in table(address).iter().take(count).filter(|e| e.flags().contains(Flags::PRESENT)) {
+            let next = entry.addr().as_u64();
+            if level == 0 {
+                leaf(next);
+            } else {
+                walk(next, level - 1, leaf, table_visit);
+                table_visit(next);
+            }
+        }
+    }
+    walk(level_4, 3, leaf, table_visit);
+}
+
+/// The table at physical address `address`, through the physical-memory mapping.
+fn table(address: u64) -> &'static mut PageTable {
+    // SAFETY: callers pass page-table frames this module owns (the kernel's or a task's), all
+    // reachable at `phys_to_virt`. The kernel runs on one CPU with interrupts off while it
+    // edits tables, so no two references are used at once.
+    unsafe { &mut *(phys_to_virt(address) as *mut PageTable) }
+}
+
+/// The index into the level-`level` table (0 = last level) for `address`.
+fn table_index(address: u64, level: usize) -> usize {
+    ((address >> (12 + 9 * level)) & 0x1ff) as usize
 }

@@ -5,14 +5,18 @@
 //! `probe` instruction are expected; any other exception in ring 0 is a kernel bug, reported
 //! with the full register state before the kernel stops.
 
-use super::trap_entry::TrapFrame;
+use super::trap_entry::{SYSCALL_VECTOR, TrapFrame};
 use super::{cpu, pic, pit, probe};
+use crate::task::FaultRecord;
+use libipc::FaultKind;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 const FIRST_IRQ_VECTOR: u64 = 32;
 const BREAKPOINT: u64 = 3;
 const NMI: u64 = 2;
+const DOUBLE_FAULT: u64 = 8;
 const PAGE_FAULT: u64 = 14;
+const MACHINE_CHECK: u64 = 18;
 
 /// Mnemonic and name of each CPU exception vector, from the Intel SDM, volume 3, table 6-1.
 const EXCEPTION_NAMES: [(&str, &str); 32] = [
@@ -67,30 +71,50 @@ pub fn unexpected_irq_count() -> u64 {
 
 /// Entry from `trap_entry`: every vector lands here with interrupts disabled.
 pub fn dispatch(frame: &mut TrapFrame) {
+    let from_user = frame.cs & 3 == 3;
     let vector = frame.vector;
     match vector {
+        SYSCALL_VECTOR => crate::syscall::handle(frame),
+        NMI => log::warn!("non-maskable interrupt at {:#x}", frame.rip),
+        DOUBLE_FAULT | MACHINE_CHECK => kernel_exception(frame),
+        // The task did something wrong: stop it, keep a record, run someone else.
+        vector if vector < FIRST_IRQ_VECTOR && from_user => crate::sched::fault_current(fault_record(frame)),
         BREAKPOINT => {
             BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
             log::debug!("breakpoint at {:#x}", frame.rip - 1);
         }
-        NMI => log::warn!("non-maskable interrupt at {:#x}", frame.rip),
         PAGE_FAULT if probe::recover(frame) => {}
         vector if vector < FIRST_IRQ_VECTOR => kernel_exception(frame),
-        vector => device_interrupt((vector - FIRST_IRQ_VECTOR) as u8),
+        vector => device_interrupt((vector - FIRST_IRQ_VECTOR) as u8, from_user),
+    }
+    if from_user {
+        crate::sched::before_return_to_user(frame);
     }
 }
 
-fn device_interrupt(line: u8) {
+/// What a ring-3 exception says about the task that caused it.
+fn fault_record(frame: &TrapFrame) -> FaultRecord {
+    FaultRecord {
+        kind: FaultKind::from_vector(frame.vector as u8),
+        error_code: frame.error_code,
+        rip: frame.rip,
+        address: if frame.vector == PAGE_FAULT { cpu::fault_address() } else { 0 },
+    }
+}
+
+fn device_interrupt(line: u8, from_user: bool) {
     if pic::is_spurious(line) {
         UNEXPECTED_IRQS.fetch_add(1, Ordering::Relaxed);
         return;
     }
     if line == pit::IRQ_LINE {
         crate::time::tick();
-    } else {
-        UNEXPECTED_IRQS.fetch_add(1, Ordering::Relaxed);
-        pic::mask(line);
+        pic::end_of_interrupt(line);
+        crate::sched::timer_tick(from_user);
+        return;
     }
+    UNEXPECTED_IRQS.fetch_add(1, Ordering::Relaxed);
+    pic::mask(line);
     pic::end_of_interrupt(line);
 }
 

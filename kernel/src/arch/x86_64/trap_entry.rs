@@ -59,6 +59,10 @@ const _: () = assert!(offset_of!(TrapFrame, vector) == 15 * 8);
 const _: () = assert!(offset_of!(TrapFrame, rip) == 17 * 8);
 const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
 
+/// The `vector` of a frame built by the `syscall` entry. Beyond the 256 interrupt vectors, so
+/// it cannot be confused with one; the exit path uses it to choose SYSRET over IRETQ.
+pub const SYSCALL_VECTOR: u64 = 0x100;
+
 /// Vectors with an entry stub: the 32 CPU exceptions and the 16 remapped PIC lines.
 pub const STUB_COUNT: usize = 48;
 
@@ -134,8 +138,15 @@ trap_stubs_start:
         STUB_NO_ERROR \vector   // PIC lines 0-15
     .endr
 
-    // Save the general registers so the stack holds a whole TrapFrame, call Rust, restore.
+    // Every entry ends up here with the vector and error code pushed. From ring 3, switch GS
+    // to the kernel's per-CPU area (the `syscall` entry did that itself and joins below).
 trap_common:
+    test byte ptr [rsp + 24], 3     // the saved CS: RPL 3 means we came from user mode
+    jz trap_save
+    swapgs
+    // Save the general registers so the stack holds a whole TrapFrame, then call Rust.
+    .global trap_save
+trap_save:
     push r15
     push r14
     push r13
@@ -154,7 +165,11 @@ trap_common:
     mov rdi, rsp            // argument: the TrapFrame just built
     cld                     // the ABI expects the direction flag clear
     call {dispatch}
-    pop rax                 // restore, possibly changed by the handler
+    // Restore whatever frame is now on the stack: the same one, or, after a task switch, the
+    // next task's registers that the scheduler copied over it. `enter_user` also starts here.
+    .global trap_return
+trap_return:
+    pop rax
     pop rbx
     pop rcx
     pop rdx
@@ -169,10 +184,23 @@ trap_common:
     pop r13
     pop r14
     pop r15
-    add rsp, 16             // drop the vector and error code
-    iretq                   // pop rip, cs, rflags, rsp, ss and resume
+    test byte ptr [rsp + 24], 3     // returning to ring 3?
+    jz 1f
+    swapgs                          // give user mode its GS back
+    cmp qword ptr [rsp], {syscall_vector}
+    jne 1f
+    // A frame saved by `syscall` goes back with SYSRET: RIP from RCX, RFLAGS from R11. The
+    // scheduler has checked that RIP is a user address (SYSRET to a non-canonical RIP would
+    // fault in ring 0 on the user's stack: the classic SYSRET pitfall).
+    mov rcx, [rsp + 16]             // rip
+    mov r11, [rsp + 32]             // rflags
+    mov rsp, [rsp + 40]             // the user's stack pointer; nothing kernel is on it
+    sysretq
+1:  add rsp, 16                     // drop the vector and error code
+    iretq                           // pop rip, cs, rflags, rsp, ss and resume
     "#,
     dispatch = sym trap_entry_rust,
+    syscall_vector = const SYSCALL_VECTOR,
 );
 
 /// Called by `trap_common` with the frame it has just pushed.
@@ -180,4 +208,19 @@ unsafe extern "C" fn trap_entry_rust(frame: *mut TrapFrame) {
     // SAFETY: `trap_common` passes the frame it built on this CPU's current stack; nothing else
     // refers to it until the handler returns.
     super::trap::dispatch(unsafe { &mut *frame });
+}
+
+/// Leaves the kernel for ring 3 with `frame`'s registers, abandoning the current kernel stack.
+/// The frame is placed where an entry from ring 3 would have put it, at the top of the trap
+/// stack, and the common exit path restores it.
+pub fn enter_user(frame: &TrapFrame) -> ! {
+    assert_eq!(frame.cs & 3, 3, "enter_user needs a ring-3 frame");
+    let slot = (super::stacks::TRAP_STACK.top() - size_of::<TrapFrame>() as u64) as *mut TrapFrame;
+    // SAFETY: the slot is the top of the trap stack, which nothing uses while the kernel runs
+    // on another stack (this is called once, from the boot stack, to start the first task);
+    // `trap_return` pops exactly one TrapFrame and leaves with IRETQ or SYSRET.
+    unsafe {
+        slot.write(frame.clone());
+        core::arch::asm!("mov rsp, {slot}", "jmp trap_return", slot = in(reg) slot, options(noreturn));
+    }
 }

@@ -1,0 +1,287 @@
+//! The scheduler: the task table, which task runs, and every switch between tasks.
+//!
+//! The kernel has one trap stack and keeps nothing on it between entries (the seL4 and Hubris
+//! model): when a task leaves the CPU its registers are copied from the trap frame into its
+//! `Task::saved`, and the next task's are copied over the frame before the common exit path
+//! restores them. So a switch happens only on the way back to ring 3, in
+//! `before_return_to_user`; everything else just sets `switch_pending`.
+//!
+//! All state is in one `Scheduler` behind a lock that is only taken with interrupts disabled
+//! (the kernel runs with IF clear; the idle loop drops the lock before it waits).
+
+use crate::arch::cpu::{self, without_interrupts};
+use crate::arch::paging;
+use crate::arch::{TrapFrame, USER_CODE_SELECTOR, USER_DATA_SELECTOR};
+use crate::loader::{self, LoadError};
+use crate::mm::layout::USER_END;
+use crate::task::{FaultRecord, KILLED_EXIT_CODE, Task, TaskState, TaskStats};
+use crate::time;
+use alloc::vec::Vec;
+use kernel_core::manifest::TaskSpec;
+use libipc::{FaultKind, TaskId};
+use spin::Mutex;
+
+/// Slots in the task table; a task id's index is below this.
+pub const MAX_TASKS: usize = 64;
+/// Timer ticks a task may run before others of its priority get a turn.
+const QUANTUM_TICKS: u32 = 5;
+
+/// What the scheduler tells its observer (the test harness, or the exit-after-boot check).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The task in this slot exited, faulted or was killed.
+    TaskEnded(usize),
+    /// A timer tick went by.
+    Tick,
+}
+
+pub type Observer = fn(&mut Scheduler, Event);
+
+pub struct Scheduler {
+    /// Index = `TaskId::index`. A slot keeps its ended task (and its generation) until reused.
+    tasks: Vec<Task>,
+    /// The task whose registers are on the trap stack, or that ran last.
+    current: usize,
+    /// True while the trap frame holds `current`'s live registers.
+    frame_live: bool,
+    /// Set when the running task should give up the CPU at the next return to ring 3.
+    switch_pending: bool,
+    quantum_left: u32,
+    observer: Option<Observer>,
+}
+
+static SCHEDULER: Mutex<Scheduler> = Mutex::new(Scheduler {
+    tasks: Vec::new(),
+    current: 0,
+    frame_live: false,
+    switch_pending: false,
+    quantum_left: QUANTUM_TICKS,
+    observer: None,
+});
+
+/// Runs `f` on the scheduler with interrupts disabled.
+pub fn with<R>(f: impl FnOnce(&mut Scheduler) -> R) -> R {
+    without_interrupts(|| f(&mut SCHEDULER.lock()))
+}
+
+/// Starts running tasks; never returns. Waits (halted) while no task is ready.
+pub fn start() -> ! {
+    loop {
+        if let Some(frame) = with(|s| s.switch_to_next()) {
+            crate::arch::enter_user(&frame);
+        }
+        cpu::wait_for_interrupt();
+    }
+}
+
+/// Called on every return to ring 3: switches tasks if one is pending, and never returns to
+/// a user frame whose RIP is not a user address. Idles here while nothing is ready.
+pub fn before_return_to_user(frame: &mut TrapFrame) {
+    loop {
+        if with(|s| s.prepare_return(frame)) {
+            return;
+        }
+        cpu::wait_for_interrupt();
+    }
+}
+
+/// Called by the timer interrupt, from ring 3 or from the idle loop.
+pub fn timer_tick(from_user: bool) {
+    with(|s| s.tick(from_user));
+}
+
+/// The running task caused a CPU exception: stop it and keep the record.
+pub fn fault_current(record: FaultRecord) {
+    with(|s| {
+        let current = s.current;
+        s.end_task(current, TaskState::Faulted(record));
+    });
+}
+
+impl Scheduler {
+    pub fn set_observer(&mut self, observer: Option<Observer>) {
+        self.observer = observer;
+    }
+
+    /// Creates a task from `spec` and its ELF `image`, ready to run.
+    pub fn spawn(&mut self, spec: &TaskSpec<'static>, image: &[u8]) -> Result<TaskId, LoadError> {
+        let (space, saved) = loader::load(image, spec.arg)?;
+        let reusable = self.tasks.iter().position(|t| !t.state.is_alive());
+        let id = match reusable {
+            Some(index) => self.tasks[index].id.next_generation(),
+            None if self.tasks.len() < MAX_TASKS => TaskId::new(self.tasks.len() as u16, 0),
+            None => {
+                space.destroy();
+                return Err(LoadError::TableFull);
+            }
+        };
+        let task = Task {
+            id,
+            name: spec.name,
+            priority: spec.priority,
+            quiet: spec.quiet,
+            state: TaskState::Ready,
+            saved,
+            space: Some(space),
+            stats: TaskStats::default(),
+        };
+        match reusable {
+            Some(index) => self.tasks[index] = task,
+            None => self.tasks.push(task),
+        }
+        if self.frame_live && spec.priority < self.tasks[self.current].priority {
+            self.switch_pending = true;
+        }
+        Ok(id)
+    }
+
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+
+    pub fn current_task(&mut self) -> &mut Task {
+        &mut self.tasks[self.current]
+    }
+
+    /// The running task gives up the rest of its turn.
+    pub fn yield_current(&mut self) {
+        self.switch_pending = true;
+    }
+
+    /// The running task sleeps for `ticks` timer ticks (0 is a yield).
+    pub fn sleep_current(&mut self, ticks: u64) {
+        if ticks > 0 {
+            let until = time::ticks().saturating_add(ticks);
+            self.tasks[self.current].state = TaskState::Sleeping { until };
+        }
+        self.switch_pending = true;
+    }
+
+    pub fn exit_current(&mut self, code: u64) {
+        let current = self.current;
+        self.end_task(current, TaskState::Exited { code });
+    }
+
+    /// Ends the task in slot `index` if it is alive: used by tests and, later, the supervisor.
+    #[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
+    pub fn kill(&mut self, index: usize) {
+        if self.tasks.get(index).is_some_and(|t| t.state.is_alive()) {
+            self.end_task(index, TaskState::Exited { code: KILLED_EXIT_CODE });
+        }
+    }
+
+    /// Records how the task ended, frees its memory and tells the observer.
+    fn end_task(&mut self, index: usize, state: TaskState) {
+        let task = &mut self.tasks[index];
+        match &state {
+            TaskState::Faulted(record) => log::warn!(
+                "task {} ({}) killed: {} at rip {:#x}, error code {:#x}, address {:#x}",
+                task.name,
+                task.id,
+                record.kind.name(),
+                record.rip,
+                record.error_code,
+                record.address
+            ),
+            TaskState::Exited { code } if *code == KILLED_EXIT_CODE => {
+                log::info!("task {} ({}) killed", task.name, task.id)
+            }
+            TaskState::Exited { code } => log::info!("task {} ({}) exited with code {code}", task.name, task.id),
+            _ => {}
+        }
+        task.state = state;
+        if let Some(space) = task.space.take() {
+            if index == self.current {
+                // Its page tables are the active ones; never free those while in CR3.
+                paging::activate_kernel();
+            }
+            space.destroy();
+        }
+        if index == self.current {
+            self.frame_live = false;
+            self.switch_pending = true;
+        }
+        if let Some(observer) = self.observer {
+            observer(self, Event::TaskEnded(index));
+        }
+    }
+
+    fn tick(&mut self, from_user: bool) {
+        let now = time::ticks();
+        let running_priority = self.frame_live.then(|| self.tasks[self.current].priority);
+        for task in &mut self.tasks {
+            if let TaskState::Sleeping { until } = task.state {
+                if until <= now {
+                    task.state = TaskState::Ready;
+                    if running_priority.is_some_and(|p| task.priority < p) {
+                        self.switch_pending = true;
+                    }
+                }
+            }
+        }
+        if from_user && self.frame_live {
+            self.tasks[self.current].stats.ticks += 1;
+            self.quantum_left = self.quantum_left.saturating_sub(1);
+            if self.quantum_left == 0 {
+                self.switch_pending = true;
+            }
+        }
+        if let Some(observer) = self.observer {
+            observer(self, Event::Tick);
+        }
+    }
+
+    /// Makes `frame` the registers of the task to resume. False when no task is ready.
+    fn prepare_return(&mut self, frame: &mut TrapFrame) -> bool {
+        if !self.switch_pending && self.frame_live {
+            if frame.rip < USER_END {
+                return true;
+            }
+            // Only a kernel bug could put a non-user RIP here; stop the task, not the kernel.
+            let record = FaultRecord { kind: FaultKind::BadReturnAddress, error_code: 0, rip: frame.rip, address: 0 };
+            let current = self.current;
+            self.end_task(current, TaskState::Faulted(record));
+        }
+        if self.frame_live {
+            self.tasks[self.current].saved = frame.clone();
+            self.frame_live = false;
+        }
+        match self.switch_to_next() {
+            Some(next) => {
+                *frame = next;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Picks the next ready task, activates its address space and returns its registers.
+    fn switch_to_next(&mut self) -> Option<TrapFrame> {
+        loop {
+            self.switch_pending = false;
+            let tasks = &self.tasks;
+            let next = kernel_core::sched::select_next(tasks.len(), self.current, |i| {
+                (tasks[i].state == TaskState::Ready).then_some(tasks[i].priority)
+            })?;
+            self.current = next;
+            self.frame_live = true;
+            self.quantum_left = QUANTUM_TICKS;
+            let task = &mut self.tasks[next];
+            // Whatever is in the saved frame, it goes back to ring 3 with user selectors,
+            // interrupts on and no I/O privilege, and only to a user address.
+            let saved = &mut task.saved;
+            saved.cs = u64::from(USER_CODE_SELECTOR);
+            saved.ss = u64::from(USER_DATA_SELECTOR);
+            saved.rflags = (saved.rflags | RFLAGS_INTERRUPTS) & !RFLAGS_IOPL;
+            if saved.rip < USER_END {
+                task.space.as_ref().expect("a ready task has memory").activate();
+                return Some(saved.clone());
+            }
+            let record = FaultRecord { kind: FaultKind::BadReturnAddress, error_code: 0, rip: saved.rip, address: 0 };
+            self.end_task(next, TaskState::Faulted(record));
+        }
+    }
+}
+
+const RFLAGS_INTERRUPTS: u64 = 1 << 9;
+const RFLAGS_IOPL: u64 = 3 << 12;

@@ -1,0 +1,65 @@
+//! What the kernel knows about a task: identity, state, saved registers, memory, counters.
+
+use crate::arch::TrapFrame;
+use crate::arch::paging::AddressSpace;
+use libipc::{FaultKind, TaskId};
+
+/// Why the kernel stopped a task, kept for a supervisor to read later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultRecord {
+    pub kind: FaultKind,
+    /// The CPU's error code for the exception (0 where it pushes none).
+    pub error_code: u64,
+    /// Where the task was executing.
+    pub rip: u64,
+    /// The address a page fault was about (CR2); 0 for other faults.
+    pub address: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    /// Running, or ready to run.
+    Ready,
+    /// Blocked in `sleep` until the tick count reaches `until`.
+    Sleeping { until: u64 },
+    /// Ended by `exit` (or killed, with `KILLED_EXIT_CODE`); its memory is freed.
+    Exited { code: u64 },
+    /// Stopped by the kernel after a fault; its memory is freed.
+    Faulted(FaultRecord),
+}
+
+/// The exit code recorded for a task the kernel killed.
+pub const KILLED_EXIT_CODE: u64 = u64::MAX;
+
+impl TaskState {
+    /// Still has memory and may run again.
+    pub fn is_alive(&self) -> bool {
+        matches!(self, TaskState::Ready | TaskState::Sleeping { .. })
+    }
+}
+
+/// Counters for tests, `ps` and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TaskStats {
+    pub syscalls: u64,
+    /// Timer ticks that arrived while the task was running.
+    pub ticks: u64,
+    pub bytes_written: u64,
+}
+
+pub struct Task {
+    pub id: TaskId,
+    /// From the manifest, which lives in the ramdisk for the life of the kernel.
+    pub name: &'static str,
+    /// 0 is the most urgent.
+    pub priority: u8,
+    /// Drop `debug_write` output (still checked and counted).
+    pub quiet: bool,
+    pub state: TaskState,
+    /// The user registers while the task is not on the CPU. Written by the scheduler when it
+    /// switches away, read when it switches back; nobody else touches it.
+    pub saved: TrapFrame,
+    /// `None` once the task has ended and its memory is freed.
+    pub space: Option<AddressSpace>,
+    pub stats: TaskStats,
+}

@@ -1,0 +1,205 @@
+//! Running ring-3 tests: start some tasks, let the scheduler run them, judge what happened.
+//!
+//! The kernel has no threads to wait in, so the runner is driven by the scheduler's observer
+//! hook: `start` launches the first scenario and enters the scheduler for good; the observer
+//! notes every task that ends, and on each timer tick decides whether the scenario is over
+//! (every task but the witness has ended, plus a few ticks of grace, or the deadline passed).
+//! It then checks the outcome, kills what is left, checks that every frame came back, and
+//! starts the next scenario. After the last one it prints the tally and exits QEMU.
+
+use super::TestResult;
+use crate::mm::frames::{self, FrameStats};
+use crate::sched::{self, Event, Scheduler};
+use crate::task::TaskState;
+use crate::{bootfs, time};
+use alloc::string::String;
+use alloc::vec::Vec;
+use spin::Mutex;
+
+/// One ring-3 test.
+pub struct Scenario {
+    pub name: &'static str,
+    /// Manifest names of the tasks to start, in this order.
+    pub tasks: &'static [&'static str],
+    /// Ticks after which the scenario ends even if tasks are still running.
+    pub deadline: u64,
+    pub check: fn(&Outcome) -> TestResult,
+}
+
+/// Ticks to wait after the last task ended, so the witness has time to show it still runs.
+const GRACE_TICKS: u64 = 3;
+/// The task that is expected to outlive the others.
+pub const WITNESS: &str = "witness";
+
+/// What a scenario's tasks did, for its check.
+pub struct Outcome {
+    pub tasks: Vec<TaskOutcome>,
+    /// The witness's system call count when the first other task ended.
+    pub witness_calls_at_first_end: Option<u64>,
+    /// Ticks from start to the scenario's end.
+    pub elapsed: u64,
+}
+
+pub struct TaskOutcome {
+    pub name: &'static str,
+    pub state: TaskState,
+    pub stats: crate::task::TaskStats,
+    /// The other tasks' CPU ticks at the moment this one ended (see the preemption test).
+    pub others_ticks_at_end: u64,
+}
+
+impl Outcome {
+    pub fn task(&self, name: &str) -> Result<&TaskOutcome, String> {
+        self.tasks.iter().find(|t| t.name == name).ok_or(alloc::format!("task {name} was never started"))
+    }
+}
+
+struct Running {
+    scenarios: &'static [Scenario],
+    filter: &'static str,
+    next: usize,
+    /// The scenario under way: its task slots and names.
+    slots: Vec<(usize, &'static str)>,
+    ended: Vec<(usize, u64)>, // slot, others' ticks at that moment
+    witness_calls_at_first_end: Option<u64>,
+    started_at: u64,
+    last_end: Option<u64>,
+    frames_before: FrameStats,
+    passed: usize,
+    failed: usize,
+}
+
+static RUNNING: Mutex<Option<Running>> = Mutex::new(None);
+
+/// Runs `scenarios` (those whose name contains `filter`) and exits QEMU; `passed` and
+/// `failed` carry over the kernel-mode tests' counts.
+pub fn start(scenarios: &'static [Scenario], filter: &'static str, passed: usize, failed: usize) -> ! {
+    sched::with(|s| {
+        *RUNNING.lock() = Some(Running {
+            scenarios,
+            filter,
+            next: 0,
+            slots: Vec::new(),
+            ended: Vec::new(),
+            witness_calls_at_first_end: None,
+            started_at: 0,
+            last_end: None,
+            frames_before: frames::stats(),
+            passed,
+            failed,
+        });
+        s.set_observer(Some(observe));
+        launch_next(s);
+    });
+    sched::start()
+}
+
+fn observe(s: &mut Scheduler, event: Event) {
+    let mut guard = RUNNING.lock();
+    let Some(run) = guard.as_mut() else { return };
+    match event {
+        Event::TaskEnded(slot) => {
+            if !run.slots.iter().any(|(s, _)| *s == slot) {
+                return;
+            }
+            let others: u64 = run.slots.iter().filter(|(o, _)| *o != slot).map(|(o, _)| s.tasks()[*o].stats.ticks).sum();
+            run.ended.push((slot, others));
+            run.last_end = Some(time::ticks());
+            if run.witness_calls_at_first_end.is_none() {
+                run.witness_calls_at_first_end = witness_calls(s, run);
+            }
+        }
+        Event::Tick => {
+            let now = time::ticks();
+            let scenario = &run.scenarios[run.next - 1];
+            let all_ended = run.slots.iter().all(|(slot, name)| *name == WITNESS || !s.tasks()[*slot].state.is_alive());
+            let grace_over = run.last_end.is_some_and(|end| now >= end + GRACE_TICKS);
+            if (all_ended && grace_over) || now >= run.started_at + scenario.deadline {
+                drop(guard);
+                finish_current(s);
+            }
+        }
+    }
+}
+
+fn witness_calls(s: &Scheduler, run: &Running) -> Option<u64> {
+    let (slot, _) = run.slots.iter().find(|(_, name)| *name == WITNESS)?;
+    Some(s.tasks()[*slot].stats.syscalls)
+}
+
+/// Judges the scenario under way, cleans up after it and launches the next.
+fn finish_current(s: &mut Scheduler) {
+    let mut guard = RUNNING.lock();
+    let run = guard.as_mut().expect("a scenario is running");
+    let scenario = &run.scenarios[run.next - 1];
+    let outcome = Outcome {
+        tasks: run
+            .slots
+            .iter()
+            .map(|&(slot, name)| TaskOutcome {
+                name,
+                state: s.tasks()[slot].state,
+                stats: s.tasks()[slot].stats,
+                others_ticks_at_end: run.ended.iter().find(|(e, _)| *e == slot).map_or(0, |(_, t)| *t),
+            })
+            .collect(),
+        witness_calls_at_first_end: run.witness_calls_at_first_end,
+        elapsed: time::ticks() - run.started_at,
+    };
+    let slots: Vec<usize> = run.slots.iter().map(|(slot, _)| *slot).collect();
+    let frames_before = run.frames_before;
+    drop(guard);
+    // Kill what is left (the witness), then every frame the scenario took must be back.
+    for slot in slots {
+        s.kill(slot);
+    }
+    let result = (scenario.check)(&outcome).and_then(|()| {
+        let after = frames::stats();
+        if after == frames_before {
+            Ok(())
+        } else {
+            Err(alloc::format!("frames leaked: {frames_before:?} before, {after:?} after"))
+        }
+    });
+    let mut guard = RUNNING.lock();
+    let run = guard.as_mut().expect("a scenario is running");
+    match result {
+        Ok(()) => {
+            run.passed += 1;
+            crate::println!("TEST-PASS {}", scenario.name);
+        }
+        Err(reason) => {
+            run.failed += 1;
+            crate::println!("TEST-FAIL {}: {}", scenario.name, reason);
+        }
+    }
+    drop(guard);
+    launch_next(s);
+}
+
+/// Starts the next scenario that matches the filter, or ends the run.
+fn launch_next(s: &mut Scheduler) {
+    let mut guard = RUNNING.lock();
+    let run = guard.as_mut().expect("the runner is set up");
+    while run.next < run.scenarios.len() && !run.scenarios[run.next].name.contains(run.filter) {
+        run.next += 1;
+    }
+    let Some(scenario) = run.scenarios.get(run.next) else {
+        super::finish(run.passed, run.failed);
+    };
+    run.next += 1;
+    crate::println!("TEST-START {}", scenario.name);
+    run.slots.clear();
+    run.ended.clear();
+    run.witness_calls_at_first_end = None;
+    run.last_end = None;
+    run.started_at = time::ticks();
+    run.frames_before = frames::stats();
+    for name in scenario.tasks {
+        let spec = bootfs::task_specs().find(|spec| spec.name == *name);
+        match spec.and_then(|spec| bootfs::spawn(s, &spec)) {
+            Some(id) => run.slots.push((usize::from(id.index), name)),
+            None => crate::println!("  (could not start task {name}; see the log above)"),
+        }
+    }
+}

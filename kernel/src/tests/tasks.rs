@@ -1,0 +1,127 @@
+//! Address spaces, user copies and loading, checked on tasks that are created but never run.
+
+use super::{GuestTest, TestResult};
+use crate::arch::paging::AddressSpace;
+use crate::mm::frames;
+use crate::mm::layout::{USER_STACK_TOP, USER_END};
+use crate::sched::{self, Scheduler};
+use crate::loader::LoadError;
+use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
+use kernel_core::elf::ElfError;
+use crate::{bootfs, check, check_eq};
+use alloc::vec::Vec;
+use libipc::SyscallError;
+
+pub const TESTS: &[GuestTest] = &[
+    GuestTest { name: "tasks::address_spaces_share_no_user_frames", run: address_spaces_share_no_user_frames },
+    GuestTest { name: "tasks::kernel_half_is_not_user_accessible", run: kernel_half_is_not_user_accessible },
+    GuestTest { name: "tasks::user_copies_check_every_page", run: user_copies_check_every_page },
+    GuestTest { name: "tasks::broken_elf_is_refused_without_leaks", run: broken_elf_is_refused_without_leaks },
+    GuestTest { name: "tasks::killing_a_task_frees_its_frames", run: killing_a_task_frees_its_frames },
+];
+
+/// Spawns the manifest task `name` (not run), calls `f` with its slot, then kills it.
+fn with_task(name: &str, f: impl FnOnce(&mut Scheduler, usize) -> TestResult) -> TestResult {
+    sched::with(|s| with_task_in(s, name, f))
+}
+
+fn with_task_in(s: &mut Scheduler, name: &str, f: impl FnOnce(&mut Scheduler, usize) -> TestResult) -> TestResult {
+    let spec = bootfs::task_specs().find(|spec| spec.name == name).ok_or("task not in the manifest")?;
+    let id = bootfs::spawn(s, &spec).ok_or("spawn failed")?;
+    let slot = usize::from(id.index);
+    let result = f(s, slot);
+    s.kill(slot);
+    result
+}
+
+fn space(s: &Scheduler, slot: usize) -> &AddressSpace {
+    s.tasks()[slot].space.as_ref().expect("a live task has memory")
+}
+
+fn address_spaces_share_no_user_frames() -> TestResult {
+    with_task("hello", |s, first| {
+        let mut frames_a = Vec::new();
+        space(s, first).for_each_user_frame(|frame| frames_a.push(frame));
+        with_task_in(s, "spin-a", |s, second| {
+            let mut shared = 0;
+            let mut count_b = 0;
+            space(s, second).for_each_user_frame(|frame| {
+                count_b += 1;
+                shared += usize::from(frames_a.contains(&frame));
+            });
+            check!(frames_a.len() > 16 && count_b > 16, "{} and {count_b} user frames", frames_a.len());
+            check_eq!(shared, 0);
+            Ok(())
+        })
+    })
+}
+
+fn kernel_half_is_not_user_accessible() -> TestResult {
+    with_task("hello", |s, slot| {
+        let space = space(s, slot);
+        let kernel_code = crate::mm::layout::KERNEL_BASE;
+        let translation = space.translate(kernel_code).ok_or("the kernel is not mapped in the task")?;
+        check!(!translation.user, "the kernel image is user-accessible");
+        let heap = space.translate(crate::mm::layout::KERNEL_HEAP_START).ok_or("no heap mapping")?;
+        check!(!heap.user);
+        Ok(())
+    })
+}
+
+fn user_copies_check_every_page() -> TestResult {
+    with_task("hello", |s, slot| {
+        let space = space(s, slot);
+        let stack_word = USER_STACK_TOP - 4096;
+        copy_to_user(space, UserSlice::new(stack_word, 8), b"ring3ok!").map_err(|e| alloc::format!("{e:?}"))?;
+        let mut back = [0u8; 8];
+        copy_from_user(space, UserSlice::new(stack_word, 8), &mut back).map_err(|e| alloc::format!("{e:?}"))?;
+        check_eq!(&back, b"ring3ok!");
+
+        let mut eight = [0u8; 8];
+        let refused = |address: u64, len: u64| {
+            let mut buffer = alloc::vec![0u8; len as usize];
+            copy_from_user(space, UserSlice::new(address, len), &mut buffer)
+        };
+        check_eq!(refused(0, 8), Err(SyscallError::BadAddress)); // page 0 is never mapped
+        check_eq!(refused(crate::mm::layout::KERNEL_BASE, 8), Err(SyscallError::BadAddress));
+        check_eq!(refused(USER_END - 4, 8), Err(SyscallError::BadAddress)); // crosses the top
+        check_eq!(refused(USER_STACK_TOP - 4, 8), Err(SyscallError::BadAddress)); // runs off the stack
+        check_eq!(refused(u64::MAX - 3, 8), Err(SyscallError::BadAddress)); // wraps around
+        // The program's code is mapped for reading but not for writing.
+        check!(copy_from_user(space, UserSlice::new(0x40_0000, 8), &mut eight).is_ok());
+        check_eq!(copy_to_user(space, UserSlice::new(0x40_0000, 8), &eight), Err(SyscallError::BadAddress));
+        Ok(())
+    })
+}
+
+fn broken_elf_is_refused_without_leaks() -> TestResult {
+    let spec = bootfs::task_specs().find(|spec| spec.name == "hello").ok_or("no hello task")?;
+    let image = bootfs::file(spec.image).ok_or("no hello image")?;
+    let before = frames::stats();
+    // Keep the first 0x1800 bytes: the headers survive, the code segment's bytes are cut off.
+    // An 8-byte aligned copy, as the ramdisk would hold it.
+    let cut = 0x1800;
+    let mut words = alloc::vec![0u64; cut / 8];
+    for (word, chunk) in words.iter_mut().zip(image[..cut].chunks(8)) {
+        *word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+    }
+    // SAFETY: the u64 buffer is valid for `cut` bytes and u8 needs no alignment.
+    let truncated = unsafe { core::slice::from_raw_parts(words.as_ptr() as *const u8, cut) };
+    let result = sched::with(|s| s.spawn(&spec, truncated).map(|id| id.index));
+    match result {
+        Err(LoadError::Elf(ElfError::BadFileRange { .. })) => {}
+        other => return Err(alloc::format!("a truncated image gave {other:?}")),
+    }
+    check_eq!(frames::stats(), before);
+    Ok(())
+}
+
+fn killing_a_task_frees_its_frames() -> TestResult {
+    let before = frames::stats();
+    with_task("spin-a", |_, _| {
+        check!(frames::stats().free < before.free, "spawning took no frames");
+        Ok(())
+    })?;
+    check_eq!(frames::stats(), before);
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Copying between the kernel and user memory, the only way the kernel touches user buffers.
+//!
+//! A `UserSlice` is an allegation (Hubris's word): an address and length a task claims it owns.
+//! Before any byte moves, every page it spans is looked up in the task's own page tables and
+//! must be mapped for user access, and writable when the kernel writes to it. The bytes then
+//! move through the kernel's physical-memory mapping, so a bad pointer is an error code for the
+//! caller, never a kernel page fault.
+
+use crate::arch::paging::AddressSpace;
+use crate::mm::layout::USER_END;
+use crate::mm::phys_to_virt;
+use libipc::SyscallError;
+
+const PAGE_SIZE: u64 = 4096;
+
+/// A buffer in a task's memory, as the task described it; nothing about it is checked yet.
+#[derive(Clone, Copy, Debug)]
+pub struct UserSlice {
+    address: u64,
+    len: u64,
+}
+
+impl UserSlice {
+    pub fn new(address: u64, len: u64) -> Self {
+        Self { address, len }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Checks the whole range, then calls `each` with (physical address, length) per page piece.
+    fn for_each_piece(
+        &self,
+        space: &AddressSpace,
+        write: bool,
+        mut each: impl FnMut(u64, usize),
+    ) -> Result<(), SyscallError> {
+        let end = self.address.checked_add(self.len).ok_or(SyscallError::BadAddress)?;
+        if end > USER_END {
+            return Err(SyscallError::BadAddress);
+        }
+        let pieces = || {
+            let mut at = self.address;
+            core::iter::from_fn(move || {
+                (at < end).then(|| {
+                    let piece = (PAGE_SIZE - at % PAGE_SIZE).min(end - at);
+                    let start = at;
+                    at += piece;
+                    (start, piece)
+                })
+            })
+        };
+        // First pass: every page must allow the access, so a copy never stops half-way.
+        for (address, _) in pieces() {
+            match space.translate(address) {
+                Some(t) if t.user && (t.writable || !write) => {}
+                _ => return Err(SyscallError::BadAddress),
+            }
+        }
+        for (address, len) in pieces() {
+            let physical = space.translate(address).expect("checked above").physical;
+            each(physical, len as usize);
+        }
+        Ok(())
+    }
+}
+
+/// Copies `source` (a task's memory) into `destination`, which must be exactly as long.
+pub fn copy_from_user(space: &AddressSpace, source: UserSlice, destination: &mut [u8]) -> Result<(), SyscallError> {
+    assert_eq!(source.len, destination.len() as u64);
+    let mut done = 0;
+    source.for_each_piece(space, false, |physical, len| {
+        // SAFETY: `physical` is a user frame of `space` checked above, mapped at `phys_to_virt`;
+        // `len` stays within its page, and `destination` is a distinct kernel buffer.
+        let bytes = unsafe { core::slice::from_raw_parts(phys_to_virt(physical) as *const u8, len) };
+        destination[done..done + len].copy_from_slice(bytes);
+        done += len;
+    })
+}
+
+/// Copies `source` into `destination` (a task's memory, which must be writable there).
+pub fn copy_to_user(space: &AddressSpace, destination: UserSlice, source: &[u8]) -> Result<(), SyscallError> {
+    assert_eq!(destination.len, source.len() as u64);
+    let mut done = 0;
+    destination.for_each_piece(space, true, |physical, len| {
+        // SAFETY: as in `copy_from_user`, with the page also checked writable for the user.
+        let bytes = unsafe { core::slice::from_raw_parts_mut(phys_to_virt(physical) as *mut u8, len) };
+        bytes.copy_from_slice(&source[done..done + len]);
+        done += len;
+    })
+}

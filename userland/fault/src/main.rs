@@ -1,0 +1,62 @@
+//! Does one forbidden thing, named by its argument, so the tests can check that the kernel
+//! stops exactly this task with the right fault record and nothing else is disturbed.
+//!
+//! Every fault is a single instruction in `asm!`, so the compiler cannot reason it away.
+
+#![no_std]
+#![no_main]
+
+use core::arch::asm;
+use ulib::println;
+
+ulib::entry!(main);
+
+/// A kernel address: mapped in every address space, but only for ring 0.
+const KERNEL_ADDRESS: u64 = 0xffff_ffff_8000_0000;
+
+fn main(kind: &str) -> u64 {
+    println!("about to commit: {kind}");
+    // SAFETY (every block below): each instruction traps into the kernel, which stops this
+    // task; none of them can corrupt memory, because the access or instruction is refused.
+    match kind {
+        "divzero" => unsafe { asm!("xor edx, edx", "mov eax, 1", "xor ecx, ecx", "div ecx", out("eax") _, out("ecx") _, out("edx") _) },
+        "ud2" => unsafe { asm!("ud2") },
+        "int3" => unsafe { asm!("int3") },
+        "cli" => unsafe { asm!("cli") },
+        "hlt" => unsafe { asm!("hlt") },
+        "in" => unsafe { asm!("in al, dx", in("dx") 0x60u16, out("al") _) },
+        "out" => unsafe { asm!("out dx, al", in("dx") 0x80u16, in("al") 0u8) },
+        "cr3" => unsafe { asm!("mov cr3, {}", in(reg) 0u64) },
+        "wrmsr" => unsafe { asm!("wrmsr", in("ecx") 0xc000_0080u32, in("eax") 0u32, in("edx") 0u32) },
+        "null" => unsafe { asm!("mov {}, qword ptr [0]", out(reg) _) },
+        "kernel-read" => unsafe { asm!("mov {}, qword ptr [{}]", out(reg) _, in(reg) KERNEL_ADDRESS) },
+        "kernel-write" => unsafe { asm!("mov qword ptr [{}], 0", in(reg) KERNEL_ADDRESS) },
+        "code-write" => unsafe { asm!("mov byte ptr [{}], 0xc3", in(reg) main as *const () as u64) },
+        "stack-overflow" => {
+            let depth = recurse(0);
+            println!("recursion returned {depth}");
+        }
+        // Set RFLAGS.AC, then load a quadword from an odd address.
+        "align" => unsafe {
+            asm!("pushfq", "or qword ptr [rsp], 0x40000", "popfq", "mov {}, qword ptr [rsp - 7]", out(reg) _)
+        },
+        // xorps xmm0, xmm0 and fld1, as bytes: the program is built without SSE or x87.
+        "sse" => unsafe { asm!(".byte 0x0f, 0x57, 0xc0") },
+        "x87" => unsafe { asm!(".byte 0xd9, 0xe8") },
+        other => {
+            println!("unknown fault kind {other:?}");
+            return 2;
+        }
+    }
+    println!("still alive after {kind}: the kernel did not stop me");
+    1
+}
+
+/// Uses 512 bytes of stack per level until the stack runs into its guard page.
+fn recurse(depth: u64) -> u64 {
+    let frame = core::hint::black_box([depth; 64]);
+    if depth == u64::MAX {
+        return frame[0];
+    }
+    recurse(depth + 1).wrapping_add(frame[1])
+}

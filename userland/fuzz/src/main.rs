@@ -1,0 +1,91 @@
+//! A system call fuzzer: random numbers, random arguments, random and hostile pointers, from a
+//! fixed seed so every run is the same. It checks what it can: an unknown number must fail
+//! with `UnknownSyscall`, a pointer outside its own memory with `BadAddress`. Exit code 0 means
+//! every answer was right; the kernel surviving is checked by whoever watches.
+//!
+//! Argument: the number of calls (default 100000). `exit` is never called (it would end the
+//! run) and `sleep` only for 0 or 1 ticks (a random sleep would stall it for hours).
+
+#![no_std]
+#![no_main]
+
+use ulib::println;
+use ulib::sys::{self, syscall_any};
+use libipc::abi::{SYSCALL_COUNT, Sysnum};
+use libipc::SyscallError;
+
+ulib::entry!(main);
+
+/// Printable bytes, in case a write with a valid pointer gets through (the task is quiet).
+static BUFFER: [u8; 64] = [b'.'; 64];
+
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// A pointer argument: mostly hostile, sometimes valid.
+fn pointer(random: &mut XorShift) -> (u64, bool) {
+    let valid = BUFFER.as_ptr() as u64;
+    match random.next() % 8 {
+        0 => (0, false),
+        1 => (0xffff_ffff_8000_0000 + random.next() % 0x10_0000, false), // kernel image
+        2 => (0xffff_8000_0000_0000 + random.next() % (1 << 40), false), // physical map
+        3 => (0x0000_7fff_ffff_fff0, false),                              // end of user space
+        4 => (random.next(), false),
+        5 => (0x1000 + random.next() % 0x3f_f000, false),                 // below the program
+        _ => (valid + random.next() % 32, true),
+    }
+}
+
+fn main(argument: &str) -> u64 {
+    let calls: u64 = argument.parse().unwrap_or(100_000);
+    let mut random = XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut wrong = 0u64;
+    let mut errors = 0u64;
+    let mut made = 0;
+    while made < calls {
+        let number = match random.next() % 16 {
+            0 => random.next(),
+            n => n % (SYSCALL_COUNT + 2),
+        };
+        let (address, address_valid) = pointer(&mut random);
+        let mut args = [address, random.next() % 96, random.next(), random.next(), random.next()];
+        if number == Sysnum::Exit as u64 {
+            continue;
+        }
+        made += 1;
+        if number == Sysnum::Sleep as u64 {
+            args[0] %= 2;
+        }
+        // SAFETY: the kernel checks every argument; no call here writes to this task's memory.
+        let (status, _) = unsafe { syscall_any(number, args) };
+        if status != 0 {
+            errors += 1;
+        }
+        let expected_error = if number >= SYSCALL_COUNT {
+            Some(SyscallError::UnknownSyscall)
+        } else if number == Sysnum::DebugWrite as u64 && !address_valid && args[1] > 0 {
+            Some(SyscallError::BadAddress)
+        } else {
+            None
+        };
+        if let Some(expected) = expected_error {
+            if status != expected.code() {
+                wrong += 1;
+                if wrong <= 5 {
+                    println!("wrong answer: call {number:#x} {args:x?} gave status {status}, expected {expected:?}");
+                }
+            }
+        }
+    }
+    sys::yield_now();
+    println!("{calls} calls, {errors} refused, {wrong} wrong answers");
+    u64::from(wrong > 0)
+}

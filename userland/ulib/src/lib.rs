@@ -1,0 +1,66 @@
+//! The runtime every user program links: the entry point, a panic handler, and `println!`.
+//!
+//! A program is a `#![no_std]`, `#![no_main]` binary that names its main function with
+//! `ulib::entry!(main)`; `main` gets the start argument from the manifest and returns the exit
+//! code. Output goes through the `debug_write` system call to the kernel log.
+
+#![no_std]
+
+pub use libipc::sys;
+use core::fmt::{self, Write};
+
+/// Exit code of a program that panicked.
+pub const PANIC_EXIT_CODE: u64 = 101;
+
+/// Defines `_start`, which the kernel enters with the start argument's address in `rdi` and
+/// its length in `rsi`, calls `main(argument)` and exits with its result.
+#[macro_export]
+macro_rules! entry {
+    ($main:path) => {
+        #[unsafe(no_mangle)]
+        extern "C" fn _start(argument: *const u8, length: usize) -> ! {
+            // SAFETY: the kernel placed `length` bytes of the argument at `argument`, at the top
+            // of this task's stack, where nothing else writes them (docs/abi.md).
+            let bytes = unsafe { core::slice::from_raw_parts(argument, length) };
+            let code: u64 = $main(core::str::from_utf8(bytes).unwrap_or(""));
+            $crate::sys::exit(code)
+        }
+    };
+}
+
+/// Formats into a fixed buffer (no heap in user programs) and writes it with one system call;
+/// text beyond the buffer is cut.
+pub fn print(args: fmt::Arguments) {
+    let mut line = LineBuffer { bytes: [0; 256], len: 0 };
+    let _ = line.write_fmt(args);
+    let _ = sys::debug_write(&line.bytes[..line.len]);
+}
+
+struct LineBuffer {
+    bytes: [u8; 256],
+    len: usize,
+}
+
+impl Write for LineBuffer {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let room = self.bytes.len() - self.len;
+        let take = text.len().min(room);
+        self.bytes[self.len..self.len + take].copy_from_slice(&text.as_bytes()[..take]);
+        self.len += take;
+        Ok(())
+    }
+}
+
+#[macro_export]
+macro_rules! println {
+    ($($arg:tt)*) => { $crate::print(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    match info.location() {
+        Some(at) => println!("panic at {}:{}: {}", at.file(), at.line(), info.message()),
+        None => println!("panic: {}", info.message()),
+    }
+    sys::exit(PANIC_EXIT_CODE)
+}

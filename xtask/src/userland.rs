@@ -1,0 +1,77 @@
+//! Building the user programs and packing them, with the manifest, into the ramdisk.
+
+use crate::manifest::{self, BootTask};
+use crate::toolchain::{self, KERNEL_TARGET};
+use crate::util::{Failure, run_status, workspace_root};
+use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+/// Builds every program `tasks` name and writes `ramdisk.tar` into `out_dir`: the kernel-format
+/// manifest as `manifest` and each program as `bin/<crate>`. Returns the archive's path.
+pub fn build_ramdisk(manifest_path: &Path, release: bool, out_dir: &Path) -> Result<PathBuf, Failure> {
+    let root = workspace_root();
+    let tasks = manifest::read(manifest_path)?;
+    let binaries: BTreeSet<&str> = tasks.iter().map(|t| t.binary.as_str()).collect();
+    for binary in &binaries {
+        if !root.join("userland").join(binary).join("Cargo.toml").exists() {
+            return Err(Failure::new(format!(
+                "{}: no user program `{binary}` (expected userland/{binary}/Cargo.toml)",
+                manifest_path.display()
+            )));
+        }
+    }
+    let built = build_programs(&binaries, release)?;
+    let source = manifest_path.strip_prefix(&root).unwrap_or(manifest_path).display().to_string();
+    let path = out_dir.join("ramdisk.tar");
+    write_archive(&path, &tasks, &source, &built)
+        .map_err(|e| Failure::new(format!("writing {}: {e}", path.display())))?;
+    Ok(path)
+}
+
+/// `cargo build` of the user crates for the kernel target, as static executables laid out by
+/// `userland/link.ld`, in their own target folder (their flags differ from the kernel's).
+fn build_programs(binaries: &BTreeSet<&str>, release: bool) -> Result<Vec<(String, PathBuf)>, Failure> {
+    let root = workspace_root();
+    let link_script = root.join("userland/link.ld");
+    // Cargo does not notice a changed linker script; its hash in the flags makes it relink.
+    let script = std::fs::read(&link_script)
+        .map_err(|e| Failure::new(format!("{}: {e}", link_script.display())))?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    script.hash(&mut hasher);
+    let rustflags = format!(
+        "-C relocation-model=static -C code-model=small -C link-arg=-T{} --cfg link_script_{:x}",
+        link_script.display(),
+        hasher.finish()
+    );
+    let mut cargo = toolchain::cargo();
+    cargo.current_dir(&root).env("RUSTFLAGS", rustflags);
+    cargo.args(["build", "--quiet", "--target", KERNEL_TARGET, "--target-dir", "target/user"]);
+    if release {
+        cargo.arg("--release");
+    }
+    for binary in binaries {
+        cargo.args(["--package", binary]);
+    }
+    run_status(&mut cargo, "building the user programs")?;
+    let profile = if release { "release" } else { "debug" };
+    let dir = root.join("target/user").join(KERNEL_TARGET).join(profile);
+    Ok(binaries.iter().map(|b| (b.to_string(), dir.join(b))).collect())
+}
+
+fn write_archive(path: &Path, tasks: &[BootTask], source: &str, built: &[(String, PathBuf)]) -> std::io::Result<()> {
+    let mut archive = tar::Builder::new(std::fs::File::create(path)?);
+    let mut add = |name: &str, data: &[u8]| {
+        let mut header = tar::Header::new_ustar();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(0); // the same inputs give the same archive
+        header.set_cksum();
+        archive.append_data(&mut header, name, data)
+    };
+    add("manifest", manifest::kernel_format(tasks, source).as_bytes())?;
+    for (binary, file) in built {
+        add(&format!("bin/{binary}"), &std::fs::read(file)?)?;
+    }
+    archive.into_inner()?.sync_all()
+}
