@@ -21,9 +21,13 @@ pub fn init(boot_info: &BootInfo) {
         };
         // SAFETY: the bootloader mapped the ramdisk there for the life of the kernel, and its
         // frames are not in the usable memory map, so nothing else writes them.
-        let bytes = unsafe { core::slice::from_raw_parts(address as *const u8, boot_info.ramdisk_len as usize) };
+        let bytes = unsafe {
+            core::slice::from_raw_parts(address as *const u8, boot_info.ramdisk_len as usize)
+        };
         BootFs::new(bytes)
-            .inspect_err(|error| log::error!("ramdisk: not a valid tar archive ({error:?}); no tasks will start"))
+            .inspect_err(|error| {
+                log::error!("ramdisk: not a valid tar archive ({error:?}); no tasks will start")
+            })
             .ok()
     });
 }
@@ -60,7 +64,12 @@ pub fn spawn(s: &mut crate::sched::Scheduler, spec: &TaskSpec<'static>) -> Optio
     };
     match s.spawn(spec, image) {
         Ok(id) => {
-            log::info!("task {} ({id}) loaded from {}, priority {}", spec.name, spec.image, spec.priority);
+            log::info!(
+                "task {} ({id}) loaded from {}, priority {}",
+                spec.name,
+                spec.image,
+                spec.priority
+            );
             Some(id)
         }
         Err(error) => {

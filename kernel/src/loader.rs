@@ -2,7 +2,9 @@
 
 use crate::arch::paging::{AddressSpace, MapError, UserAccess};
 use crate::arch::{TrapFrame, USER_CODE_SELECTOR, USER_DATA_SELECTOR};
-use crate::mm::layout::{USER_IMAGE_END, USER_STACK_BOTTOM, USER_STACK_PAGES, USER_STACK_TOP, USER_START};
+use crate::mm::layout::{
+    USER_IMAGE_END, USER_STACK_BOTTOM, USER_STACK_PAGES, USER_STACK_TOP, USER_START,
+};
 use crate::mm::phys_to_virt;
 use crate::usercopy::{UserSlice, copy_to_user};
 use kernel_core::elf::{self, ElfError, PAGE_SIZE};
@@ -23,7 +25,9 @@ impl core::fmt::Display for LoadError {
         match self {
             LoadError::Elf(error) => write!(f, "bad ELF image: {error:?}"),
             LoadError::Memory(error) => write!(f, "{error}"),
-            LoadError::ArgumentTooLong => write!(f, "start argument longer than {MAX_ARG_LEN} bytes"),
+            LoadError::ArgumentTooLong => {
+                write!(f, "start argument longer than {MAX_ARG_LEN} bytes")
+            }
             LoadError::TableFull => write!(f, "the task table is full"),
         }
     }
@@ -52,7 +56,12 @@ pub fn load(image: &[u8], argument: &str) -> Result<(AddressSpace, TrapFrame), L
     }
 }
 
-fn fill(space: &mut AddressSpace, image: &[u8], plan: &elf::LoadPlan, argument: &str) -> Result<TrapFrame, MapError> {
+fn fill(
+    space: &mut AddressSpace,
+    image: &[u8],
+    plan: &elf::LoadPlan,
+    argument: &str,
+) -> Result<TrapFrame, MapError> {
     for segment in plan.segments() {
         let access = UserAccess { writable: segment.writable, executable: segment.executable };
         let file_bytes = &image[segment.file_offset as usize..][..segment.file_size as usize];
@@ -77,8 +86,12 @@ fn fill(space: &mut AddressSpace, image: &[u8], plan: &elf::LoadPlan, argument: 
     }
     // The argument's bytes sit at the top of the stack; rdi/rsi tell the program where.
     let argument_address = (USER_STACK_TOP - argument.len() as u64) & !15;
-    copy_to_user(space, UserSlice::new(argument_address, argument.len() as u64), argument.as_bytes())
-        .expect("the stack was just mapped writable");
+    copy_to_user(
+        space,
+        UserSlice::new(argument_address, argument.len() as u64),
+        argument.as_bytes(),
+    )
+    .expect("the stack was just mapped writable");
     Ok(TrapFrame {
         rip: plan.entry,
         cs: u64::from(USER_CODE_SELECTOR),

@@ -186,7 +186,9 @@ impl Scheduler {
             TaskState::Exited { code } if *code == KILLED_EXIT_CODE => {
                 log::info!("task {} ({}) killed", task.name, task.id)
             }
-            TaskState::Exited { code } => log::info!("task {} ({}) exited with code {code}", task.name, task.id),
+            TaskState::Exited { code } => {
+                log::info!("task {} ({}) exited with code {code}", task.name, task.id)
+            }
             _ => {}
         }
         task.state = state;
@@ -238,7 +240,12 @@ impl Scheduler {
                 return true;
             }
             // Only a kernel bug could put a non-user RIP here; stop the task, not the kernel.
-            let record = FaultRecord { kind: FaultKind::BadReturnAddress, error_code: 0, rip: frame.rip, address: 0 };
+            let record = FaultRecord {
+                kind: FaultKind::BadReturnAddress,
+                error_code: 0,
+                rip: frame.rip,
+                address: 0,
+            };
             let current = self.current;
             self.end_task(current, TaskState::Faulted(record));
         }
@@ -277,7 +284,12 @@ impl Scheduler {
                 task.space.as_ref().expect("a ready task has memory").activate();
                 return Some(saved.clone());
             }
-            let record = FaultRecord { kind: FaultKind::BadReturnAddress, error_code: 0, rip: saved.rip, address: 0 };
+            let record = FaultRecord {
+                kind: FaultKind::BadReturnAddress,
+                error_code: 0,
+                rip: saved.rip,
+                address: 0,
+            };
             self.end_task(next, TaskState::Faulted(record));
         }
     }

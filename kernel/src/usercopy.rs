@@ -67,25 +67,35 @@ impl UserSlice {
 }
 
 /// Copies `source` (a task's memory) into `destination`, which must be exactly as long.
-pub fn copy_from_user(space: &AddressSpace, source: UserSlice, destination: &mut [u8]) -> Result<(), SyscallError> {
+pub fn copy_from_user(
+    space: &AddressSpace,
+    source: UserSlice,
+    destination: &mut [u8],
+) -> Result<(), SyscallError> {
     assert_eq!(source.len, destination.len() as u64);
     let mut done = 0;
     source.for_each_piece(space, false, |physical, len| {
         // SAFETY: `physical` is a user frame of `space` checked above, mapped at `phys_to_virt`;
         // `len` stays within its page, and `destination` is a distinct kernel buffer.
-        let bytes = unsafe { core::slice::from_raw_parts(phys_to_virt(physical) as *const u8, len) };
+        let bytes =
+            unsafe { core::slice::from_raw_parts(phys_to_virt(physical) as *const u8, len) };
         destination[done..done + len].copy_from_slice(bytes);
         done += len;
     })
 }
 
 /// Copies `source` into `destination` (a task's memory, which must be writable there).
-pub fn copy_to_user(space: &AddressSpace, destination: UserSlice, source: &[u8]) -> Result<(), SyscallError> {
+pub fn copy_to_user(
+    space: &AddressSpace,
+    destination: UserSlice,
+    source: &[u8],
+) -> Result<(), SyscallError> {
     assert_eq!(destination.len, source.len() as u64);
     let mut done = 0;
     destination.for_each_piece(space, true, |physical, len| {
         // SAFETY: as in `copy_from_user`, with the page also checked writable for the user.
-        let bytes = unsafe { core::slice::from_raw_parts_mut(phys_to_virt(physical) as *mut u8, len) };
+        let bytes =
+            unsafe { core::slice::from_raw_parts_mut(phys_to_virt(physical) as *mut u8, len) };
         bytes.copy_from_slice(&source[done..done + len]);
         done += len;
     })

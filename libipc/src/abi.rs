@@ -231,6 +231,8 @@ mod tests {
     fn fault_kinds_from_vectors() {
         assert_eq!(FaultKind::from_vector(13), FaultKind::GeneralProtection);
         assert_eq!(FaultKind::from_vector(14), FaultKind::PageFault);
+        assert_eq!(FaultKind::from_vector(17), FaultKind::AlignmentCheck);
+        assert_eq!(FaultKind::from_vector(7), FaultKind::DeviceNotAvailable);
         assert_eq!(FaultKind::from_vector(30), FaultKind::OtherException(30));
     }
 

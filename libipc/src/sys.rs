@@ -54,7 +54,9 @@ fn decode((status, value): (u64, u64)) -> Result<u64, SyscallError> {
 /// Writes `bytes` to the kernel log; returns how many were written.
 pub fn debug_write(bytes: &[u8]) -> Result<u64, SyscallError> {
     // SAFETY: the pointer and length describe `bytes`, which the kernel only reads.
-    decode(unsafe { syscall(Sysnum::DebugWrite, [bytes.as_ptr() as u64, bytes.len() as u64, 0, 0, 0]) })
+    decode(unsafe {
+        syscall(Sysnum::DebugWrite, [bytes.as_ptr() as u64, bytes.len() as u64, 0, 0, 0])
+    })
 }
 
 pub fn yield_now() {

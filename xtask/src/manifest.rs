@@ -63,7 +63,10 @@ fn parse_task(entry: &toml::Table) -> Result<BootTask, String> {
     let string = |field: &str| -> Result<Option<String>, String> {
         match entry.get(field) {
             None => Ok(None),
-            Some(value) => value.as_str().map(|s| Some(s.to_owned())).ok_or(format!("`{field}` must be a string")),
+            Some(value) => value
+                .as_str()
+                .map(|s| Some(s.to_owned()))
+                .ok_or(format!("`{field}` must be a string")),
         }
     };
     let boolean = |field: &str, default: bool| -> Result<bool, String> {
@@ -145,10 +148,18 @@ mod tests {
     fn mistakes_are_named() {
         let error = |text: &str| parse(text).unwrap_err();
         assert!(error("[[task]]\nbinary = \"a\"\npriority = 1").contains("missing `name`"));
-        assert!(error("[[task]]\nname = \"A\"\nbinary = \"a\"\npriority = 1").contains("lowercase"));
+        assert!(
+            error("[[task]]\nname = \"A\"\nbinary = \"a\"\npriority = 1").contains("lowercase")
+        );
         assert!(error("[[task]]\nname = \"a\"\nbinary = \"a\"\npriority = 9").contains("0 to 7"));
-        assert!(error("[[task]]\nname = \"a\"\nbinary = \"a\"\npriority = 1\ncolour = 2").contains("unknown field `colour`"));
-        assert!(error("[[task]]\nname = \"a\"\nbinary = \"a\"\npriority = 1\narg = \"two words\"").contains("one word"));
+        assert!(
+            error("[[task]]\nname = \"a\"\nbinary = \"a\"\npriority = 1\ncolour = 2")
+                .contains("unknown field `colour`")
+        );
+        assert!(
+            error("[[task]]\nname = \"a\"\nbinary = \"a\"\npriority = 1\narg = \"two words\"")
+                .contains("one word")
+        );
         let twice = "[[task]]\nname = \"a\"\nbinary = \"a\"\npriority = 1\n[[task]]\nname = \"a\"\nbinary = \"b\"\npriority = 1";
         assert!(error(twice).contains("used twice"));
         assert!(error("tasks = 1").contains("unknown top-level key"));
@@ -163,7 +174,11 @@ mod tests {
             assert!(!tasks.is_empty(), "{file} lists no task");
             for task in &tasks {
                 let crate_dir = root.join("userland").join(&task.binary);
-                assert!(crate_dir.join("Cargo.toml").exists(), "{file}: no crate userland/{}", task.binary);
+                assert!(
+                    crate_dir.join("Cargo.toml").exists(),
+                    "{file}: no crate userland/{}",
+                    task.binary
+                );
             }
         }
     }

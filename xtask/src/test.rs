@@ -44,7 +44,12 @@ const BOOT_CHECKS: &[BootCheck] = &[
         firmware: Firmware::Bios,
         cmdline: "exit-after-boot",
         exit_code: GUEST_SUCCESS,
-        expect: &["Moat ", "boot complete", "hello: Hello from ring 3!", "exit-after-boot: every task has ended"],
+        expect: &[
+            "Moat ",
+            "boot complete",
+            "hello: Hello from ring 3!",
+            "exit-after-boot: every task has ended",
+        ],
     },
     BootCheck {
         name: "boot::uefi_exit_after_boot",
@@ -52,7 +57,12 @@ const BOOT_CHECKS: &[BootCheck] = &[
         firmware: Firmware::Uefi,
         cmdline: "exit-after-boot",
         exit_code: GUEST_SUCCESS,
-        expect: &["Moat ", "boot complete", "hello: Hello from ring 3!", "exit-after-boot: every task has ended"],
+        expect: &[
+            "Moat ",
+            "boot complete",
+            "hello: Hello from ring 3!",
+            "exit-after-boot: every task has ended",
+        ],
     },
     BootCheck {
         name: "crash::panic_is_reported",

@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 
 /// Builds every program `tasks` name and writes `ramdisk.tar` into `out_dir`: the kernel-format
 /// manifest as `manifest` and each program as `bin/<crate>`. Returns the archive's path.
-pub fn build_ramdisk(manifest_path: &Path, release: bool, out_dir: &Path) -> Result<PathBuf, Failure> {
+pub fn build_ramdisk(
+    manifest_path: &Path,
+    release: bool,
+    out_dir: &Path,
+) -> Result<PathBuf, Failure> {
     let root = workspace_root();
     let tasks = manifest::read(manifest_path)?;
     let binaries: BTreeSet<&str> = tasks.iter().map(|t| t.binary.as_str()).collect();
@@ -31,7 +35,10 @@ pub fn build_ramdisk(manifest_path: &Path, release: bool, out_dir: &Path) -> Res
 
 /// `cargo build` of the user crates for the kernel target, as static executables laid out by
 /// `userland/link.ld`, in their own target folder (their flags differ from the kernel's).
-fn build_programs(binaries: &BTreeSet<&str>, release: bool) -> Result<Vec<(String, PathBuf)>, Failure> {
+fn build_programs(
+    binaries: &BTreeSet<&str>,
+    release: bool,
+) -> Result<Vec<(String, PathBuf)>, Failure> {
     let root = workspace_root();
     let link_script = root.join("userland/link.ld");
     // Cargo does not notice a changed linker script; its hash in the flags makes it relink.
@@ -59,7 +66,12 @@ fn build_programs(binaries: &BTreeSet<&str>, release: bool) -> Result<Vec<(Strin
     Ok(binaries.iter().map(|b| (b.to_string(), dir.join(b))).collect())
 }
 
-fn write_archive(path: &Path, tasks: &[BootTask], source: &str, built: &[(String, PathBuf)]) -> std::io::Result<()> {
+fn write_archive(
+    path: &Path,
+    tasks: &[BootTask],
+    source: &str,
+    built: &[(String, PathBuf)],
+) -> std::io::Result<()> {
     let mut archive = tar::Builder::new(std::fs::File::create(path)?);
     let mut add = |name: &str, data: &[u8]| {
         let mut header = tar::Header::new_ustar();

@@ -73,12 +73,22 @@ pub enum ElfError {
     NoLoadableSegments,
     TooManySegments,
     /// A segment reaches outside the user address range (or wraps around).
-    OutsideUserSpace { virtual_address: u64 },
+    OutsideUserSpace {
+        virtual_address: u64,
+    },
     /// A segment's file bytes lie outside the file, or exceed its memory size.
-    BadFileRange { virtual_address: u64 },
-    WritableAndExecutable { virtual_address: u64 },
-    Overlap { virtual_address: u64 },
-    EntryNotInCode { entry: u64 },
+    BadFileRange {
+        virtual_address: u64,
+    },
+    WritableAndExecutable {
+        virtual_address: u64,
+    },
+    Overlap {
+        virtual_address: u64,
+    },
+    EntryNotInCode {
+        entry: u64,
+    },
 }
 
 /// Checks `image` and plans its loading into the user address range `user`.
@@ -92,11 +102,14 @@ pub fn plan_load(image: &[u8], user: Range<u64>) -> Result<LoadPlan, ElfError> {
         return Err(ElfError::NotX86_64);
     }
 
-    let mut plan = LoadPlan { entry: elf.header.pt2.entry_point(), segments: Default::default(), count: 0 };
+    let mut plan =
+        LoadPlan { entry: elf.header.pt2.entry_point(), segments: Default::default(), count: 0 };
     for index in 0..elf.header.pt2.ph_count() {
         let header = elf.program_header(index).map_err(ElfError::Malformed)?;
         let ProgramHeader::Ph64(header) = header else { return Err(ElfError::Not64Bit) };
-        if header.get_type().map_err(ElfError::Malformed)? != SegmentType::Load || header.mem_size == 0 {
+        if header.get_type().map_err(ElfError::Malformed)? != SegmentType::Load
+            || header.mem_size == 0
+        {
             continue;
         }
         let segment = Segment {

@@ -33,11 +33,26 @@ pub struct TaskSpec<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ManifestError<'a> {
     /// A line that is neither blank, a comment, nor `task ...`.
-    UnknownEntry { line: usize },
-    UnknownField { line: usize, field: &'a str },
-    MissingField { line: usize, field: &'static str },
-    BadValue { line: usize, field: &'static str, value: &'a str },
-    DuplicateName { line: usize, name: &'a str },
+    UnknownEntry {
+        line: usize,
+    },
+    UnknownField {
+        line: usize,
+        field: &'a str,
+    },
+    MissingField {
+        line: usize,
+        field: &'static str,
+    },
+    BadValue {
+        line: usize,
+        field: &'static str,
+        value: &'a str,
+    },
+    DuplicateName {
+        line: usize,
+        name: &'a str,
+    },
 }
 
 /// The tasks of a manifest, in order, each parsed or the reason it could not be. Duplicate
@@ -124,7 +139,11 @@ fn parse_priority(line: usize, value: &str) -> Result<u8, ManifestError<'_>> {
     }
 }
 
-fn parse_bool<'a>(line: usize, field: &'static str, value: &'a str) -> Result<bool, ManifestError<'a>> {
+fn parse_bool<'a>(
+    line: usize,
+    field: &'static str,
+    value: &'a str,
+) -> Result<bool, ManifestError<'a>> {
     match value {
         "yes" => Ok(true),
         "no" => Ok(false),
@@ -169,7 +188,14 @@ task name=fault-cli image=bin/fault priority=2 start=no quiet=yes arg=cli
         assert_eq!(tasks.len(), 2);
         assert_eq!(
             tasks[0],
-            TaskSpec { name: "hello", image: "bin/hello", priority: 3, start: true, quiet: false, arg: "" }
+            TaskSpec {
+                name: "hello",
+                image: "bin/hello",
+                priority: 3,
+                start: true,
+                quiet: false,
+                arg: ""
+            }
         );
         assert_eq!(tasks[1].arg, "cli");
         assert!(!tasks[1].start && tasks[1].quiet);
@@ -180,12 +206,24 @@ task name=fault-cli image=bin/fault priority=2 start=no quiet=yes arg=cli
     fn errors_name_the_line() {
         let cases: [(&str, ManifestError); 7] = [
             ("tusk name=a", ManifestError::UnknownEntry { line: 1 }),
-            ("\ntask name=a image=x priority=1 colour=red", ManifestError::UnknownField { line: 2, field: "colour" }),
+            (
+                "\ntask name=a image=x priority=1 colour=red",
+                ManifestError::UnknownField { line: 2, field: "colour" },
+            ),
             ("task image=x priority=1", ManifestError::MissingField { line: 1, field: "name" }),
             ("task name=a priority=1", ManifestError::MissingField { line: 1, field: "image" }),
-            ("task name=a image=x priority=8", ManifestError::BadValue { line: 1, field: "priority", value: "8" }),
-            ("task name=A image=x priority=1", ManifestError::BadValue { line: 1, field: "name", value: "A" }),
-            ("task name=a image=x priority=1 start=maybe", ManifestError::BadValue { line: 1, field: "start", value: "maybe" }),
+            (
+                "task name=a image=x priority=8",
+                ManifestError::BadValue { line: 1, field: "priority", value: "8" },
+            ),
+            (
+                "task name=A image=x priority=1",
+                ManifestError::BadValue { line: 1, field: "name", value: "A" },
+            ),
+            (
+                "task name=a image=x priority=1 start=maybe",
+                ManifestError::BadValue { line: 1, field: "start", value: "maybe" },
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(check(text), Err(expected), "{text:?}");

@@ -6,7 +6,11 @@
 /// The index of the task to run next. `priority_of(i)` gives task `i`'s priority if it is
 /// ready to run, `None` otherwise. The scan starts just after `previous`, so among ready tasks
 /// of the best priority the one after `previous` wins and equals take turns.
-pub fn select_next(count: usize, previous: usize, priority_of: impl Fn(usize) -> Option<u8>) -> Option<usize> {
+pub fn select_next(
+    count: usize,
+    previous: usize,
+    priority_of: impl Fn(usize) -> Option<u8>,
+) -> Option<usize> {
     let mut best: Option<(u8, usize)> = None;
     for step in 1..=count {
         let index = (previous + step) % count;

@@ -82,7 +82,8 @@ pub fn run(cmdline: Cmdline<'static>) -> ! {
         crash::trigger(kind);
     }
     let filter = cmdline.value("test").unwrap_or("");
-    let selected = || SUITES.iter().flat_map(|suite| suite.iter()).filter(|t| t.name.contains(filter));
+    let selected =
+        || SUITES.iter().flat_map(|suite| suite.iter()).filter(|t| t.name.contains(filter));
     let scenarios = user::SCENARIOS.iter().filter(|s| s.name.contains(filter)).count();
     crate::println!("GUEST-TESTS PLAN {}", selected().count() + scenarios);
     let (mut passed, mut failed) = (0, 0);

@@ -50,7 +50,10 @@ pub struct TaskOutcome {
 
 impl Outcome {
     pub fn task(&self, name: &str) -> Result<&TaskOutcome, String> {
-        self.tasks.iter().find(|t| t.name == name).ok_or(alloc::format!("task {name} was never started"))
+        self.tasks
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or(alloc::format!("task {name} was never started"))
     }
 }
 
@@ -73,7 +76,12 @@ static RUNNING: Mutex<Option<Running>> = Mutex::new(None);
 
 /// Runs `scenarios` (those whose name contains `filter`) and exits QEMU; `passed` and
 /// `failed` carry over the kernel-mode tests' counts.
-pub fn start(scenarios: &'static [Scenario], filter: &'static str, passed: usize, failed: usize) -> ! {
+pub fn start(
+    scenarios: &'static [Scenario],
+    filter: &'static str,
+    passed: usize,
+    failed: usize,
+) -> ! {
     sched::with(|s| {
         *RUNNING.lock() = Some(Running {
             scenarios,
@@ -102,7 +110,12 @@ fn observe(s: &mut Scheduler, event: Event) {
             if !run.slots.iter().any(|(s, _)| *s == slot) {
                 return;
             }
-            let others: u64 = run.slots.iter().filter(|(o, _)| *o != slot).map(|(o, _)| s.tasks()[*o].stats.ticks).sum();
+            let others: u64 = run
+                .slots
+                .iter()
+                .filter(|(o, _)| *o != slot)
+                .map(|(o, _)| s.tasks()[*o].stats.ticks)
+                .sum();
             run.ended.push((slot, others));
             run.last_end = Some(time::ticks());
             if run.witness_calls_at_first_end.is_none() {
@@ -112,7 +125,10 @@ fn observe(s: &mut Scheduler, event: Event) {
         Event::Tick => {
             let now = time::ticks();
             let scenario = &run.scenarios[run.next - 1];
-            let all_ended = run.slots.iter().all(|(slot, name)| *name == WITNESS || !s.tasks()[*slot].state.is_alive());
+            let all_ended = run
+                .slots
+                .iter()
+                .all(|(slot, name)| *name == WITNESS || !s.tasks()[*slot].state.is_alive());
             let grace_over = run.last_end.is_some_and(|end| now >= end + GRACE_TICKS);
             if (all_ended && grace_over) || now >= run.started_at + scenario.deadline {
                 drop(guard);
@@ -140,7 +156,11 @@ fn finish_current(s: &mut Scheduler) {
                 name,
                 state: s.tasks()[slot].state,
                 stats: s.tasks()[slot].stats,
-                others_ticks_at_end: run.ended.iter().find(|(e, _)| *e == slot).map_or(0, |(_, t)| *t),
+                others_ticks_at_end: run
+                    .ended
+                    .iter()
+                    .find(|(e, _)| *e == slot)
+                    .map_or(0, |(_, t)| *t),
             })
             .collect(),
         witness_calls_at_first_end: run.witness_calls_at_first_end,

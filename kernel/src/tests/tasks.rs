@@ -2,22 +2,34 @@
 
 use super::{GuestTest, TestResult};
 use crate::arch::paging::AddressSpace;
-use crate::mm::frames;
-use crate::mm::layout::{USER_STACK_TOP, USER_END};
-use crate::sched::{self, Scheduler};
 use crate::loader::LoadError;
+use crate::mm::frames;
+use crate::mm::layout::{USER_END, USER_STACK_TOP};
+use crate::sched::{self, Scheduler};
 use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
-use kernel_core::elf::ElfError;
 use crate::{bootfs, check, check_eq};
 use alloc::vec::Vec;
+use kernel_core::elf::ElfError;
 use libipc::SyscallError;
 
 pub const TESTS: &[GuestTest] = &[
-    GuestTest { name: "tasks::address_spaces_share_no_user_frames", run: address_spaces_share_no_user_frames },
-    GuestTest { name: "tasks::kernel_half_is_not_user_accessible", run: kernel_half_is_not_user_accessible },
+    GuestTest {
+        name: "tasks::address_spaces_share_no_user_frames",
+        run: address_spaces_share_no_user_frames,
+    },
+    GuestTest {
+        name: "tasks::kernel_half_is_not_user_accessible",
+        run: kernel_half_is_not_user_accessible,
+    },
     GuestTest { name: "tasks::user_copies_check_every_page", run: user_copies_check_every_page },
-    GuestTest { name: "tasks::broken_elf_is_refused_without_leaks", run: broken_elf_is_refused_without_leaks },
-    GuestTest { name: "tasks::killing_a_task_frees_its_frames", run: killing_a_task_frees_its_frames },
+    GuestTest {
+        name: "tasks::broken_elf_is_refused_without_leaks",
+        run: broken_elf_is_refused_without_leaks,
+    },
+    GuestTest {
+        name: "tasks::killing_a_task_frees_its_frames",
+        run: killing_a_task_frees_its_frames,
+    },
 ];
 
 /// Spawns the manifest task `name` (not run), calls `f` with its slot, then kills it.
@@ -25,8 +37,13 @@ fn with_task(name: &str, f: impl FnOnce(&mut Scheduler, usize) -> TestResult) ->
     sched::with(|s| with_task_in(s, name, f))
 }
 
-fn with_task_in(s: &mut Scheduler, name: &str, f: impl FnOnce(&mut Scheduler, usize) -> TestResult) -> TestResult {
-    let spec = bootfs::task_specs().find(|spec| spec.name == name).ok_or("task not in the manifest")?;
+fn with_task_in(
+    s: &mut Scheduler,
+    name: &str,
+    f: impl FnOnce(&mut Scheduler, usize) -> TestResult,
+) -> TestResult {
+    let spec =
+        bootfs::task_specs().find(|spec| spec.name == name).ok_or("task not in the manifest")?;
     let id = bootfs::spawn(s, &spec).ok_or("spawn failed")?;
     let slot = usize::from(id.index);
     let result = f(s, slot);
@@ -49,7 +66,11 @@ fn address_spaces_share_no_user_frames() -> TestResult {
                 count_b += 1;
                 shared += usize::from(frames_a.contains(&frame));
             });
-            check!(frames_a.len() > 16 && count_b > 16, "{} and {count_b} user frames", frames_a.len());
+            check!(
+                frames_a.len() > 16 && count_b > 16,
+                "{} and {count_b} user frames",
+                frames_a.len()
+            );
             check_eq!(shared, 0);
             Ok(())
         })
@@ -60,9 +81,11 @@ fn kernel_half_is_not_user_accessible() -> TestResult {
     with_task("hello", |s, slot| {
         let space = space(s, slot);
         let kernel_code = crate::mm::layout::KERNEL_BASE;
-        let translation = space.translate(kernel_code).ok_or("the kernel is not mapped in the task")?;
+        let translation =
+            space.translate(kernel_code).ok_or("the kernel is not mapped in the task")?;
         check!(!translation.user, "the kernel image is user-accessible");
-        let heap = space.translate(crate::mm::layout::KERNEL_HEAP_START).ok_or("no heap mapping")?;
+        let heap =
+            space.translate(crate::mm::layout::KERNEL_HEAP_START).ok_or("no heap mapping")?;
         check!(!heap.user);
         Ok(())
     })
@@ -72,9 +95,11 @@ fn user_copies_check_every_page() -> TestResult {
     with_task("hello", |s, slot| {
         let space = space(s, slot);
         let stack_word = USER_STACK_TOP - 4096;
-        copy_to_user(space, UserSlice::new(stack_word, 8), b"ring3ok!").map_err(|e| alloc::format!("{e:?}"))?;
+        copy_to_user(space, UserSlice::new(stack_word, 8), b"ring3ok!")
+            .map_err(|e| alloc::format!("{e:?}"))?;
         let mut back = [0u8; 8];
-        copy_from_user(space, UserSlice::new(stack_word, 8), &mut back).map_err(|e| alloc::format!("{e:?}"))?;
+        copy_from_user(space, UserSlice::new(stack_word, 8), &mut back)
+            .map_err(|e| alloc::format!("{e:?}"))?;
         check_eq!(&back, b"ring3ok!");
 
         let mut eight = [0u8; 8];
@@ -89,7 +114,10 @@ fn user_copies_check_every_page() -> TestResult {
         check_eq!(refused(u64::MAX - 3, 8), Err(SyscallError::BadAddress)); // wraps around
         // The program's code is mapped for reading but not for writing.
         check!(copy_from_user(space, UserSlice::new(0x40_0000, 8), &mut eight).is_ok());
-        check_eq!(copy_to_user(space, UserSlice::new(0x40_0000, 8), &eight), Err(SyscallError::BadAddress));
+        check_eq!(
+            copy_to_user(space, UserSlice::new(0x40_0000, 8), &eight),
+            Err(SyscallError::BadAddress)
+        );
         Ok(())
     })
 }

@@ -19,7 +19,9 @@ fn main(kind: &str) -> u64 {
     // SAFETY (every block below): each instruction traps into the kernel, which stops this
     // task; none of them can corrupt memory, because the access or instruction is refused.
     match kind {
-        "divzero" => unsafe { asm!("xor edx, edx", "mov eax, 1", "xor ecx, ecx", "div ecx", out("eax") _, out("ecx") _, out("edx") _) },
+        "divzero" => unsafe {
+            asm!("xor edx, edx", "mov eax, 1", "xor ecx, ecx", "div ecx", out("eax") _, out("ecx") _, out("edx") _)
+        },
         "ud2" => unsafe { asm!("ud2") },
         "int3" => unsafe { asm!("int3") },
         "cli" => unsafe { asm!("cli") },
@@ -27,11 +29,17 @@ fn main(kind: &str) -> u64 {
         "in" => unsafe { asm!("in al, dx", in("dx") 0x60u16, out("al") _) },
         "out" => unsafe { asm!("out dx, al", in("dx") 0x80u16, in("al") 0u8) },
         "cr3" => unsafe { asm!("mov cr3, {}", in(reg) 0u64) },
-        "wrmsr" => unsafe { asm!("wrmsr", in("ecx") 0xc000_0080u32, in("eax") 0u32, in("edx") 0u32) },
+        "wrmsr" => unsafe {
+            asm!("wrmsr", in("ecx") 0xc000_0080u32, in("eax") 0u32, in("edx") 0u32)
+        },
         "null" => unsafe { asm!("mov {}, qword ptr [0]", out(reg) _) },
-        "kernel-read" => unsafe { asm!("mov {}, qword ptr [{}]", out(reg) _, in(reg) KERNEL_ADDRESS) },
+        "kernel-read" => unsafe {
+            asm!("mov {}, qword ptr [{}]", out(reg) _, in(reg) KERNEL_ADDRESS)
+        },
         "kernel-write" => unsafe { asm!("mov qword ptr [{}], 0", in(reg) KERNEL_ADDRESS) },
-        "code-write" => unsafe { asm!("mov byte ptr [{}], 0xc3", in(reg) main as *const () as u64) },
+        "code-write" => unsafe {
+            asm!("mov byte ptr [{}], 0xc3", in(reg) main as *const () as u64)
+        },
         "stack-overflow" => {
             let depth = recurse(0);
             println!("recursion returned {depth}");

@@ -9,10 +9,10 @@
 #![no_std]
 #![no_main]
 
+use libipc::SyscallError;
+use libipc::abi::{SYSCALL_COUNT, Sysnum};
 use ulib::println;
 use ulib::sys::{self, syscall_any};
-use libipc::abi::{SYSCALL_COUNT, Sysnum};
-use libipc::SyscallError;
 
 ulib::entry!(main);
 
@@ -37,9 +37,9 @@ fn pointer(random: &mut XorShift) -> (u64, bool) {
         0 => (0, false),
         1 => (0xffff_ffff_8000_0000 + random.next() % 0x10_0000, false), // kernel image
         2 => (0xffff_8000_0000_0000 + random.next() % (1 << 40), false), // physical map
-        3 => (0x0000_7fff_ffff_fff0, false),                              // end of user space
+        3 => (0x0000_7fff_ffff_fff0, false),                             // end of user space
         4 => (random.next(), false),
-        5 => (0x1000 + random.next() % 0x3f_f000, false),                 // below the program
+        5 => (0x1000 + random.next() % 0x3f_f000, false), // below the program
         _ => (valid + random.next() % 32, true),
     }
 }
@@ -80,7 +80,9 @@ fn main(argument: &str) -> u64 {
             if status != expected.code() {
                 wrong += 1;
                 if wrong <= 5 {
-                    println!("wrong answer: call {number:#x} {args:x?} gave status {status}, expected {expected:?}");
+                    println!(
+                        "wrong answer: call {number:#x} {args:x?} gave status {status}, expected {expected:?}"
+                    );
                 }
             }
         }

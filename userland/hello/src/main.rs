@@ -9,6 +9,9 @@ ulib::entry!(main);
 
 fn main(_argument: &str) -> u64 {
     let me = sys::task_info();
-    println!("Hello from ring 3! I am task {me}; the kernel has been up for {} ticks.", sys::uptime());
+    println!(
+        "Hello from ring 3! I am task {me}; the kernel has been up for {} ticks.",
+        sys::uptime()
+    );
     0
 }

@@ -6,8 +6,8 @@
 
 #![no_std]
 
-pub use libipc::sys;
 use core::fmt::{self, Write};
+pub use libipc::sys;
 
 /// Exit code of a program that panicked.
 pub const PANIC_EXIT_CODE: u64 = 101;

@@ -55,8 +55,20 @@ fn typical() -> Vec<u8> {
         0x40_1000,
         &[
             Ph { vaddr: 0x40_0000, offset: 0, filesz: 0x200, memsz: 0x200, flags: PF_R },
-            Ph { vaddr: 0x40_1000, offset: 0x1000, filesz: 0x800, memsz: 0x800, flags: PF_R | PF_X },
-            Ph { vaddr: 0x40_2000, offset: 0x1800, filesz: 0x100, memsz: 0x3000, flags: PF_R | PF_W },
+            Ph {
+                vaddr: 0x40_1000,
+                offset: 0x1000,
+                filesz: 0x800,
+                memsz: 0x800,
+                flags: PF_R | PF_X,
+            },
+            Ph {
+                vaddr: 0x40_2000,
+                offset: 0x1800,
+                filesz: 0x100,
+                memsz: 0x3000,
+                flags: PF_R | PF_W,
+            },
         ],
     )
 }
@@ -87,15 +99,27 @@ fn each_rule_is_enforced() {
     assert_eq!(one(0x40_0000, code(0x40_0000)).map(|p| p.entry), Ok(0x40_0000));
     assert_eq!(one(0, code(0)), Err(ElfError::OutsideUserSpace { virtual_address: 0 }));
     let kernel = 0xffff_ffff_8000_0000;
-    assert_eq!(one(kernel, code(kernel)), Err(ElfError::OutsideUserSpace { virtual_address: kernel }));
+    assert_eq!(
+        one(kernel, code(kernel)),
+        Err(ElfError::OutsideUserSpace { virtual_address: kernel })
+    );
     let wrap = Ph { vaddr: 0x40_0000, offset: 0, filesz: 0, memsz: u64::MAX, flags: PF_R };
-    assert_eq!(one(0x40_0000, wrap), Err(ElfError::OutsideUserSpace { virtual_address: 0x40_0000 }));
+    assert_eq!(
+        one(0x40_0000, wrap),
+        Err(ElfError::OutsideUserSpace { virtual_address: 0x40_0000 })
+    );
     let wx = Ph { flags: PF_R | PF_W | PF_X, ..code(0x40_0000) };
-    assert_eq!(one(0x40_0000, wx), Err(ElfError::WritableAndExecutable { virtual_address: 0x40_0000 }));
+    assert_eq!(
+        one(0x40_0000, wx),
+        Err(ElfError::WritableAndExecutable { virtual_address: 0x40_0000 })
+    );
     let beyond = Ph { offset: 0x1f00, filesz: 0x200, memsz: 0x200, ..code(0x40_0000) };
     assert_eq!(one(0x40_0000, beyond), Err(ElfError::BadFileRange { virtual_address: 0x40_0000 }));
     let bigger_file = Ph { filesz: 0x20, memsz: 0x10, ..code(0x40_0000) };
-    assert_eq!(one(0x40_0000, bigger_file), Err(ElfError::BadFileRange { virtual_address: 0x40_0000 }));
+    assert_eq!(
+        one(0x40_0000, bigger_file),
+        Err(ElfError::BadFileRange { virtual_address: 0x40_0000 })
+    );
     assert_eq!(one(0x50_0000, code(0x40_0000)), Err(ElfError::EntryNotInCode { entry: 0x50_0000 }));
     let data = Ph { flags: PF_R | PF_W, ..code(0x40_0000) };
     assert_eq!(one(0x40_0000, data), Err(ElfError::EntryNotInCode { entry: 0x40_0000 }));
@@ -105,7 +129,10 @@ fn each_rule_is_enforced() {
 fn overlapping_pages_are_refused() {
     let a = Ph { vaddr: 0x40_0000, offset: 0x1000, filesz: 0x10, memsz: 0x10, flags: PF_R | PF_X };
     let b = Ph { vaddr: 0x40_0800, offset: 0x1000, filesz: 0x10, memsz: 0x10, flags: PF_R | PF_W };
-    assert_eq!(plan(&image(0x40_0000, &[a, b])), Err(ElfError::Overlap { virtual_address: 0x40_0800 }));
+    assert_eq!(
+        plan(&image(0x40_0000, &[a, b])),
+        Err(ElfError::Overlap { virtual_address: 0x40_0800 })
+    );
 }
 
 #[test]

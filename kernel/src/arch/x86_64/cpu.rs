@@ -19,7 +19,9 @@ pub fn configure_control_registers() {
     unsafe {
         Efer::update(|flags| flags.insert(EferFlags::NO_EXECUTE_ENABLE));
         Cr0::update(|flags| {
-            flags.insert(Cr0Flags::WRITE_PROTECT | Cr0Flags::ALIGNMENT_MASK | Cr0Flags::EMULATE_COPROCESSOR);
+            flags.insert(
+                Cr0Flags::WRITE_PROTECT | Cr0Flags::ALIGNMENT_MASK | Cr0Flags::EMULATE_COPROCESSOR,
+            );
             flags.remove(Cr0Flags::MONITOR_COPROCESSOR | Cr0Flags::TASK_SWITCHED);
         });
         Cr4::update(|flags| {

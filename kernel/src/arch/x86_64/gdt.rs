@@ -14,13 +14,13 @@
 //!   5-6   0x28     TSS (a 16-byte system descriptor)
 //! ```
 
+use super::stacks::{DOUBLE_FAULT_STACK, NMI_STACK, TRAP_STACK};
 use ::x86_64::VirtAddr;
 use ::x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
 use ::x86_64::instructions::tables::load_tss;
 use ::x86_64::registers::segmentation::SegmentSelector;
 use ::x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable};
 use ::x86_64::structures::tss::TaskStateSegment;
-use super::stacks::{DOUBLE_FAULT_STACK, NMI_STACK, TRAP_STACK};
 use core::cell::UnsafeCell;
 use spin::Once;
 
@@ -54,7 +54,8 @@ static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 pub fn init() {
     // SAFETY: runs once at boot, before any interrupt can make the CPU read the TSS.
     let tss = unsafe { &mut *TSS.0.get() };
-    tss.interrupt_stack_table[DOUBLE_FAULT_IST_INDEX as usize] = VirtAddr::new(DOUBLE_FAULT_STACK.top());
+    tss.interrupt_stack_table[DOUBLE_FAULT_IST_INDEX as usize] =
+        VirtAddr::new(DOUBLE_FAULT_STACK.top());
     tss.interrupt_stack_table[NMI_IST_INDEX as usize] = VirtAddr::new(NMI_STACK.top());
     // Interrupts and exceptions from ring 3 switch to the trap stack.
     tss.privilege_stack_table[0] = VirtAddr::new(TRAP_STACK.top());

@@ -83,8 +83,9 @@ fn map_or_release(
     let frame = PhysFrame::containing_address(PhysAddr::new(frame));
     // SAFETY: the frame is fresh from the allocator, so nothing else aliases it, and callers map
     // only pages of their own (the kernel heap range, or a task's private user half).
-    let result =
-        unsafe { mapper.map_to_with_table_flags(page, frame, flags, parent_flags, &mut KernelFrames) };
+    let result = unsafe {
+        mapper.map_to_with_table_flags(page, frame, flags, parent_flags, &mut KernelFrames)
+    };
     let error = match result {
         Ok(flush) => {
             flush.flush();
@@ -105,7 +106,13 @@ pub fn map_kernel_data(start: u64, pages: u64) -> Result<(), MapError> {
     let mapper = guard.as_mut().expect("paging::init ran");
     for index in 0..pages {
         let frame = frames::allocate().ok_or(MapError::OutOfFrames)?;
-        map_or_release(mapper, start + index * PAGE_SIZE, frame, flags, Flags::PRESENT | Flags::WRITABLE)?;
+        map_or_release(
+            mapper,
+            start + index * PAGE_SIZE,
+            frame,
+            flags,
+            Flags::PRESENT | Flags::WRITABLE,
+        )?;
     }
     Ok(())
 }
@@ -227,8 +234,14 @@ impl AddressSpace {
     /// Frees every user frame, every user page table and the level-4 table. The space must
     /// not be active (switch to another first, for example with `activate_kernel`).
     pub fn destroy(self) {
-        assert_ne!(Cr3::read().0.start_address().as_u64(), self.level_4, "destroying the active space");
-        walk_user_half(self.level_4, &mut |leaf| frames::free(leaf), &mut |table| frames::free(table));
+        assert_ne!(
+            Cr3::read().0.start_address().as_u64(),
+            self.level_4,
+            "destroying the active space"
+        );
+        walk_user_half(self.level_4, &mut |leaf| frames::free(leaf), &mut |table| {
+            frames::free(table)
+        });
         frames::free(self.level_4);
     }
 }
@@ -236,9 +249,16 @@ impl AddressSpace {
 /// Visits the user half of the tree under `level_4`: `leaf` for mapped frames, `table` for
 /// each lower-level table after its entries.
 fn walk_user_half(level_4: u64, leaf: &mut dyn FnMut(u64), table_visit: &mut dyn FnMut(u64)) {
-    fn walk(address: u64, level: usize, leaf: &mut dyn FnMut(u64), table_visit: &mut dyn FnMut(u64)) {
+    fn walk(
+        address: u64,
+        level: usize,
+        leaf: &mut dyn FnMut(u64),
+        table_visit: &mut dyn FnMut(u64),
+    ) {
         let count = if level == 3 { FIRST_KERNEL_ENTRY } else { 512 };
-        for entry in table(address).iter().take(count).filter(|e| e.flags().contains(Flags::PRESENT)) {
+        for entry in
+            table(address).iter().take(count).filter(|e| e.flags().contains(Flags::PRESENT))
+        {
             let next = entry.addr().as_u64();
             if level == 0 {
                 leaf(next);

@@ -6,13 +6,17 @@
 //! kernel's trap stack. It then pushes the same frame an interrupt from ring 3 would have
 //! pushed and joins the common path in `trap_entry`, so there is one frame layout and one exit.
 
-use super::gdt::{KERNEL_CODE_SELECTOR, KERNEL_DATA_SELECTOR, USER_CODE_SELECTOR, USER_DATA_SELECTOR};
-use ::x86_64::registers::segmentation::SegmentSelector;
+use super::gdt::{
+    KERNEL_CODE_SELECTOR, KERNEL_DATA_SELECTOR, USER_CODE_SELECTOR, USER_DATA_SELECTOR,
+};
 use super::stacks::TRAP_STACK;
 use super::trap_entry::SYSCALL_VECTOR;
 use ::x86_64::VirtAddr;
-use ::x86_64::registers::model_specific::{Efer, EferFlags, GsBase, KernelGsBase, LStar, SFMask, Star};
+use ::x86_64::registers::model_specific::{
+    Efer, EferFlags, GsBase, KernelGsBase, LStar, SFMask, Star,
+};
 use ::x86_64::registers::rflags::RFlags;
+use ::x86_64::registers::segmentation::SegmentSelector;
 use core::cell::UnsafeCell;
 use core::mem::offset_of;
 

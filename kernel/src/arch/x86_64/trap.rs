@@ -8,8 +8,8 @@
 use super::trap_entry::{SYSCALL_VECTOR, TrapFrame};
 use super::{cpu, pic, pit, probe};
 use crate::task::FaultRecord;
-use libipc::FaultKind;
 use core::sync::atomic::{AtomicU64, Ordering};
+use libipc::FaultKind;
 
 const FIRST_IRQ_VECTOR: u64 = 32;
 const BREAKPOINT: u64 = 3;
@@ -78,7 +78,9 @@ pub fn dispatch(frame: &mut TrapFrame) {
         NMI => log::warn!("non-maskable interrupt at {:#x}", frame.rip),
         DOUBLE_FAULT | MACHINE_CHECK => kernel_exception(frame),
         // The task did something wrong: stop it, keep a record, run someone else.
-        vector if vector < FIRST_IRQ_VECTOR && from_user => crate::sched::fault_current(fault_record(frame)),
+        vector if vector < FIRST_IRQ_VECTOR && from_user => {
+            crate::sched::fault_current(fault_record(frame))
+        }
         BREAKPOINT => {
             BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
             log::debug!("breakpoint at {:#x}", frame.rip - 1);
