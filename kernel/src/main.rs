@@ -29,6 +29,9 @@ mod print;
 mod sched;
 /// System call decoding and handlers.
 mod syscall;
+/// Running the system: boot tasks from the manifest, then the scheduler.
+#[cfg(not(feature = "guest-tests"))]
+mod system;
 /// The kernel's record of a task.
 mod task;
 /// Time since boot, counted in timer ticks.
@@ -75,29 +78,5 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     #[cfg(feature = "guest-tests")]
     tests::run(cmdline);
     #[cfg(not(feature = "guest-tests"))]
-    run_system(cmdline);
-}
-
-/// What the booted kernel does when it is not running tests: start the manifest's boot tasks
-/// and schedule them. With `exit-after-boot`, power off once every task has ended.
-#[cfg(not(feature = "guest-tests"))]
-fn run_system(cmdline: cmdline::Cmdline) -> ! {
-    sched::with(|s| {
-        for spec in bootfs::task_specs().filter(|spec| spec.start) {
-            bootfs::spawn(s, &spec);
-        }
-        if cmdline.flag("exit-after-boot") {
-            s.set_observer(Some(power_off_when_all_ended));
-        }
-    });
-    sched::start()
-}
-
-/// The `exit-after-boot` observer: once no task is alive, the boot has been shown.
-#[cfg(not(feature = "guest-tests"))]
-fn power_off_when_all_ended(s: &mut sched::Scheduler, _: sched::Event) {
-    if s.tasks().iter().all(|task| !task.state.is_alive()) {
-        log::info!("exit-after-boot: every task has ended; powering off");
-        arch::qemu::exit(arch::qemu::ExitCode::Success);
-    }
+    system::run(cmdline);
 }

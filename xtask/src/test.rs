@@ -37,6 +37,14 @@ struct BootCheck {
     expect: &'static [&'static str],
 }
 
+/// What a boot with `exit-after-boot` shows: the kernel, a ring-3 task, and the power-off.
+const CLEAN_BOOT: &[&str] = &[
+    "Moat ",
+    "boot complete",
+    "hello: Hello from ring 3!",
+    "exit-after-boot: every task has ended",
+];
+
 const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
         name: "boot::bios_exit_after_boot",
@@ -44,12 +52,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         firmware: Firmware::Bios,
         cmdline: "exit-after-boot",
         exit_code: GUEST_SUCCESS,
-        expect: &[
-            "Moat ",
-            "boot complete",
-            "hello: Hello from ring 3!",
-            "exit-after-boot: every task has ended",
-        ],
+        expect: CLEAN_BOOT,
     },
     BootCheck {
         name: "boot::uefi_exit_after_boot",
@@ -57,12 +60,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
         firmware: Firmware::Uefi,
         cmdline: "exit-after-boot",
         exit_code: GUEST_SUCCESS,
-        expect: &[
-            "Moat ",
-            "boot complete",
-            "hello: Hello from ring 3!",
-            "exit-after-boot: every task has ended",
-        ],
+        expect: CLEAN_BOOT,
     },
     BootCheck {
         name: "crash::panic_is_reported",

@@ -16,48 +16,49 @@ const KERNEL_ADDRESS: u64 = 0xffff_ffff_8000_0000;
 
 fn main(kind: &str) -> u64 {
     println!("about to commit: {kind}");
-    // SAFETY (every block below): each instruction traps into the kernel, which stops this
-    // task; none of them can corrupt memory, because the access or instruction is refused.
-    match kind {
-        "divzero" => unsafe {
-            asm!("xor edx, edx", "mov eax, 1", "xor ecx, ecx", "div ecx", out("eax") _, out("ecx") _, out("edx") _)
-        },
-        "ud2" => unsafe { asm!("ud2") },
-        "int3" => unsafe { asm!("int3") },
-        "cli" => unsafe { asm!("cli") },
-        "hlt" => unsafe { asm!("hlt") },
-        "in" => unsafe { asm!("in al, dx", in("dx") 0x60u16, out("al") _) },
-        "out" => unsafe { asm!("out dx, al", in("dx") 0x80u16, in("al") 0u8) },
-        "cr3" => unsafe { asm!("mov cr3, {}", in(reg) 0u64) },
-        "wrmsr" => unsafe {
-            asm!("wrmsr", in("ecx") 0xc000_0080u32, in("eax") 0u32, in("edx") 0u32)
-        },
-        "null" => unsafe { asm!("mov {}, qword ptr [0]", out(reg) _) },
-        "kernel-read" => unsafe {
-            asm!("mov {}, qword ptr [{}]", out(reg) _, in(reg) KERNEL_ADDRESS)
-        },
-        "kernel-write" => unsafe { asm!("mov qword ptr [{}], 0", in(reg) KERNEL_ADDRESS) },
-        "code-write" => unsafe {
-            asm!("mov byte ptr [{}], 0xc3", in(reg) main as *const () as u64)
-        },
-        "stack-overflow" => {
-            let depth = recurse(0);
-            println!("recursion returned {depth}");
-        }
-        // Set RFLAGS.AC, then load a quadword from an odd address.
-        "align" => unsafe {
-            asm!("pushfq", "or qword ptr [rsp], 0x40000", "popfq", "mov {}, qword ptr [rsp - 7]", out(reg) _)
-        },
-        // xorps xmm0, xmm0 and fld1, as bytes: the program is built without SSE or x87.
-        "sse" => unsafe { asm!(".byte 0x0f, 0x57, 0xc0") },
-        "x87" => unsafe { asm!(".byte 0xd9, 0xe8") },
-        other => {
-            println!("unknown fault kind {other:?}");
-            return 2;
-        }
+    if kind == "stack-overflow" {
+        let depth = recurse(0);
+        println!("recursion returned {depth}");
+    } else if !commit(kind) {
+        println!("unknown fault kind {kind:?}");
+        return 2;
     }
     println!("still alive after {kind}: the kernel did not stop me");
     1
+}
+
+/// Executes the faulting instruction for `kind`; false for an unknown kind.
+fn commit(kind: &str) -> bool {
+    // SAFETY: each instruction below traps into the kernel, which stops this task; none can
+    // corrupt memory, because the access or instruction is refused before it takes effect.
+    unsafe {
+        match kind {
+            "divzero" => {
+                asm!("xor edx, edx", "mov eax, 1", "xor ecx, ecx", "div ecx", out("eax") _, out("ecx") _, out("edx") _)
+            }
+            "ud2" => asm!("ud2"),
+            "int3" => asm!("int3"),
+            "cli" => asm!("cli"),
+            "hlt" => asm!("hlt"),
+            "in" => asm!("in al, dx", in("dx") 0x60u16, out("al") _),
+            "out" => asm!("out dx, al", in("dx") 0x80u16, in("al") 0u8),
+            "cr3" => asm!("mov cr3, {}", in(reg) 0u64),
+            "wrmsr" => asm!("wrmsr", in("ecx") 0xc000_0080u32, in("eax") 0u32, in("edx") 0u32),
+            "null" => asm!("mov {}, qword ptr [0]", out(reg) _),
+            "kernel-read" => asm!("mov {}, qword ptr [{}]", out(reg) _, in(reg) KERNEL_ADDRESS),
+            "kernel-write" => asm!("mov qword ptr [{}], 0", in(reg) KERNEL_ADDRESS),
+            "code-write" => asm!("mov byte ptr [{}], 0xc3", in(reg) main as *const () as u64),
+            // Set RFLAGS.AC, then load a quadword from an odd address. (QEMU's TCG ignores AC.)
+            "align" => {
+                asm!("pushfq", "or qword ptr [rsp], 0x40000", "popfq", "mov {}, qword ptr [rsp - 7]", out(reg) _)
+            }
+            // xorps xmm0, xmm0 and fld1, as bytes: the program is built without SSE or x87.
+            "sse" => asm!(".byte 0x0f, 0x57, 0xc0"),
+            "x87" => asm!(".byte 0xd9, 0xe8"),
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Uses 512 bytes of stack per level until the stack runs into its guard page.
