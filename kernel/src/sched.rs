@@ -7,24 +7,32 @@
 //! `before_return_to_user`; everything else just sets `switch_pending`.
 //!
 //! All state is in one `Scheduler` behind a lock that is only taken with interrupts disabled
-//! (the kernel runs with IF clear; the idle loop drops the lock before it waits).
+//! (the kernel runs with IF clear; the idle loop drops the lock before it waits). Message
+//! passing is in `sched/ipc.rs`, device access and task management in `sched/manage.rs`.
+
+mod ipc;
+mod manage;
+
+pub use ipc::Outcome;
 
 use crate::arch::cpu::{self, without_interrupts};
-use crate::arch::paging;
-use crate::arch::{TrapFrame, USER_CODE_SELECTOR, USER_DATA_SELECTOR};
+use crate::arch::{self, TrapFrame, USER_CODE_SELECTOR, USER_DATA_SELECTOR, paging};
 use crate::loader::{self, LoadError};
 use crate::mm::layout::USER_END;
 use crate::task::{FaultRecord, KILLED_EXIT_CODE, Task, TaskState, TaskStats};
 use crate::time;
 use alloc::vec::Vec;
 use kernel_core::manifest::TaskSpec;
-use libipc::{FaultKind, TaskId};
+use libipc::abi::{FOREVER, Lease, MAX_LEASES, TASK_ENDED_BIT};
+use libipc::{FaultKind, SyscallError, TaskId};
 use spin::Mutex;
 
 /// Slots in the task table; a task id's index is below this.
 pub const MAX_TASKS: usize = 64;
 /// Timer ticks a task may run before others of its priority get a turn.
 const QUANTUM_TICKS: u32 = 5;
+/// Interrupt lines of the two PICs.
+const IRQ_LINES: usize = 16;
 
 /// What the scheduler tells its observer (the test harness, or the exit-after-boot check).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +45,13 @@ pub enum Event {
 
 pub type Observer = fn(&mut Scheduler, Event);
 
+/// Per interrupt line: how often it was forwarded to its owner, and acknowledged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IrqStats {
+    pub delivered: u64,
+    pub acknowledged: u64,
+}
+
 pub struct Scheduler {
     /// Index = `TaskId::index`. A slot keeps its ended task (and its generation) until reused.
     tasks: Vec<Task>,
@@ -47,6 +62,9 @@ pub struct Scheduler {
     /// Set when the running task should give up the CPU at the next return to ring 3.
     switch_pending: bool,
     quantum_left: u32,
+    /// The slot owning each interrupt line, from the manifest.
+    irq_owner: [Option<usize>; IRQ_LINES],
+    irq_stats: [IrqStats; IRQ_LINES],
     observer: Option<Observer>,
 }
 
@@ -56,6 +74,8 @@ static SCHEDULER: Mutex<Scheduler> = Mutex::new(Scheduler {
     frame_live: false,
     switch_pending: false,
     quantum_left: QUANTUM_TICKS,
+    irq_owner: [None; IRQ_LINES],
+    irq_stats: [IrqStats { delivered: 0, acknowledged: 0 }; IRQ_LINES],
     observer: None,
 });
 
@@ -68,7 +88,7 @@ pub fn with<R>(f: impl FnOnce(&mut Scheduler) -> R) -> R {
 pub fn start() -> ! {
     loop {
         if let Some(frame) = with(|s| s.switch_to_next()) {
-            crate::arch::enter_user(&frame);
+            arch::enter_user(&frame);
         }
         cpu::wait_for_interrupt();
     }
@@ -98,41 +118,15 @@ pub fn fault_current(record: FaultRecord) {
     });
 }
 
+/// An interrupt arrived on `line` (not the timer's): forward it to its owner as a
+/// notification, leaving the line masked until the owner calls `irq_ack`. True if it has one.
+pub fn interrupt(line: u8) -> bool {
+    with(|s| s.forward_interrupt(line))
+}
+
 impl Scheduler {
     pub fn set_observer(&mut self, observer: Option<Observer>) {
         self.observer = observer;
-    }
-
-    /// Creates a task from `spec` and its ELF `image`, ready to run.
-    pub fn spawn(&mut self, spec: &TaskSpec<'static>, image: &[u8]) -> Result<TaskId, LoadError> {
-        let (space, saved) = loader::load(image, spec.arg)?;
-        let reusable = self.tasks.iter().position(|t| !t.state.is_alive());
-        let id = match reusable {
-            Some(index) => self.tasks[index].id.next_generation(),
-            None if self.tasks.len() < MAX_TASKS => TaskId::new(self.tasks.len() as u16, 0),
-            None => {
-                space.destroy();
-                return Err(LoadError::TableFull);
-            }
-        };
-        let task = Task {
-            id,
-            name: spec.name,
-            priority: spec.priority,
-            quiet: spec.quiet,
-            state: TaskState::Ready,
-            saved,
-            space: Some(space),
-            stats: TaskStats::default(),
-        };
-        match reusable {
-            Some(index) => self.tasks[index] = task,
-            None => self.tasks.push(task),
-        }
-        if self.frame_live && spec.priority < self.tasks[self.current].priority {
-            self.switch_pending = true;
-        }
-        Ok(id)
     }
 
     pub fn tasks(&self) -> &[Task] {
@@ -141,6 +135,64 @@ impl Scheduler {
 
     pub fn current_task(&mut self) -> &mut Task {
         &mut self.tasks[self.current]
+    }
+
+    #[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
+    pub fn irq_stats(&self, line: u8) -> IrqStats {
+        self.irq_stats[usize::from(line) % IRQ_LINES]
+    }
+
+    /// Creates a task from `spec` and its ELF `image`, ready to run, in a free slot (or in
+    /// `slot`, which must hold an ended task: a restart).
+    pub fn spawn(&mut self, spec: &TaskSpec<'static>, image: &[u8]) -> Result<TaskId, LoadError> {
+        let slot = self.tasks.iter().position(|t| !t.state.is_alive());
+        self.spawn_into(slot, spec, image)
+    }
+
+    fn spawn_into(
+        &mut self,
+        slot: Option<usize>,
+        spec: &TaskSpec<'static>,
+        image: &[u8],
+    ) -> Result<TaskId, LoadError> {
+        if slot.is_none() && self.tasks.len() == MAX_TASKS {
+            return Err(LoadError::TableFull);
+        }
+        let (space, saved) = loader::load(image, spec.arg)?;
+        let manifest = crate::bootfs::manifest_text().unwrap_or("");
+        let task = Task {
+            // A reused slot keeps its generation, which went up when its last task ended.
+            id: slot.map_or(TaskId::new(self.tasks.len() as u16, 0), |s| self.tasks[s].id),
+            spec: *spec,
+            send_mask: kernel_core::manifest::send_mask(manifest, spec),
+            position: kernel_core::manifest::position(manifest, spec.name).unwrap_or(usize::MAX),
+            state: TaskState::Ready,
+            notifications: 0,
+            leases: [Lease::default(); MAX_LEASES],
+            lease_count: 0,
+            end_reported: false,
+            saved,
+            space: Some(space),
+            stats: TaskStats::default(),
+        };
+        let index = match slot {
+            Some(index) => {
+                self.tasks[index] = task;
+                index
+            }
+            None => {
+                self.tasks.push(task);
+                self.tasks.len() - 1
+            }
+        };
+        for line in (0..IRQ_LINES as u8).filter(|line| spec.irqs & 1 << line != 0) {
+            self.irq_owner[usize::from(line)] = Some(index);
+            arch::unmask_irq(line);
+        }
+        if self.frame_live && spec.priority < self.tasks[self.current].spec.priority {
+            self.switch_pending = true;
+        }
+        Ok(self.tasks[index].id)
     }
 
     /// The running task gives up the rest of its turn.
@@ -162,36 +214,23 @@ impl Scheduler {
         self.end_task(current, TaskState::Exited { code });
     }
 
-    /// Ends the task in slot `index` if it is alive: used by tests and, later, the supervisor.
-    #[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
+    /// Ends the task in slot `index` if it is alive: used by tests, and by `restart`.
     pub fn kill(&mut self, index: usize) {
         if self.tasks.get(index).is_some_and(|t| t.state.is_alive()) {
             self.end_task(index, TaskState::Exited { code: KILLED_EXIT_CODE });
         }
     }
 
-    /// Records how the task ended, frees its memory and tells the observer.
+    /// Records how the task ended, frees its memory and interrupt lines, bumps its generation,
+    /// wakes every task waiting on it with `DeadTask`, and tells the observer.
     fn end_task(&mut self, index: usize, state: TaskState) {
         let task = &mut self.tasks[index];
-        match &state {
-            TaskState::Faulted(record) => log::warn!(
-                "task {} ({}) killed: {} at rip {:#x}, error code {:#x}, address {:#x}",
-                task.name,
-                task.id,
-                record.kind.name(),
-                record.rip,
-                record.error_code,
-                record.address
-            ),
-            TaskState::Exited { code } if *code == KILLED_EXIT_CODE => {
-                log::info!("task {} ({}) killed", task.name, task.id)
-            }
-            TaskState::Exited { code } => {
-                log::info!("task {} ({}) exited with code {code}", task.name, task.id)
-            }
-            _ => {}
-        }
+        log_end(task, &state);
         task.state = state;
+        task.lease_count = 0;
+        let old_id = task.id;
+        task.id = old_id.next_generation();
+        let new_id = task.id;
         if let Some(space) = task.space.take() {
             if index == self.current {
                 // Its page tables are the active ones; never free those while in CR3.
@@ -199,9 +238,29 @@ impl Scheduler {
             }
             space.destroy();
         }
+        for line in 0..IRQ_LINES {
+            if self.irq_owner[line] == Some(index) {
+                self.irq_owner[line] = None;
+                arch::mask_irq(line as u8);
+            }
+        }
         if index == self.current {
             self.frame_live = false;
             self.switch_pending = true;
+        }
+        for other in 0..self.tasks.len() {
+            let waits_on_it = match self.tasks[other].state {
+                TaskState::Sending { to, .. } => to == old_id,
+                TaskState::AwaitingReply { from } => from == old_id,
+                TaskState::Receiving { from: Some(from), .. } => from == old_id,
+                _ => false,
+            };
+            if waits_on_it {
+                self.wake_with_error(other, SyscallError::DeadTask, new_id.to_raw());
+            }
+            if self.tasks[other].spec.privileges.faults && self.tasks[other].state.is_alive() {
+                self.raise_notification(other, TASK_ENDED_BIT);
+            }
         }
         if let Some(observer) = self.observer {
             observer(self, Event::TaskEnded(index));
@@ -210,15 +269,15 @@ impl Scheduler {
 
     fn tick(&mut self, from_user: bool) {
         let now = time::ticks();
-        let running_priority = self.frame_live.then(|| self.tasks[self.current].priority);
-        for task in &mut self.tasks {
-            if let TaskState::Sleeping { until } = task.state {
-                if until <= now {
-                    task.state = TaskState::Ready;
-                    if running_priority.is_some_and(|p| task.priority < p) {
-                        self.switch_pending = true;
-                    }
+        for index in 0..self.tasks.len() {
+            match self.tasks[index].state {
+                TaskState::Sleeping { until } if until <= now => self.make_ready(index),
+                TaskState::Sending { deadline, .. } | TaskState::Receiving { deadline, .. }
+                    if deadline <= now =>
+                {
+                    self.wake_with_error(index, SyscallError::TimedOut, 0)
                 }
+                _ => {}
             }
         }
         if from_user && self.frame_live {
@@ -231,6 +290,40 @@ impl Scheduler {
         if let Some(observer) = self.observer {
             observer(self, Event::Tick);
         }
+    }
+
+    /// Makes a blocked task ready, and asks for a switch if it outranks the running one.
+    fn make_ready(&mut self, index: usize) {
+        self.tasks[index].state = TaskState::Ready;
+        let running = self.frame_live.then(|| self.tasks[self.current].spec.priority);
+        if running.is_some_and(|p| self.tasks[index].spec.priority < p) {
+            self.switch_pending = true;
+        }
+    }
+
+    /// Ends a blocked system call of `index` with `error` (and `detail` in `rdx`).
+    fn wake_with_error(&mut self, index: usize, error: SyscallError, detail: u64) {
+        let saved = &mut self.tasks[index].saved;
+        saved.rax = error.code();
+        saved.rdx = detail;
+        self.tasks[index].lease_count = 0;
+        self.make_ready(index);
+    }
+
+    /// The slot of the live task `id`, or why there is none: `DeadTask` with its current id
+    /// when the slot has moved on (or the task ended), `NoSuchTask` for an unknown slot.
+    fn resolve(&self, id: TaskId) -> Result<usize, (SyscallError, u64)> {
+        let index = usize::from(id.index);
+        let task = self.tasks.get(index).ok_or((SyscallError::NoSuchTask, 0))?;
+        if task.id != id || !task.state.is_alive() {
+            return Err((SyscallError::DeadTask, task.id.to_raw()));
+        }
+        Ok(index)
+    }
+
+    /// The deadline for a timeout in ticks (`FOREVER` never comes).
+    fn deadline(timeout: u64) -> u64 {
+        if timeout == FOREVER { FOREVER } else { time::ticks().saturating_add(timeout) }
     }
 
     /// Makes `frame` the registers of the task to resume. False when no task is ready.
@@ -268,7 +361,7 @@ impl Scheduler {
             self.switch_pending = false;
             let tasks = &self.tasks;
             let next = kernel_core::sched::select_next(tasks.len(), self.current, |i| {
-                (tasks[i].state == TaskState::Ready).then_some(tasks[i].priority)
+                (tasks[i].state == TaskState::Ready).then_some(tasks[i].spec.priority)
             })?;
             self.current = next;
             self.frame_live = true;
@@ -292,6 +385,24 @@ impl Scheduler {
             };
             self.end_task(next, TaskState::Faulted(record));
         }
+    }
+}
+
+fn log_end(task: &Task, state: &TaskState) {
+    let (name, id) = (task.spec.name, task.id);
+    match state {
+        TaskState::Faulted(record) => log::warn!(
+            "task {name} ({id}) killed: {} at rip {:#x}, error code {:#x}, address {:#x}",
+            record.kind.name(),
+            record.rip,
+            record.error_code,
+            record.address
+        ),
+        TaskState::Exited { code } if *code == KILLED_EXIT_CODE => {
+            log::info!("task {name} ({id}) killed")
+        }
+        TaskState::Exited { code } => log::info!("task {name} ({id}) exited with code {code}"),
+        _ => {}
     }
 }
 

@@ -2,6 +2,8 @@
 
 use crate::arch::TrapFrame;
 use crate::arch::paging::AddressSpace;
+use kernel_core::manifest::TaskSpec;
+use libipc::abi::{Lease, MAX_LEASES};
 use libipc::{FaultKind, TaskId};
 
 /// Why the kernel stopped a task, kept for a supervisor to read later.
@@ -22,6 +24,12 @@ pub enum TaskState {
     Ready,
     /// Blocked in `sleep` until the tick count reaches `until`.
     Sleeping { until: u64 },
+    /// Blocked in `send` or `call` until `to` receives; the message waits in its registers.
+    Sending { to: TaskId, wants_reply: bool, deadline: u64 },
+    /// Blocked in `call` after `from` received the message, until `from` replies.
+    AwaitingReply { from: TaskId },
+    /// Blocked in `receive` (from anyone, or only from `from`).
+    Receiving { from: Option<TaskId>, deadline: u64 },
     /// Ended by `exit` (or killed, with `KILLED_EXIT_CODE`); its memory is freed.
     Exited { code: u64 },
     /// Stopped by the kernel after a fault; its memory is freed.
@@ -34,7 +42,7 @@ pub const KILLED_EXIT_CODE: u64 = u64::MAX;
 impl TaskState {
     /// Still has memory and may run again.
     pub fn is_alive(&self) -> bool {
-        matches!(self, TaskState::Ready | TaskState::Sleeping { .. })
+        !matches!(self, TaskState::Exited { .. } | TaskState::Faulted(_))
     }
 }
 
@@ -48,14 +56,24 @@ pub struct TaskStats {
 }
 
 pub struct Task {
+    /// The slot index and its generation, bumped when the task ends, so the ids of a dead task
+    /// stop working at once.
     pub id: TaskId,
-    /// From the manifest, which lives in the ramdisk for the life of the kernel.
-    pub name: &'static str,
-    /// 0 is the most urgent.
-    pub priority: u8,
-    /// Drop `debug_write` output (still checked and counted).
-    pub quiet: bool,
+    /// From the manifest, which lives in the ramdisk for the life of the kernel: name,
+    /// priority, and the resources the task owns.
+    pub spec: TaskSpec<'static>,
+    /// Bit `i` set: may send to the task at manifest position `i`.
+    pub send_mask: u64,
+    /// This task's own position in the manifest (for others' `send_mask`).
+    pub position: usize,
     pub state: TaskState,
+    /// Notification bits raised and not yet received.
+    pub notifications: u64,
+    /// Buffers lent with the pending `call`; valid while `AwaitingReply`.
+    pub leases: [Lease; MAX_LEASES],
+    pub lease_count: usize,
+    /// Set once `fault_info` has reported how this task ended.
+    pub end_reported: bool,
     /// The user registers while the task is not on the CPU. Written by the scheduler when it
     /// switches away, read when it switches back; nobody else touches it.
     pub saved: TrapFrame,

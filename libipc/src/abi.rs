@@ -23,24 +23,71 @@ pub enum Sysnum {
     TaskInfo = 4,
     /// `uptime()`: timer ticks since boot; `TICKS_PER_SECOND` of them make a second.
     Uptime = 5,
+    /// Send a message and continue once the receiver has taken it (see "IPC registers").
+    Send = 6,
+    /// Wait for a message from anyone, or from one task; notifications come first.
+    Receive = 7,
+    /// Send a message and wait for the receiver's reply, lending it buffers (leases).
+    Call = 8,
+    /// Answer a task that is waiting in `call` on the caller.
+    Reply = 9,
+    /// `reply`, then `receive`: one system call per request in a server loop.
+    ReplyReceive = 10,
+    /// `notify(task, bits)`: set notification bits of `task` without blocking.
+    Notify = 11,
+    /// `lease_read(caller, index, offset, buffer, length)`: copy from a caller's lent buffer.
+    LeaseRead = 12,
+    /// `lease_write(caller, index, offset, buffer, length)`: copy into a caller's lent buffer.
+    LeaseWrite = 13,
+    /// `irq_ack(line)`: unmask an interrupt line the caller owns, after handling it.
+    IrqAck = 14,
+    /// `port_read(port, width)`: read 1, 2 or 4 bytes from an I/O port the caller owns.
+    PortRead = 15,
+    /// `port_write(port, width, value)`: write to an I/O port the caller owns.
+    PortWrite = 16,
+    /// `restart(task)`: start a task afresh from its boot image (privilege `restart`).
+    Restart = 17,
+    /// `fault_info(task, buffer)`: how a task ended (privilege `faults`); `ANY_TASK` for the
+    /// next ended task not yet reported.
+    FaultInfo = 18,
+    /// `lookup(name, length)`: the current id of the task with this manifest name.
+    Lookup = 19,
 }
 
 /// How many system call numbers exist; numbers from here up are unknown.
-pub const SYSCALL_COUNT: u64 = 6;
+pub const SYSCALL_COUNT: u64 = 20;
 
 impl TryFrom<u64> for Sysnum {
     type Error = SyscallError;
 
     fn try_from(number: u64) -> Result<Self, SyscallError> {
-        Ok(match number {
-            0 => Sysnum::DebugWrite,
-            1 => Sysnum::Yield,
-            2 => Sysnum::Sleep,
-            3 => Sysnum::Exit,
-            4 => Sysnum::TaskInfo,
-            5 => Sysnum::Uptime,
-            _ => return Err(SyscallError::UnknownSyscall),
-        })
+        use Sysnum::*;
+        const ALL: [Sysnum; SYSCALL_COUNT as usize] = [
+            DebugWrite,
+            Yield,
+            Sleep,
+            Exit,
+            TaskInfo,
+            Uptime,
+            Send,
+            Receive,
+            Call,
+            Reply,
+            ReplyReceive,
+            Notify,
+            LeaseRead,
+            LeaseWrite,
+            IrqAck,
+            PortRead,
+            PortWrite,
+            Restart,
+            FaultInfo,
+            Lookup,
+        ];
+        ALL.get(number as usize)
+            .copied()
+            .filter(|_| number < SYSCALL_COUNT)
+            .ok_or(SyscallError::UnknownSyscall)
     }
 }
 
@@ -63,22 +110,43 @@ pub enum SyscallError {
     TooLong = 3,
     /// An argument is out of its range.
     InvalidArgument = 4,
+    /// The task named has died or was restarted since the id was issued; `rdx` carries its
+    /// current id, with the new generation.
+    DeadTask = 5,
+    /// The partner was not ready and the timeout was 0 (poll).
+    WouldBlock = 6,
+    /// The timeout ran out before the partner was ready.
+    TimedOut = 7,
+    /// The manifest does not allow this: sending to that task, that port or line, that
+    /// privileged operation.
+    Denied = 8,
+    /// A lease index, offset or access the caller did not lend.
+    BadLease = 9,
+    /// No task has this index or name.
+    NoSuchTask = 10,
 }
 
 impl SyscallError {
+    pub const ALL: [SyscallError; 10] = [
+        SyscallError::UnknownSyscall,
+        SyscallError::BadAddress,
+        SyscallError::TooLong,
+        SyscallError::InvalidArgument,
+        SyscallError::DeadTask,
+        SyscallError::WouldBlock,
+        SyscallError::TimedOut,
+        SyscallError::Denied,
+        SyscallError::BadLease,
+        SyscallError::NoSuchTask,
+    ];
+
     pub const fn code(self) -> u64 {
         self as u64
     }
 
     /// The error for a nonzero `rax`; `None` for 0 (success) and for codes this ABI lacks.
-    pub const fn from_code(code: u64) -> Option<Self> {
-        Some(match code {
-            1 => SyscallError::UnknownSyscall,
-            2 => SyscallError::BadAddress,
-            3 => SyscallError::TooLong,
-            4 => SyscallError::InvalidArgument,
-            _ => return None,
-        })
+    pub fn from_code(code: u64) -> Option<Self> {
+        Self::ALL.into_iter().find(|error| error.code() == code)
     }
 }
 
@@ -165,6 +233,27 @@ impl FaultKind {
         }
     }
 
+    /// The number `fault_info` reports: the exception vector, or 256 for `BadReturnAddress`.
+    pub const fn code(self) -> u64 {
+        match self {
+            FaultKind::DivideError => 0,
+            FaultKind::Debug => 1,
+            FaultKind::Breakpoint => 3,
+            FaultKind::Overflow => 4,
+            FaultKind::BoundRange => 5,
+            FaultKind::InvalidOpcode => 6,
+            FaultKind::DeviceNotAvailable => 7,
+            FaultKind::StackSegment => 12,
+            FaultKind::GeneralProtection => 13,
+            FaultKind::PageFault => 14,
+            FaultKind::X87Float => 16,
+            FaultKind::AlignmentCheck => 17,
+            FaultKind::SimdFloat => 19,
+            FaultKind::OtherException(vector) => vector as u64,
+            FaultKind::BadReturnAddress => 256,
+        }
+    }
+
     pub const fn name(self) -> &'static str {
         match self {
             FaultKind::DivideError => "divide error",
@@ -186,9 +275,93 @@ impl FaultKind {
     }
 }
 
+/// # IPC registers
+///
+/// A message is an operation code and four payload words, carried in registers so that the
+/// common path copies no memory:
+///
+/// | register | `send`/`call`/`reply` in | `receive` out, `call` out |
+/// | --- | --- | --- |
+/// | `rdi` | `pack_target(to, op)` | `pack_target(from, op)` |
+/// | `rsi`, `rdx`, `r10`, `r8` | payload words 0-3 | payload words 0-3 |
+/// | `r9` | timeout in ticks (`send`, `call`, `receive`) | number of leases (`receive`) |
+/// | `r12` | lease table address (`call`); `from` (`reply_receive`) | - |
+/// | `r13` | lease count (`call`) | - |
+///
+/// `receive` takes `from` in `rdi` (`ANY_TASK` for an open receive) and its timeout in `r9`.
+pub const MESSAGE_WORDS: usize = 4;
+
+/// Timeout value that waits forever; 0 polls.
+pub const FOREVER: u64 = u64::MAX;
+
+/// `from` for an open receive, and `task` for `fault_info` of the next ended task.
+pub const ANY_TASK: u64 = u64::MAX;
+
+/// The sender of notification messages: the kernel itself.
+pub const KERNEL_SENDER: TaskId = TaskId { index: 0xffff, generation: 0xffff };
+
+/// The operation code of a notification message; payload word 0 holds the bits.
+pub const OP_NOTIFICATION: u32 = u32::MAX;
+
+/// Notification bit raised for a task with the `faults` privilege whenever a task faults or
+/// exits. Bits 0-15 are interrupt lines; bits 16-62 are free for programs.
+pub const TASK_ENDED_BIT: u64 = 1 << 63;
+
+/// How many buffers one `call` may lend.
+pub const MAX_LEASES: usize = 4;
+
+/// The register word naming a task and an operation.
+pub const fn pack_target(task: TaskId, op: u32) -> u64 {
+    (op as u64) << 32 | task.to_raw()
+}
+
+pub const fn unpack_target(word: u64) -> (TaskId, u32) {
+    (TaskId { index: word as u16, generation: (word >> 16) as u16 }, (word >> 32) as u32)
+}
+
+/// One lent buffer, as the caller describes it in its lease table.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lease {
+    pub address: u64,
+    pub length: u64,
+    /// `LEASE_READ`, `LEASE_WRITE` or both.
+    pub access: u64,
+}
+
+pub const LEASE_READ: u64 = 1;
+pub const LEASE_WRITE: u64 = 2;
+
+/// What `fault_info` writes: how a task ended.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FaultInfo {
+    /// The task's id at its end (its old generation).
+    pub task: u64,
+    /// 0 still running, 1 exited, 2 faulted.
+    pub state: u64,
+    /// Exit code, or the fault kind's number (`FaultKind::code`).
+    pub code: u64,
+    pub error_code: u64,
+    pub rip: u64,
+    pub address: u64,
+}
+
+pub const TASK_RUNNING: u64 = 0;
+pub const TASK_EXITED: u64 = 1;
+pub const TASK_FAULTED: u64 = 2;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_words_pack_and_unpack() {
+        let id = TaskId::new(3, 9);
+        let word = pack_target(id, 0xdead_beef);
+        assert_eq!(unpack_target(word), (TaskId::new(3, 9), 0xdead_beef));
+        assert_eq!(unpack_target(pack_target(KERNEL_SENDER, OP_NOTIFICATION)).0, KERNEL_SENDER);
+    }
 
     #[test]
     fn every_number_below_the_count_decodes_and_round_trips() {
@@ -202,12 +375,7 @@ mod tests {
 
     #[test]
     fn error_codes_round_trip_and_zero_is_success() {
-        for error in [
-            SyscallError::UnknownSyscall,
-            SyscallError::BadAddress,
-            SyscallError::TooLong,
-            SyscallError::InvalidArgument,
-        ] {
+        for error in SyscallError::ALL {
             assert_ne!(error.code(), 0);
             assert_eq!(SyscallError::from_code(error.code()), Some(error));
         }

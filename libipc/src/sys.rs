@@ -89,3 +89,287 @@ pub fn uptime() -> u64 {
     // SAFETY: no arguments.
     decode(unsafe { syscall(Sysnum::Uptime, [0; 5]) }).unwrap_or(0)
 }
+
+// ---- Message passing ---------------------------------------------------------------------
+
+use crate::abi::{
+    FOREVER, FaultInfo, KERNEL_SENDER, Lease, MESSAGE_WORDS, OP_NOTIFICATION, pack_target,
+    unpack_target,
+};
+
+/// A message: an operation code and four payload words.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Message {
+    pub op: u32,
+    pub payload: [u64; MESSAGE_WORDS],
+}
+
+impl Message {
+    pub const fn new(op: u32, payload: [u64; MESSAGE_WORDS]) -> Self {
+        Self { op, payload }
+    }
+}
+
+/// A message as it arrives: who sent it, and how many buffers the sender lent with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Received {
+    pub sender: TaskId,
+    pub message: Message,
+    pub leases: usize,
+}
+
+impl Received {
+    /// Pending notification bits, if this is a notification from the kernel.
+    pub fn notification(&self) -> Option<u64> {
+        (self.sender == KERNEL_SENDER && self.message.op == OP_NOTIFICATION)
+            .then_some(self.message.payload[0])
+    }
+}
+
+/// Why an IPC operation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpcError {
+    /// The partner died or was restarted; `current` is its id now (new generation).
+    Dead {
+        current: TaskId,
+    },
+    Failed(SyscallError),
+}
+
+/// The registers an IPC system call reads and writes.
+#[derive(Clone, Copy, Debug, Default)]
+struct IpcRegisters {
+    rdi: u64,
+    rsi: u64,
+    rdx: u64,
+    r10: u64,
+    r8: u64,
+    r9: u64,
+    r12: u64,
+    r13: u64,
+}
+
+/// # Safety
+/// Pointer registers (`r12` for `call`) must describe memory of the caller as the ABI says.
+#[inline(always)]
+unsafe fn ipc(number: Sysnum, mut r: IpcRegisters) -> (u64, IpcRegisters) {
+    let status: u64;
+    // SAFETY: `syscall` clobbers rcx and r11; the kernel writes only the registers named as
+    // outputs here and preserves the rest.
+    unsafe {
+        core::arch::asm!(
+            "syscall",
+            inlateout("rax") number as u64 => status,
+            inlateout("rdi") r.rdi,
+            inlateout("rsi") r.rsi,
+            inlateout("rdx") r.rdx,
+            inlateout("r10") r.r10,
+            inlateout("r8") r.r8,
+            inlateout("r9") r.r9,
+            in("r12") r.r12,
+            in("r13") r.r13,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    (status, r)
+}
+
+fn message_registers(to: TaskId, message: &Message) -> IpcRegisters {
+    let [a, b, c, d] = message.payload;
+    IpcRegisters {
+        rdi: pack_target(to, message.op),
+        rsi: a,
+        rdx: b,
+        r10: c,
+        r8: d,
+        ..Default::default()
+    }
+}
+
+fn ipc_result((status, r): (u64, IpcRegisters)) -> Result<IpcRegisters, IpcError> {
+    match status {
+        0 => Ok(r),
+        code => Err(match SyscallError::from_code(code) {
+            Some(SyscallError::DeadTask) => {
+                IpcError::Dead { current: TaskId::from_raw(r.rdx).unwrap_or(TaskId::new(0, 0)) }
+            }
+            Some(error) => IpcError::Failed(error),
+            None => IpcError::Failed(SyscallError::InvalidArgument),
+        }),
+    }
+}
+
+fn received(r: IpcRegisters) -> Received {
+    let (sender, op) = unpack_target(r.rdi);
+    Received {
+        sender,
+        message: Message { op, payload: [r.rsi, r.rdx, r.r10, r.r8] },
+        leases: r.r9 as usize,
+    }
+}
+
+/// Sends `message` to `to`; returns once `to` has received it. `timeout` is in ticks (0
+/// polls: fails with `WouldBlock` unless `to` is waiting; `FOREVER` waits as long as needed).
+pub fn send(to: TaskId, message: &Message, timeout: u64) -> Result<(), IpcError> {
+    let registers = IpcRegisters { r9: timeout, ..message_registers(to, message) };
+    // SAFETY: no pointers are passed.
+    ipc_result(unsafe { ipc(Sysnum::Send, registers) }).map(|_| ())
+}
+
+/// Sends `message` to `to`, lending it `leases`, and waits for the reply.
+pub fn call(to: TaskId, message: &Message, leases: &[Lease]) -> Result<Received, IpcError> {
+    let registers = IpcRegisters {
+        r9: FOREVER,
+        r12: leases.as_ptr() as u64,
+        r13: leases.len() as u64,
+        ..message_registers(to, message)
+    };
+    // SAFETY: r12/r13 describe the `leases` slice, which the kernel only reads; the buffers it
+    // names are the caller's to lend.
+    ipc_result(unsafe { ipc(Sysnum::Call, registers) }).map(received)
+}
+
+/// Waits for a message (or pending notification) from anyone, or only from `from`.
+pub fn receive(from: Option<TaskId>, timeout: u64) -> Result<Received, IpcError> {
+    let registers = IpcRegisters {
+        rdi: from.map_or(crate::abi::ANY_TASK, TaskId::to_raw),
+        r9: timeout,
+        ..Default::default()
+    };
+    // SAFETY: no pointers are passed.
+    ipc_result(unsafe { ipc(Sysnum::Receive, registers) }).map(received)
+}
+
+/// Replies to `to`, which is waiting in `call` on this task.
+pub fn reply(to: TaskId, message: &Message) -> Result<(), IpcError> {
+    // SAFETY: no pointers are passed.
+    ipc_result(unsafe { ipc(Sysnum::Reply, message_registers(to, message)) }).map(|_| ())
+}
+
+/// Replies to `to` (ignoring a caller that has died meanwhile), then receives.
+pub fn reply_receive(
+    to: TaskId,
+    message: &Message,
+    from: Option<TaskId>,
+    timeout: u64,
+) -> Result<Received, IpcError> {
+    let registers = IpcRegisters {
+        r9: timeout,
+        r12: from.map_or(crate::abi::ANY_TASK, TaskId::to_raw),
+        ..message_registers(to, message)
+    };
+    // SAFETY: no pointers are passed.
+    ipc_result(unsafe { ipc(Sysnum::ReplyReceive, registers) }).map(received)
+}
+
+/// Sets notification `bits` of `to` without blocking.
+pub fn notify(to: TaskId, bits: u64) -> Result<(), IpcError> {
+    let registers = IpcRegisters { rdi: to.to_raw(), rsi: bits, ..Default::default() };
+    // SAFETY: no pointers are passed.
+    ipc_result(unsafe { ipc(Sysnum::Notify, registers) }).map(|_| ())
+}
+
+/// Copies from lease `index` of `caller` (blocked in `call` on this task), at `offset`.
+pub fn lease_read(
+    caller: TaskId,
+    index: usize,
+    offset: u64,
+    buffer: &mut [u8],
+) -> Result<usize, IpcError> {
+    let registers = IpcRegisters {
+        rdi: caller.to_raw(),
+        rsi: index as u64,
+        rdx: offset,
+        r10: buffer.as_mut_ptr() as u64,
+        r8: buffer.len() as u64,
+        ..Default::default()
+    };
+    // SAFETY: r10/r8 describe `buffer`, which the kernel writes within its length.
+    ipc_result(unsafe { ipc(Sysnum::LeaseRead, registers) }).map(|r| r.rdx as usize)
+}
+
+/// Copies `buffer` into lease `index` of `caller`, at `offset`.
+pub fn lease_write(
+    caller: TaskId,
+    index: usize,
+    offset: u64,
+    buffer: &[u8],
+) -> Result<usize, IpcError> {
+    let registers = IpcRegisters {
+        rdi: caller.to_raw(),
+        rsi: index as u64,
+        rdx: offset,
+        r10: buffer.as_ptr() as u64,
+        r8: buffer.len() as u64,
+        ..Default::default()
+    };
+    // SAFETY: r10/r8 describe `buffer`, which the kernel only reads.
+    ipc_result(unsafe { ipc(Sysnum::LeaseWrite, registers) }).map(|r| r.rdx as usize)
+}
+
+/// Serves requests forever: `handle` answers each message with a reply, or `None` for
+/// notifications and requests that need none. A caller that died before its reply is skipped.
+pub fn serve(mut handle: impl FnMut(&Received) -> Option<Message>) -> ! {
+    let mut answer: Option<(TaskId, Message)> = None;
+    loop {
+        let next = match answer.take() {
+            Some((to, reply)) => reply_receive(to, &reply, None, FOREVER),
+            None => receive(None, FOREVER),
+        };
+        if let Ok(request) = next {
+            if let Some(reply) = handle(&request) {
+                if request.notification().is_none() {
+                    answer = Some((request.sender, reply));
+                }
+            }
+        }
+    }
+}
+
+// ---- Devices and privileged operations -----------------------------------------------------
+
+fn simple(number: Sysnum, args: [u64; 5]) -> Result<u64, IpcError> {
+    // SAFETY: callers pass no pointers, or pointers to their own buffers as documented.
+    let (status, value) = unsafe { syscall(number, args) };
+    ipc_result((status, IpcRegisters { rdx: value, ..Default::default() })).map(|r| r.rdx)
+}
+
+/// Unmasks interrupt line `line` (owned by the caller) after handling its notification.
+pub fn irq_ack(line: u8) -> Result<(), IpcError> {
+    simple(Sysnum::IrqAck, [u64::from(line), 0, 0, 0, 0]).map(|_| ())
+}
+
+/// Reads `width` (1, 2 or 4) bytes from I/O port `port`, which the caller must own.
+pub fn port_read(port: u16, width: u8) -> Result<u32, IpcError> {
+    simple(Sysnum::PortRead, [u64::from(port), u64::from(width), 0, 0, 0]).map(|v| v as u32)
+}
+
+pub fn port_write(port: u16, width: u8, value: u32) -> Result<(), IpcError> {
+    simple(Sysnum::PortWrite, [u64::from(port), u64::from(width), u64::from(value), 0, 0])
+        .map(|_| ())
+}
+
+/// Starts `task` afresh from its boot image; returns its new id.
+pub fn restart(task: TaskId) -> Result<TaskId, IpcError> {
+    simple(Sysnum::Restart, [task.to_raw(), 0, 0, 0, 0])
+        .map(|raw| TaskId::from_raw(raw).unwrap_or(task))
+}
+
+/// How `task` ended; `None` asks for the next ended task not yet reported.
+pub fn fault_info(task: Option<TaskId>) -> Result<FaultInfo, IpcError> {
+    let mut info = FaultInfo::default();
+    let address = &mut info as *mut FaultInfo as u64;
+    simple(
+        Sysnum::FaultInfo,
+        [task.map_or(crate::abi::ANY_TASK, TaskId::to_raw), address, 0, 0, 0],
+    )?;
+    Ok(info)
+}
+
+/// The current id of the task named `name` in the manifest.
+pub fn lookup(name: &str) -> Result<TaskId, IpcError> {
+    simple(Sysnum::Lookup, [name.as_ptr() as u64, name.len() as u64, 0, 0, 0])
+        .map(|raw| TaskId::from_raw(raw).unwrap_or(TaskId::new(0, 0)))
+}

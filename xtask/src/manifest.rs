@@ -8,10 +8,15 @@
 //! start = true          # started at boot (default true)
 //! quiet = false         # drop its debug output (default false)
 //! arg = "5"             # one word handed to the program (default "")
+//! talks_to = ["log"]    # tasks it may send messages to (default none)
+//! irqs = [8]            # interrupt lines it owns (default none)
+//! ports = ["0x70-0x71"] # I/O port ranges it may use (default none)
+//! privileges = ["restart", "faults"]  # privileged operations (default none)
 //! ```
 //!
 //! xtask checks it here, on the host, with messages that name the task and field, then writes
-//! the line format the kernel reads (`kernel/core/src/manifest.rs`) into the ramdisk.
+//! the line format the kernel reads into the ramdisk and checks that with the kernel's own
+//! parser (`kernel/core/src/manifest.rs`), so the two can never disagree.
 
 use crate::util::Failure;
 use std::path::Path;
@@ -28,12 +33,44 @@ pub struct BootTask {
     pub start: bool,
     pub quiet: bool,
     pub arg: String,
+    pub talks_to: Vec<String>,
+    pub irqs: Vec<i64>,
+    pub ports: Vec<String>,
+    pub privileges: Vec<String>,
 }
 
 pub fn read(path: &Path) -> Result<Vec<BootTask>, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::new(format!("reading {}: {e}", path.display())))?;
-    parse(&text).map_err(|message| Failure::new(format!("{}: {message}", path.display())))
+    let tasks =
+        parse(&text).map_err(|message| Failure::new(format!("{}: {message}", path.display())))?;
+    check_with_kernel_parser(&tasks)
+        .map_err(|message| Failure::new(format!("{}: {message}", path.display())))?;
+    Ok(tasks)
+}
+
+/// Runs the kernel's manifest check on the generated lines, naming the task on error.
+fn check_with_kernel_parser(tasks: &[BootTask]) -> Result<(), String> {
+    let text = kernel_format(tasks, "check");
+    kernel_core::manifest::check(&text).map(|_| ()).map_err(|error| {
+        // Line 1 is the comment; task i is on line i + 2.
+        let line = error_line(&error);
+        let task = line.checked_sub(2).and_then(|i| tasks.get(i)).map_or("?", |t| t.name.as_str());
+        format!("task {task}: {}", error.to_string().split_once(": ").map_or("", |(_, m)| m))
+    })
+}
+
+fn error_line(error: &kernel_core::manifest::ManifestError) -> usize {
+    use kernel_core::manifest::ManifestError::*;
+    match *error {
+        UnknownEntry { line }
+        | UnknownField { line, .. }
+        | MissingField { line, .. }
+        | BadValue { line, .. }
+        | DuplicateName { line, .. }
+        | UnknownPeer { line, .. }
+        | IrqTaken { line, .. } => line,
+    }
 }
 
 pub fn parse(text: &str) -> Result<Vec<BootTask>, String> {
@@ -56,7 +93,18 @@ pub fn parse(text: &str) -> Result<Vec<BootTask>, String> {
 }
 
 fn parse_task(entry: &toml::Table) -> Result<BootTask, String> {
-    const FIELDS: [&str; 6] = ["name", "binary", "priority", "start", "quiet", "arg"];
+    const FIELDS: [&str; 10] = [
+        "name",
+        "binary",
+        "priority",
+        "start",
+        "quiet",
+        "arg",
+        "talks_to",
+        "irqs",
+        "ports",
+        "privileges",
+    ];
     if let Some(key) = entry.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(format!("unknown field `{key}` (fields: {})", FIELDS.join(", ")));
     }
@@ -95,12 +143,39 @@ fn parse_task(entry: &toml::Table) -> Result<BootTask, String> {
     if arg.len() > MAX_ARG_LEN || arg.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("{name}: `arg` must be one word of at most {MAX_ARG_LEN} bytes"));
     }
+    let strings = |field: &str| -> Result<Vec<String>, String> {
+        let Some(value) = entry.get(field) else { return Ok(Vec::new()) };
+        let items =
+            value.as_array().ok_or(format!("{name}: `{field}` must be a list of strings"))?;
+        items
+            .iter()
+            .map(|item| {
+                item.as_str()
+                    .filter(|s| !s.is_empty() && !s.contains([',', ' ']))
+                    .map(str::to_owned)
+                    .ok_or(format!("{name}: `{field}` must be a list of single words"))
+            })
+            .collect()
+    };
+    let irqs = match entry.get("irqs") {
+        None => Vec::new(),
+        Some(value) => value
+            .as_array()
+            .and_then(|items| {
+                items.iter().map(toml::Value::as_integer).collect::<Option<Vec<i64>>>()
+            })
+            .ok_or(format!("{name}: `irqs` must be a list of interrupt line numbers"))?,
+    };
     Ok(BootTask {
-        name,
-        binary,
-        priority: priority as u8,
         start: boolean("start", true)?,
         quiet: boolean("quiet", false)?,
+        talks_to: strings("talks_to")?,
+        ports: strings("ports")?,
+        privileges: strings("privileges")?,
+        irqs,
+        priority: priority as u8,
+        name,
+        binary,
         arg,
     })
 }
@@ -111,13 +186,17 @@ pub fn kernel_format(tasks: &[BootTask], source: &str) -> String {
     let mut text = format!("# generated by xtask from {source}\n");
     for task in tasks {
         text.push_str(&format!(
-            "task name={} image=bin/{} priority={} start={} quiet={} arg={}\n",
+            "task name={} image=bin/{} priority={} start={} quiet={} arg={} talks_to={} irqs={} ports={} privileges={}\n",
             task.name,
             task.binary,
             task.priority,
             yes_no(task.start),
             yes_no(task.quiet),
-            task.arg
+            task.arg,
+            task.talks_to.join(","),
+            task.irqs.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
+            task.ports.join(","),
+            task.privileges.join(","),
         ));
     }
     text
@@ -139,8 +218,8 @@ mod tests {
         assert_eq!(
             kernel_format(&tasks, "x.toml"),
             "# generated by xtask from x.toml\n\
-             task name=hello image=bin/hello priority=3 start=yes quiet=no arg=\n\
-             task name=f image=bin/fault priority=2 start=no quiet=no arg=cli\n"
+             task name=hello image=bin/hello priority=3 start=yes quiet=no arg= talks_to= irqs= ports= privileges=\n\
+             task name=f image=bin/fault priority=2 start=no quiet=no arg=cli talks_to= irqs= ports= privileges=\n"
         );
     }
 
@@ -164,6 +243,29 @@ mod tests {
         assert!(error(twice).contains("used twice"));
         assert!(error("tasks = 1").contains("unknown top-level key"));
         assert!(error("[[task]\n").len() > 0, "TOML syntax errors are passed on");
+    }
+
+    #[test]
+    fn resources_are_checked_by_the_kernel_parser() {
+        let base = "[[task]]\nname = \"rtc\"\nbinary = \"rtc\"\npriority = 1\n";
+        let tasks = parse(&format!(
+            "{base}irqs = [8]\nports = [\"0x70-0x71\"]\nprivileges = [\"faults\"]\n"
+        ))
+        .unwrap();
+        assert!(check_with_kernel_parser(&tasks).is_ok());
+        assert!(kernel_format(&tasks, "x").contains("irqs=8 ports=0x70-0x71 privileges=faults"));
+        let timer = parse(&format!("{base}irqs = [0]\n")).unwrap();
+        assert_eq!(
+            check_with_kernel_parser(&timer).unwrap_err(),
+            "task rtc: bad value \"0\" for `irqs`"
+        );
+        let stranger = parse(&format!("{base}talks_to = [\"nobody\"]\n")).unwrap();
+        assert!(check_with_kernel_parser(&stranger).unwrap_err().contains("`nobody`"));
+        assert!(
+            parse(&format!("{base}irqs = [\"eight\"]\n"))
+                .unwrap_err()
+                .contains("interrupt line numbers")
+        );
     }
 
     #[test]

@@ -6,7 +6,12 @@
 //! ```text
 //! # comment
 //! task name=hello image=bin/hello priority=3 start=yes quiet=no arg=
+//! task name=rtc image=bin/rtc priority=1 irqs=8 ports=0x70-0x71 talks_to=hello privileges=
 //! ```
+//!
+//! `talks_to` lists the tasks this one may send to; `irqs` the interrupt lines it owns (their
+//! interrupts arrive as notification bits of the same number); `ports` the I/O port ranges it
+//! may use; `privileges` the privileged operations it may ask for (`restart`, `faults`).
 //!
 //! Every error names its line, so a bad manifest is a clear boot error, not a panic.
 
@@ -28,7 +33,42 @@ pub struct TaskSpec<'a> {
     pub quiet: bool,
     /// One word handed to the task at start, in `rdi`; empty when absent.
     pub arg: &'a str,
+    /// Comma-separated names of the tasks it may send to (see `send_mask`).
+    pub talks_to: &'a str,
+    /// Bit `n` set: owns interrupt line `n`.
+    pub irqs: u16,
+    pub ports: PortRanges,
+    pub privileges: Privileges,
 }
+
+/// Up to `MAX_PORT_RANGES` inclusive I/O port ranges.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PortRanges {
+    ranges: [(u16, u16); MAX_PORT_RANGES],
+    count: usize,
+}
+
+pub const MAX_PORT_RANGES: usize = 4;
+
+impl PortRanges {
+    /// True when every port of `first..first + width` is inside one range.
+    pub fn allows(&self, first: u16, width: u16) -> bool {
+        let Some(last) = first.checked_add(width.saturating_sub(1)) else { return false };
+        self.ranges[..self.count].iter().any(|&(low, high)| low <= first && last <= high)
+    }
+}
+
+/// Privileged operations a task may ask the kernel for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Privileges {
+    /// Restart a task from its boot image.
+    pub restart: bool,
+    /// Read fault records, and be notified when a task ends.
+    pub faults: bool,
+}
+
+/// Interrupt lines a task may not own: 0 is the kernel's timer, 2 the PIC cascade.
+const RESERVED_IRQS: u16 = 1 << 0 | 1 << 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ManifestError<'a> {
@@ -53,6 +93,16 @@ pub enum ManifestError<'a> {
         line: usize,
         name: &'a str,
     },
+    /// `talks_to` names a task the manifest does not list.
+    UnknownPeer {
+        line: usize,
+        name: &'a str,
+    },
+    /// Two tasks claim the same interrupt line.
+    IrqTaken {
+        line: usize,
+        irq: u8,
+    },
 }
 
 /// The tasks of a manifest, in order, each parsed or the reason it could not be. Duplicate
@@ -71,18 +121,47 @@ pub fn tasks(text: &str) -> impl Iterator<Item = Result<TaskSpec<'_>, ManifestEr
     })
 }
 
-/// Parses every line and checks that names are unique; returns the number of tasks.
+/// Parses every line and checks what involves several lines: unique names, known peers,
+/// interrupt lines owned once. Returns the number of tasks.
 pub fn check(text: &str) -> Result<usize, ManifestError<'_>> {
     let mut count = 0;
     for (i, task) in tasks(text).enumerate() {
         let task = task?;
-        if tasks(text).take(i).any(|earlier| earlier.is_ok_and(|e| e.name == task.name)) {
-            let line = line_of(text, i);
+        let line = line_of(text, i);
+        let earlier = || tasks(text).take(i).filter_map(Result::ok);
+        if earlier().any(|e| e.name == task.name) {
             return Err(ManifestError::DuplicateName { line, name: task.name });
+        }
+        if let Some(taken) = earlier().map(|e| e.irqs & task.irqs).find(|&both| both != 0) {
+            return Err(ManifestError::IrqTaken { line, irq: taken.trailing_zeros() as u8 });
+        }
+        for peer in peers(task.talks_to) {
+            if !tasks(text).any(|t| t.is_ok_and(|t| t.name == peer)) {
+                return Err(ManifestError::UnknownPeer { line, name: peer });
+            }
         }
         count += 1;
     }
     Ok(count)
+}
+
+/// Bit `i` set for each task at position `i` of the manifest that `spec` may send to.
+/// Manifests of more than 64 tasks give the tasks past 64 no peers.
+pub fn send_mask(text: &str, spec: &TaskSpec) -> u64 {
+    tasks(text)
+        .filter_map(Result::ok)
+        .enumerate()
+        .filter(|(position, task)| *position < 64 && peers(spec.talks_to).any(|p| p == task.name))
+        .fold(0, |mask, (position, _)| mask | 1 << position)
+}
+
+/// The position of the task named `name` in the manifest.
+pub fn position(text: &str, name: &str) -> Option<usize> {
+    tasks(text).filter_map(Result::ok).position(|task| task.name == name)
+}
+
+fn peers(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').filter(|name| !name.is_empty())
 }
 
 /// The line number of the `index`-th task line.
@@ -101,6 +180,10 @@ fn parse_task(line: usize, fields: &str) -> Result<TaskSpec<'_>, ManifestError<'
     let mut start = true;
     let mut quiet = false;
     let mut arg = "";
+    let mut talks_to = "";
+    let mut irqs = 0;
+    let mut ports = PortRanges::default();
+    let mut privileges = Privileges::default();
     for word in fields.split_ascii_whitespace() {
         let (field, value) = word.split_once('=').unwrap_or((word, ""));
         match field {
@@ -111,6 +194,10 @@ fn parse_task(line: usize, fields: &str) -> Result<TaskSpec<'_>, ManifestError<'
             "start" => start = parse_bool(line, "start", value)?,
             "quiet" => quiet = parse_bool(line, "quiet", value)?,
             "arg" => arg = value,
+            "talks_to" => talks_to = value,
+            "irqs" => irqs = parse_irqs(line, value)?,
+            "ports" => ports = parse_ports(line, value)?,
+            "privileges" => privileges = parse_privileges(line, value)?,
             _ => return Err(ManifestError::UnknownField { line, field }),
         }
     }
@@ -121,7 +208,57 @@ fn parse_task(line: usize, fields: &str) -> Result<TaskSpec<'_>, ManifestError<'
         start,
         quiet,
         arg,
+        talks_to,
+        irqs,
+        ports,
+        privileges,
     })
+}
+
+fn list(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').filter(|item| !item.is_empty())
+}
+
+fn parse_irqs(line: usize, value: &str) -> Result<u16, ManifestError<'_>> {
+    let bad = ManifestError::BadValue { line, field: "irqs", value };
+    list(value).try_fold(0u16, |mask, item| match item.parse::<u8>() {
+        Ok(irq) if irq < 16 && RESERVED_IRQS & 1 << irq == 0 => Ok(mask | 1 << irq),
+        _ => Err(bad),
+    })
+}
+
+fn parse_ports(line: usize, value: &str) -> Result<PortRanges, ManifestError<'_>> {
+    let bad = ManifestError::BadValue { line, field: "ports", value };
+    let number = |text: &str| {
+        let text = text.trim();
+        match text.strip_prefix("0x") {
+            Some(hex) => u16::from_str_radix(hex, 16).ok(),
+            None => text.parse().ok(),
+        }
+    };
+    let mut ports = PortRanges::default();
+    for item in list(value) {
+        let (low, high) = item.split_once('-').unwrap_or((item, item));
+        let (Some(low), Some(high)) = (number(low), number(high)) else { return Err(bad) };
+        if low > high || ports.count == MAX_PORT_RANGES {
+            return Err(bad);
+        }
+        ports.ranges[ports.count] = (low, high);
+        ports.count += 1;
+    }
+    Ok(ports)
+}
+
+fn parse_privileges(line: usize, value: &str) -> Result<Privileges, ManifestError<'_>> {
+    let mut privileges = Privileges::default();
+    for item in list(value) {
+        match item {
+            "restart" => privileges.restart = true,
+            "faults" => privileges.faults = true,
+            _ => return Err(ManifestError::BadValue { line, field: "privileges", value }),
+        }
+    }
+    Ok(privileges)
 }
 
 fn check_name(line: usize, value: &str) -> Result<&str, ManifestError<'_>> {
@@ -167,6 +304,12 @@ impl core::fmt::Display for ManifestError<'_> {
             ManifestError::DuplicateName { line, name } => {
                 write!(f, "line {line}: a task named `{name}` is already listed")
             }
+            ManifestError::UnknownPeer { line, name } => {
+                write!(f, "line {line}: `talks_to` names `{name}`, which is not in the manifest")
+            }
+            ManifestError::IrqTaken { line, irq } => {
+                write!(f, "line {line}: interrupt line {irq} already belongs to another task")
+            }
         }
     }
 }
@@ -194,7 +337,11 @@ task name=fault-cli image=bin/fault priority=2 start=no quiet=yes arg=cli
                 priority: 3,
                 start: true,
                 quiet: false,
-                arg: ""
+                arg: "",
+                talks_to: "",
+                irqs: 0,
+                ports: PortRanges::default(),
+                privileges: Privileges::default(),
             }
         );
         assert_eq!(tasks[1].arg, "cli");
@@ -240,6 +387,64 @@ task name=fault-cli image=bin/fault priority=2 start=no quiet=yes arg=cli
     fn long_names_are_refused() {
         let text = "task name=abcdefghijklmnopq image=x priority=1";
         assert!(matches!(check(text), Err(ManifestError::BadValue { field: "name", .. })));
+    }
+
+    #[test]
+    fn resources_and_peers() {
+        let text = "task name=rtc image=x priority=1 irqs=8,5 ports=0x70-0x71,0x80 talks_to=log\n\
+                    task name=log image=y priority=2 privileges=restart,faults talks_to=rtc,log\n";
+        assert_eq!(check(text), Ok(2));
+        let rtc = tasks(text).next().unwrap().unwrap();
+        assert_eq!(rtc.irqs, 1 << 8 | 1 << 5);
+        assert!(rtc.ports.allows(0x70, 2) && rtc.ports.allows(0x80, 1));
+        assert!(
+            !rtc.ports.allows(0x71, 2)
+                && !rtc.ports.allows(0x81, 1)
+                && !rtc.ports.allows(0xffff, 4)
+        );
+        assert_eq!(send_mask(text, &rtc), 0b10);
+        let log = tasks(text).nth(1).unwrap().unwrap();
+        assert_eq!(send_mask(text, &log), 0b11);
+        assert!(log.privileges.restart && log.privileges.faults && !rtc.privileges.restart);
+        assert_eq!(position(text, "log"), Some(1));
+        assert_eq!(position(text, "nobody"), None);
+    }
+
+    #[test]
+    fn resource_mistakes_are_refused() {
+        let bad = |text| check(text).unwrap_err();
+        assert!(matches!(
+            bad("task name=a image=x priority=1 irqs=0"),
+            ManifestError::BadValue { field: "irqs", .. }
+        ));
+        assert!(matches!(
+            bad("task name=a image=x priority=1 irqs=2"),
+            ManifestError::BadValue { field: "irqs", .. }
+        ));
+        assert!(matches!(
+            bad("task name=a image=x priority=1 irqs=16"),
+            ManifestError::BadValue { field: "irqs", .. }
+        ));
+        assert!(matches!(
+            bad("task name=a image=x priority=1 ports=0x80-0x70"),
+            ManifestError::BadValue { field: "ports", .. }
+        ));
+        assert!(matches!(
+            bad("task name=a image=x priority=1 ports=1,2,3,4,5"),
+            ManifestError::BadValue { field: "ports", .. }
+        ));
+        assert!(matches!(
+            bad("task name=a image=x priority=1 privileges=root"),
+            ManifestError::BadValue { field: "privileges", .. }
+        ));
+        assert_eq!(
+            bad("task name=a image=x priority=1 talks_to=b"),
+            ManifestError::UnknownPeer { line: 1, name: "b" }
+        );
+        assert_eq!(
+            bad("task name=a image=x priority=1 irqs=4\ntask name=b image=x priority=1 irqs=3,4"),
+            ManifestError::IrqTaken { line: 2, irq: 4 }
+        );
     }
 
     extern crate std;

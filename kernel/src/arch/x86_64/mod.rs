@@ -17,6 +17,8 @@ pub mod paging;
 mod pic;
 /// The 8254 programmable interval timer: the periodic tick.
 mod pit;
+/// I/O port reads and writes for driver tasks.
+mod ports;
 /// Memory reads that may fault, recovered through an exception table.
 pub mod probe;
 /// QEMU's `isa-debug-exit` device: how the kernel reports pass or fail to the host.
@@ -32,6 +34,8 @@ mod trap;
 /// The assembly entry stubs and the `TrapFrame` they build.
 mod trap_entry;
 
+pub use pic::{mask as mask_irq, unmask as unmask_irq};
+pub use ports::{port_read, port_write};
 #[cfg_attr(not(feature = "guest-tests"), allow(unused_imports))] // used by the in-guest tests
 pub use trap::{breakpoint_count, unexpected_irq_count};
 pub use trap_entry::{TrapFrame, enter_user};

@@ -115,8 +115,12 @@ fn device_interrupt(line: u8, from_user: bool) {
         crate::sched::timer_tick(from_user);
         return;
     }
-    UNEXPECTED_IRQS.fetch_add(1, Ordering::Relaxed);
-    pic::mask(line);
+    // A driver's line: the scheduler masks it and notifies the owner, who acknowledges it
+    // with `irq_ack` once the device is handled. Nobody's line: counted and masked again.
+    if !crate::sched::interrupt(line) {
+        UNEXPECTED_IRQS.fetch_add(1, Ordering::Relaxed);
+        pic::mask(line);
+    }
     pic::end_of_interrupt(line);
 }
 

@@ -1,0 +1,163 @@
+//! Devices and task management: interrupts to drivers, I/O ports, restarts, fault records,
+//! and finding tasks by name. Each operation checks what the manifest granted the caller.
+
+use super::Scheduler;
+use crate::arch;
+use crate::task::TaskState;
+use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
+use kernel_core::manifest::MAX_NAME_LEN;
+use libipc::abi::{ANY_TASK, FaultInfo, TASK_EXITED, TASK_FAULTED, TASK_RUNNING};
+use libipc::{SyscallError, TaskId};
+
+use super::Outcome;
+
+impl Scheduler {
+    /// Forwards interrupt `line` to its owner: mask the line (the caller sends the EOI), raise
+    /// the owner's notification bit `line`. False when nobody owns it.
+    pub(super) fn forward_interrupt(&mut self, line: u8) -> bool {
+        let Some(owner) = self.irq_owner.get(usize::from(line)).copied().flatten() else {
+            return false;
+        };
+        arch::mask_irq(line);
+        self.irq_stats[usize::from(line)].delivered += 1;
+        self.raise_notification(owner, 1 << line);
+        true
+    }
+
+    /// `irq_ack(line)`: the owner has handled the device; let the line interrupt again.
+    pub fn irq_ack(&mut self, line: u64) -> Outcome {
+        let line = match u8::try_from(line) {
+            Ok(line) if usize::from(line) < super::IRQ_LINES => line,
+            _ => return SyscallError::InvalidArgument.into(),
+        };
+        if self.irq_owner[usize::from(line)] != Some(self.current) {
+            return SyscallError::Denied.into();
+        }
+        self.irq_stats[usize::from(line)].acknowledged += 1;
+        arch::unmask_irq(line);
+        Outcome::Value(0)
+    }
+
+    /// `port_read(port, width)` and `port_write(port, width, value)`, for ports the manifest
+    /// gave the caller.
+    pub fn port_io(&mut self, port: u64, width: u64, value: Option<u64>) -> Outcome {
+        let (Ok(port), Ok(width @ (1 | 2 | 4))) = (u16::try_from(port), u8::try_from(width)) else {
+            return SyscallError::InvalidArgument.into();
+        };
+        if !self.tasks[self.current].spec.ports.allows(port, u16::from(width)) {
+            return SyscallError::Denied.into();
+        }
+        match value {
+            Some(value) => {
+                arch::port_write(port, width, value as u32);
+                Outcome::Value(0)
+            }
+            None => Outcome::Value(u64::from(arch::port_read(port, width))),
+        }
+    }
+
+    /// `restart(task)`: kill the task in that slot if it still runs, and start it afresh from
+    /// its boot image under the next generation. Needs the `restart` privilege.
+    pub fn restart(&mut self, task: u64) -> Outcome {
+        if !self.tasks[self.current].spec.privileges.restart {
+            return SyscallError::Denied.into();
+        }
+        let Some(index) = TaskId::from_raw(task)
+            .map(|id| usize::from(id.index))
+            .filter(|&i| i < self.tasks.len())
+        else {
+            return SyscallError::NoSuchTask.into();
+        };
+        if index == self.current {
+            return SyscallError::InvalidArgument.into();
+        }
+        self.kill(index);
+        let spec = self.tasks[index].spec;
+        let Some(image) = crate::bootfs::file(spec.image) else {
+            return SyscallError::NoSuchTask.into();
+        };
+        match self.spawn_into(Some(index), &spec, image) {
+            Ok(id) => {
+                log::info!("task {} restarted as {id}", spec.name);
+                Outcome::Value(id.to_raw())
+            }
+            Err(error) => {
+                log::error!("task {}: restart failed: {error}", spec.name);
+                SyscallError::InvalidArgument.into()
+            }
+        }
+    }
+
+    /// `fault_info(task, buffer)`: writes how the task ended into the caller's `FaultInfo`.
+    /// `ANY_TASK` picks the next ended task not reported yet (`WouldBlock` if none). Needs the
+    /// `faults` privilege.
+    pub fn fault_info(&mut self, task: u64, buffer: u64) -> Outcome {
+        if !self.tasks[self.current].spec.privileges.faults {
+            return SyscallError::Denied.into();
+        }
+        let index = if task == ANY_TASK {
+            match self.tasks.iter().position(|t| !t.state.is_alive() && !t.end_reported) {
+                Some(index) => index,
+                None => return SyscallError::WouldBlock.into(),
+            }
+        } else {
+            match TaskId::from_raw(task)
+                .map(|id| usize::from(id.index))
+                .filter(|&i| i < self.tasks.len())
+            {
+                Some(index) => index,
+                None => return SyscallError::NoSuchTask.into(),
+            }
+        };
+        let ended = &self.tasks[index];
+        // A task that ended carries its next generation already; report the one that ended.
+        let id = if ended.state.is_alive() {
+            ended.id
+        } else {
+            TaskId::new(ended.id.index, ended.id.generation.wrapping_sub(1))
+        };
+        let mut info = FaultInfo { task: id.to_raw(), ..FaultInfo::default() };
+        match ended.state {
+            TaskState::Exited { code } => (info.state, info.code) = (TASK_EXITED, code),
+            TaskState::Faulted(record) => {
+                (info.state, info.code) = (TASK_FAULTED, record.kind.code());
+                (info.error_code, info.rip, info.address) =
+                    (record.error_code, record.rip, record.address);
+            }
+            _ => info.state = TASK_RUNNING,
+        }
+        // SAFETY: `FaultInfo` is `repr(C)`, six `u64`s without padding, viewed as its bytes.
+        let bytes = unsafe {
+            core::slice::from_raw_parts(
+                &info as *const FaultInfo as *const u8,
+                size_of::<FaultInfo>(),
+            )
+        };
+        let me = self.current;
+        let space = self.tasks[me].space.as_ref().expect("the running task has memory");
+        if let Err(error) = copy_to_user(space, UserSlice::new(buffer, bytes.len() as u64), bytes) {
+            return error.into();
+        }
+        if !self.tasks[index].state.is_alive() {
+            self.tasks[index].end_reported = true;
+        }
+        Outcome::Value(0)
+    }
+
+    /// `lookup(name, length)`: the current id of the task with that manifest name.
+    pub fn lookup(&mut self, name: u64, length: u64) -> Outcome {
+        if length > MAX_NAME_LEN as u64 {
+            return SyscallError::NoSuchTask.into();
+        }
+        let mut buffer = [0u8; MAX_NAME_LEN];
+        let bytes = &mut buffer[..length as usize];
+        let space = self.tasks[self.current].space.as_ref().expect("the running task has memory");
+        if let Err(error) = copy_from_user(space, UserSlice::new(name, length), bytes) {
+            return error.into();
+        }
+        match self.tasks.iter().find(|t| t.spec.name.as_bytes() == bytes) {
+            Some(task) => Outcome::Value(task.id.to_raw()),
+            None => SyscallError::NoSuchTask.into(),
+        }
+    }
+}
