@@ -19,10 +19,11 @@ use crate::arch::cpu::{self, without_interrupts};
 use crate::arch::{self, TrapFrame, USER_CODE_SELECTOR, USER_DATA_SELECTOR, paging};
 use crate::loader::{self, LoadError};
 use crate::mm::layout::USER_END;
-use crate::task::{FaultRecord, KILLED_EXIT_CODE, Task, TaskState, TaskStats};
+use crate::task::{FaultRecord, Task, TaskState, TaskStats};
 use crate::time;
 use alloc::vec::Vec;
 use kernel_core::manifest::TaskSpec;
+use kernel_core::sched::Turns;
 use libipc::abi::{FOREVER, Lease, MAX_LEASES, TASK_ENDED_BIT};
 use libipc::{FaultKind, SyscallError, TaskId};
 use spin::Mutex;
@@ -61,7 +62,8 @@ pub struct Scheduler {
     frame_live: bool,
     /// Set when the running task should give up the CPU at the next return to ring 3.
     switch_pending: bool,
-    quantum_left: u32,
+    /// Whose turn it is at each priority (round robin).
+    turns: Turns,
     /// The slot owning each interrupt line, from the manifest.
     irq_owner: [Option<usize>; IRQ_LINES],
     irq_stats: [IrqStats; IRQ_LINES],
@@ -73,7 +75,7 @@ static SCHEDULER: Mutex<Scheduler> = Mutex::new(Scheduler {
     current: 0,
     frame_live: false,
     switch_pending: false,
-    quantum_left: QUANTUM_TICKS,
+    turns: Turns::new(),
     irq_owner: [None; IRQ_LINES],
     irq_stats: [IrqStats { delivered: 0, acknowledged: 0 }; IRQ_LINES],
     observer: None,
@@ -86,6 +88,9 @@ pub fn with<R>(f: impl FnOnce(&mut Scheduler) -> R) -> R {
 
 /// Starts running tasks; never returns. Waits (halted) while no task is ready.
 pub fn start() -> ! {
+    // The kernel runs with interrupts off; they come back on in ring 3 (RFLAGS.IF of the
+    // frame) and in the idle wait. Boot left them on, so turn them off before the first exit.
+    cpu::disable_interrupts();
     loop {
         if let Some(frame) = with(|s| s.switch_to_next()) {
             arch::enter_user(&frame);
@@ -167,6 +172,7 @@ impl Scheduler {
             send_mask: kernel_core::manifest::send_mask(manifest, spec),
             position: kernel_core::manifest::position(manifest, spec.name).unwrap_or(usize::MAX),
             state: TaskState::Ready,
+            quantum_left: QUANTUM_TICKS,
             notifications: 0,
             leases: [Lease::default(); MAX_LEASES],
             lease_count: 0,
@@ -197,6 +203,15 @@ impl Scheduler {
 
     /// The running task gives up the rest of its turn.
     pub fn yield_current(&mut self) {
+        self.pass_turn(self.current);
+    }
+
+    /// `index` has had its turn at its priority: the next one of equal priority goes first,
+    /// and its own next turn is a whole time slice.
+    fn pass_turn(&mut self, index: usize) {
+        let task = &mut self.tasks[index];
+        task.quantum_left = QUANTUM_TICKS;
+        self.turns.passed(task.spec.priority, index);
         self.switch_pending = true;
     }
 
@@ -217,7 +232,7 @@ impl Scheduler {
     /// Ends the task in slot `index` if it is alive: used by tests, and by `restart`.
     pub fn kill(&mut self, index: usize) {
         if self.tasks.get(index).is_some_and(|t| t.state.is_alive()) {
-            self.end_task(index, TaskState::Exited { code: KILLED_EXIT_CODE });
+            self.end_task(index, TaskState::Killed);
         }
     }
 
@@ -281,10 +296,11 @@ impl Scheduler {
             }
         }
         if from_user && self.frame_live {
-            self.tasks[self.current].stats.ticks += 1;
-            self.quantum_left = self.quantum_left.saturating_sub(1);
-            if self.quantum_left == 0 {
-                self.switch_pending = true;
+            let task = &mut self.tasks[self.current];
+            task.stats.ticks += 1;
+            task.quantum_left = task.quantum_left.saturating_sub(1);
+            if task.quantum_left == 0 {
+                self.pass_turn(self.current);
             }
         }
         if let Some(observer) = self.observer {
@@ -360,12 +376,11 @@ impl Scheduler {
         loop {
             self.switch_pending = false;
             let tasks = &self.tasks;
-            let next = kernel_core::sched::select_next(tasks.len(), self.current, |i| {
+            let next = self.turns.select_next(tasks.len(), |i| {
                 (tasks[i].state == TaskState::Ready).then_some(tasks[i].spec.priority)
             })?;
             self.current = next;
             self.frame_live = true;
-            self.quantum_left = QUANTUM_TICKS;
             let task = &mut self.tasks[next];
             // Whatever is in the saved frame, it goes back to ring 3 with user selectors,
             // interrupts on and no I/O privilege, and only to a user address.
@@ -398,9 +413,7 @@ fn log_end(task: &Task, state: &TaskState) {
             record.error_code,
             record.address
         ),
-        TaskState::Exited { code } if *code == KILLED_EXIT_CODE => {
-            log::info!("task {name} ({id}) killed")
-        }
+        TaskState::Killed => log::info!("task {name} ({id}) killed"),
         TaskState::Exited { code } => log::info!("task {name} ({id}) exited with code {code}"),
         _ => {}
     }

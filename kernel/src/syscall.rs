@@ -61,6 +61,7 @@ fn dispatch(s: &mut Scheduler, number: Sysnum, frame: &mut TrapFrame) -> Outcome
         Sysnum::Restart => s.restart(args[0]),
         Sysnum::FaultInfo => s.fault_info(args[0], args[1]),
         Sysnum::Lookup => s.lookup(args[0], args[1]),
+        Sysnum::LeaseInfo => s.ipc_lease_info(frame),
     }
 }
 

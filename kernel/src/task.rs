@@ -30,19 +30,18 @@ pub enum TaskState {
     AwaitingReply { from: TaskId },
     /// Blocked in `receive` (from anyone, or only from `from`).
     Receiving { from: Option<TaskId>, deadline: u64 },
-    /// Ended by `exit` (or killed, with `KILLED_EXIT_CODE`); its memory is freed.
+    /// Ended by `exit`; its memory is freed.
     Exited { code: u64 },
+    /// Ended by the kernel on request (a test, or `restart`); its memory is freed.
+    Killed,
     /// Stopped by the kernel after a fault; its memory is freed.
     Faulted(FaultRecord),
 }
 
-/// The exit code recorded for a task the kernel killed.
-pub const KILLED_EXIT_CODE: u64 = u64::MAX;
-
 impl TaskState {
     /// Still has memory and may run again.
     pub fn is_alive(&self) -> bool {
-        !matches!(self, TaskState::Exited { .. } | TaskState::Faulted(_))
+        !matches!(self, TaskState::Exited { .. } | TaskState::Killed | TaskState::Faulted(_))
     }
 }
 
@@ -67,6 +66,8 @@ pub struct Task {
     /// This task's own position in the manifest (for others' `send_mask`).
     pub position: usize,
     pub state: TaskState,
+    /// Timer ticks left of its current turn; refilled when used up or given away by `yield`.
+    pub quantum_left: u32,
     /// Notification bits raised and not yet received.
     pub notifications: u64,
     /// Buffers lent with the pending `call`; valid while `AwaitingReply`.

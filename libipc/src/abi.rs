@@ -52,10 +52,12 @@ pub enum Sysnum {
     FaultInfo = 18,
     /// `lookup(name, length)`: the current id of the task with this manifest name.
     Lookup = 19,
+    /// `lease_info(caller, index)`: length (`rdx`) and access (`r10`) of a caller's lease.
+    LeaseInfo = 20,
 }
 
 /// How many system call numbers exist; numbers from here up are unknown.
-pub const SYSCALL_COUNT: u64 = 20;
+pub const SYSCALL_COUNT: u64 = 21;
 
 impl TryFrom<u64> for Sysnum {
     type Error = SyscallError;
@@ -83,11 +85,9 @@ impl TryFrom<u64> for Sysnum {
             Restart,
             FaultInfo,
             Lookup,
+            LeaseInfo,
         ];
-        ALL.get(number as usize)
-            .copied()
-            .filter(|_| number < SYSCALL_COUNT)
-            .ok_or(SyscallError::UnknownSyscall)
+        ALL.get(number as usize).copied().ok_or(SyscallError::UnknownSyscall)
     }
 }
 
@@ -338,7 +338,7 @@ pub const LEASE_WRITE: u64 = 2;
 pub struct FaultInfo {
     /// The task's id at its end (its old generation).
     pub task: u64,
-    /// 0 still running, 1 exited, 2 faulted.
+    /// `TASK_RUNNING`, `TASK_EXITED`, `TASK_FAULTED` or `TASK_KILLED`.
     pub state: u64,
     /// Exit code, or the fault kind's number (`FaultKind::code`).
     pub code: u64,
@@ -350,6 +350,7 @@ pub struct FaultInfo {
 pub const TASK_RUNNING: u64 = 0;
 pub const TASK_EXITED: u64 = 1;
 pub const TASK_FAULTED: u64 = 2;
+pub const TASK_KILLED: u64 = 3;
 
 #[cfg(test)]
 mod tests {

@@ -5,27 +5,29 @@
 
 use crate::abi::{SyscallError, Sysnum, TaskId};
 
-/// Executes `syscall` with any number and arguments and returns (`rax`, `rdx`). The wrappers
-/// below use it; the fuzzer calls it directly.
+/// Executes `syscall` with any number and six argument registers (rdi, rsi, rdx, r10, r8,
+/// r9) and returns (`rax`, `rdx`). The wrappers below use it; the fuzzer calls it directly.
 ///
 /// # Safety
 /// The kernel checks every argument, so nothing here can hurt the kernel or other tasks, but a
 /// call that writes to a buffer writes to whatever memory of the caller the pointer names.
 #[inline(always)]
-pub unsafe fn syscall_any(number: u64, args: [u64; 5]) -> (u64, u64) {
+pub unsafe fn syscall_any(number: u64, args: [u64; 6]) -> (u64, u64) {
     let status: u64;
     let value: u64;
     // SAFETY: `syscall` clobbers only rcx and r11; the kernel preserves every other register
-    // except the outputs rax and rdx and validates everything it is given.
+    // except the outputs rax and rdx (and, for IPC calls, the message registers, declared
+    // clobbered here) and validates everything it is given.
     unsafe {
         core::arch::asm!(
             "syscall",
             inlateout("rax") number => status,
-            in("rdi") args[0],
-            in("rsi") args[1],
+            inlateout("rdi") args[0] => _,
+            inlateout("rsi") args[1] => _,
             inlateout("rdx") args[2] => value,
-            in("r10") args[3],
-            in("r8") args[4],
+            inlateout("r10") args[3] => _,
+            inlateout("r8") args[4] => _,
+            inlateout("r9") args[5] => _,
             lateout("rcx") _,
             lateout("r11") _,
             options(nostack),
@@ -40,8 +42,9 @@ pub unsafe fn syscall_any(number: u64, args: [u64; 5]) -> (u64, u64) {
 /// As `syscall_any`.
 #[inline(always)]
 unsafe fn syscall(number: Sysnum, args: [u64; 5]) -> (u64, u64) {
+    let [a, b, c, d, e] = args;
     // SAFETY: the caller upholds the ABI of `number`.
-    unsafe { syscall_any(number as u64, args) }
+    unsafe { syscall_any(number as u64, [a, b, c, d, e, 0]) }
 }
 
 fn decode((status, value): (u64, u64)) -> Result<u64, SyscallError> {
@@ -307,6 +310,13 @@ pub fn lease_write(
     };
     // SAFETY: r10/r8 describe `buffer`, which the kernel only reads.
     ipc_result(unsafe { ipc(Sysnum::LeaseWrite, registers) }).map(|r| r.rdx as usize)
+}
+
+/// The length and access (`LEASE_READ`, `LEASE_WRITE`) of lease `index` of `caller`.
+pub fn lease_info(caller: TaskId, index: usize) -> Result<(u64, u64), IpcError> {
+    let registers = IpcRegisters { rdi: caller.to_raw(), rsi: index as u64, ..Default::default() };
+    // SAFETY: no pointers are passed.
+    ipc_result(unsafe { ipc(Sysnum::LeaseInfo, registers) }).map(|r| (r.rdx, r.r10))
 }
 
 /// Serves requests forever: `handle` answers each message with a reply, or `None` for

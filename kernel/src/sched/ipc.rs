@@ -194,24 +194,39 @@ impl Scheduler {
         }
     }
 
+    /// Lease `index` of `caller`, which must be waiting in `call` on the running task.
+    fn lent_lease(&self, caller: u64, index: u64) -> Result<(usize, Lease), Outcome> {
+        let caller_id =
+            TaskId::from_raw(caller).ok_or(Outcome::from(SyscallError::InvalidArgument))?;
+        let caller = self.resolve(caller_id).map_err(Outcome::from)?;
+        let me = self.tasks[self.current].id;
+        let lent_to_me = self.tasks[caller].state == (TaskState::AwaitingReply { from: me });
+        match usize::try_from(index) {
+            Ok(i) if lent_to_me && i < self.tasks[caller].lease_count => {
+                Ok((caller, self.tasks[caller].leases[i]))
+            }
+            _ => Err(SyscallError::BadLease.into()),
+        }
+    }
+
+    /// `lease_info(caller, index)`: the lease's length in `rdx`, its access bits in `r10`.
+    pub fn ipc_lease_info(&mut self, live: &mut TrapFrame) -> Outcome {
+        match self.lent_lease(live.rdi, live.rsi) {
+            Ok((_, lease)) => {
+                (live.rax, live.rdx, live.r10) = (0, lease.length, lease.access);
+                Outcome::Written
+            }
+            Err(outcome) => outcome,
+        }
+    }
+
     /// `lease_read` (`write` false) or `lease_write` (true) by the running task.
     pub fn ipc_lease_copy(&mut self, args: [u64; 5], write: bool) -> Outcome {
         let [caller, index, offset, buffer, length] = args;
         let me = self.current;
-        let Some(caller_id) = TaskId::from_raw(caller) else {
-            return SyscallError::InvalidArgument.into();
-        };
-        let caller = match self.resolve(caller_id) {
-            Ok(caller) => caller,
-            Err(error) => return error.into(),
-        };
-        let lent_to_me =
-            self.tasks[caller].state == (TaskState::AwaitingReply { from: self.tasks[me].id });
-        let lease = match usize::try_from(index) {
-            Ok(i) if lent_to_me && i < self.tasks[caller].lease_count => {
-                self.tasks[caller].leases[i]
-            }
-            _ => return SyscallError::BadLease.into(),
+        let (caller, lease) = match self.lent_lease(caller, index) {
+            Ok(found) => found,
+            Err(outcome) => return outcome,
         };
         let access = if write { LEASE_WRITE } else { LEASE_READ };
         let fits = offset.checked_add(length).is_some_and(|end| end <= lease.length);

@@ -6,7 +6,7 @@ use crate::arch;
 use crate::task::TaskState;
 use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
 use kernel_core::manifest::MAX_NAME_LEN;
-use libipc::abi::{ANY_TASK, FaultInfo, TASK_EXITED, TASK_FAULTED, TASK_RUNNING};
+use libipc::abi::{ANY_TASK, FaultInfo, TASK_EXITED, TASK_FAULTED, TASK_KILLED, TASK_RUNNING};
 use libipc::{SyscallError, TaskId};
 
 use super::Outcome;
@@ -119,6 +119,7 @@ impl Scheduler {
         let mut info = FaultInfo { task: id.to_raw(), ..FaultInfo::default() };
         match ended.state {
             TaskState::Exited { code } => (info.state, info.code) = (TASK_EXITED, code),
+            TaskState::Killed => info.state = TASK_KILLED,
             TaskState::Faulted(record) => {
                 (info.state, info.code) = (TASK_FAULTED, record.kind.code());
                 (info.error_code, info.rip, info.address) =

@@ -21,6 +21,7 @@ mod cmdline;
 mod crash;
 mod frames;
 mod heap;
+mod ipc;
 mod scenario;
 mod tasks;
 mod timer;
@@ -70,6 +71,9 @@ macro_rules! check_eq {
     }};
 }
 
+/// The ring-3 scenario lists, run in this order after the kernel-mode tests.
+const SCENARIOS: &[&[scenario::Scenario]] = &[user::SCENARIOS, ipc::SCENARIOS];
+
 /// Every kernel-mode test module's list, in the order they run. The ring-3 scenarios of
 /// `user::SCENARIOS` run after them, driven by the scheduler (see `scenario`).
 const SUITES: &[&[GuestTest]] =
@@ -84,7 +88,8 @@ pub fn run(cmdline: Cmdline<'static>) -> ! {
     let filter = cmdline.value("test").unwrap_or("");
     let selected =
         || SUITES.iter().flat_map(|suite| suite.iter()).filter(|t| t.name.contains(filter));
-    let scenarios = user::SCENARIOS.iter().filter(|s| s.name.contains(filter)).count();
+    let scenarios =
+        SCENARIOS.iter().flat_map(|list| list.iter()).filter(|s| s.name.contains(filter)).count();
     crate::println!("GUEST-TESTS PLAN {}", selected().count() + scenarios);
     let (mut passed, mut failed) = (0, 0);
     for test in selected() {
@@ -100,7 +105,7 @@ pub fn run(cmdline: Cmdline<'static>) -> ! {
             }
         }
     }
-    scenario::start(user::SCENARIOS, filter, passed, failed)
+    scenario::start(SCENARIOS, filter, passed, failed)
 }
 
 /// Prints the tally and exits QEMU with the matching status.

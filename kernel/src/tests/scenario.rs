@@ -3,7 +3,8 @@
 //! The kernel has no threads to wait in, so the runner is driven by the scheduler's observer
 //! hook: `start` launches the first scenario and enters the scheduler for good; the observer
 //! notes every task that ends, and on each timer tick decides whether the scenario is over
-//! (every task but the witness has ended, plus a few ticks of grace, or the deadline passed).
+//! (every task but the witness and the servers has ended, plus a few ticks of grace, or the
+//! deadline passed).
 //! It then checks the outcome, kills what is left, checks that every frame came back, and
 //! starts the next scenario. After the last one it prints the tally and exits QEMU.
 
@@ -30,6 +31,8 @@ pub struct Scenario {
 const GRACE_TICKS: u64 = 3;
 /// The task that is expected to outlive the others.
 pub const WITNESS: &str = "witness";
+/// Tasks that serve forever: a scenario is over once all its other tasks have ended.
+const SERVE_FOREVER: [&str; 2] = [WITNESS, "echo"];
 
 /// What a scenario's tasks did, for its check.
 pub struct Outcome {
@@ -38,6 +41,8 @@ pub struct Outcome {
     pub witness_calls_at_first_end: Option<u64>,
     /// Ticks from start to the scenario's end.
     pub elapsed: u64,
+    /// Interrupt line 8 (the clock the `rtc` driver uses), counted since boot.
+    pub rtc_irq: crate::sched::IrqStats,
 }
 
 pub struct TaskOutcome {
@@ -58,7 +63,7 @@ impl Outcome {
 }
 
 struct Running {
-    scenarios: &'static [Scenario],
+    scenarios: &'static [&'static [Scenario]],
     filter: &'static str,
     next: usize,
     /// The scenario under way: its task slots and names.
@@ -72,12 +77,19 @@ struct Running {
     failed: usize,
 }
 
+impl Running {
+    /// The `n`-th scenario of all the lists.
+    fn scenario(&self, n: usize) -> Option<&'static Scenario> {
+        self.scenarios.iter().flat_map(|list| list.iter()).nth(n)
+    }
+}
+
 static RUNNING: Mutex<Option<Running>> = Mutex::new(None);
 
-/// Runs `scenarios` (those whose name contains `filter`) and exits QEMU; `passed` and
+/// Runs the `scenarios` lists in order (those whose name contains `filter`) and exits QEMU; `passed` and
 /// `failed` carry over the kernel-mode tests' counts.
 pub fn start(
-    scenarios: &'static [Scenario],
+    scenarios: &'static [&'static [Scenario]],
     filter: &'static str,
     passed: usize,
     failed: usize,
@@ -124,11 +136,10 @@ fn observe(s: &mut Scheduler, event: Event) {
         }
         Event::Tick => {
             let now = time::ticks();
-            let scenario = &run.scenarios[run.next - 1];
-            let all_ended = run
-                .slots
-                .iter()
-                .all(|(slot, name)| *name == WITNESS || !s.tasks()[*slot].state.is_alive());
+            let scenario = run.scenario(run.next - 1).expect("a scenario is running");
+            let all_ended = run.slots.iter().all(|(slot, name)| {
+                SERVE_FOREVER.contains(name) || !s.tasks()[*slot].state.is_alive()
+            });
             let grace_over = run.last_end.is_some_and(|end| now >= end + GRACE_TICKS);
             if (all_ended && grace_over) || now >= run.started_at + scenario.deadline {
                 drop(guard);
@@ -147,7 +158,7 @@ fn witness_calls(s: &Scheduler, run: &Running) -> Option<u64> {
 fn finish_current(s: &mut Scheduler) {
     let mut guard = RUNNING.lock();
     let run = guard.as_mut().expect("a scenario is running");
-    let scenario = &run.scenarios[run.next - 1];
+    let scenario = run.scenario(run.next - 1).expect("a scenario is running");
     let outcome = Outcome {
         tasks: run
             .slots
@@ -165,6 +176,7 @@ fn finish_current(s: &mut Scheduler) {
             .collect(),
         witness_calls_at_first_end: run.witness_calls_at_first_end,
         elapsed: time::ticks() - run.started_at,
+        rtc_irq: s.irq_stats(8),
     };
     let slots: Vec<usize> = run.slots.iter().map(|(slot, _)| *slot).collect();
     let frames_before = run.frames_before;
@@ -201,10 +213,10 @@ fn finish_current(s: &mut Scheduler) {
 fn launch_next(s: &mut Scheduler) {
     let mut guard = RUNNING.lock();
     let run = guard.as_mut().expect("the runner is set up");
-    while run.next < run.scenarios.len() && !run.scenarios[run.next].name.contains(run.filter) {
+    while run.scenario(run.next).is_some_and(|s| !s.name.contains(run.filter)) {
         run.next += 1;
     }
-    let Some(scenario) = run.scenarios.get(run.next) else {
+    let Some(scenario) = run.scenario(run.next) else {
         super::finish(run.passed, run.failed);
     };
     run.next += 1;

@@ -4,7 +4,8 @@
 //! every answer was right; the kernel surviving is checked by whoever watches.
 //!
 //! Argument: the number of calls (default 100000). `exit` is never called (it would end the
-//! run) and `sleep` only for 0 or 1 ticks (a random sleep would stall it for hours).
+//! run), `sleep` only for 0 or 1 ticks and IPC calls only with timeouts of 0 or 1 tick (a
+//! random wait would stall it for hours). Pointer and task-id arguments are random.
 
 #![no_std]
 #![no_main]
@@ -56,7 +57,15 @@ fn main(argument: &str) -> u64 {
             n => n % (SYSCALL_COUNT + 2),
         };
         let (address, address_valid) = pointer(&mut random);
-        let mut args = [address, random.next() % 96, random.next(), random.next(), random.next()];
+        // The sixth register is the IPC timeout: 0 or 1 tick, so no call can block for long.
+        let mut args = [
+            address,
+            random.next() % 96,
+            random.next(),
+            random.next(),
+            random.next(),
+            random.next() % 2,
+        ];
         if number == Sysnum::Exit as u64 {
             continue;
         }

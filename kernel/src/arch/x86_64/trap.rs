@@ -55,6 +55,8 @@ const EXCEPTION_NAMES: [(&str, &str); 32] = [
 ];
 
 static BREAKPOINTS: AtomicU64 = AtomicU64::new(0);
+/// Non-maskable interrupts seen (QEMU sends none unless asked to).
+static NMIS: AtomicU64 = AtomicU64::new(0);
 static UNEXPECTED_IRQS: AtomicU64 = AtomicU64::new(0);
 
 /// How many breakpoint exceptions the kernel has handled.
@@ -75,7 +77,12 @@ pub fn dispatch(frame: &mut TrapFrame) {
     let vector = frame.vector;
     match vector {
         SYSCALL_VECTOR => crate::syscall::handle(frame),
-        NMI => log::warn!("non-maskable interrupt at {:#x}", frame.rip),
+        // Counted, not logged: the NMI may have interrupted the serial port's lock holder. It
+        // runs on its own stack, so it must not switch tasks either (hence the return).
+        NMI => {
+            NMIS.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         DOUBLE_FAULT | MACHINE_CHECK => kernel_exception(frame),
         // The task did something wrong: stop it, keep a record, run someone else.
         vector if vector < FIRST_IRQ_VECTOR && from_user => {
@@ -126,6 +133,9 @@ fn device_interrupt(line: u8, from_user: bool) {
 
 /// An exception the kernel cannot recover from: print everything, then stop.
 fn kernel_exception(frame: &TrapFrame) -> ! {
+    // The report must get out even if the fault hit while the serial port was locked.
+    cpu::disable_interrupts();
+    super::serial::unlock_for_panic();
     let (mnemonic, name) = EXCEPTION_NAMES[frame.vector as usize];
     let mode = if frame.cs & 3 == 0 { "kernel" } else { "user" };
     crate::println!("");

@@ -1,0 +1,114 @@
+//! Ring-3 scenarios for message passing, interrupts to drivers and restarts. The programs
+//! (`userland/client`, `echo`, `rtc`, `restarter`) check the kernel's answers themselves and
+//! exit 0 only if every one was right; the checks here add what only the kernel can see.
+
+use super::TestResult;
+use super::scenario::{Outcome, Scenario};
+use crate::task::TaskState;
+use crate::{check, check_eq};
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "ipc::call_reply_round_trip",
+        tasks: &["echo", "client-rt"],
+        deadline: 1000,
+        check: round_trip,
+    },
+    Scenario {
+        name: "ipc::caller_learns_server_died",
+        tasks: &["echo", "client-dead"],
+        deadline: 500,
+        check: server_died,
+    },
+    Scenario {
+        name: "ipc::leases_bounds_and_permissions",
+        tasks: &["echo", "client-lease"],
+        deadline: 500,
+        check: leases,
+    },
+    Scenario {
+        name: "ipc::unpermitted_operations_are_denied",
+        tasks: &["echo", "client-nope"],
+        deadline: 500,
+        check: denied,
+    },
+    Scenario {
+        name: "ipc::closed_receive_and_timeout",
+        tasks: &["echo-closed", "client-a", "client-b"],
+        deadline: 500,
+        check: closed_receive,
+    },
+    Scenario {
+        name: "ipc::notifications_accumulate",
+        tasks: &["waiter", "notifier"],
+        deadline: 500,
+        check: notifications,
+    },
+    Scenario {
+        name: "ipc::interrupt_reaches_its_driver",
+        tasks: &["rtc"],
+        deadline: 1000,
+        check: interrupt,
+    },
+    Scenario {
+        name: "ipc::restart_gives_a_new_generation",
+        tasks: &["restarter", "victim"],
+        deadline: 1000,
+        check: restart,
+    },
+];
+
+fn exited_cleanly(outcome: &Outcome, name: &str) -> TestResult {
+    check_eq!(outcome.task(name)?.state, TaskState::Exited { code: 0 });
+    Ok(())
+}
+
+fn round_trip(outcome: &Outcome) -> TestResult {
+    exited_cleanly(outcome, "client-rt")?;
+    // 100 calls and the lookup; each call is one system call for the client.
+    check!(outcome.task("client-rt")?.stats.syscalls >= 101);
+    check!(outcome.task("echo")?.state.is_alive(), "the server should still be serving");
+    Ok(())
+}
+
+fn server_died(outcome: &Outcome) -> TestResult {
+    exited_cleanly(outcome, "client-dead")?;
+    check!(
+        matches!(outcome.task("echo")?.state, TaskState::Faulted(_)),
+        "the server was meant to crash"
+    );
+    Ok(())
+}
+
+fn leases(outcome: &Outcome) -> TestResult {
+    exited_cleanly(outcome, "client-lease")
+}
+
+fn denied(outcome: &Outcome) -> TestResult {
+    exited_cleanly(outcome, "client-nope")
+}
+
+fn closed_receive(outcome: &Outcome) -> TestResult {
+    exited_cleanly(outcome, "client-a")?;
+    exited_cleanly(outcome, "client-b")?;
+    exited_cleanly(outcome, "echo-closed")
+}
+
+fn notifications(outcome: &Outcome) -> TestResult {
+    exited_cleanly(outcome, "waiter")?;
+    exited_cleanly(outcome, "notifier")
+}
+
+fn interrupt(outcome: &Outcome) -> TestResult {
+    exited_cleanly(outcome, "rtc")?;
+    let stats = outcome.rtc_irq;
+    check!(stats.delivered >= 5, "only {} clock interrupts forwarded", stats.delivered);
+    check_eq!(stats.delivered, stats.acknowledged);
+    Ok(())
+}
+
+fn restart(outcome: &Outcome) -> TestResult {
+    exited_cleanly(outcome, "restarter")?;
+    check!(matches!(outcome.task("victim")?.state, TaskState::Faulted(_) | TaskState::Killed));
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! A test client: its argument picks one IPC behaviour to try, and the exit code says whether
+//! the kernel behaved (0) or which check failed (the line's number, printed as well).
+
+#![no_std]
+#![no_main]
+
+use libipc::SyscallError;
+use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE, Lease};
+use libipc::sys::{self, IpcError, Message};
+use ulib::println;
+
+ulib::entry!(main);
+
+// The operations of `userland/echo`.
+const ECHO: u32 = 1;
+const SUM_LEASE: u32 = 2;
+const FILL_LEASE: u32 = 3;
+const CRASH: u32 = 4;
+
+/// Fails the client with the line number unless the condition holds.
+macro_rules! require {
+    ($condition:expr) => {
+        if !$condition {
+            println!("check failed at line {}: {}", line!(), stringify!($condition));
+            return u64::from(line!());
+        }
+    };
+}
+
+fn main(argument: &str) -> u64 {
+    match argument {
+        "roundtrip" => roundtrip(),
+        "dead" => dead_server(),
+        "lease" => leases(),
+        "denied" => denied(),
+        "timeout" => timeout(),
+        "closed-ok" => closed_ok(),
+        "notify-wait" => notify_wait(),
+        "notify-send" => notify_send(),
+        other => {
+            println!("unknown test {other:?}");
+            2
+        }
+    }
+}
+
+fn roundtrip() -> u64 {
+    let Ok(echo) = sys::lookup("echo") else { return 3 };
+    for round in 0..100u64 {
+        let reply = sys::call(echo, &Message::new(ECHO, [round, 2, 3, u64::MAX]), &[]);
+        require!(reply.is_ok());
+        let reply = reply.unwrap_or_else(|_| unreachable!());
+        require!(reply.sender == echo && reply.message.op == ECHO);
+        require!(reply.message.payload == [round + 1, 3, 4, 0]);
+    }
+    println!("100 calls answered correctly");
+    0
+}
+
+/// The server dies while this task waits for its reply: the call must fail with `Dead`,
+/// carrying the server's new generation, and the old id must stay dead.
+fn dead_server() -> u64 {
+    let Ok(echo) = sys::lookup("echo") else { return 3 };
+    require!(sys::call(echo, &Message::new(ECHO, [1, 0, 0, 0]), &[]).is_ok());
+    let result = sys::call(echo, &Message::new(CRASH, [0; 4]), &[]);
+    let Err(IpcError::Dead { current }) = result else {
+        println!("call to a crashing server gave {result:?}");
+        return 4;
+    };
+    require!(current.index == echo.index && current.generation == echo.generation.wrapping_add(1));
+    let again = sys::call(echo, &Message::new(ECHO, [0; 4]), &[]);
+    require!(again == Err(IpcError::Dead { current }));
+    require!(sys::send(echo, &Message::new(ECHO, [0; 4]), 0) == Err(IpcError::Dead { current }));
+    println!("the dead server's calls failed with its new generation {current}");
+    0
+}
+
+fn leases() -> u64 {
+    let Ok(echo) = sys::lookup("echo") else { return 3 };
+    let mut buffer = [0u8; 4096 + 100];
+    for (i, byte) in buffer.iter_mut().enumerate() {
+        *byte = (i % 251) as u8;
+    }
+    let expected: u64 = buffer.iter().map(|&b| u64::from(b)).sum();
+    let lent = [Lease {
+        address: buffer.as_ptr() as u64,
+        length: buffer.len() as u64,
+        access: LEASE_READ,
+    }];
+    let reply = sys::call(echo, &Message::new(SUM_LEASE, [buffer.len() as u64, 0, 0, 0]), &lent);
+    require!(reply.is_ok());
+    let [sum, length, refused, no_such] = reply.map(|r| r.message.payload).unwrap_or_default();
+    require!(sum == expected && length == buffer.len() as u64);
+    require!(refused == 1 && no_such == 1);
+
+    let mut target = [0u8; 3000];
+    let lent = [Lease {
+        address: target.as_mut_ptr() as u64,
+        length: target.len() as u64,
+        access: LEASE_WRITE,
+    }];
+    let reply = sys::call(echo, &Message::new(FILL_LEASE, [0xab, 0, 0, 0]), &lent);
+    require!(reply.map(|r| r.message.payload[0]) == Ok(3000));
+    require!(target.iter().all(|&b| b == 0xab));
+
+    // A lease table outside this task's memory, or too long, is refused before anything moves.
+    let bogus = [Lease { address: 0xffff_ffff_8000_0000, length: 16, access: LEASE_READ }];
+    require!(
+        sys::call(echo, &Message::new(SUM_LEASE, [16, 0, 0, 0]), &bogus)
+            == Err(IpcError::Failed(SyscallError::BadAddress))
+    );
+    let five = [Lease::default(); 5];
+    require!(
+        sys::call(echo, &Message::new(ECHO, [0; 4]), &five)
+            == Err(IpcError::Failed(SyscallError::TooLong))
+    );
+    println!("leases: read, written, and every bad use refused");
+    0
+}
+
+/// This task's manifest lets it talk to nobody and grants no privilege.
+fn denied() -> u64 {
+    let Ok(echo) = sys::lookup("echo") else { return 3 };
+    let denied = Err(IpcError::Failed(SyscallError::Denied));
+    require!(sys::call(echo, &Message::new(ECHO, [0; 4]), &[]).map(|_| ()) == denied);
+    require!(sys::send(echo, &Message::new(ECHO, [0; 4]), 0) == denied);
+    require!(sys::notify(echo, 1 << 20) == denied);
+    require!(sys::restart(echo).map(|_| ()) == denied);
+    require!(sys::fault_info(None).map(|_| ()) == denied);
+    require!(sys::port_read(0x60, 1).map(|_| ()) == denied);
+    require!(sys::irq_ack(8) == denied);
+    println!("every unpermitted operation was denied");
+    0
+}
+
+/// `echo-closed` only takes messages from `client-b`: a send from here must time out.
+fn timeout() -> u64 {
+    let Ok(server) = sys::lookup("echo-closed") else { return 3 };
+    let before = sys::uptime();
+    let result = sys::send(server, &Message::new(ECHO, [0; 4]), 20);
+    require!(result == Err(IpcError::Failed(SyscallError::TimedOut)));
+    require!(sys::uptime() - before >= 20);
+    require!(
+        sys::send(server, &Message::new(ECHO, [0; 4]), 0)
+            == Err(IpcError::Failed(SyscallError::WouldBlock))
+    );
+    println!("send to a closed receiver timed out");
+    0
+}
+
+fn closed_ok() -> u64 {
+    let Ok(server) = sys::lookup("echo-closed") else { return 3 };
+    sys::sleep(30); // until client-a's 20-tick send has timed out
+    require!(sys::send(server, &Message::new(ECHO, [0; 4]), FOREVER).is_ok());
+    0
+}
+
+/// Bits raised while this task was busy wait for it, together; a bit raised while it waits
+/// in `receive` wakes it.
+fn notify_wait() -> u64 {
+    sys::sleep(5); // the notifier raises bits 20 and 21 meanwhile
+    let first = sys::receive(None, 100);
+    require!(first.map(|r| r.notification()) == Ok(Some(1 << 20 | 1 << 21)));
+    require!(sys::receive(None, 0).map(|_| ()) == Err(IpcError::Failed(SyscallError::WouldBlock)));
+    let second = sys::receive(None, 100); // blocks until the notifier raises bit 22
+    require!(second.map(|r| r.notification()) == Ok(Some(1 << 22)));
+    println!("notification bits accumulated, then woke a waiting receive");
+    0
+}
+
+fn notify_send() -> u64 {
+    let Ok(waiter) = sys::lookup("waiter") else { return 3 };
+    require!(sys::notify(waiter, 1 << 20).is_ok());
+    require!(sys::notify(waiter, 1 << 21).is_ok());
+    sys::sleep(15); // the waiter is blocked in receive by now
+    require!(sys::notify(waiter, 1 << 22).is_ok());
+    0
+}
