@@ -174,6 +174,7 @@ impl Scheduler {
             state: TaskState::Ready,
             quantum_left: QUANTUM_TICKS,
             notifications: 0,
+            interrupt_time: 0,
             leases: [Lease::default(); MAX_LEASES],
             lease_count: 0,
             end_reported: false,

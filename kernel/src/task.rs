@@ -70,6 +70,9 @@ pub struct Task {
     pub quantum_left: u32,
     /// Notification bits raised and not yet received.
     pub notifications: u64,
+    /// Time-stamp counter when an interrupt was last forwarded to this task; delivered with
+    /// notifications (payload word 1) so a driver can measure its own wake-up latency.
+    pub interrupt_time: u64,
     /// Buffers lent with the pending `call`; valid while `AwaitingReply`.
     pub leases: [Lease; MAX_LEASES],
     pub lease_count: usize,

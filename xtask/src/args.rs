@@ -1,5 +1,6 @@
 //! The command line of `cargo xtask`, parsed by hand (a few flags do not need a parser crate).
 
+use crate::bench::BenchArgs;
 use crate::qemu::{Accel, Firmware};
 use crate::test::TestArgs;
 use crate::util::Failure;
@@ -23,6 +24,9 @@ commands:
       --release          test the optimised kernel
       --timeout SECS     seconds per QEMU run before it counts as hung (default 120;
                          the environment variable MOAT_TIMEOUT_SCALE multiplies it)
+  bench [--quick] [--timeout SECS]
+                            boot the benchmark system and report guest instructions per
+                            operation (QEMU -icount shift=0); --quick: one pass, for CI
   build [--release]         build the kernel and its BIOS and UEFI images
   help                      this text
 ";
@@ -35,6 +39,7 @@ pub enum Command {
     Build { release: bool },
     Qemu(QemuArgs),
     Test(TestArgs),
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -59,6 +64,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, Failure>
         },
         "qemu" => parse_qemu(rest).map(Command::Qemu),
         "test" => parse_test(rest, std::env::var("MOAT_TIMEOUT_SCALE").ok()).map(Command::Test),
+        "bench" => parse_bench(rest, std::env::var("MOAT_TIMEOUT_SCALE").ok()).map(Command::Bench),
         other => Err(unknown(other)),
     }
 }
@@ -110,31 +116,51 @@ fn parse_test(args: Vec<String>, timeout_scale: Option<String>) -> Result<TestAr
             "--host" => host_only = true,
             "--guest" => guest_only = true,
             "--release" => release = true,
-            "--timeout" => {
-                timeout_secs = args
-                    .next()
-                    .and_then(|s| s.parse::<f64>().ok())
-                    .filter(|s| *s > 0.0)
-                    .ok_or_else(|| Failure::new("--timeout takes a positive number of seconds"))?;
-            }
+            "--timeout" => timeout_secs = parse_seconds(args.next())?,
             _ if arg.starts_with('-') => return Err(unknown(&arg)),
             _ if filter.is_none() => filter = Some(arg),
             _ => return Err(Failure::new("give at most one test name filter")),
         }
-    }
-    if let Some(scale) = timeout_scale {
-        let scale: f64 = scale.parse().ok().filter(|s: &f64| *s > 0.0).ok_or_else(|| {
-            Failure::new(format!("MOAT_TIMEOUT_SCALE={scale:?} is not a positive number"))
-        })?;
-        timeout_secs *= scale;
     }
     Ok(TestArgs {
         filter,
         host: !guest_only,
         guest: !host_only,
         release,
-        timeout: Duration::from_secs_f64(timeout_secs),
+        timeout: scaled(timeout_secs, timeout_scale)?,
     })
+}
+
+fn parse_bench(args: Vec<String>, timeout_scale: Option<String>) -> Result<BenchArgs, Failure> {
+    let mut quick = false;
+    let mut timeout_secs = DEFAULT_TIMEOUT_SECS;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--timeout" => timeout_secs = parse_seconds(args.next())?,
+            _ => return Err(unknown(&arg)),
+        }
+    }
+    Ok(BenchArgs { quick, timeout: scaled(timeout_secs, timeout_scale)? })
+}
+
+fn parse_seconds(value: Option<String>) -> Result<f64, Failure> {
+    value
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .ok_or_else(|| Failure::new("--timeout takes a positive number of seconds"))
+}
+
+/// `seconds` times the `MOAT_TIMEOUT_SCALE` factor, if set.
+fn scaled(seconds: f64, scale: Option<String>) -> Result<Duration, Failure> {
+    let factor = match scale {
+        None => 1.0,
+        Some(text) => text.parse::<f64>().ok().filter(|s| *s > 0.0).ok_or_else(|| {
+            Failure::new(format!("MOAT_TIMEOUT_SCALE={text:?} is not a positive number"))
+        })?,
+    };
+    Ok(Duration::from_secs_f64(seconds * factor))
 }
 
 #[cfg(test)]

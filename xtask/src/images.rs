@@ -12,6 +12,8 @@ pub enum KernelKind {
     System,
     /// The same kernel with the in-guest test suite built in (`guest-tests` feature).
     Tests,
+    /// The system kernel with the benchmark programs (`userland/bench.toml`).
+    Bench,
 }
 
 impl KernelKind {
@@ -19,6 +21,7 @@ impl KernelKind {
         match self {
             KernelKind::System => "system",
             KernelKind::Tests => "tests",
+            KernelKind::Bench => "bench",
         }
     }
 
@@ -27,6 +30,7 @@ impl KernelKind {
         match self {
             KernelKind::System => "system.toml",
             KernelKind::Tests => "userland/tests.toml",
+            KernelKind::Bench => "userland/bench.toml",
         }
     }
 }

@@ -5,6 +5,8 @@
 
 /// Parsing the command line.
 mod args;
+/// `cargo xtask bench`.
+mod bench;
 /// Reading the in-guest test suite's markers from the serial log.
 mod guest_log;
 /// Building the kernel and its disk images.
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Command::Build { release } => build(release),
         Command::Qemu(qemu_args) => boot(&qemu_args),
         Command::Test(test_args) => test::run(&test_args),
+        Command::Bench(bench_args) => bench::run(&bench_args),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -78,6 +81,7 @@ fn boot(args: &QemuArgs) -> Result<(), Failure> {
         gdb: args.gdb,
         cmdline: args.cmdline.clone(),
         interactive: true,
+        icount: false,
     };
     let status = qemu::run_interactive(image, &options)?;
     match status.code() {

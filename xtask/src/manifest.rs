@@ -271,7 +271,7 @@ mod tests {
     #[test]
     fn the_shipped_manifests_are_valid() {
         let root = crate::util::workspace_root();
-        for file in ["system.toml", "userland/tests.toml"] {
+        for file in ["system.toml", "userland/tests.toml", "userland/bench.toml"] {
             let tasks = read(&root.join(file)).unwrap();
             assert!(!tasks.is_empty(), "{file} lists no task");
             for task in &tasks {

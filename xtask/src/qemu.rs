@@ -49,6 +49,9 @@ pub struct RunOptions {
     /// Serial on the terminal with QEMU's monitor multiplexed (Ctrl-A X quits), or on stdout
     /// only, for capture.
     pub interactive: bool,
+    /// Deterministic mode for benchmarks: one guest instruction per nanosecond of virtual time
+    /// (`-icount shift=0`), so the TSC counts instructions and runs repeat exactly.
+    pub icount: bool,
 }
 
 /// Makes sure QEMU (and OVMF for UEFI) is there: installs it with apt-get when running as
@@ -116,6 +119,10 @@ pub fn command(image: &Path, options: &RunOptions) -> Result<Command, Failure> {
         Accel::Tcg => qemu.args(["-accel", "tcg"]),
         Accel::Kvm => qemu.args(["-accel", "kvm", "-cpu", "host"]),
     };
+    if options.icount {
+        // The real-time clock must follow virtual time too, or its interrupts would not repeat.
+        qemu.args(["-icount", "shift=0", "-rtc", "base=2000-01-01,clock=vm"]);
+    }
     if options.firmware == Firmware::Uefi {
         let ovmf =
             find_ovmf().ok_or_else(|| Failure::new("no OVMF firmware found; set OVMF_PATH"))?;
@@ -129,8 +136,11 @@ pub fn command(image: &Path, options: &RunOptions) -> Result<Command, Failure> {
     if !options.interactive {
         qemu.args(["-monitor", "none"]);
     }
-    let cmdline = format!("name=opt/moat/cmdline,string={}", escape_option_value(&options.cmdline));
-    qemu.args(["-fw_cfg", &cmdline]);
+    // QEMU refuses an empty string here; no file reads as an empty command line anyway.
+    if !options.cmdline.is_empty() {
+        let value = escape_option_value(&options.cmdline);
+        qemu.args(["-fw_cfg", &format!("name=opt/moat/cmdline,string={value}")]);
+    }
     if options.gdb {
         qemu.args(["-s", "-S"]);
     }
@@ -152,12 +162,13 @@ pub struct Captured {
 }
 
 /// Boots without a terminal, collecting the serial output; kills QEMU after `timeout`.
-/// `on_line` sees each serial line as it arrives (for progress output).
+/// `on_line` sees each serial line as it arrives and returns true to end the run there
+/// (QEMU is then stopped and the exit code is `Some(0)`).
 pub fn run_captured(
     image: &Path,
     options: &RunOptions,
     timeout: Duration,
-    mut on_line: impl FnMut(&str),
+    mut on_line: impl FnMut(&str) -> bool,
 ) -> Result<Captured, Failure> {
     let mut qemu = command(image, options)?;
     qemu.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -182,11 +193,15 @@ pub fn run_captured(
 
     let deadline = Instant::now() + timeout;
     let mut output = String::new();
-    let exit_code = loop {
+    let exit_code = 'run: loop {
         while let Ok(line) = lines.try_recv() {
-            on_line(&line);
+            let done = on_line(&line);
             output.push_str(&line);
             output.push('\n');
+            if done {
+                kill(&mut child);
+                break 'run Some(0);
+            }
         }
         if let Some(status) = child.try_wait().map_err(|e| Failure::new(e.to_string()))? {
             break status.code();
@@ -199,7 +214,6 @@ pub fn run_captured(
     };
     let _ = reader.join();
     for line in lines.try_iter() {
-        on_line(&line);
         output.push_str(&line);
         output.push('\n');
     }
@@ -234,6 +248,7 @@ mod tests {
             gdb: true,
             cmdline: "log=debug x=1,2".into(),
             interactive: false,
+            icount: true,
         };
         let qemu = command(Path::new("/tmp/bios.img"), &options).unwrap();
         let args: Vec<String> = qemu.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
@@ -242,6 +257,7 @@ mod tests {
         assert!(joined.contains("-accel tcg"));
         assert!(joined.contains("-serial stdio"));
         assert!(joined.contains("format=raw,file=/tmp/bios.img"));
+        assert!(joined.contains("-icount shift=0 -rtc base=2000-01-01,clock=vm"));
         assert!(joined.contains("name=opt/moat/cmdline,string=log=debug x=1,,2"));
         assert!(joined.ends_with("-s -S"));
     }

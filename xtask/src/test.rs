@@ -197,6 +197,7 @@ fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
             } else if let Some(rest) = line.strip_prefix("TEST-FAIL ") {
                 println!("guest {rest} ... FAILED");
             }
+            false
         },
     )?;
     let report = guest_log::parse(&run.output);
@@ -222,7 +223,7 @@ fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
     let mut boots = Tally::default();
     for check in BOOT_CHECKS.iter().filter(|c| c.name.contains(filter)) {
         let images = match check.kernel {
-            KernelKind::System => &system_images,
+            KernelKind::System | KernelKind::Bench => &system_images,
             KernelKind::Tests => &test_images,
         };
         if boot_check(check, images, &logs, args.timeout)? {
@@ -248,7 +249,7 @@ fn boot_check(
         image,
         &run_options(check.firmware, check.cmdline.into()),
         timeout,
-        |_| {},
+        |_| false,
     )?;
     let log = save_log(logs, check.name, &run.output);
     let missing = missing_in_order(&run.output, check.expect);
@@ -269,7 +270,14 @@ fn boot_check(
 }
 
 fn run_options(firmware: Firmware, cmdline: String) -> RunOptions {
-    RunOptions { firmware, accel: Accel::Tcg, gdb: false, cmdline, interactive: false }
+    RunOptions {
+        firmware,
+        accel: Accel::Tcg,
+        gdb: false,
+        cmdline,
+        interactive: false,
+        icount: false,
+    }
 }
 
 /// The first of `expected` not found in `output` after the previous one, if any.

@@ -105,7 +105,7 @@ impl Scheduler {
         };
         if from.is_none() && self.tasks[me].notifications != 0 {
             let bits = core::mem::take(&mut self.tasks[me].notifications);
-            write_notification(live, bits);
+            write_notification(live, bits, self.tasks[me].interrupt_time);
             return Outcome::Written;
         }
         let my_id = self.tasks[me].id;
@@ -189,7 +189,7 @@ impl Scheduler {
         task.notifications |= bits;
         if matches!(task.state, TaskState::Receiving { from: None, .. }) {
             let bits = core::mem::take(&mut task.notifications);
-            write_notification(&mut task.saved, bits);
+            write_notification(&mut task.saved, bits, task.interrupt_time);
             self.make_ready(index);
         }
     }
@@ -306,10 +306,13 @@ fn write_message(registers: &mut TrapFrame, sender: TaskId, message: &TrapFrame,
     registers.r9 = leases;
 }
 
-fn write_notification(registers: &mut TrapFrame, bits: u64) {
+/// A notification message: the bits in payload word 0, the time of the last forwarded
+/// interrupt in word 1.
+fn write_notification(registers: &mut TrapFrame, bits: u64, interrupt_time: u64) {
     registers.rax = 0;
     registers.rdi = pack_target(KERNEL_SENDER, OP_NOTIFICATION);
-    (registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9) = (bits, 0, 0, 0, 0);
+    (registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9) =
+        (bits, interrupt_time, 0, 0, 0);
 }
 
 /// The lease table as bytes, to copy it in from user memory.

@@ -20,6 +20,7 @@ impl Scheduler {
         };
         arch::mask_irq(line);
         self.irq_stats[usize::from(line)].delivered += 1;
+        self.tasks[owner].interrupt_time = crate::arch::cpu::timestamp();
         self.raise_notification(owner, 1 << line);
         true
     }

@@ -9,6 +9,9 @@
 use core::fmt::{self, Write};
 pub use libipc::sys;
 
+/// The time-stamp counter and summaries of samples, for benchmarks.
+pub mod timing;
+
 /// Exit code of a program that panicked.
 pub const PANIC_EXIT_CODE: u64 = 101;
 

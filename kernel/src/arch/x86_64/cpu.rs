@@ -55,6 +55,12 @@ pub fn wait_for_interrupt() {
     interrupts::disable();
 }
 
+/// The time-stamp counter (one tick per guest instruction under QEMU's `-icount shift=0`).
+pub fn timestamp() -> u64 {
+    // SAFETY: RDTSC only reads a counter.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+
 /// Stops the CPU for good: interrupts off, then halt.
 pub fn halt_forever() -> ! {
     interrupts::disable();
