@@ -58,7 +58,8 @@ pub struct Scheduler {
     tasks: Vec<Task>,
     /// The task whose registers are on the trap stack, or that ran last.
     current: usize,
-    /// True while the trap frame holds `current`'s live registers.
+    /// True while `current` is running: its registers are in the CPU, or in the frame of the
+    /// trap being handled (not yet saved in its task record).
     frame_live: bool,
     /// Set when the running task should give up the CPU at the next return to ring 3.
     switch_pending: bool,
@@ -92,21 +93,45 @@ pub fn start() -> ! {
     // frame) and in the idle wait. Boot left them on, so turn them off before the first exit.
     cpu::disable_interrupts();
     loop {
-        if let Some(frame) = with(|s| s.switch_to_next()) {
-            arch::enter_user(&frame);
+        if let Some(frame) =
+            with(|s| s.switch_to_next().map(|next| &s.tasks[next].saved as *const TrapFrame))
+        {
+            // SAFETY: the frame is the chosen task's saved registers (sanitised by
+            // `switch_to_next`), and with interrupts off nothing touches them before the exit.
+            unsafe { arch::enter_user(frame) };
         }
         cpu::wait_for_interrupt();
     }
 }
 
 /// Called on every return to ring 3: switches tasks if one is pending, and never returns to
-/// a user frame whose RIP is not a user address. Idles here while nothing is ready.
-pub fn before_return_to_user(frame: &mut TrapFrame) {
+/// a user frame whose RIP is not a user address. Idles here while nothing is ready. Returns
+/// the frame to restore: `frame`, or the next task's saved registers.
+pub fn before_return_to_user(frame: &mut TrapFrame) -> *const TrapFrame {
+    handle_and_return(frame, |_, _| {})
+}
+
+/// Runs `handle` on the scheduler and prepares the return to ring 3 under the same lock: the
+/// system call path takes the lock once. Called from a trap, so interrupts are already off.
+pub fn handle_and_return(
+    frame: &mut TrapFrame,
+    handle: impl FnOnce(&mut Scheduler, &mut TrapFrame),
+) -> *const TrapFrame {
+    debug_assert!(!cpu::interrupts_enabled(), "traps run with interrupts off");
+    let resume = {
+        let mut s = SCHEDULER.lock();
+        handle(&mut s, frame);
+        s.prepare_return(frame)
+    };
+    if let Some(resume) = resume {
+        return resume;
+    }
+    // Nothing can run: wait for an interrupt to make something ready.
     loop {
-        if with(|s| s.prepare_return(frame)) {
-            return;
-        }
         cpu::wait_for_interrupt();
+        if let Some(resume) = with(|s| s.prepare_return(frame)) {
+            return resume;
+        }
     }
 }
 
@@ -343,13 +368,23 @@ impl Scheduler {
         if timeout == FOREVER { FOREVER } else { time::ticks().saturating_add(timeout) }
     }
 
-    /// Makes `frame` the registers of the task to resume. False when no task is ready.
-    fn prepare_return(&mut self, frame: &mut TrapFrame) -> bool {
+    /// The registers to resume in ring 3: `frame` if the same task goes on, else the next
+    /// task's saved registers (the exit path restores straight from its task record, so a
+    /// switch copies one frame, not two). `None` when no task is ready.
+    #[inline(always)]
+    fn prepare_return(&mut self, frame: &mut TrapFrame) -> Option<*const TrapFrame> {
+        // The common case, kept inline: the same task goes on, to a user address.
+        if !self.switch_pending && self.frame_live && frame.rip < USER_END {
+            return Some(frame);
+        }
+        self.switch_or_stop(frame)
+    }
+
+    /// The rest of `prepare_return`: stop a task about to return to a non-user address (only a
+    /// kernel bug could cause that), or switch to the next ready task.
+    #[inline(never)]
+    fn switch_or_stop(&mut self, frame: &mut TrapFrame) -> Option<*const TrapFrame> {
         if !self.switch_pending && self.frame_live {
-            if frame.rip < USER_END {
-                return true;
-            }
-            // Only a kernel bug could put a non-user RIP here; stop the task, not the kernel.
             let record = FaultRecord {
                 kind: FaultKind::BadReturnAddress,
                 error_code: 0,
@@ -360,20 +395,16 @@ impl Scheduler {
             self.end_task(current, TaskState::Faulted(record));
         }
         if self.frame_live {
-            self.tasks[self.current].saved = frame.clone();
+            self.tasks[self.current].saved.clone_from(frame);
             self.frame_live = false;
         }
-        match self.switch_to_next() {
-            Some(next) => {
-                *frame = next;
-                true
-            }
-            None => false,
-        }
+        let next = self.switch_to_next()?;
+        Some(&self.tasks[next].saved)
     }
 
-    /// Picks the next ready task, activates its address space and returns its registers.
-    fn switch_to_next(&mut self) -> Option<TrapFrame> {
+    /// Picks the next ready task and activates its address space; returns its slot, whose
+    /// `saved` registers are ready to resume.
+    fn switch_to_next(&mut self) -> Option<usize> {
         loop {
             self.switch_pending = false;
             let tasks = &self.tasks;
@@ -391,7 +422,7 @@ impl Scheduler {
             saved.rflags = (saved.rflags | RFLAGS_INTERRUPTS) & !RFLAGS_IOPL;
             if saved.rip < USER_END {
                 task.space.as_ref().expect("a ready task has memory").activate();
-                return Some(saved.clone());
+                return Some(next);
             }
             let record = FaultRecord {
                 kind: FaultKind::BadReturnAddress,

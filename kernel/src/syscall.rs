@@ -14,14 +14,22 @@ use crate::usercopy::{UserSlice, copy_from_user};
 use libipc::abi::DEBUG_WRITE_MAX;
 use libipc::{SyscallError, Sysnum};
 
-pub fn handle(frame: &mut TrapFrame) {
-    let outcome = sched::with(|s| {
+/// Handles the system call in `frame` and prepares the return to ring 3, which may resume
+/// another task if this call blocked the caller or woke a more urgent one.
+pub fn handle(frame: &mut TrapFrame) -> *const TrapFrame {
+    sched::handle_and_return(frame, |s, frame| {
         s.current_task().stats.syscalls += 1;
         match Sysnum::try_from(frame.rax) {
             Ok(number) => dispatch(s, number, frame),
-            Err(error) => error.into(),
+            Err(error) => finish(frame, error.into()),
         }
-    });
+    })
+}
+
+/// Writes a handler's outcome into the caller's registers. Inlined into every arm below, so
+/// each arm stores its result directly instead of going through a second `match`.
+#[inline(always)]
+fn finish(frame: &mut TrapFrame, outcome: Outcome) {
     match outcome {
         Outcome::Value(value) => (frame.rax, frame.rdx) = (0, value),
         Outcome::Error(error, detail) => (frame.rax, frame.rdx) = (error.code(), detail),
@@ -29,40 +37,46 @@ pub fn handle(frame: &mut TrapFrame) {
     }
 }
 
-fn dispatch(s: &mut Scheduler, number: Sysnum, frame: &mut TrapFrame) -> Outcome {
-    let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8];
-    match number {
-        Sysnum::DebugWrite => debug_write(s, UserSlice::new(args[0], args[1])),
+fn dispatch(s: &mut Scheduler, number: Sysnum, f: &mut TrapFrame) {
+    let outcome = match number {
+        Sysnum::DebugWrite => debug_write(s, UserSlice::new(f.rdi, f.rsi)),
         Sysnum::Yield => {
             s.yield_current();
             Outcome::Value(0)
         }
         Sysnum::Sleep => {
-            s.sleep_current(args[0]);
+            s.sleep_current(f.rdi);
             Outcome::Value(0)
         }
         Sysnum::Exit => {
-            s.exit_current(args[0]);
+            s.exit_current(f.rdi);
             Outcome::Blocked // nobody resumes it
         }
-        Sysnum::TaskInfo => Outcome::Value(s.current_task().id.to_raw()),
-        Sysnum::Uptime => Outcome::Value(time::ticks()),
-        Sysnum::Send => s.ipc_send(frame, false),
-        Sysnum::Call => s.ipc_send(frame, true),
-        Sysnum::Receive => s.ipc_receive(frame, args[0], frame.r9),
-        Sysnum::Reply => s.ipc_reply(frame),
-        Sysnum::ReplyReceive => s.ipc_reply_receive(frame),
-        Sysnum::Notify => s.ipc_notify(args[0], args[1]),
-        Sysnum::LeaseRead => s.ipc_lease_copy(args, false),
-        Sysnum::LeaseWrite => s.ipc_lease_copy(args, true),
-        Sysnum::IrqAck => s.irq_ack(args[0]),
-        Sysnum::PortRead => s.port_io(args[0], args[1], None),
-        Sysnum::PortWrite => s.port_io(args[0], args[1], Some(args[2])),
-        Sysnum::Restart => s.restart(args[0]),
-        Sysnum::FaultInfo => s.fault_info(args[0], args[1]),
-        Sysnum::Lookup => s.lookup(args[0], args[1]),
-        Sysnum::LeaseInfo => s.ipc_lease_info(frame),
-    }
+        Sysnum::TaskInfo => {
+            let id = s.current_task().id.to_raw();
+            return finish(f, Outcome::Value(id));
+        }
+        Sysnum::Uptime => return finish(f, Outcome::Value(time::ticks())),
+        Sysnum::Send => s.ipc_send(f, false),
+        Sysnum::Call => s.ipc_send(f, true),
+        Sysnum::Receive => {
+            let (from, timeout) = (f.rdi, f.r9);
+            s.ipc_receive(f, from, timeout)
+        }
+        Sysnum::Reply => s.ipc_reply(f),
+        Sysnum::ReplyReceive => s.ipc_reply_receive(f),
+        Sysnum::Notify => s.ipc_notify(f.rdi, f.rsi),
+        Sysnum::LeaseRead => s.ipc_lease_copy([f.rdi, f.rsi, f.rdx, f.r10, f.r8], false),
+        Sysnum::LeaseWrite => s.ipc_lease_copy([f.rdi, f.rsi, f.rdx, f.r10, f.r8], true),
+        Sysnum::LeaseInfo => s.ipc_lease_info(f),
+        Sysnum::IrqAck => s.irq_ack(f.rdi),
+        Sysnum::PortRead => s.port_io(f.rdi, f.rsi, None),
+        Sysnum::PortWrite => s.port_io(f.rdi, f.rsi, Some(f.rdx)),
+        Sysnum::Restart => s.restart(f.rdi),
+        Sysnum::FaultInfo => s.fault_info(f.rdi, f.rsi),
+        Sysnum::Lookup => s.lookup(f.rdi, f.rsi),
+    };
+    finish(f, outcome)
 }
 
 /// Copies the caller's bytes in and prints them, one log line per text line, prefixed with the

@@ -54,6 +54,8 @@ fn build_programs(
     let mut cargo = toolchain::cargo();
     cargo.current_dir(&root).env("RUSTFLAGS", rustflags);
     cargo.args(["build", "--quiet", "--target", KERNEL_TARGET, "--target-dir", "target/user"]);
+    // No LTO here: the prebuilt `core` uses the kernel code model and programs the small one.
+    cargo.args(["--config", "profile.release.lto=false"]);
     if release {
         cargo.arg("--release");
     }

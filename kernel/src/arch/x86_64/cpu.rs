@@ -38,6 +38,10 @@ pub fn disable_interrupts() {
     interrupts::disable();
 }
 
+pub fn interrupts_enabled() -> bool {
+    interrupts::are_enabled()
+}
+
 /// Runs `f` with interrupts disabled, restoring the previous state afterwards.
 pub fn without_interrupts<R>(f: impl FnOnce() -> R) -> R {
     interrupts::without_interrupts(f)

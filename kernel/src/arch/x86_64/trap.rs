@@ -71,17 +71,19 @@ pub fn unexpected_irq_count() -> u64 {
     UNEXPECTED_IRQS.load(Ordering::Relaxed)
 }
 
-/// Entry from `trap_entry`: every vector lands here with interrupts disabled.
-pub fn dispatch(frame: &mut TrapFrame) {
+/// Entry from `trap_entry`: every vector lands here with interrupts disabled. Returns the
+/// frame to resume: `frame` itself, or another task's registers after a task switch.
+pub fn dispatch(frame: &mut TrapFrame) -> *const TrapFrame {
     let from_user = frame.cs & 3 == 3;
     let vector = frame.vector;
     match vector {
-        SYSCALL_VECTOR => crate::syscall::handle(frame),
+        // A system call prepares its own return to ring 3 (under the same scheduler lock).
+        SYSCALL_VECTOR => return crate::syscall::handle(frame),
         // Counted, not logged: the NMI may have interrupted the serial port's lock holder. It
         // runs on its own stack, so it must not switch tasks either (hence the return).
         NMI => {
             NMIS.fetch_add(1, Ordering::Relaxed);
-            return;
+            return frame;
         }
         DOUBLE_FAULT | MACHINE_CHECK => kernel_exception(frame),
         // The task did something wrong: stop it, keep a record, run someone else.
@@ -97,8 +99,9 @@ pub fn dispatch(frame: &mut TrapFrame) {
         vector => device_interrupt((vector - FIRST_IRQ_VECTOR) as u8, from_user),
     }
     if from_user {
-        crate::sched::before_return_to_user(frame);
+        return crate::sched::before_return_to_user(frame);
     }
+    frame
 }
 
 /// What a ring-3 exception says about the task that caused it.

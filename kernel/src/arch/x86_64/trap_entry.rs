@@ -165,8 +165,9 @@ trap_save:
     mov rdi, rsp            // argument: the TrapFrame just built
     cld                     // the ABI expects the direction flag clear
     call {dispatch}
-    // Restore whatever frame is now on the stack: the same one, or, after a task switch, the
-    // next task's registers that the scheduler copied over it. `enter_user` also starts here.
+    // Rust returns the frame to resume: the one just built, or after a task switch the next
+    // task's saved registers in its task record. Restore from there. `enter_user` joins here.
+    mov rsp, rax
     .global trap_return
 trap_return:
     pop rax
@@ -203,24 +204,25 @@ trap_return:
     syscall_vector = const SYSCALL_VECTOR,
 );
 
-/// Called by `trap_common` with the frame it has just pushed.
-unsafe extern "C" fn trap_entry_rust(frame: *mut TrapFrame) {
+/// Called by `trap_common` with the frame it has just pushed; returns the frame to restore.
+unsafe extern "C" fn trap_entry_rust(frame: *mut TrapFrame) -> *const TrapFrame {
     // SAFETY: `trap_common` passes the frame it built on this CPU's current stack; nothing else
     // refers to it until the handler returns.
-    super::trap::dispatch(unsafe { &mut *frame });
+    super::trap::dispatch(unsafe { &mut *frame })
 }
 
-/// Leaves the kernel for ring 3 with `frame`'s registers, abandoning the current kernel stack.
-/// The frame is placed where an entry from ring 3 would have put it, at the top of the trap
-/// stack, and the common exit path restores it.
-pub fn enter_user(frame: &TrapFrame) -> ! {
-    assert_eq!(frame.cs & 3, 3, "enter_user needs a ring-3 frame");
-    let slot = (super::stacks::TRAP_STACK.top() - size_of::<TrapFrame>() as u64) as *mut TrapFrame;
-    // SAFETY: the slot is the top of the trap stack, which nothing uses while the kernel runs
-    // on another stack (this is called once, from the boot stack, to start the first task);
-    // `trap_return` pops exactly one TrapFrame and leaves with IRETQ or SYSRET.
+/// Leaves the kernel for ring 3 with `frame`'s registers, abandoning the current kernel stack:
+/// the common exit path restores them straight from `frame` (a task's saved registers).
+///
+/// # Safety
+/// `frame` must point to a valid ring-3 frame that stays untouched until the exit path has
+/// read it (interrupts are off, so nothing else runs in between).
+pub unsafe fn enter_user(frame: *const TrapFrame) -> ! {
+    // SAFETY: the caller guarantees a valid frame; reading its CS is fine.
+    assert_eq!(unsafe { (*frame).cs } & 3, 3, "enter_user needs a ring-3 frame");
+    // SAFETY: `trap_return` pops exactly one TrapFrame from `rsp` and leaves with IRETQ or
+    // SYSRET; the boot stack this runs on is never used again.
     unsafe {
-        slot.write(frame.clone());
-        core::arch::asm!("mov rsp, {slot}", "jmp trap_return", slot = in(reg) slot, options(noreturn));
+        core::arch::asm!("mov rsp, {frame}", "jmp trap_return", frame = in(reg) frame, options(noreturn))
     }
 }
