@@ -229,8 +229,7 @@ impl Scheduler {
             Err(outcome) => return outcome,
         };
         let access = if write { LEASE_WRITE } else { LEASE_READ };
-        let fits = offset.checked_add(length).is_some_and(|end| end <= lease.length);
-        if lease.access & access == 0 || !fits {
+        if !lease.permits(offset, length, access) {
             return SyscallError::BadLease.into();
         }
         let mut chunk = [0u8; LEASE_CHUNK];
