@@ -281,16 +281,10 @@ pub fn lease_read(
     offset: u64,
     buffer: &mut [u8],
 ) -> Result<usize, IpcError> {
-    let registers = IpcRegisters {
-        rdi: caller.to_raw(),
-        rsi: index as u64,
-        rdx: offset,
-        r10: buffer.as_mut_ptr() as u64,
-        r8: buffer.len() as u64,
-        ..Default::default()
-    };
-    // SAFETY: r10/r8 describe `buffer`, which the kernel writes within its length.
-    ipc_result(unsafe { ipc(Sysnum::LeaseRead, registers) }).map(|r| r.rdx as usize)
+    // SAFETY: the pointer and length describe `buffer`, which the kernel writes within them.
+    unsafe {
+        lease_copy(Sysnum::LeaseRead, caller, index, offset, buffer.as_mut_ptr(), buffer.len())
+    }
 }
 
 /// Copies `buffer` into lease `index` of `caller`, at `offset`.
@@ -300,16 +294,39 @@ pub fn lease_write(
     offset: u64,
     buffer: &[u8],
 ) -> Result<usize, IpcError> {
+    // SAFETY: the pointer and length describe `buffer`; for `LeaseWrite` the kernel only reads.
+    unsafe {
+        lease_copy(
+            Sysnum::LeaseWrite,
+            caller,
+            index,
+            offset,
+            buffer.as_ptr().cast_mut(),
+            buffer.len(),
+        )
+    }
+}
+
+/// # Safety
+/// `buffer` and `length` must describe memory of the caller; for `LeaseRead` it is written.
+unsafe fn lease_copy(
+    number: Sysnum,
+    caller: TaskId,
+    index: usize,
+    offset: u64,
+    buffer: *mut u8,
+    length: usize,
+) -> Result<usize, IpcError> {
     let registers = IpcRegisters {
         rdi: caller.to_raw(),
         rsi: index as u64,
         rdx: offset,
-        r10: buffer.as_ptr() as u64,
-        r8: buffer.len() as u64,
+        r10: buffer as u64,
+        r8: length as u64,
         ..Default::default()
     };
-    // SAFETY: r10/r8 describe `buffer`, which the kernel only reads.
-    ipc_result(unsafe { ipc(Sysnum::LeaseWrite, registers) }).map(|r| r.rdx as usize)
+    // SAFETY: the caller vouches for the buffer registers.
+    ipc_result(unsafe { ipc(number, registers) }).map(|r| r.rdx as usize)
 }
 
 /// The length and access (`LEASE_READ`, `LEASE_WRITE`) of lease `index` of `caller`.

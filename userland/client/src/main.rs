@@ -7,7 +7,7 @@
 use libipc::SyscallError;
 use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE, Lease};
 use libipc::sys::{self, IpcError, Message};
-use ulib::println;
+use ulib::{println, require};
 
 ulib::entry!(main);
 
@@ -16,16 +16,6 @@ const ECHO: u32 = 1;
 const SUM_LEASE: u32 = 2;
 const FILL_LEASE: u32 = 3;
 const CRASH: u32 = 4;
-
-/// Fails the client with the line number unless the condition holds.
-macro_rules! require {
-    ($condition:expr) => {
-        if !$condition {
-            println!("check failed at line {}: {}", line!(), stringify!($condition));
-            return u64::from(line!());
-        }
-    };
-}
 
 fn main(argument: &str) -> u64 {
     match argument {

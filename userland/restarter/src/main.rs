@@ -7,21 +7,12 @@
 
 use libipc::abi::{TASK_ENDED_BIT, TASK_FAULTED};
 use libipc::sys::{self, IpcError};
-use ulib::println;
+use ulib::{println, require};
 
 ulib::entry!(main);
 
 /// The page-fault vector, as `FaultInfo::code` reports it.
 const PAGE_FAULT: u64 = 14;
-
-macro_rules! require {
-    ($condition:expr) => {
-        if !$condition {
-            println!("check failed at line {}: {}", line!(), stringify!($condition));
-            return u64::from(line!());
-        }
-    };
-}
 
 fn main(_argument: &str) -> u64 {
     // Records of tasks that ended before this test are not ours: take them off the list.

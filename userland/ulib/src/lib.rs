@@ -59,6 +59,19 @@ macro_rules! println {
     ($($arg:tt)*) => { $crate::print(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
+/// For test programs: unless the condition holds, print it with its line number and return
+/// the line number from the enclosing function (used as the exit code, so a failing check
+/// is identified by the exit code alone).
+#[macro_export]
+macro_rules! require {
+    ($condition:expr) => {
+        if !$condition {
+            $crate::println!("check failed at line {}: {}", line!(), stringify!($condition));
+            return u64::from(line!());
+        }
+    };
+}
+
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     match info.location() {
