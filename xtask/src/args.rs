@@ -15,7 +15,8 @@ commands:
       --uefi             boot with UEFI firmware (OVMF) instead of BIOS
       --accel tcg|kvm    accelerator (default tcg; kvm only on real hardware)
       --gdb              wait for gdb on localhost:1234 before the first instruction
-      --exit-after-boot  power off once booted, exit 0 (also accepted after --)
+      --exit-after-boot  stop once booted (the shell prompt, or the kernel powering off when
+                         every task has ended) and exit 0; also accepted after --
     kernel command line words: log=error|warn|info|debug|trace, exit-after-boot
   test [FILTER] [options]   host unit tests, in-guest tests and boot checks
       FILTER             only tests whose name contains FILTER
@@ -45,6 +46,9 @@ pub enum Command {
 #[derive(Debug, PartialEq, Eq)]
 pub struct QemuArgs {
     pub release: bool,
+    /// Stop once the system is up (the shell's prompt, or the kernel powering off) with exit
+    /// status 0, for scripts.
+    pub exit_after_boot: bool,
     pub firmware: Firmware,
     pub accel: Accel,
     pub gdb: bool,
@@ -76,6 +80,7 @@ fn unknown(what: &str) -> Failure {
 fn parse_qemu(args: Vec<String>) -> Result<QemuArgs, Failure> {
     let mut parsed = QemuArgs {
         release: false,
+        exit_after_boot: false,
         firmware: Firmware::Bios,
         accel: Accel::Tcg,
         gdb: false,
@@ -86,7 +91,10 @@ fn parse_qemu(args: Vec<String>) -> Result<QemuArgs, Failure> {
     let mut after_separator = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--exit-after-boot" => kernel_words.push("exit-after-boot".to_owned()),
+            "--exit-after-boot" => {
+                parsed.exit_after_boot = true;
+                kernel_words.push("exit-after-boot".to_owned());
+            }
             "--" => after_separator = true,
             _ if after_separator => kernel_words.push(arg),
             "--release" => parsed.release = true,

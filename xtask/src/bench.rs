@@ -95,7 +95,8 @@ fn run_pass(image: &std::path::Path, icount: bool, timeout: Duration) -> Result<
         interactive: false,
         icount,
     };
-    let run = qemu::run_captured(image, &options, timeout, |line| line.contains("BENCH DONE"))?;
+    let session = qemu::Session { input: &[], stop_at: Some("BENCH DONE") };
+    let run = qemu::run_captured(image, &options, timeout, session, |_| false)?;
     if run.exit_code != Some(0) || !run.output.contains("BENCH DONE") {
         let tail: Vec<&str> = run.output.lines().rev().take(20).collect();
         return Err(Failure::new(format!(

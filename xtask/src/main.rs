@@ -83,6 +83,9 @@ fn boot(args: &QemuArgs) -> Result<(), Failure> {
         interactive: true,
         icount: false,
     };
+    if args.exit_after_boot {
+        return boot_and_stop(image, &options);
+    }
     let status = qemu::run_interactive(image, &options)?;
     match status.code() {
         Some(GUEST_SUCCESS) | Some(0) => Ok(()),
@@ -90,3 +93,32 @@ fn boot(args: &QemuArgs) -> Result<(), Failure> {
         _ => Err(Failure::new(format!("QEMU exited with {status}"))),
     }
 }
+
+/// `--exit-after-boot`: show the boot and stop at the shell's prompt (or when the kernel
+/// powers off by itself, for manifests whose tasks all end).
+fn boot_and_stop(image: &std::path::Path, options: &RunOptions) -> Result<(), Failure> {
+    let options = RunOptions { interactive: false, ..options.clone() };
+    let session = qemu::Session { input: &[], stop_at: Some(SHELL_PROMPT) };
+    let run = qemu::run_captured(
+        image,
+        &options,
+        std::time::Duration::from_secs(120),
+        session,
+        |line| {
+            println!("{line}");
+            false
+        },
+    )?;
+    match run.exit_code {
+        Some(0) => {
+            println!("{SHELL_PROMPT}\nxtask: the system is up; stopping QEMU (--exit-after-boot)");
+            Ok(())
+        }
+        Some(GUEST_SUCCESS) => Ok(()),
+        Some(GUEST_FAILURE) => Err(Failure::new("the kernel reported a failure")),
+        other => Err(Failure::new(format!("QEMU stopped without reaching the shell ({other:?})"))),
+    }
+}
+
+/// What the shell prints when it waits for a command.
+const SHELL_PROMPT: &str = "moat> ";

@@ -1,7 +1,7 @@
 //! QEMU: finding or installing it, and the one place its command line is built.
 
 use crate::util::{Failure, run_status};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -161,25 +161,48 @@ pub struct Captured {
     pub output: String,
 }
 
-/// Boots without a terminal, collecting the serial output; kills QEMU after `timeout`.
-/// `on_line` sees each serial line as it arrives and returns true to end the run there
-/// (QEMU is then stopped and the exit code is `Some(0)`).
+/// Typed input for a captured run: once the output since the previous step contains `after`,
+/// `send` is written to the guest's serial port (the way a user at the terminal would type it).
+#[derive(Clone, Copy, Debug)]
+pub struct Keystrokes<'a> {
+    pub after: &'a str,
+    pub send: &'a str,
+}
+
+/// How a captured run is driven and when it ends early.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Session<'a> {
+    /// Typed in as the output shows each cue.
+    pub input: &'a [Keystrokes<'a>],
+    /// Once the output (after the last typed input) contains this, QEMU is stopped and the
+    /// run counts as exit status 0.
+    pub stop_at: Option<&'a str>,
+}
+
+/// Boots without a terminal, collecting the serial output (carriage returns dropped); kills
+/// QEMU after `timeout`. `on_line` sees each line as it arrives and returns true to end the
+/// run there, like `session.stop_at`.
 pub fn run_captured(
     image: &Path,
     options: &RunOptions,
     timeout: Duration,
+    session: Session,
     mut on_line: impl FnMut(&str) -> bool,
 ) -> Result<Captured, Failure> {
+    let input = session.input;
     let mut qemu = command(image, options)?;
-    qemu.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let stdin = if input.is_empty() { Stdio::null() } else { Stdio::piped() };
+    qemu.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = qemu.spawn().map_err(|e| Failure::new(format!("starting {QEMU}: {e}")))?;
+    let mut keyboard = child.stdin.take();
 
-    let (lines_in, lines) = mpsc::channel::<String>();
-    let stdout = child.stdout.take().expect("stdout is piped");
+    let (chunks_in, chunks) = mpsc::channel::<String>();
+    let mut stdout = child.stdout.take().expect("stdout is piped");
     let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if lines_in.send(line.trim_end_matches('\r').to_owned()).is_err() {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut buffer) {
+            let text = String::from_utf8_lossy(&buffer[..n]).replace('\r', "");
+            if chunks_in.send(text).is_err() {
                 break;
             }
         }
@@ -193,12 +216,29 @@ pub fn run_captured(
 
     let deadline = Instant::now() + timeout;
     let mut output = String::new();
+    let mut line_start = 0;
+    let (mut step, mut cue_from) = (0, 0);
     let exit_code = 'run: loop {
-        while let Ok(line) = lines.try_recv() {
-            let done = on_line(&line);
-            output.push_str(&line);
-            output.push('\n');
-            if done {
+        while let Ok(chunk) = chunks.try_recv() {
+            output.push_str(&chunk);
+            while let Some(end) = output[line_start..].find('\n') {
+                let line = output[line_start..line_start + end].to_owned();
+                line_start += end + 1;
+                if on_line(&line) {
+                    kill(&mut child);
+                    break 'run Some(0);
+                }
+            }
+            if let Some(keys) = input.get(step).filter(|k| output[cue_from..].contains(k.after)) {
+                if let Some(keyboard) = keyboard.as_mut() {
+                    let _ =
+                        keyboard.write_all(keys.send.as_bytes()).and_then(|()| keyboard.flush());
+                }
+                cue_from = output.len();
+                step += 1;
+            }
+            let typed_all = step == input.len();
+            if typed_all && session.stop_at.is_some_and(|stop| output[cue_from..].contains(stop)) {
                 kill(&mut child);
                 break 'run Some(0);
             }
@@ -212,14 +252,14 @@ pub fn run_captured(
         }
         std::thread::sleep(Duration::from_millis(20));
     };
+    drop(keyboard);
     let _ = reader.join();
-    for line in lines.try_iter() {
-        output.push_str(&line);
-        output.push('\n');
+    for chunk in chunks.try_iter() {
+        output.push_str(&chunk);
     }
     let qemu_errors = errors.join().unwrap_or_default();
     if !qemu_errors.trim().is_empty() {
-        output.push_str("[qemu stderr] ");
+        output.push_str("\n[qemu stderr] ");
         output.push_str(&qemu_errors);
     }
     Ok(Captured { exit_code, output })

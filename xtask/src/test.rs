@@ -8,7 +8,7 @@
 
 use crate::guest_log;
 use crate::images::{self, BuildOptions, Images, KernelKind};
-use crate::qemu::{self, Accel, Firmware, GUEST_FAILURE, GUEST_SUCCESS, RunOptions};
+use crate::qemu::{self, Accel, Firmware, GUEST_FAILURE, GUEST_SUCCESS, Keystrokes, RunOptions};
 use crate::util::{Failure, workspace_root};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -35,32 +35,47 @@ struct BootCheck {
     exit_code: i32,
     /// Lines of serial output that must appear, in this order.
     expect: &'static [&'static str],
+    /// Typed at the serial console as the output shows each cue.
+    input: &'static [Keystrokes<'static>],
+    /// End the run (QEMU stopped, counted as exit status 0) once the output shows this.
+    stop_at: Option<&'static str>,
 }
 
-/// What a boot with `exit-after-boot` shows: the kernel, a ring-3 task, and the power-off.
-const CLEAN_BOOT: &[&str] = &[
-    "Moat ",
-    "boot complete",
-    "hello: Hello from ring 3!",
-    "exit-after-boot: every task has ended",
+/// A boot into the shell: the kernel, the boot tasks, then the prompt.
+const SHELL_BOOT: &[&str] = &["Moat ", "boot complete", "task shell", "Moat shell.", "moat> "];
+
+/// A short session typed at the serial console: each line goes serial driver -> console ->
+/// shell as messages, and the shell's answer comes back the same way.
+const SHELL_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "echo ping-from-the-test\r" },
+    Keystrokes { after: "moat> ", send: "uptime\r" },
 ];
 
 const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
-        name: "boot::bios_exit_after_boot",
+        name: "boot::bios_shell_session",
         kernel: KernelKind::System,
         firmware: Firmware::Bios,
-        cmdline: "exit-after-boot",
-        exit_code: GUEST_SUCCESS,
-        expect: CLEAN_BOOT,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "boot complete",
+            "Moat shell.",
+            "moat> echo ping-from-the-test\nping-from-the-test\nmoat> ",
+            "uptime\nup ",
+        ],
+        input: SHELL_SESSION,
+        stop_at: Some(" ticks)"),
     },
     BootCheck {
-        name: "boot::uefi_exit_after_boot",
+        name: "boot::uefi_boots_to_the_shell",
         kernel: KernelKind::System,
         firmware: Firmware::Uefi,
-        cmdline: "exit-after-boot",
-        exit_code: GUEST_SUCCESS,
-        expect: CLEAN_BOOT,
+        cmdline: "",
+        exit_code: 0,
+        expect: SHELL_BOOT,
+        input: &[Keystrokes { after: "moat> ", send: "whoami\r" }],
+        stop_at: Some("shell, task "),
     },
     BootCheck {
         name: "crash::panic_is_reported",
@@ -69,6 +84,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         cmdline: "crash=panic",
         exit_code: GUEST_FAILURE,
         expect: &["KERNEL PANIC at kernel/src/tests/crash.rs:", "deliberate panic (crash=panic)"],
+        input: &[],
+        stop_at: None,
     },
     BootCheck {
         name: "crash::kernel_page_fault_is_reported",
@@ -82,6 +99,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
             "rip 0xffffffff8",
             "KERNEL PANIC at kernel/src/arch/x86_64/trap.rs:",
         ],
+        input: &[],
+        stop_at: None,
     },
     BootCheck {
         name: "crash::stack_overflow_double_faults",
@@ -90,6 +109,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         cmdline: "crash=stack-overflow",
         exit_code: GUEST_FAILURE,
         expect: &["EXCEPTION: double fault (#DF, vector 8) in kernel mode", "KERNEL PANIC"],
+        input: &[],
+        stop_at: None,
     },
 ];
 
@@ -191,6 +212,7 @@ fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
         &test_images.bios,
         &run_options(Firmware::Bios, cmdline),
         args.timeout,
+        qemu::Session::default(),
         |line| {
             if let Some(name) = line.strip_prefix("TEST-PASS ") {
                 println!("guest {name} ... ok");
@@ -249,6 +271,7 @@ fn boot_check(
         image,
         &run_options(check.firmware, check.cmdline.into()),
         timeout,
+        qemu::Session { input: check.input, stop_at: check.stop_at },
         |_| false,
     )?;
     let log = save_log(logs, check.name, &run.output);

@@ -1,0 +1,247 @@
+//! The console's line discipline: turning keystrokes into edited lines, and what to echo.
+//!
+//! Pure logic, with no idea whether it runs in a ring-3 server or inside the kernel (the
+//! monolithic flavour), so the host tests below cover it completely.
+//!
+//! | key | effect |
+//! | --- | --- |
+//! | printable byte | added to the line and echoed |
+//! | Enter (`\r` or `\n`) | the line is complete; echo a new line |
+//! | Backspace (`0x08` or `0x7f`) | remove the last byte; echo "back, space, back" |
+//! | Ctrl-U | erase the whole line |
+//! | Ctrl-C | drop the line, echo `^C`, report an interrupt |
+//! | Ctrl-D | on an empty line: end of input; otherwise ignored |
+//! | `ESC [ x` (arrow keys) | ignored, all three bytes |
+//! | other control bytes | ignored |
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+/// Longest line the editor keeps; further bytes are refused (and not echoed).
+pub const MAX_LINE: usize = 200;
+
+const BACKSPACE: u8 = 0x08;
+const DELETE: u8 = 0x7f;
+const CTRL_C: u8 = 0x03;
+const CTRL_D: u8 = 0x04;
+const CTRL_U: u8 = 0x15;
+const ESCAPE: u8 = 0x1b;
+
+/// What a keystroke completed, if anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Completed {
+    /// A line was entered; read it with `LineEditor::take_line`.
+    Line,
+    /// Ctrl-C: the line was dropped.
+    Interrupt,
+    /// Ctrl-D on an empty line.
+    EndOfInput,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Escape {
+    None,
+    /// Saw ESC.
+    Started,
+    /// Saw ESC `[`; the next byte ends the sequence.
+    Bracket,
+}
+
+/// A line being typed, with the echo it needs.
+pub struct LineEditor {
+    line: [u8; MAX_LINE],
+    len: usize,
+    /// Set when a line is complete and not yet taken.
+    ready: bool,
+    escape: Escape,
+}
+
+impl Default for LineEditor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LineEditor {
+    pub const fn new() -> Self {
+        Self { line: [0; MAX_LINE], len: 0, ready: false, escape: Escape::None }
+    }
+
+    /// Feeds one received byte; `echo` is called with bytes to send back to the terminal.
+    pub fn feed(&mut self, byte: u8, mut echo: impl FnMut(&[u8])) -> Option<Completed> {
+        if self.ready {
+            return None; // the complete line must be taken first; typing ahead is dropped
+        }
+        match (self.escape, byte) {
+            (Escape::Started, b'[') => {
+                self.escape = Escape::Bracket;
+                return None;
+            }
+            (Escape::Started, _) | (Escape::Bracket, _) => {
+                self.escape = Escape::None;
+                return None;
+            }
+            (Escape::None, _) => {}
+        }
+        match byte {
+            b'\r' | b'\n' => {
+                echo(b"\r\n");
+                self.ready = true;
+                Some(Completed::Line)
+            }
+            BACKSPACE | DELETE => {
+                if self.len > 0 {
+                    self.len -= 1;
+                    echo(b"\x08 \x08");
+                }
+                None
+            }
+            CTRL_U => {
+                for _ in 0..self.len {
+                    echo(b"\x08 \x08");
+                }
+                self.len = 0;
+                None
+            }
+            CTRL_C => {
+                self.len = 0;
+                echo(b"^C\r\n");
+                Some(Completed::Interrupt)
+            }
+            CTRL_D if self.len == 0 => Some(Completed::EndOfInput),
+            ESCAPE => {
+                self.escape = Escape::Started;
+                None
+            }
+            b' '..=b'~' if self.len < MAX_LINE => {
+                self.line[self.len] = byte;
+                self.len += 1;
+                echo(&[byte]);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// The completed line, if there is one; the editor then starts a new line.
+    pub fn take_line(&mut self, mut into: impl FnMut(&[u8])) -> bool {
+        if !self.ready {
+            return false;
+        }
+        into(&self.line[..self.len]);
+        self.len = 0;
+        self.ready = false;
+        true
+    }
+
+    /// True when a completed line waits to be taken.
+    pub fn has_line(&self) -> bool {
+        self.ready
+    }
+}
+
+/// Output processing: each `\n` goes out as `\r\n`, as terminals expect. Calls `out` with
+/// pieces of the translated text.
+pub fn translate_output(text: &[u8], mut out: impl FnMut(&[u8])) {
+    for (i, piece) in text.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out(b"\r\n");
+        }
+        if !piece.is_empty() {
+            out(piece);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec::Vec;
+
+    /// Feeds `keys`; returns the echo, the events, and the last line taken.
+    fn type_keys(editor: &mut LineEditor, keys: &[u8]) -> (Vec<u8>, Vec<Completed>, Vec<u8>) {
+        let mut echo = Vec::new();
+        let mut events = Vec::new();
+        let mut line = Vec::new();
+        for &key in keys {
+            if let Some(event) = editor.feed(key, |bytes| echo.extend_from_slice(bytes)) {
+                events.push(event);
+                if event == Completed::Line {
+                    editor.take_line(|text| line = text.to_vec());
+                }
+            }
+        }
+        (echo, events, line)
+    }
+
+    #[test]
+    fn a_line_is_echoed_and_completed() {
+        let mut editor = LineEditor::new();
+        let (echo, events, line) = type_keys(&mut editor, b"ls -l\r");
+        assert_eq!(echo, b"ls -l\r\n");
+        assert_eq!(events, [Completed::Line]);
+        assert_eq!(line, b"ls -l");
+    }
+
+    #[test]
+    fn backspace_and_kill_edit_the_line() {
+        let mut editor = LineEditor::new();
+        let (echo, _, line) = type_keys(&mut editor, b"cax\x7f\x08t\n");
+        assert_eq!(line, b"ct");
+        assert_eq!(echo, b"cax\x08 \x08\x08 \x08t\r\n");
+        let (_, _, line) = type_keys(&mut editor, b"junk\x15ok\r");
+        assert_eq!(line, b"ok");
+        let (echo, events, _) = type_keys(&mut editor, b"\x7f");
+        assert!(echo.is_empty() && events.is_empty(), "backspace on an empty line does nothing");
+    }
+
+    #[test]
+    fn ctrl_c_drops_the_line_and_ctrl_d_ends_input_only_when_empty() {
+        let mut editor = LineEditor::new();
+        let (echo, events, _) = type_keys(&mut editor, b"rm x\x03");
+        assert_eq!(events, [Completed::Interrupt]);
+        assert!(echo.ends_with(b"^C\r\n"));
+        assert!(!editor.has_line());
+        let (_, events, _) = type_keys(&mut editor, b"a\x04");
+        assert!(events.is_empty(), "Ctrl-D with text on the line is ignored");
+        let (_, events, line) = type_keys(&mut editor, b"\x7f\x04");
+        assert_eq!(events, [Completed::EndOfInput]);
+        assert!(line.is_empty());
+    }
+
+    #[test]
+    fn escape_sequences_and_control_bytes_are_ignored() {
+        let mut editor = LineEditor::new();
+        let (echo, _, line) = type_keys(&mut editor, b"a\x1b[Ab\x01\x1b[Dc\r");
+        assert_eq!(line, b"abc");
+        assert_eq!(echo, b"abc\r\n");
+    }
+
+    #[test]
+    fn long_lines_stop_at_the_limit() {
+        let mut editor = LineEditor::new();
+        let keys: Vec<u8> = core::iter::repeat_n(b'x', MAX_LINE + 10).chain([b'\r']).collect();
+        let (echo, _, line) = type_keys(&mut editor, &keys);
+        assert_eq!(line.len(), MAX_LINE);
+        assert_eq!(echo.len(), MAX_LINE + 2);
+    }
+
+    #[test]
+    fn typing_ahead_of_an_untaken_line_is_dropped() {
+        let mut editor = LineEditor::new();
+        assert_eq!(editor.feed(b'\r', |_| {}), Some(Completed::Line));
+        assert_eq!(editor.feed(b'x', |_| {}), None);
+        let mut taken = Vec::new();
+        assert!(editor.take_line(|line| taken = line.to_vec()));
+        assert!(taken.is_empty());
+        assert!(!editor.take_line(|_| {}));
+    }
+
+    #[test]
+    fn output_newlines_become_crlf() {
+        let mut out = Vec::new();
+        translate_output(b"a\nb\n\nc", |piece| out.extend_from_slice(piece));
+        assert_eq!(out, b"a\r\nb\r\n\r\nc");
+    }
+}

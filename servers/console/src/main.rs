@@ -1,0 +1,154 @@
+//! The console server: owns the terminal (through the serial driver), runs the line
+//! discipline of `console-core`, and serves any number of clients. Protocol:
+//! `service_api::console`.
+//!
+//! Input: the serial driver notifies `INPUT_READY_BIT`; the console reads the bytes, feeds
+//! them to the line editor, echoes, and hands a completed line to the client waiting in
+//! `READ_LINE` (whose call it answers only then). Output: `WRITE` requests, with `\n` turned
+//! into `\r\n`, go to the serial driver.
+
+#![no_std]
+#![no_main]
+
+use console_core::{Completed, LineEditor, MAX_LINE, translate_output};
+use libipc::TaskId;
+use libipc::abi::{FOREVER, LEASE_READ, Lease};
+use libipc::sys::{self, Message, Received};
+use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
+use service_api::serial;
+use service_api::status::{BAD_REQUEST, BUSY, END_OF_INPUT, OK};
+
+ulib::entry!(main);
+
+struct Console {
+    serial: Option<TaskId>,
+    editor: LineEditor,
+    /// The client waiting in `READ_LINE`: its call is answered when a line is complete.
+    reader: Option<TaskId>,
+}
+
+fn main(_argument: &str) -> u64 {
+    let mut console =
+        Console { serial: sys::lookup("serial").ok(), editor: LineEditor::new(), reader: None };
+    loop {
+        let Ok(request) = sys::receive(None, FOREVER) else { continue };
+        if let Some(bits) = request.notification() {
+            if bits & serial::INPUT_READY_BIT != 0 {
+                console.take_input();
+            }
+            continue;
+        }
+        if let Some(reply) = console.handle(&request) {
+            let _ = sys::reply(request.sender, &reply);
+        }
+    }
+}
+
+fn status(code: u64, count: u64) -> Message {
+    Message::new(0, [code, count, 0, 0])
+}
+
+impl Console {
+    /// Answers a client request now, or returns `None` to answer later (`READ_LINE`).
+    fn handle(&mut self, request: &Received) -> Option<Message> {
+        let caller = request.sender;
+        let Ok((length, _)) = sys::lease_info(caller, 0) else {
+            return Some(status(BAD_REQUEST, 0));
+        };
+        match request.message.op {
+            WRITE => {
+                let mut chunk = [0u8; 128];
+                let mut done = 0;
+                while done < length {
+                    let step = (length - done).min(chunk.len() as u64) as usize;
+                    let Ok(n) = sys::lease_read(caller, 0, done, &mut chunk[..step]) else { break };
+                    translate_output(&chunk[..n], |piece| self.send(piece));
+                    done += n as u64;
+                }
+                Some(status(OK, done))
+            }
+            READ_LINE if self.reader.is_some_and(|r| r != caller) => Some(status(BUSY, 0)),
+            READ_LINE => {
+                self.reader = Some(caller);
+                self.deliver_line();
+                None
+            }
+            _ => Some(status(BAD_REQUEST, 0)),
+        }
+    }
+
+    /// Reads what the serial driver has received and runs it through the line editor.
+    fn take_input(&mut self) {
+        let Some(serial) = self.serial.or_else(|| sys::lookup("serial").ok()) else { return };
+        let mut bytes = [0u8; 64];
+        let lease =
+            [Lease { address: bytes.as_mut_ptr() as u64, length: bytes.len() as u64, access: 2 }];
+        let Ok(reply) = sys::call(serial, &Message::new(serial::READ, [0; 4]), &lease) else {
+            self.serial = None; // restarted or gone: look it up again next time
+            return;
+        };
+        let count = (reply.message.payload[1] as usize).min(bytes.len());
+        for &byte in &bytes[..count] {
+            let mut echo = [0u8; 8];
+            let mut echo_len = 0;
+            let event = self.editor.feed(byte, |out| {
+                echo[echo_len..echo_len + out.len()].copy_from_slice(out);
+                echo_len += out.len();
+            });
+            self.send(&echo[..echo_len]);
+            match event {
+                Some(Completed::Line) => self.deliver_line(),
+                Some(Completed::Interrupt) => {
+                    if let Some(reader) = self.reader {
+                        let _ = sys::notify(reader, INTERRUPT_BIT);
+                    }
+                }
+                Some(Completed::EndOfInput) => {
+                    if let Some(reader) = self.reader.take() {
+                        let _ = sys::reply(reader, &status(END_OF_INPUT, 0));
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Hands a completed line to the waiting reader, if both exist.
+    fn deliver_line(&mut self) {
+        let Some(reader) = self.reader else { return };
+        if !self.editor.has_line() {
+            return;
+        }
+        let mut line = [0u8; MAX_LINE];
+        let mut len = 0;
+        self.editor.take_line(|text| {
+            line[..text.len()].copy_from_slice(text);
+            len = text.len();
+        });
+        self.reader = None;
+        let fits = sys::lease_info(reader, 0).map_or(0, |(length, _)| length as usize).min(len);
+        let reply = match sys::lease_write(reader, 0, 0, &line[..fits]) {
+            Ok(n) => status(OK, n as u64),
+            Err(_) => status(BAD_REQUEST, 0),
+        };
+        let _ = sys::reply(reader, &reply);
+    }
+
+    /// Sends bytes to the terminal through the serial driver.
+    fn send(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let Some(serial) = self.serial.or_else(|| sys::lookup("serial").ok()) else { return };
+        let lease = [Lease {
+            address: bytes.as_ptr() as u64,
+            length: bytes.len() as u64,
+            access: LEASE_READ,
+        }];
+        if sys::call(serial, &Message::new(serial::WRITE, [0; 4]), &lease).is_err() {
+            self.serial = None;
+        } else {
+            self.serial = Some(serial);
+        }
+    }
+}

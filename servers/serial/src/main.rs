@@ -1,0 +1,136 @@
+//! The serial port driver, in ring 3: COM1 through the `uart_16550` crate, whose register
+//! accesses go through the `port_read`/`port_write` system calls (the manifest grants this
+//! task ports 0x3f8-0x3ff and interrupt line 4).
+//!
+//! Input is interrupt-driven: each interrupt arrives as notification bit 4; the driver drains
+//! the receiver into a ring buffer, acknowledges the line and tells its listener (the
+//! console) with `INPUT_READY_BIT`. Output is written on request. Protocol: `service_api::serial`.
+
+#![no_std]
+#![no_main]
+
+use libipc::TaskId;
+use libipc::abi::FOREVER;
+use libipc::sys::{self, Message, Received};
+use service_api::serial::{BASE_PORT, INPUT_READY_BIT, IRQ, READ, WRITE};
+use service_api::status::{BAD_REQUEST, OK};
+use uart_16550::backend::Backend;
+use uart_16550::spec::registers::IER;
+use uart_16550::{BaudRate, Config, Uart16550};
+
+ulib::entry!(main);
+
+/// UART registers reached through the kernel's port system calls.
+struct KernelPorts;
+
+impl Backend for KernelPorts {
+    unsafe fn read(&mut self, register_offset: u8) -> u8 {
+        sys::port_read(BASE_PORT + u16::from(register_offset), 1).map_or(0xff, |v| v as u8)
+    }
+
+    unsafe fn write(&mut self, register_offset: u8, value: u8) {
+        let _ = sys::port_write(BASE_PORT + u16::from(register_offset), 1, u32::from(value));
+    }
+}
+
+/// Received bytes not yet read by the console; the oldest are dropped when it is full.
+struct Ring {
+    bytes: [u8; 512],
+    start: usize,
+    len: usize,
+    dropped: u64,
+}
+
+impl Ring {
+    fn push(&mut self, byte: u8) {
+        if self.len == self.bytes.len() {
+            self.start = (self.start + 1) % self.bytes.len();
+            self.len -= 1;
+            self.dropped += 1;
+        }
+        self.bytes[(self.start + self.len) % self.bytes.len()] = byte;
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<u8> {
+        (self.len > 0).then(|| {
+            let byte = self.bytes[self.start];
+            self.start = (self.start + 1) % self.bytes.len();
+            self.len -= 1;
+            byte
+        })
+    }
+}
+
+fn main(_argument: &str) -> u64 {
+    // SAFETY: COM1's eight registers are this task's by the manifest, and nobody else in ring 3
+    // drives them (the kernel only appends log output through the transmitter).
+    let mut uart = unsafe { Uart16550::new_with_backend(KernelPorts) };
+    let config = Config {
+        baud_rate: BaudRate::Baud115200,
+        interrupts: IER::DATA_READY,
+        ..Config::default()
+    };
+    if uart.init(config).is_err() {
+        ulib::println!("COM1 is not there; the serial driver stops");
+        return 1;
+    }
+    let mut ring = Ring { bytes: [0; 512], start: 0, len: 0, dropped: 0 };
+    let mut listener: Option<TaskId> = None;
+    loop {
+        let Ok(request) = sys::receive(None, FOREVER) else { continue };
+        if let Some(bits) = request.notification() {
+            if bits & 1 << IRQ != 0 {
+                let mut got = false;
+                while let Ok(byte) = uart.try_receive_byte() {
+                    ring.push(byte);
+                    got = true;
+                }
+                let _ = sys::irq_ack(IRQ);
+                // The console may have been restarted: find it again before telling it.
+                listener = listener.or_else(|| sys::lookup("console").ok());
+                if got && let Some(console) = listener {
+                    if sys::notify(console, INPUT_READY_BIT).is_err() {
+                        listener = None;
+                    }
+                }
+            }
+            continue;
+        }
+        let reply = handle(&request, &mut uart, &mut ring);
+        let _ = sys::reply(request.sender, &reply);
+    }
+}
+
+fn handle(request: &Received, uart: &mut Uart16550<KernelPorts>, ring: &mut Ring) -> Message {
+    let caller = request.sender;
+    let Ok((length, _)) = sys::lease_info(caller, 0) else {
+        return Message::new(0, [BAD_REQUEST, 0, 0, 0]);
+    };
+    let mut chunk = [0u8; 128];
+    let mut done = 0u64;
+    match request.message.op {
+        WRITE => {
+            while done < length {
+                let step = (length - done).min(chunk.len() as u64) as usize;
+                let Ok(n) = sys::lease_read(caller, 0, done, &mut chunk[..step]) else { break };
+                uart.send_bytes_exact(&chunk[..n]);
+                done += n as u64;
+            }
+        }
+        READ => {
+            let mut n = 0;
+            while (n as u64) < length.min(chunk.len() as u64) {
+                let Some(byte) = ring.pop() else { break };
+                chunk[n] = byte;
+                n += 1;
+            }
+            if n > 0 && sys::lease_write(caller, 0, 0, &chunk[..n]).is_err() {
+                return Message::new(0, [BAD_REQUEST, 0, 0, 0]);
+            }
+            done = n as u64;
+        }
+        _ => return Message::new(0, [BAD_REQUEST, 0, 0, 0]),
+    }
+    Message::new(0, [OK, done, ring.dropped, 0])
+}

@@ -1,0 +1,147 @@
+//! The shell. It reads lines from the console server and writes its output there, so every
+//! keystroke and every line of output travels as messages between ring-3 tasks:
+//! keyboard -> serial driver -> console -> shell, and back.
+
+#![no_std]
+#![no_main]
+
+use libipc::TaskId;
+use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease, TICKS_PER_SECOND};
+use libipc::sys::{self, IpcError, Message};
+use service_api::console::{READ_LINE, WRITE};
+use service_api::status::{END_OF_INPUT, OK};
+
+ulib::entry!(main);
+
+const PROMPT: &str = "moat> ";
+
+const HELP: &str = "\
+commands:
+  help            this list
+  echo WORDS...   print the words
+  uptime          time since boot
+  whoami          this shell's task id
+  clear           clear the screen
+";
+
+struct Console {
+    task: Option<TaskId>,
+}
+
+impl Console {
+    fn server(&mut self) -> Option<TaskId> {
+        if self.task.is_none() {
+            self.task = sys::lookup("console").ok();
+        }
+        self.task
+    }
+
+    /// Calls the console, finding it again (once) if it was restarted meanwhile.
+    fn call(&mut self, op: u32, lease: Lease) -> Result<[u64; 4], IpcError> {
+        let mut last = Err(IpcError::Dead { current: TaskId::new(0, 0) });
+        for _ in 0..2 {
+            let Some(console) = self.server() else { break };
+            last =
+                sys::call(console, &Message::new(op, [0; 4]), &[lease]).map(|r| r.message.payload);
+            match last {
+                Err(IpcError::Dead { .. }) => self.task = None,
+                _ => break,
+            }
+        }
+        last
+    }
+
+    fn write(&mut self, text: &str) {
+        let lease =
+            Lease { address: text.as_ptr() as u64, length: text.len() as u64, access: LEASE_READ };
+        let _ = self.call(WRITE, lease);
+    }
+
+    /// One line of input, or `None` at end of input.
+    fn read_line<'a>(&mut self, buffer: &'a mut [u8]) -> Option<&'a str> {
+        let lease = Lease {
+            address: buffer.as_mut_ptr() as u64,
+            length: buffer.len() as u64,
+            access: LEASE_WRITE,
+        };
+        match self.call(READ_LINE, lease) {
+            Ok([OK, len, ..]) => core::str::from_utf8(&buffer[..len as usize]).ok(),
+            Ok([END_OF_INPUT, ..]) => None,
+            _ => Some(""),
+        }
+    }
+}
+
+/// Formats into a line buffer and writes it to the console.
+macro_rules! say {
+    ($console:expr, $($arg:tt)*) => {{
+        let mut line = Line { bytes: [0; 256], len: 0 };
+        let _ = core::fmt::Write::write_fmt(&mut line, format_args!($($arg)*));
+        $console.write(line.as_str());
+    }};
+}
+
+struct Line {
+    bytes: [u8; 256],
+    len: usize,
+}
+
+impl Line {
+    fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+    }
+}
+
+impl core::fmt::Write for Line {
+    fn write_str(&mut self, text: &str) -> core::fmt::Result {
+        let take = text.len().min(self.bytes.len() - self.len);
+        self.bytes[self.len..self.len + take].copy_from_slice(&text.as_bytes()[..take]);
+        self.len += take;
+        Ok(())
+    }
+}
+
+fn main(_argument: &str) -> u64 {
+    let mut console = Console { task: None };
+    say!(console, "Moat shell. Type `help` for the commands.\n");
+    let mut buffer = [0u8; 200];
+    loop {
+        console.write(PROMPT);
+        let Some(line) = console.read_line(&mut buffer) else {
+            console.write("\nend of input; the shell exits\n");
+            return 0;
+        };
+        run(&mut console, line.trim());
+    }
+}
+
+fn run(console: &mut Console, line: &str) {
+    let mut words = line.split_ascii_whitespace();
+    let Some(command) = words.next() else { return };
+    match command {
+        "help" => console.write(HELP),
+        "echo" => {
+            let mut first = true;
+            for word in words {
+                if !first {
+                    console.write(" ");
+                }
+                console.write(word);
+                first = false;
+            }
+            console.write("\n");
+        }
+        "uptime" => {
+            let ticks = sys::uptime();
+            say!(
+                console,
+                "up {}.{:02} s ({ticks} ticks)\n",
+                ticks / TICKS_PER_SECOND,
+                ticks % TICKS_PER_SECOND
+            );
+        }
+        "whoami" => say!(console, "shell, task {}\n", sys::task_info()),
+        "clear" => console.write("\x1b[2J\x1b[H"),
+        other => say!(console, "{other}: no such command (try `help`)\n"),
+    }
+}
