@@ -203,6 +203,7 @@ impl Scheduler {
             leases: [Lease::default(); MAX_LEASES],
             lease_count: 0,
             end_reported: false,
+            restarts: slot.map_or(0, |s| self.tasks[s].restarts),
             saved,
             space: Some(space),
             stats: TaskStats::default(),

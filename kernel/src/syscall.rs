@@ -69,6 +69,8 @@ fn dispatch(s: &mut Scheduler, number: Sysnum, f: &mut TrapFrame) {
         Sysnum::LeaseRead => s.ipc_lease_copy([f.rdi, f.rsi, f.rdx, f.r10, f.r8], false),
         Sysnum::LeaseWrite => s.ipc_lease_copy([f.rdi, f.rsi, f.rdx, f.r10, f.r8], true),
         Sysnum::LeaseInfo => s.ipc_lease_info(f),
+        Sysnum::TaskStatus => s.task_status(f.rdi, f.rsi),
+        Sysnum::Kill => s.kill_task(f.rdi),
         Sysnum::IrqAck => s.irq_ack(f.rdi),
         Sysnum::PortRead => s.port_io(f.rdi, f.rsi, None),
         Sysnum::PortWrite => s.port_io(f.rdi, f.rsi, Some(f.rdx)),

@@ -78,6 +78,8 @@ pub struct Task {
     pub lease_count: usize,
     /// Set once `fault_info` has reported how this task ended.
     pub end_reported: bool,
+    /// How often `restart` has started this slot's task again.
+    pub restarts: u32,
     /// The user registers while the task is not on the CPU. Written by the scheduler when it
     /// switches away, read when it switches back; nobody else touches it.
     pub saved: TrapFrame,

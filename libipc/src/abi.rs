@@ -54,10 +54,14 @@ pub enum Sysnum {
     Lookup = 19,
     /// `lease_info(caller, index)`: length (`rdx`) and access (`r10`) of a caller's lease.
     LeaseInfo = 20,
+    /// `task_status(index, buffer)`: a `TaskStatus` for the task in slot `index`, for `ps`.
+    TaskStatus = 21,
+    /// `kill(task)`: stop a task at once (privilege `restart`).
+    Kill = 22,
 }
 
 /// How many system call numbers exist; numbers from here up are unknown.
-pub const SYSCALL_COUNT: u64 = 21;
+pub const SYSCALL_COUNT: u64 = 23;
 
 impl TryFrom<u64> for Sysnum {
     type Error = SyscallError;
@@ -86,6 +90,8 @@ impl TryFrom<u64> for Sysnum {
             FaultInfo,
             Lookup,
             LeaseInfo,
+            TaskStatus,
+            Kill,
         ];
         ALL.get(number as usize).copied().ok_or(SyscallError::UnknownSyscall)
     }
@@ -363,6 +369,47 @@ pub const TASK_RUNNING: u64 = 0;
 pub const TASK_EXITED: u64 = 1;
 pub const TASK_FAULTED: u64 = 2;
 pub const TASK_KILLED: u64 = 3;
+
+/// What `task_status` writes: one task, as `ps` shows it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TaskStatus {
+    pub id: u64,
+    /// One of the `STATE_*` values.
+    pub state: u64,
+    pub priority: u64,
+    /// How often the task was started again in this slot by `restart`.
+    pub restarts: u64,
+    pub syscalls: u64,
+    /// Timer ticks it has run for.
+    pub ticks: u64,
+    /// The manifest name, NUL-padded.
+    pub name: [u8; 16],
+}
+
+pub const STATE_READY: u64 = 0;
+pub const STATE_SLEEPING: u64 = 1;
+pub const STATE_SENDING: u64 = 2;
+pub const STATE_AWAITING_REPLY: u64 = 3;
+pub const STATE_RECEIVING: u64 = 4;
+pub const STATE_EXITED: u64 = 5;
+pub const STATE_FAULTED: u64 = 6;
+pub const STATE_KILLED: u64 = 7;
+
+/// The word `ps` prints for a `STATE_*` value.
+pub const fn state_name(state: u64) -> &'static str {
+    match state {
+        STATE_READY => "ready",
+        STATE_SLEEPING => "sleeping",
+        STATE_SENDING => "sending",
+        STATE_AWAITING_REPLY => "calling",
+        STATE_RECEIVING => "receiving",
+        STATE_EXITED => "exited",
+        STATE_FAULTED => "faulted",
+        STATE_KILLED => "killed",
+        _ => "?",
+    }
+}
 
 #[cfg(test)]
 mod tests {

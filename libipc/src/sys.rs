@@ -400,3 +400,16 @@ pub fn lookup(name: &str) -> Result<TaskId, IpcError> {
     simple(Sysnum::Lookup, [name.as_ptr() as u64, name.len() as u64, 0, 0, 0])
         .map(|raw| TaskId::from_raw(raw).unwrap_or(TaskId::new(0, 0)))
 }
+
+/// The status of the task in slot `index`, or `NoSuchTask` past the last slot.
+pub fn task_status(index: u16) -> Result<crate::abi::TaskStatus, IpcError> {
+    let mut status = crate::abi::TaskStatus::default();
+    let address = &mut status as *mut crate::abi::TaskStatus as u64;
+    simple(Sysnum::TaskStatus, [u64::from(index), address, 0, 0, 0])?;
+    Ok(status)
+}
+
+/// Stops `task` at once (privilege `restart`); a supervisor may then restart it.
+pub fn kill(task: TaskId) -> Result<(), IpcError> {
+    simple(Sysnum::Kill, [task.to_raw(), 0, 0, 0, 0]).map(|_| ())
+}

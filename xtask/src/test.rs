@@ -51,6 +51,16 @@ const SHELL_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "uptime\r" },
 ];
 
+/// Kill the serial driver and the console under the shell; the supervisor restarts them and
+/// the session goes on, with the restarts visible in `ps`.
+const KILL_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "kill serial\r" },
+    Keystrokes { after: "moat> ", send: "echo after-serial\r" },
+    Keystrokes { after: "moat> ", send: "kill console\r" },
+    Keystrokes { after: "moat> ", send: "echo after-console\r" },
+    Keystrokes { after: "moat> ", send: "ps\r" },
+];
+
 const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
         name: "boot::bios_shell_session",
@@ -66,6 +76,25 @@ const BOOT_CHECKS: &[BootCheck] = &[
         ],
         input: SHELL_SESSION,
         stop_at: Some(" ticks)"),
+    },
+    BootCheck {
+        name: "boot::killed_servers_are_restarted",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "moat> kill serial\n",
+            "supervisor: serial (1.0) was killed",
+            "supervisor: restarted serial as 1.1",
+            "moat> echo after-serial\nafter-serial\nmoat> ",
+            "supervisor: restarted console as 2.1",
+            "moat> echo after-console\nafter-console\nmoat> ",
+            "1.1     serial          receiving      1         1",
+            "2.1     console         receiving      2         1",
+        ],
+        input: KILL_SESSION,
+        stop_at: Some("3.0     shell"),
     },
     BootCheck {
         name: "boot::uefi_boots_to_the_shell",

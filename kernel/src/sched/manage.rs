@@ -6,7 +6,11 @@ use crate::arch;
 use crate::task::TaskState;
 use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
 use kernel_core::manifest::MAX_NAME_LEN;
-use libipc::abi::{ANY_TASK, FaultInfo, TASK_EXITED, TASK_FAULTED, TASK_KILLED, TASK_RUNNING};
+use libipc::abi::{
+    ANY_TASK, FaultInfo, STATE_AWAITING_REPLY, STATE_EXITED, STATE_FAULTED, STATE_KILLED,
+    STATE_READY, STATE_RECEIVING, STATE_SENDING, STATE_SLEEPING, TASK_EXITED, TASK_FAULTED,
+    TASK_KILLED, TASK_RUNNING, TaskStatus,
+};
 use libipc::{SyscallError, TaskId};
 
 use super::Outcome;
@@ -79,6 +83,7 @@ impl Scheduler {
         };
         match self.spawn_into(Some(index), &spec, image) {
             Ok(id) => {
+                self.tasks[index].restarts += 1;
                 log::info!("task {} restarted as {id}", spec.name);
                 Outcome::Value(id.to_raw())
             }
@@ -160,6 +165,71 @@ impl Scheduler {
         match self.tasks.iter().find(|t| t.spec.name.as_bytes() == bytes) {
             Some(task) => Outcome::Value(task.id.to_raw()),
             None => SyscallError::NoSuchTask.into(),
+        }
+    }
+}
+
+impl Scheduler {
+    /// `kill(task)`: end a live task at once. Needs the `restart` privilege; a task cannot
+    /// kill itself this way (it has `exit`).
+    pub fn kill_task(&mut self, task: u64) -> Outcome {
+        if !self.tasks[self.current].spec.privileges.restart {
+            return SyscallError::Denied.into();
+        }
+        let Some(id) = TaskId::from_raw(task) else { return SyscallError::InvalidArgument.into() };
+        let index = match self.resolve(id) {
+            Ok(index) => index,
+            Err(error) => return error.into(),
+        };
+        if index == self.current {
+            return SyscallError::InvalidArgument.into();
+        }
+        log::info!(
+            "task {} ({id}) killed on request of {}",
+            self.tasks[index].spec.name,
+            self.tasks[self.current].spec.name
+        );
+        self.kill(index);
+        Outcome::Value(0)
+    }
+
+    /// `task_status(index, buffer)`: one task as `ps` shows it. Anyone may ask.
+    pub fn task_status(&mut self, index: u64, buffer: u64) -> Outcome {
+        let Some(task) = usize::try_from(index).ok().and_then(|i| self.tasks.get(i)) else {
+            return SyscallError::NoSuchTask.into();
+        };
+        let state = match task.state {
+            TaskState::Ready => STATE_READY,
+            TaskState::Sleeping { .. } => STATE_SLEEPING,
+            TaskState::Sending { .. } => STATE_SENDING,
+            TaskState::AwaitingReply { .. } => STATE_AWAITING_REPLY,
+            TaskState::Receiving { .. } => STATE_RECEIVING,
+            TaskState::Exited { .. } => STATE_EXITED,
+            TaskState::Faulted(_) => STATE_FAULTED,
+            TaskState::Killed => STATE_KILLED,
+        };
+        let mut status = TaskStatus {
+            id: task.id.to_raw(),
+            state,
+            priority: u64::from(task.spec.priority),
+            restarts: u64::from(task.restarts),
+            syscalls: task.stats.syscalls,
+            ticks: task.stats.ticks,
+            name: [0; 16],
+        };
+        let name = task.spec.name.as_bytes();
+        status.name[..name.len().min(16)].copy_from_slice(&name[..name.len().min(16)]);
+        // SAFETY: `TaskStatus` is `repr(C)`: six `u64`s and a byte array, no padding.
+        let bytes = unsafe {
+            core::slice::from_raw_parts(
+                &status as *const TaskStatus as *const u8,
+                size_of::<TaskStatus>(),
+            )
+        };
+        let space = self.tasks[self.current].space.as_ref().expect("the running task has memory");
+        match copy_to_user(space, UserSlice::new(buffer, bytes.len() as u64), bytes) {
+            Ok(()) => Outcome::Value(0),
+            Err(error) => error.into(),
         }
     }
 }

@@ -134,21 +134,24 @@ impl Console {
         let _ = sys::reply(reader, &reply);
     }
 
-    /// Sends bytes to the terminal through the serial driver.
+    /// Sends bytes to the terminal through the serial driver, finding the driver again (once)
+    /// if it was restarted.
     fn send(&mut self, bytes: &[u8]) {
         if bytes.is_empty() {
             return;
         }
-        let Some(serial) = self.serial.or_else(|| sys::lookup("serial").ok()) else { return };
         let lease = [Lease {
             address: bytes.as_ptr() as u64,
             length: bytes.len() as u64,
             access: LEASE_READ,
         }];
-        if sys::call(serial, &Message::new(serial::WRITE, [0; 4]), &lease).is_err() {
+        for _ in 0..2 {
+            let Some(serial) = self.serial.or_else(|| sys::lookup("serial").ok()) else { return };
+            if sys::call(serial, &Message::new(serial::WRITE, [0; 4]), &lease).is_ok() {
+                self.serial = Some(serial);
+                return;
+            }
             self.serial = None;
-        } else {
-            self.serial = Some(serial);
         }
     }
 }

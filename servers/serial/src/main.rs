@@ -87,12 +87,8 @@ fn main(_argument: &str) -> u64 {
                     got = true;
                 }
                 let _ = sys::irq_ack(IRQ);
-                // The console may have been restarted: find it again before telling it.
-                listener = listener.or_else(|| sys::lookup("console").ok());
-                if got && let Some(console) = listener {
-                    if sys::notify(console, INPUT_READY_BIT).is_err() {
-                        listener = None;
-                    }
+                if got {
+                    listener = tell(listener, INPUT_READY_BIT);
                 }
             }
             continue;
@@ -100,6 +96,16 @@ fn main(_argument: &str) -> u64 {
         let reply = handle(&request, &mut uart, &mut ring);
         let _ = sys::reply(request.sender, &reply);
     }
+}
+
+/// Notifies the console, finding it again (once) if it was restarted; returns its id.
+fn tell(listener: Option<TaskId>, bits: u64) -> Option<TaskId> {
+    let mut console = listener.or_else(|| sys::lookup("console").ok())?;
+    if sys::notify(console, bits).is_err() {
+        console = sys::lookup("console").ok()?;
+        sys::notify(console, bits).ok()?;
+    }
+    Some(console)
 }
 
 fn handle(request: &Received, uart: &mut Uart16550<KernelPorts>, ring: &mut Ring) -> Message {

@@ -5,8 +5,9 @@
 #![no_std]
 #![no_main]
 
+use libipc::SyscallError;
 use libipc::TaskId;
-use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease, TICKS_PER_SECOND};
+use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease, TICKS_PER_SECOND, state_name};
 use libipc::sys::{self, IpcError, Message};
 use service_api::console::{READ_LINE, WRITE};
 use service_api::status::{END_OF_INPUT, OK};
@@ -21,6 +22,9 @@ commands:
   echo WORDS...   print the words
   uptime          time since boot
   whoami          this shell's task id
+  ps              every task: id, state, priority, restarts, system calls
+  kill NAME       stop a task (the supervisor restarts the servers it looks after)
+  restart NAME    start a task afresh from its boot image
   clear           clear the screen
 ";
 
@@ -47,6 +51,9 @@ impl Console {
                 Err(IpcError::Dead { .. }) => self.task = None,
                 _ => break,
             }
+        }
+        if last.is_err() {
+            sys::sleep(1); // the console is gone for now: let the supervisor bring it back
         }
         last
     }
@@ -142,6 +149,67 @@ fn run(console: &mut Console, line: &str) {
         }
         "whoami" => say!(console, "shell, task {}\n", sys::task_info()),
         "clear" => console.write("\x1b[2J\x1b[H"),
+        "ps" => ps(console),
+        "kill" | "restart" => {
+            let Some(name) = words.next() else {
+                return say!(console, "usage: {command} NAME\n");
+            };
+            let result = sys::lookup(name).and_then(|task| {
+                if command == "kill" { sys::kill(task).map(|()| task) } else { sys::restart(task) }
+            });
+            match result {
+                Ok(task) if command == "kill" => say!(console, "killed {name} ({task})\n"),
+                Ok(task) => say!(console, "restarted {name} as {task}\n"),
+                Err(error) => say!(console, "{command} {name}: {}\n", describe(error)),
+            }
+        }
         other => say!(console, "{other}: no such command (try `help`)\n"),
+    }
+}
+
+fn ps(console: &mut Console) {
+    console.write("ID      NAME            STATE       PRIO  RESTARTS  SYSCALLS\n");
+    let mut index = 0;
+    while let Ok(status) = sys::task_status(index) {
+        let len = status.name.iter().position(|&b| b == 0).unwrap_or(status.name.len());
+        let name = core::str::from_utf8(&status.name[..len]).unwrap_or("?");
+        let id = TaskId::from_raw(status.id).unwrap_or(TaskId::new(index, 0));
+        say!(
+            console,
+            "{:<7} {:<15} {:<11} {:>4}  {:>8}  {:>8}\n",
+            padded_id(id),
+            name,
+            state_name(status.state),
+            status.priority,
+            status.restarts,
+            status.syscalls
+        );
+        index += 1;
+    }
+}
+
+/// A task id as `index.generation`, padded by the caller (`Display` ignores widths).
+fn padded_id(id: TaskId) -> Line {
+    let mut line = Line { bytes: [0; 256], len: 0 };
+    let _ = core::fmt::Write::write_fmt(&mut line, format_args!("{id}"));
+    line
+}
+
+impl core::fmt::Display for Line {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Words for what went wrong, for the user.
+fn describe(error: IpcError) -> &'static str {
+    match error {
+        IpcError::Dead { .. } => "the task has ended",
+        IpcError::Failed(SyscallError::Denied) => {
+            "permission denied (this shell lacks the privilege)"
+        }
+        IpcError::Failed(SyscallError::NoSuchTask) => "no such task",
+        IpcError::Failed(SyscallError::InvalidArgument) => "not possible for that task",
+        IpcError::Failed(_) => "the kernel refused",
     }
 }
