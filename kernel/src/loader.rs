@@ -80,6 +80,19 @@ fn fill(
             }
         }
     }
+    // The fault-injection snippets, at the same address in every task (see `inject`).
+    let code = UserAccess { writable: false, executable: true };
+    let frame = space.map_user_page(crate::inject::INJECTION_PAGE, code)?;
+    let snippets = crate::inject::page();
+    // SAFETY: the frame was just mapped for this task and is reached through the physical
+    // memory mapping; the copy is exactly one page.
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            snippets.as_ptr(),
+            phys_to_virt(frame) as *mut u8,
+            snippets.len(),
+        )
+    };
     let stack = UserAccess { writable: true, executable: false };
     for page in 0..USER_STACK_PAGES {
         space.map_user_page(USER_STACK_BOTTOM + page * PAGE_SIZE, stack)?;

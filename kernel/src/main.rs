@@ -15,6 +15,8 @@ mod arch;
 mod bootfs;
 /// The kernel command line from QEMU (`log=`, `test=`, `exit-after-boot`).
 mod cmdline;
+/// The code page that makes an injected fault happen in the task itself.
+mod inject;
 /// Building a task's address space and first registers from its ELF image.
 mod loader;
 /// The `log` facade backend: timestamped lines on the serial console.

@@ -204,6 +204,7 @@ impl Scheduler {
             lease_count: 0,
             end_reported: false,
             restarts: slot.map_or(0, |s| self.tasks[s].restarts),
+            injected: None,
             saved,
             space: Some(space),
             stats: TaskStats::default(),

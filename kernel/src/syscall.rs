@@ -71,6 +71,7 @@ fn dispatch(s: &mut Scheduler, number: Sysnum, f: &mut TrapFrame) {
         Sysnum::LeaseInfo => s.ipc_lease_info(f),
         Sysnum::TaskStatus => s.task_status(f.rdi, f.rsi),
         Sysnum::Kill => s.kill_task(f.rdi),
+        Sysnum::Inject => s.inject(f.rdi, f.rsi),
         Sysnum::IrqAck => s.irq_ack(f.rdi),
         Sysnum::PortRead => s.port_io(f.rdi, f.rsi, None),
         Sysnum::PortWrite => s.port_io(f.rdi, f.rsi, Some(f.rdx)),

@@ -58,10 +58,13 @@ pub enum Sysnum {
     TaskStatus = 21,
     /// `kill(task)`: stop a task at once (privilege `restart`).
     Kill = 22,
+    /// `inject(task, kind)`: make a task fault the next time it receives a message (privilege
+    /// `inject`); `kind` is one of the `INJECT_*` values.
+    Inject = 23,
 }
 
 /// How many system call numbers exist; numbers from here up are unknown.
-pub const SYSCALL_COUNT: u64 = 23;
+pub const SYSCALL_COUNT: u64 = 24;
 
 impl TryFrom<u64> for Sysnum {
     type Error = SyscallError;
@@ -92,6 +95,7 @@ impl TryFrom<u64> for Sysnum {
             LeaseInfo,
             TaskStatus,
             Kill,
+            Inject,
         ];
         ALL.get(number as usize).copied().ok_or(SyscallError::UnknownSyscall)
     }
@@ -369,6 +373,26 @@ pub const TASK_RUNNING: u64 = 0;
 pub const TASK_EXITED: u64 = 1;
 pub const TASK_FAULTED: u64 = 2;
 pub const TASK_KILLED: u64 = 3;
+
+/// Fault kinds for `inject`. All but `INJECT_KILL` happen in the target's own ring-3 code, at
+/// its next message: the kernel resumes it in a tiny code page of its address space that
+/// executes the faulting instruction (see docs/ipc.md, "Fault injection").
+pub const INJECT_KILL: u64 = 0;
+/// Exit with the panic exit code 101, as a Rust program that panics does.
+pub const INJECT_PANIC: u64 = 1;
+/// Read address 0: a page fault.
+pub const INJECT_NULLPTR: u64 = 2;
+/// `cli`: a general-protection fault.
+pub const INJECT_PRIVILEGED: u64 = 3;
+/// Divide by zero.
+pub const INJECT_DIVZERO: u64 = 4;
+/// Loop forever (`jmp $`): only a watchdog notices.
+pub const INJECT_HANG: u64 = 5;
+/// Push until the stack runs into its guard page.
+pub const INJECT_STACK: u64 = 6;
+/// The names the shell's `inject` command takes, indexed by kind.
+pub const INJECT_KINDS: [&str; 7] =
+    ["kill", "panic", "nullptr", "privileged", "divzero", "hang", "stack"];
 
 /// What `task_status` writes: one task, as `ps` shows it.
 #[repr(C)]

@@ -413,3 +413,9 @@ pub fn task_status(index: u16) -> Result<crate::abi::TaskStatus, IpcError> {
 pub fn kill(task: TaskId) -> Result<(), IpcError> {
     simple(Sysnum::Kill, [task.to_raw(), 0, 0, 0, 0]).map(|_| ())
 }
+
+/// Makes `task` fault its next time it receives a message (`INJECT_*` kinds; privilege
+/// `inject`). `INJECT_KILL` stops it at once.
+pub fn inject(task: TaskId, kind: u64) -> Result<(), IpcError> {
+    simple(Sysnum::Inject, [task.to_raw(), kind, 0, 0, 0]).map(|_| ())
+}

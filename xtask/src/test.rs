@@ -61,6 +61,20 @@ const KILL_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "ps\r" },
 ];
 
+/// Inject faults into the serial driver and the console under the shell: each server is
+/// stopped by the kernel (or, for the hang, by the supervisor's watchdog) and restarted, and
+/// the session goes on.
+const INJECT_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "inject serial nullptr\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "echo one\r" },
+    Keystrokes { after: "\none\nmoat> ", send: "inject console hang\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "echo two\r" },
+    Keystrokes { after: "\ntwo\nmoat> ", send: "inject serial privileged\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "inject serial divzero\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "inject serial stack\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "echo five\r" },
+];
+
 const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
         name: "boot::bios_shell_session",
@@ -95,6 +109,27 @@ const BOOT_CHECKS: &[BootCheck] = &[
         ],
         input: KILL_SESSION,
         stop_at: Some("3.0     shell"),
+    },
+    BootCheck {
+        name: "boot::injected_faults_are_survived",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "supervisor: serial (1.0) faulted: vector 14 (page fault), error code 0x4",
+            "supervisor: restarted serial as 1.1",
+            "moat> echo one\none\nmoat> ",
+            "supervisor: console (2.0) ran ",
+            "supervisor: restarted console as 2.1",
+            "moat> echo two\ntwo\nmoat> ",
+            "supervisor: serial (1.1) faulted: vector 13 (general protection fault)",
+            "supervisor: serial (1.2) faulted: vector 0 (divide error)",
+            "supervisor: serial (1.3) faulted: vector 14 (page fault), error code 0x6",
+            "moat> echo five\nfive\nmoat> ",
+        ],
+        input: INJECT_SESSION,
+        stop_at: Some("\nfive\nmoat> "),
     },
     BootCheck {
         name: "boot::uefi_boots_to_the_shell",

@@ -11,7 +11,8 @@
 //!
 //! `talks_to` lists the tasks this one may send to; `irqs` the interrupt lines it owns (their
 //! interrupts arrive as notification bits of the same number); `ports` the I/O port ranges it
-//! may use; `privileges` the privileged operations it may ask for (`restart`, `faults`).
+//! may use; `privileges` the privileged operations it may ask for (`restart`, `faults`,
+//! `inject`).
 //!
 //! Every error names its line, so a bad manifest is a clear boot error, not a panic.
 
@@ -65,6 +66,8 @@ pub struct Privileges {
     pub restart: bool,
     /// Read fault records, and be notified when a task ends.
     pub faults: bool,
+    /// Inject faults into other tasks (`inject`), for fault-isolation experiments.
+    pub inject: bool,
 }
 
 /// Interrupt lines a task may not own: 0 is the kernel's timer, 2 the PIC cascade.
@@ -255,6 +258,7 @@ fn parse_privileges(line: usize, value: &str) -> Result<Privileges, ManifestErro
         match item {
             "restart" => privileges.restart = true,
             "faults" => privileges.faults = true,
+            "inject" => privileges.inject = true,
             _ => return Err(ManifestError::BadValue { line, field: "privileges", value }),
         }
     }

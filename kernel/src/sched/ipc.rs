@@ -70,6 +70,7 @@ impl Scheduler {
             if from.is_none_or(|from| from == my_id) {
                 let count = self.tasks[me].lease_count as u64;
                 write_message(&mut self.tasks[target].saved, my_id, live, count);
+                self.fire_injection(target, None);
                 self.make_ready(target);
                 if !wants_reply {
                     return Outcome::Value(0);
@@ -106,6 +107,7 @@ impl Scheduler {
         if from.is_none() && self.tasks[me].notifications != 0 {
             let bits = core::mem::take(&mut self.tasks[me].notifications);
             write_notification(live, bits, self.tasks[me].interrupt_time);
+            self.fire_injection(me, Some(live));
             return Outcome::Written;
         }
         let my_id = self.tasks[me].id;
@@ -125,6 +127,7 @@ impl Scheduler {
             let count = self.tasks[sender].lease_count as u64;
             let sender_registers = self.tasks[sender].saved.clone();
             write_message(live, sender_id, &sender_registers, count);
+            self.fire_injection(me, Some(live));
             if wants_reply {
                 self.tasks[sender].state = TaskState::AwaitingReply { from: my_id };
             } else {
@@ -155,6 +158,7 @@ impl Scheduler {
         }
         write_message(&mut self.tasks[target].saved, my_id, live, 0);
         self.tasks[target].lease_count = 0;
+        self.fire_injection(target, None);
         self.make_ready(target);
         Outcome::Value(0)
     }
@@ -190,6 +194,7 @@ impl Scheduler {
         if matches!(task.state, TaskState::Receiving { from: None, .. }) {
             let bits = core::mem::take(&mut task.notifications);
             write_notification(&mut task.saved, bits, task.interrupt_time);
+            self.fire_injection(index, None);
             self.make_ready(index);
         }
     }
@@ -286,6 +291,22 @@ impl Scheduler {
         self.tasks[me].leases = table;
         self.tasks[me].lease_count = count;
         Ok(())
+    }
+
+    /// A message was just delivered to `index`: if a fault was injected into it, resume it at
+    /// the fault's snippet instead (`live` holds its registers if it is the running task).
+    fn fire_injection(&mut self, index: usize, live: Option<&mut TrapFrame>) {
+        let Some(kind) = self.tasks[index].injected.take() else { return };
+        let Some(rip) = crate::inject::entry(kind) else { return };
+        log::info!(
+            "task {} ({}): injected fault {kind} fires",
+            self.tasks[index].spec.name,
+            self.tasks[index].id
+        );
+        match live {
+            Some(registers) => registers.rip = rip,
+            None => self.tasks[index].saved.rip = rip,
+        }
     }
 
     fn may_send(&self, from: usize, to: usize) -> bool {

@@ -7,9 +7,9 @@ use crate::task::TaskState;
 use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
 use kernel_core::manifest::MAX_NAME_LEN;
 use libipc::abi::{
-    ANY_TASK, FaultInfo, STATE_AWAITING_REPLY, STATE_EXITED, STATE_FAULTED, STATE_KILLED,
-    STATE_READY, STATE_RECEIVING, STATE_SENDING, STATE_SLEEPING, TASK_EXITED, TASK_FAULTED,
-    TASK_KILLED, TASK_RUNNING, TaskStatus,
+    ANY_TASK, FaultInfo, INJECT_KILL, STATE_AWAITING_REPLY, STATE_EXITED, STATE_FAULTED,
+    STATE_KILLED, STATE_READY, STATE_RECEIVING, STATE_SENDING, STATE_SLEEPING, TASK_EXITED,
+    TASK_FAULTED, TASK_KILLED, TASK_RUNNING, TaskStatus,
 };
 use libipc::{SyscallError, TaskId};
 
@@ -231,5 +231,36 @@ impl Scheduler {
             Ok(()) => Outcome::Value(0),
             Err(error) => error.into(),
         }
+    }
+}
+
+impl Scheduler {
+    /// `inject(task, kind)`: arm a fault in a task, to fire at its next message; `INJECT_KILL`
+    /// ends it now. Needs the `inject` privilege.
+    pub fn inject(&mut self, task: u64, kind: u64) -> Outcome {
+        if !self.tasks[self.current].spec.privileges.inject {
+            return SyscallError::Denied.into();
+        }
+        let Some(id) = TaskId::from_raw(task) else { return SyscallError::InvalidArgument.into() };
+        let index = match self.resolve(id) {
+            Ok(index) => index,
+            Err(error) => return error.into(),
+        };
+        if index == self.current {
+            return SyscallError::InvalidArgument.into();
+        }
+        log::info!(
+            "task {} ({id}): fault {kind} injected by {}",
+            self.tasks[index].spec.name,
+            self.tasks[self.current].spec.name
+        );
+        if kind == INJECT_KILL {
+            self.kill(index);
+        } else if crate::inject::entry(kind).is_some() {
+            self.tasks[index].injected = Some(kind);
+        } else {
+            return SyscallError::InvalidArgument.into();
+        }
+        Outcome::Value(0)
     }
 }

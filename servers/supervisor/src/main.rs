@@ -5,11 +5,17 @@
 //! It runs at the most urgent priority and holds the `restart` and `faults` privileges. The
 //! kernel raises `TASK_ENDED_BIT` on it whenever any task ends. Argument: the names of the
 //! tasks to keep alive, comma-separated (for example `serial,console,shell`).
+//!
+//! Hangs: every `WATCH_TICKS` it checks how much CPU time each watched task used. A server
+//! spends its life waiting for messages, so one that ran for nearly the whole interval is
+//! taken to be stuck in a loop: it is killed, and then restarted like any other.
 
 #![no_std]
 #![no_main]
 
-use libipc::abi::{FOREVER, FaultInfo, TASK_ENDED_BIT, TASK_FAULTED, TASK_KILLED, TaskStatus};
+use libipc::abi::{
+    FaultInfo, STATE_RECEIVING, TASK_ENDED_BIT, TASK_FAULTED, TASK_KILLED, TaskStatus,
+};
 use libipc::sys;
 use libipc::{FaultKind, TaskId};
 use ulib::println;
@@ -21,6 +27,9 @@ const MAX_RESTARTS: usize = 5;
 const WINDOW_TICKS: u64 = 1000;
 /// Slots the supervisor keeps a restart history for.
 const SLOTS: usize = 64;
+/// How often the watchdog looks, and how much of that time a task may have run.
+const WATCH_TICKS: u64 = 50;
+const HUNG_TICKS: u64 = 45;
 
 struct History {
     /// Uptime of the most recent restarts of each slot, newest last.
@@ -52,14 +61,48 @@ fn main(policy: &str) -> u64 {
     while sys::fault_info(None).is_ok() {}
     println!("looking after: {policy}");
     let mut history = History { restarts: [[0; MAX_RESTARTS]; SLOTS], count: [0; SLOTS] };
+    let mut last_ticks = [None::<(u64, u64)>; SLOTS]; // (task id, CPU ticks) at the last look
+    let mut next_look = sys::uptime() + WATCH_TICKS;
     loop {
-        let Ok(message) = sys::receive(None, FOREVER) else { continue };
-        if message.notification().is_none_or(|bits| bits & TASK_ENDED_BIT == 0) {
-            continue;
+        let wait = next_look.saturating_sub(sys::uptime()).max(1);
+        match sys::receive(None, wait) {
+            Ok(message)
+                if message.notification().is_some_and(|bits| bits & TASK_ENDED_BIT != 0) =>
+            {
+                while let Ok(ended) = sys::fault_info(None) {
+                    handle_end(policy, &ended, &mut history);
+                }
+            }
+            _ => {}
         }
-        while let Ok(ended) = sys::fault_info(None) {
-            handle_end(policy, &ended, &mut history);
+        if sys::uptime() >= next_look {
+            watch_for_hangs(policy, &mut last_ticks);
+            next_look = sys::uptime() + WATCH_TICKS;
         }
+    }
+}
+
+/// Kills every watched task that ran for most of the last interval (it will be restarted
+/// when the kernel reports its end).
+fn watch_for_hangs(policy: &str, last_ticks: &mut [Option<(u64, u64)>; SLOTS]) {
+    let mut index = 0;
+    while let Ok(status) = sys::task_status(index) {
+        let slot = usize::from(index) % SLOTS;
+        let name = name_of(&status);
+        let watched = policy.split(',').any(|w| w == name) && status.state <= STATE_RECEIVING;
+        let previous = last_ticks[slot].filter(|(id, _)| *id == status.id);
+        if watched && let Some((_, before)) = previous {
+            if status.ticks.saturating_sub(before) >= HUNG_TICKS {
+                let id = TaskId::from_raw(status.id).unwrap_or(TaskId::new(index, 0));
+                println!(
+                    "{name} ({id}) ran {} of the last {WATCH_TICKS} ticks: hung; killing it",
+                    status.ticks - before
+                );
+                let _ = sys::kill(id);
+            }
+        }
+        last_ticks[slot] = Some((status.id, status.ticks));
+        index += 1;
     }
 }
 

@@ -7,7 +7,7 @@
 
 use libipc::SyscallError;
 use libipc::TaskId;
-use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease, TICKS_PER_SECOND, state_name};
+use libipc::abi::{INJECT_KINDS, LEASE_READ, LEASE_WRITE, Lease, TICKS_PER_SECOND, state_name};
 use libipc::sys::{self, IpcError, Message};
 use service_api::console::{READ_LINE, WRITE};
 use service_api::status::{END_OF_INPUT, OK};
@@ -25,6 +25,9 @@ commands:
   ps              every task: id, state, priority, restarts, system calls
   kill NAME       stop a task (the supervisor restarts the servers it looks after)
   restart NAME    start a task afresh from its boot image
+  inject NAME KIND
+                  make a task fault at its next message; KIND is one of
+                  kill panic nullptr privileged divzero hang stack
   clear           clear the screen
 ";
 
@@ -150,6 +153,22 @@ fn run(console: &mut Console, line: &str) {
         "whoami" => say!(console, "shell, task {}\n", sys::task_info()),
         "clear" => console.write("\x1b[2J\x1b[H"),
         "ps" => ps(console),
+        "inject" => {
+            let (Some(name), Some(kind)) = (words.next(), words.next()) else {
+                return console.write("usage: inject NAME KIND\n");
+            };
+            let Some(number) = INJECT_KINDS.iter().position(|k| *k == kind) else {
+                return say!(console, "inject: unknown kind {kind:?}\n");
+            };
+            match sys::lookup(name).and_then(|task| sys::inject(task, number as u64).map(|()| task))
+            {
+                Ok(task) => say!(
+                    console,
+                    "injected {kind} into {name} ({task}); it fires at its next message\n"
+                ),
+                Err(error) => say!(console, "inject {name}: {}\n", describe(error)),
+            }
+        }
         "kill" | "restart" => {
             let Some(name) = words.next() else {
                 return say!(console, "usage: {command} NAME\n");
