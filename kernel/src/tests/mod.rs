@@ -23,6 +23,7 @@ mod frames;
 mod heap;
 mod ipc;
 mod scenario;
+mod servers;
 mod tasks;
 mod timer;
 mod traps;
@@ -72,7 +73,7 @@ macro_rules! check_eq {
 }
 
 /// The ring-3 scenario lists, run in this order after the kernel-mode tests.
-const SCENARIOS: &[&[scenario::Scenario]] = &[user::SCENARIOS, ipc::SCENARIOS];
+const SCENARIOS: &[&[scenario::Scenario]] = &[user::SCENARIOS, ipc::SCENARIOS, servers::SCENARIOS];
 
 /// Every kernel-mode test module's list, in the order they run. The ring-3 scenarios of
 /// `user::SCENARIOS` run after them, driven by the scheduler (see `scenario`).

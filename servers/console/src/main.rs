@@ -12,7 +12,7 @@
 
 use console_core::{Completed, LineEditor, MAX_LINE, translate_output};
 use libipc::TaskId;
-use libipc::abi::{FOREVER, LEASE_READ, Lease};
+use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE, Lease};
 use libipc::sys::{self, Message, Received};
 use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
 use service_api::serial;
@@ -52,8 +52,16 @@ impl Console {
     /// Answers a client request now, or returns `None` to answer later (`READ_LINE`).
     fn handle(&mut self, request: &Received) -> Option<Message> {
         let caller = request.sender;
-        let Ok((length, _)) = sys::lease_info(caller, 0) else {
-            return Some(status(BAD_REQUEST, 0));
+        let needs = match request.message.op {
+            WRITE => LEASE_READ,
+            READ_LINE => LEASE_WRITE,
+            _ => return Some(status(BAD_REQUEST, 0)),
+        };
+        // Lease 0 with the right access, or the request is refused at once (a `READ_LINE`
+        // that could never be answered must not wait for a line).
+        let length = match sys::lease_info(caller, 0) {
+            Ok((length, access)) if access & needs != 0 => length,
+            _ => return Some(status(BAD_REQUEST, 0)),
         };
         match request.message.op {
             WRITE => {
@@ -61,7 +69,9 @@ impl Console {
                 let mut done = 0;
                 while done < length {
                     let step = (length - done).min(chunk.len() as u64) as usize;
-                    let Ok(n) = sys::lease_read(caller, 0, done, &mut chunk[..step]) else { break };
+                    let Ok(n) = sys::lease_read(caller, 0, done, &mut chunk[..step]) else {
+                        return Some(status(BAD_REQUEST, done));
+                    };
                     translate_output(&chunk[..n], |piece| self.send(piece));
                     done += n as u64;
                 }
@@ -81,8 +91,11 @@ impl Console {
     fn take_input(&mut self) {
         let Some(serial) = self.serial.or_else(|| sys::lookup("serial").ok()) else { return };
         let mut bytes = [0u8; 64];
-        let lease =
-            [Lease { address: bytes.as_mut_ptr() as u64, length: bytes.len() as u64, access: 2 }];
+        let lease = [Lease {
+            address: bytes.as_mut_ptr() as u64,
+            length: bytes.len() as u64,
+            access: LEASE_WRITE,
+        }];
         let Ok(reply) = sys::call(serial, &Message::new(serial::READ, [0; 4]), &lease) else {
             self.serial = None; // restarted or gone: look it up again next time
             return;

@@ -10,7 +10,7 @@
 #![no_main]
 
 use libipc::TaskId;
-use libipc::abi::FOREVER;
+use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE};
 use libipc::sys::{self, Message, Received};
 use service_api::serial::{BASE_PORT, INPUT_READY_BIT, IRQ, READ, WRITE};
 use service_api::status::{BAD_REQUEST, OK};
@@ -110,33 +110,37 @@ fn tell(listener: Option<TaskId>, bits: u64) -> Option<TaskId> {
 
 fn handle(request: &Received, uart: &mut Uart16550<KernelPorts>, ring: &mut Ring) -> Message {
     let caller = request.sender;
-    let Ok((length, _)) = sys::lease_info(caller, 0) else {
-        return Message::new(0, [BAD_REQUEST, 0, 0, 0]);
+    let refuse = Message::new(0, [BAD_REQUEST, 0, 0, 0]);
+    let needs = match request.message.op {
+        WRITE => LEASE_READ,
+        READ => LEASE_WRITE,
+        _ => return refuse,
+    };
+    // Every request needs lease 0 with the right access; anything else is refused up front.
+    let length = match sys::lease_info(caller, 0) {
+        Ok((length, access)) if access & needs != 0 => length,
+        _ => return refuse,
     };
     let mut chunk = [0u8; 128];
     let mut done = 0u64;
-    match request.message.op {
-        WRITE => {
-            while done < length {
-                let step = (length - done).min(chunk.len() as u64) as usize;
-                let Ok(n) = sys::lease_read(caller, 0, done, &mut chunk[..step]) else { break };
-                uart.send_bytes_exact(&chunk[..n]);
-                done += n as u64;
-            }
+    if request.message.op == WRITE {
+        while done < length {
+            let step = (length - done).min(chunk.len() as u64) as usize;
+            let Ok(n) = sys::lease_read(caller, 0, done, &mut chunk[..step]) else { return refuse };
+            uart.send_bytes_exact(&chunk[..n]);
+            done += n as u64;
         }
-        READ => {
-            let mut n = 0;
-            while (n as u64) < length.min(chunk.len() as u64) {
-                let Some(byte) = ring.pop() else { break };
-                chunk[n] = byte;
-                n += 1;
-            }
-            if n > 0 && sys::lease_write(caller, 0, 0, &chunk[..n]).is_err() {
-                return Message::new(0, [BAD_REQUEST, 0, 0, 0]);
-            }
-            done = n as u64;
+    } else {
+        let mut n = 0;
+        while (n as u64) < length.min(chunk.len() as u64) {
+            let Some(byte) = ring.pop() else { break };
+            chunk[n] = byte;
+            n += 1;
         }
-        _ => return Message::new(0, [BAD_REQUEST, 0, 0, 0]),
+        if n > 0 && sys::lease_write(caller, 0, 0, &chunk[..n]).is_err() {
+            return refuse;
+        }
+        done = n as u64;
     }
     Message::new(0, [OK, done, ring.dropped, 0])
 }

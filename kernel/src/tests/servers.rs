@@ -1,0 +1,25 @@
+//! Ring-3 scenarios for the servers: malformed requests are refused and service goes on.
+
+use super::TestResult;
+use super::scenario::{Outcome, Scenario};
+use crate::check;
+use crate::task::TaskState;
+
+pub const SCENARIOS: &[Scenario] = &[Scenario {
+    name: "servers::malformed_requests_are_refused",
+    tasks: &["serial", "console", "prober"],
+    deadline: 1000,
+    check: malformed_requests,
+}];
+
+fn malformed_requests(outcome: &Outcome) -> TestResult {
+    let prober = outcome.task("prober")?.state;
+    let (serial, console) = (outcome.task("serial")?.state, outcome.task("console")?.state);
+    check!(
+        prober == TaskState::Exited { code: 0 },
+        "prober ended as {prober:?} (serial {serial:?}, console {console:?})"
+    );
+    check!(outcome.task("serial")?.state.is_alive(), "the serial driver died");
+    check!(outcome.task("console")?.state.is_alive(), "the console died");
+    Ok(())
+}
