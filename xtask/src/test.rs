@@ -48,12 +48,19 @@ const SHELL_BOOT: &[&str] = &["Moat ", "boot complete", "task shell", "Moat shel
 /// shell as messages, and the shell's answer comes back the same way.
 const SHELL_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "echo ping-from-the-test\r" },
+    // Longer than one read of the console (64 bytes), typed in one burst.
+    Keystrokes { after: "moat> ", send: LONG_LINE },
     Keystrokes { after: "moat> ", send: "uptime\r" },
 ];
+
+const LONG_LINE: &str =
+    "echo 0123456789 abcdefghijklmnopqrstuvwxyz 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ end\r";
 
 /// Kill the serial driver and the console under the shell; the supervisor restarts them and
 /// the session goes on, with the restarts visible in `ps`.
 const KILL_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "kill supervisor\r" },
+    Keystrokes { after: "moat> ", send: "inject supervisor hang\r" },
     Keystrokes { after: "moat> ", send: "kill serial\r" },
     Keystrokes { after: "moat> ", send: "echo after-serial\r" },
     Keystrokes { after: "moat> ", send: "kill console\r" },
@@ -86,6 +93,7 @@ const BOOT_CHECKS: &[BootCheck] = &[
             "boot complete",
             "Moat shell.",
             "moat> echo ping-from-the-test\nping-from-the-test\nmoat> ",
+            "\n0123456789 abcdefghijklmnopqrstuvwxyz 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ end\nmoat> ",
             "uptime\nup ",
         ],
         input: SHELL_SESSION,
@@ -98,6 +106,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         cmdline: "",
         exit_code: 0,
         expect: &[
+            "kill supervisor: permission denied",
+            "inject supervisor: permission denied",
             "moat> kill serial\n",
             "supervisor: serial (1.0) was killed",
             "supervisor: restarted serial as 1.1",

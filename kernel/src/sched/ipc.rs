@@ -99,8 +99,10 @@ impl Scheduler {
             let Some(id) = TaskId::from_raw(from_word) else {
                 return SyscallError::InvalidArgument.into();
             };
-            if let Err(error) = self.resolve(id) {
-                return error.into();
+            match self.resolve(id) {
+                Ok(index) if index == me => return SyscallError::InvalidArgument.into(), // never
+                Ok(_) => {}
+                Err(error) => return error.into(),
             }
             Some(id)
         };

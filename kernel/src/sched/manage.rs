@@ -67,20 +67,26 @@ impl Scheduler {
         if !self.tasks[self.current].spec.privileges.restart {
             return SyscallError::Denied.into();
         }
-        let Some(index) = TaskId::from_raw(task)
-            .map(|id| usize::from(id.index))
-            .filter(|&i| i < self.tasks.len())
-        else {
+        let Some(id) = TaskId::from_raw(task) else { return SyscallError::InvalidArgument.into() };
+        let Some(slot) = self.tasks.get(usize::from(id.index)) else {
             return SyscallError::NoSuchTask.into();
         };
-        if index == self.current {
-            return SyscallError::InvalidArgument.into();
+        // The id must name the slot's task now, or the one that just ended there (whose id
+        // the kernel already moved to the next generation); an older id is stale.
+        let ended_just_now =
+            !slot.state.is_alive() && slot.id.generation == id.generation.wrapping_add(1);
+        if slot.id != id && !ended_just_now {
+            return (SyscallError::DeadTask, slot.id.to_raw()).into();
         }
-        self.kill(index);
+        let index = usize::from(id.index);
+        if let Err(refusal) = self.may_manage(index) {
+            return refusal;
+        }
         let spec = self.tasks[index].spec;
         let Some(image) = crate::bootfs::file(spec.image) else {
             return SyscallError::NoSuchTask.into();
         };
+        self.kill(index);
         match self.spawn_into(Some(index), &spec, image) {
             Ok(id) => {
                 self.tasks[index].restarts += 1;
@@ -181,8 +187,8 @@ impl Scheduler {
             Ok(index) => index,
             Err(error) => return error.into(),
         };
-        if index == self.current {
-            return SyscallError::InvalidArgument.into();
+        if let Err(refusal) = self.may_manage(index) {
+            return refusal;
         }
         log::info!(
             "task {} ({id}) killed on request of {}",
@@ -246,8 +252,8 @@ impl Scheduler {
             Ok(index) => index,
             Err(error) => return error.into(),
         };
-        if index == self.current {
-            return SyscallError::InvalidArgument.into();
+        if let Err(refusal) = self.may_manage(index) {
+            return refusal;
         }
         log::info!(
             "task {} ({id}): fault {kind} injected by {}",
@@ -262,5 +268,21 @@ impl Scheduler {
             return SyscallError::InvalidArgument.into();
         }
         Outcome::Value(0)
+    }
+}
+
+impl Scheduler {
+    /// Whether the running task may kill, restart or inject into the task in `index`: never
+    /// itself, and never a supervisor (a task with the `faults` privilege) unless it is one
+    /// too, so a shell cannot take down the task that keeps the system alive.
+    fn may_manage(&self, index: usize) -> Result<(), Outcome> {
+        if index == self.current {
+            return Err(SyscallError::InvalidArgument.into());
+        }
+        let caller = self.tasks[self.current].spec.privileges;
+        if self.tasks[index].spec.privileges.faults && !caller.faults {
+            return Err(SyscallError::Denied.into());
+        }
+        Ok(())
     }
 }

@@ -20,6 +20,9 @@ use service_api::status::{BAD_REQUEST, BUSY, END_OF_INPUT, OK};
 
 ulib::entry!(main);
 
+/// Bytes taken from the serial driver per read.
+const INPUT_CHUNK: usize = 64;
+
 struct Console {
     serial: Option<TaskId>,
     editor: LineEditor,
@@ -77,7 +80,12 @@ impl Console {
                 }
                 Some(status(OK, done))
             }
-            READ_LINE if self.reader.is_some_and(|r| r != caller) => Some(status(BUSY, 0)),
+            // Another client waits for the line, unless it has died meanwhile.
+            READ_LINE
+                if self.reader.is_some_and(|r| r != caller && sys::lease_info(r, 0).is_ok()) =>
+            {
+                Some(status(BUSY, 0))
+            }
             READ_LINE => {
                 self.reader = Some(caller);
                 self.deliver_line();
@@ -89,8 +97,14 @@ impl Console {
 
     /// Reads what the serial driver has received and runs it through the line editor.
     fn take_input(&mut self) {
-        let Some(serial) = self.serial.or_else(|| sys::lookup("serial").ok()) else { return };
-        let mut bytes = [0u8; 64];
+        // One notification may stand for more bytes than one read takes: read until drained.
+        while self.take_some_input() == INPUT_CHUNK {}
+    }
+
+    /// Reads and handles up to `INPUT_CHUNK` bytes; returns how many there were.
+    fn take_some_input(&mut self) -> usize {
+        let Some(serial) = self.serial.or_else(|| sys::lookup("serial").ok()) else { return 0 };
+        let mut bytes = [0u8; INPUT_CHUNK];
         let lease = [Lease {
             address: bytes.as_mut_ptr() as u64,
             length: bytes.len() as u64,
@@ -98,7 +112,7 @@ impl Console {
         }];
         let Ok(reply) = sys::call(serial, &Message::new(serial::READ, [0; 4]), &lease) else {
             self.serial = None; // restarted or gone: look it up again next time
-            return;
+            return 0;
         };
         let count = (reply.message.payload[1] as usize).min(bytes.len());
         for &byte in &bytes[..count] {
@@ -124,6 +138,7 @@ impl Console {
                 None => {}
             }
         }
+        count
     }
 
     /// Hands a completed line to the waiting reader, if both exist.

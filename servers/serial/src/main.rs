@@ -52,13 +52,20 @@ impl Ring {
         self.len += 1;
     }
 
-    fn pop(&mut self) -> Option<u8> {
-        (self.len > 0).then(|| {
-            let byte = self.bytes[self.start];
-            self.start = (self.start + 1) % self.bytes.len();
-            self.len -= 1;
-            byte
-        })
+    /// Copies the oldest bytes into `out` without removing them; returns how many.
+    fn peek(&self, out: &mut [u8]) -> usize {
+        let n = out.len().min(self.len);
+        for (i, byte) in out[..n].iter_mut().enumerate() {
+            *byte = self.bytes[(self.start + i) % self.bytes.len()];
+        }
+        n
+    }
+
+    /// Removes the `n` oldest bytes.
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.start = (self.start + n) % self.bytes.len();
+        self.len -= n;
     }
 }
 
@@ -131,15 +138,12 @@ fn handle(request: &Received, uart: &mut Uart16550<KernelPorts>, ring: &mut Ring
             done += n as u64;
         }
     } else {
-        let mut n = 0;
-        while (n as u64) < length.min(chunk.len() as u64) {
-            let Some(byte) = ring.pop() else { break };
-            chunk[n] = byte;
-            n += 1;
-        }
+        // Copy first, remove from the ring only once the copy worked, so nothing is lost.
+        let n = ring.peek(&mut chunk[..length.min(128) as usize]);
         if n > 0 && sys::lease_write(caller, 0, 0, &chunk[..n]).is_err() {
             return refuse;
         }
+        ring.consume(n);
         done = n as u64;
     }
     Message::new(0, [OK, done, ring.dropped, 0])

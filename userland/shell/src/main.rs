@@ -77,7 +77,10 @@ impl Console {
         match self.call(READ_LINE, lease) {
             Ok([OK, len, ..]) => core::str::from_utf8(&buffer[..len as usize]).ok(),
             Ok([END_OF_INPUT, ..]) => None,
-            _ => Some(""),
+            _ => {
+                sys::sleep(10); // busy or gone: do not spin while it sorts itself out
+                Some("")
+            }
         }
     }
 }
