@@ -179,17 +179,11 @@ impl Scheduler {
     /// `kill(task)`: end a live task at once. Needs the `restart` privilege; a task cannot
     /// kill itself this way (it has `exit`).
     pub fn kill_task(&mut self, task: u64) -> Outcome {
-        if !self.tasks[self.current].spec.privileges.restart {
-            return SyscallError::Denied.into();
-        }
-        let Some(id) = TaskId::from_raw(task) else { return SyscallError::InvalidArgument.into() };
-        let index = match self.resolve(id) {
-            Ok(index) => index,
-            Err(error) => return error.into(),
+        let privileged = self.tasks[self.current].spec.privileges.restart;
+        let (index, id) = match self.managed_target(task, privileged) {
+            Ok(target) => target,
+            Err(refusal) => return refusal,
         };
-        if let Err(refusal) = self.may_manage(index) {
-            return refusal;
-        }
         log::info!(
             "task {} ({id}) killed on request of {}",
             self.tasks[index].spec.name,
@@ -244,17 +238,11 @@ impl Scheduler {
     /// `inject(task, kind)`: arm a fault in a task, to fire at its next message; `INJECT_KILL`
     /// ends it now. Needs the `inject` privilege.
     pub fn inject(&mut self, task: u64, kind: u64) -> Outcome {
-        if !self.tasks[self.current].spec.privileges.inject {
-            return SyscallError::Denied.into();
-        }
-        let Some(id) = TaskId::from_raw(task) else { return SyscallError::InvalidArgument.into() };
-        let index = match self.resolve(id) {
-            Ok(index) => index,
-            Err(error) => return error.into(),
+        let privileged = self.tasks[self.current].spec.privileges.inject;
+        let (index, id) = match self.managed_target(task, privileged) {
+            Ok(target) => target,
+            Err(refusal) => return refusal,
         };
-        if let Err(refusal) = self.may_manage(index) {
-            return refusal;
-        }
         log::info!(
             "task {} ({id}): fault {kind} injected by {}",
             self.tasks[index].spec.name,
@@ -272,6 +260,18 @@ impl Scheduler {
 }
 
 impl Scheduler {
+    /// The live task `task` names, if the running task (`privileged` for the operation) may
+    /// manage it (see `may_manage`).
+    fn managed_target(&self, task: u64, privileged: bool) -> Result<(usize, TaskId), Outcome> {
+        if !privileged {
+            return Err(SyscallError::Denied.into());
+        }
+        let id = TaskId::from_raw(task).ok_or(Outcome::from(SyscallError::InvalidArgument))?;
+        let index = self.resolve(id).map_err(Outcome::from)?;
+        self.may_manage(index)?;
+        Ok((index, id))
+    }
+
     /// Whether the running task may kill, restart or inject into the task in `index`: never
     /// itself, and never a supervisor (a task with the `faults` privilege) unless it is one
     /// too, so a shell cannot take down the task that keeps the system alive.
