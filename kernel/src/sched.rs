@@ -65,6 +65,10 @@ pub struct Scheduler {
     switch_pending: bool,
     /// Whose turn it is at each priority (round robin).
     turns: Turns,
+    /// A task known to be the one to run next, so the next switch can skip the search: set by
+    /// `send`/`call` when it hands its message to a strictly more urgent receiver (the sender
+    /// was the most urgent ready task, so the receiver now is). Taken by the next switch.
+    next_hint: Option<usize>,
     /// The slot owning each interrupt line, from the manifest.
     irq_owner: [Option<usize>; IRQ_LINES],
     irq_stats: [IrqStats; IRQ_LINES],
@@ -77,6 +81,7 @@ static SCHEDULER: Mutex<Scheduler> = Mutex::new(Scheduler {
     frame_live: false,
     switch_pending: false,
     turns: Turns::new(),
+    next_hint: None,
     irq_owner: [None; IRQ_LINES],
     irq_stats: [IrqStats { delivered: 0, acknowledged: 0 }; IRQ_LINES],
     observer: None,
@@ -410,9 +415,13 @@ impl Scheduler {
         loop {
             self.switch_pending = false;
             let tasks = &self.tasks;
-            let next = self.turns.select_next(tasks.len(), |i| {
-                (tasks[i].state == TaskState::Ready).then_some(tasks[i].spec.priority)
-            })?;
+            let hinted = self.next_hint.take().filter(|&i| tasks[i].state == TaskState::Ready);
+            let next = match hinted {
+                Some(next) => next,
+                None => self.turns.select_next(tasks.len(), |i| {
+                    (tasks[i].state == TaskState::Ready).then_some(tasks[i].spec.priority)
+                })?,
+            };
             self.current = next;
             self.frame_live = true;
             let task = &mut self.tasks[next];

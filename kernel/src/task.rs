@@ -80,7 +80,7 @@ pub struct Task {
     pub end_reported: bool,
     /// How often `restart` has started this slot's task again.
     pub restarts: u32,
-    /// A fault `inject` armed, to fire when the task next receives a message.
+    /// A fault `inject` armed, to fire when the task next waits in `receive`.
     pub injected: Option<u64>,
     /// The user registers while the task is not on the CPU. Written by the scheduler when it
     /// switches away, read when it switches back; nobody else touches it.

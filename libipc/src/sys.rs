@@ -339,17 +339,23 @@ pub fn lease_info(caller: TaskId, index: usize) -> Result<(u64, u64), IpcError> 
 /// Serves requests forever: `handle` answers each message with a reply, or `None` for
 /// notifications and requests that need none. A caller that died before its reply is skipped.
 pub fn serve(mut handle: impl FnMut(&Received) -> Option<Message>) -> ! {
-    let mut answer: Option<(TaskId, Message)> = None;
+    // The caller to answer and the answer; the registers of the next `reply_receive` are built
+    // straight from them (this loop is on every server's hot path).
+    let mut caller = KERNEL_SENDER;
+    let mut reply = Message::default();
+    let mut answering = false;
     loop {
-        let next = match answer.take() {
-            Some((to, reply)) => reply_receive(to, &reply, None, FOREVER),
-            None => receive(None, FOREVER),
+        let next = if answering {
+            reply_receive(caller, &reply, None, FOREVER)
+        } else {
+            receive(None, FOREVER)
         };
-        if let Ok(request) = next {
-            if let Some(reply) = handle(&request) {
-                if request.notification().is_none() {
-                    answer = Some((request.sender, reply));
-                }
+        answering = false;
+        let Ok(request) = next else { continue };
+        let from_kernel = request.sender == KERNEL_SENDER;
+        if let Some(answer) = handle(&request) {
+            if !from_kernel {
+                (caller, reply, answering) = (request.sender, answer, true);
             }
         }
     }

@@ -70,8 +70,11 @@ impl Scheduler {
             if from.is_none_or(|from| from == my_id) {
                 let count = self.tasks[me].lease_count as u64;
                 write_message(&mut self.tasks[target].saved, my_id, live, count);
-                self.fire_injection(target, None);
                 self.make_ready(target);
+                if self.tasks[target].spec.priority < self.tasks[me].spec.priority {
+                    // The sender was the most urgent ready task; now the receiver is.
+                    self.next_hint = Some(target);
+                }
                 if !wants_reply {
                     return Outcome::Value(0);
                 }
@@ -109,7 +112,6 @@ impl Scheduler {
         if from.is_none() && self.tasks[me].notifications != 0 {
             let bits = core::mem::take(&mut self.tasks[me].notifications);
             write_notification(live, bits, self.tasks[me].interrupt_time);
-            self.fire_injection(me, Some(live));
             return Outcome::Written;
         }
         let my_id = self.tasks[me].id;
@@ -129,7 +131,6 @@ impl Scheduler {
             let count = self.tasks[sender].lease_count as u64;
             let sender_registers = self.tasks[sender].saved.clone();
             write_message(live, sender_id, &sender_registers, count);
-            self.fire_injection(me, Some(live));
             if wants_reply {
                 self.tasks[sender].state = TaskState::AwaitingReply { from: my_id };
             } else {
@@ -141,6 +142,11 @@ impl Scheduler {
         }
         if timeout == 0 {
             return SyscallError::WouldBlock.into();
+        }
+        // An armed fault fires when the task next waits for a message: it resumes, with that
+        // message, at the fault's snippet instead of after its `receive`.
+        if let Some(kind) = self.tasks[me].injected.take() {
+            self.fire_injection(me, kind, live);
         }
         self.tasks[me].state = TaskState::Receiving { from, deadline: Self::deadline(timeout) };
         self.switch_pending = true;
@@ -160,7 +166,6 @@ impl Scheduler {
         }
         write_message(&mut self.tasks[target].saved, my_id, live, 0);
         self.tasks[target].lease_count = 0;
-        self.fire_injection(target, None);
         self.make_ready(target);
         Outcome::Value(0)
     }
@@ -196,7 +201,6 @@ impl Scheduler {
         if matches!(task.state, TaskState::Receiving { from: None, .. }) {
             let bits = core::mem::take(&mut task.notifications);
             write_notification(&mut task.saved, bits, task.interrupt_time);
-            self.fire_injection(index, None);
             self.make_ready(index);
         }
     }
@@ -295,20 +299,17 @@ impl Scheduler {
         Ok(())
     }
 
-    /// A message was just delivered to `index`: if a fault was injected into it, resume it at
-    /// the fault's snippet instead (`live` holds its registers if it is the running task).
-    fn fire_injection(&mut self, index: usize, live: Option<&mut TrapFrame>) {
-        let Some(kind) = self.tasks[index].injected.take() else { return };
+    /// Points the registers of `index` (a server about to wait for a message, or already
+    /// waiting) at the snippet for the injected fault `kind`, so it runs when a message comes.
+    pub(super) fn fire_injection(&mut self, index: usize, kind: u64, registers: &mut TrapFrame) {
         let Some(rip) = crate::inject::entry(kind) else { return };
+        let task = &self.tasks[index];
         log::info!(
-            "task {} ({}): injected fault {kind} fires",
-            self.tasks[index].spec.name,
-            self.tasks[index].id
+            "task {} ({}): injected fault {kind} armed at its receive",
+            task.spec.name,
+            task.id
         );
-        match live {
-            Some(registers) => registers.rip = rip,
-            None => self.tasks[index].saved.rip = rip,
-        }
+        registers.rip = rip;
     }
 
     fn may_send(&self, from: usize, to: usize) -> bool {

@@ -250,10 +250,16 @@ impl Scheduler {
         );
         if kind == INJECT_KILL {
             self.kill(index);
-        } else if crate::inject::entry(kind).is_some() {
-            self.tasks[index].injected = Some(kind);
-        } else {
+        } else if crate::inject::entry(kind).is_none() {
             return SyscallError::InvalidArgument.into();
+        } else if matches!(self.tasks[index].state, TaskState::Receiving { .. }) {
+            // Already waiting: its saved registers resume at the snippet with the next message.
+            let mut saved = self.tasks[index].saved.clone();
+            self.fire_injection(index, kind, &mut saved);
+            self.tasks[index].saved = saved;
+        } else {
+            // It fires when the task next waits in `receive`.
+            self.tasks[index].injected = Some(kind);
         }
         Outcome::Value(0)
     }

@@ -52,6 +52,7 @@ pub unsafe fn init(physical_memory_offset: u64) {
     let (level_4_frame, _) = Cr3::read();
     let level_4_address = level_4_frame.start_address().as_u64();
     KERNEL_LEVEL_4.store(level_4_address, Ordering::Relaxed);
+    ACTIVE_LEVEL_4.store(level_4_address, Ordering::Relaxed);
     // SAFETY: the caller guarantees the offset mapping, so this address is the live level-4
     // table; `init` runs once, so this is the only `&mut` to it.
     let level_4 = unsafe { &mut *((physical_memory_offset + level_4_address) as *mut PageTable) };
@@ -131,12 +132,17 @@ pub fn activate_kernel() {
     activate(KERNEL_LEVEL_4.load(Ordering::Relaxed));
 }
 
+/// The level-4 table in CR3, remembered so a switch between tasks does not have to read CR3
+/// back (and a switch to the same space skips the TLB flush). Only `activate` writes CR3.
+static ACTIVE_LEVEL_4: AtomicU64 = AtomicU64::new(0);
+
 fn activate(level_4: u64) {
-    let frame = PhysFrame::containing_address(PhysAddr::new(level_4));
-    if Cr3::read().0 != frame {
+    if ACTIVE_LEVEL_4.load(Ordering::Relaxed) != level_4 {
+        let frame = PhysFrame::containing_address(PhysAddr::new(level_4));
         // SAFETY: `level_4` is the kernel's table or a task's, whose upper half is the kernel's,
         // so the code and stack running now stay mapped across the switch.
         unsafe { Cr3::write(frame, Cr3Flags::empty()) };
+        ACTIVE_LEVEL_4.store(level_4, Ordering::Relaxed);
     }
 }
 
