@@ -51,6 +51,8 @@ const SHELL_SESSION: &[Keystrokes] = &[
     // Longer than one read of the console (64 bytes), typed in one burst.
     Keystrokes { after: "moat> ", send: LONG_LINE },
     Keystrokes { after: "moat> ", send: "uptime\r" },
+    // Up twice brings back the long echo line, which runs again.
+    Keystrokes { after: " ticks)\nmoat> ", send: "\x1b[A\x1b[A\r" },
 ];
 
 const LONG_LINE: &str =
@@ -95,9 +97,10 @@ const BOOT_CHECKS: &[BootCheck] = &[
             "moat> echo ping-from-the-test\nping-from-the-test\nmoat> ",
             "\n0123456789 abcdefghijklmnopqrstuvwxyz 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ end\nmoat> ",
             "uptime\nup ",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ end\n0123456789 abcdefghijklmnopqrstuvwxyz",
         ],
         input: SHELL_SESSION,
-        stop_at: Some(" ticks)"),
+        stop_at: Some("WXYZ end\nmoat> "),
     },
     BootCheck {
         name: "boot::killed_servers_are_restarted",

@@ -11,7 +11,8 @@
 //! | Ctrl-U | erase the whole line |
 //! | Ctrl-C | drop the line, echo `^C`, report an interrupt |
 //! | Ctrl-D | on an empty line: end of input; otherwise ignored |
-//! | `ESC [ x` (arrow keys) | ignored, all three bytes |
+//! | Up / Down (`ESC [ A`, `ESC [ B`) | replace the line with an earlier / later one (history) |
+//! | other `ESC [ x` sequences | ignored, all three bytes |
 //! | other control bytes | ignored |
 
 #![no_std]
@@ -19,6 +20,8 @@
 
 /// Longest line the editor keeps; further bytes are refused (and not echoed).
 pub const MAX_LINE: usize = 200;
+/// How many earlier lines Up can bring back.
+pub const HISTORY: usize = 8;
 
 const BACKSPACE: u8 = 0x08;
 const DELETE: u8 = 0x7f;
@@ -47,13 +50,18 @@ enum Escape {
     Bracket,
 }
 
-/// A line being typed, with the echo it needs.
+/// A line being typed, with the echo it needs, and the lines entered before it.
 pub struct LineEditor {
     line: [u8; MAX_LINE],
     len: usize,
     /// Set when a line is complete and not yet taken.
     ready: bool,
     escape: Escape,
+    /// Earlier lines, oldest first; `history_len` of them are valid.
+    history: [([u8; MAX_LINE], usize); HISTORY],
+    history_len: usize,
+    /// While browsing with Up/Down: how far back the shown line is (1 = the newest).
+    browsing: usize,
 }
 
 impl Default for LineEditor {
@@ -64,7 +72,15 @@ impl Default for LineEditor {
 
 impl LineEditor {
     pub const fn new() -> Self {
-        Self { line: [0; MAX_LINE], len: 0, ready: false, escape: Escape::None }
+        Self {
+            line: [0; MAX_LINE],
+            len: 0,
+            ready: false,
+            escape: Escape::None,
+            history: [([0; MAX_LINE], 0); HISTORY],
+            history_len: 0,
+            browsing: 0,
+        }
     }
 
     /// Feeds one received byte; `echo` is called with bytes to send back to the terminal.
@@ -77,6 +93,16 @@ impl LineEditor {
                 self.escape = Escape::Bracket;
                 return None;
             }
+            (Escape::Bracket, b'A') => {
+                self.escape = Escape::None;
+                self.browse(self.browsing + 1, &mut echo);
+                return None;
+            }
+            (Escape::Bracket, b'B') => {
+                self.escape = Escape::None;
+                self.browse(self.browsing.saturating_sub(1), &mut echo);
+                return None;
+            }
             (Escape::Started, _) | (Escape::Bracket, _) => {
                 self.escape = Escape::None;
                 return None;
@@ -87,6 +113,7 @@ impl LineEditor {
             b'\r' | b'\n' => {
                 echo(b"\r\n");
                 self.ready = true;
+                self.remember();
                 Some(Completed::Line)
             }
             BACKSPACE | DELETE => {
@@ -121,6 +148,43 @@ impl LineEditor {
             }
             _ => None,
         }
+    }
+
+    /// Adds the completed line to the history (not empty lines, nor a repeat of the newest).
+    fn remember(&mut self) {
+        self.browsing = 0;
+        let line = &self.line[..self.len];
+        let newest = self.history_len.checked_sub(1).map(|i| &self.history[i]);
+        if line.is_empty() || newest.is_some_and(|(text, len)| &text[..*len] == line) {
+            return;
+        }
+        if self.history_len == HISTORY {
+            self.history.rotate_left(1);
+            self.history_len -= 1;
+        }
+        let entry = &mut self.history[self.history_len];
+        entry.0[..line.len()].copy_from_slice(line);
+        entry.1 = line.len();
+        self.history_len += 1;
+    }
+
+    /// Shows the line `back` entries from the newest (0: an empty new line) in place of the
+    /// one being typed: erase it on the terminal, then echo the other.
+    fn browse(&mut self, back: usize, echo: &mut impl FnMut(&[u8])) {
+        if back > self.history_len {
+            return;
+        }
+        for _ in 0..self.len {
+            echo(b"\x08 \x08");
+        }
+        self.len = 0;
+        if back > 0 {
+            let (text, len) = self.history[self.history_len - back];
+            self.line[..len].copy_from_slice(&text[..len]);
+            self.len = len;
+            echo(&self.line[..len]);
+        }
+        self.browsing = back;
     }
 
     /// The completed line, if there is one; the editor then starts a new line.
@@ -236,6 +300,39 @@ mod tests {
         assert!(editor.take_line(|line| taken = line.to_vec()));
         assert!(taken.is_empty());
         assert!(!editor.take_line(|_| {}));
+    }
+
+    #[test]
+    fn up_and_down_walk_the_history() {
+        let mut editor = LineEditor::new();
+        type_keys(&mut editor, b"first\r");
+        type_keys(&mut editor, b"second\r");
+        type_keys(&mut editor, b"\r"); // empty lines are not remembered
+        let (echo, _, line) = type_keys(&mut editor, b"xy\x1b[A\x1b[A\r");
+        assert_eq!(line, b"first");
+        assert!(
+            echo.starts_with(b"xy\x08 \x08\x08 \x08second"),
+            "{:?}",
+            std::string::String::from_utf8_lossy(&echo)
+        );
+        // History is now first, second, first: up twice shows `second`, down once the newest.
+        let (_, _, line) = type_keys(&mut editor, b"\x1b[A\x1b[A\x1b[B\r");
+        assert_eq!(line, b"first");
+    }
+
+    #[test]
+    fn history_is_bounded_and_skips_repeats() {
+        let mut editor = LineEditor::new();
+        for n in 0..HISTORY + 3 {
+            type_keys(&mut editor, &[b'a' + n as u8, b'\r']);
+        }
+        type_keys(&mut editor, b"k\r"); // the newest again: not added twice
+        let ups: Vec<u8> =
+            core::iter::repeat_n(*b"\x1b[A", HISTORY + 5).flatten().chain([b'\r']).collect();
+        let (_, _, oldest) = type_keys(&mut editor, &ups);
+        assert_eq!(oldest, [b'a' + 3], "only the last {HISTORY} lines are kept");
+        let (_, _, line) = type_keys(&mut editor, b"\x1b[A\x1b[B\x1b[Bz\r");
+        assert_eq!(line, b"z", "down past the newest gives an empty line");
     }
 
     #[test]

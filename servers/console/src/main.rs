@@ -116,11 +116,13 @@ impl Console {
         };
         let count = (reply.message.payload[1] as usize).min(bytes.len());
         for &byte in &bytes[..count] {
-            let mut echo = [0u8; 8];
+            // The most one key can echo: erasing a full line and showing another (history).
+            let mut echo = [0u8; 4 * MAX_LINE];
             let mut echo_len = 0;
             let event = self.editor.feed(byte, |out| {
-                echo[echo_len..echo_len + out.len()].copy_from_slice(out);
-                echo_len += out.len();
+                let room = (echo.len() - echo_len).min(out.len());
+                echo[echo_len..echo_len + room].copy_from_slice(&out[..room]);
+                echo_len += room;
             });
             self.send(&echo[..echo_len]);
             match event {
