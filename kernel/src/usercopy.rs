@@ -100,3 +100,40 @@ pub fn copy_to_user(
         done += len;
     })
 }
+
+/// Plain data: `repr(C)`, only integer fields, no padding, so every byte pattern is a valid
+/// value and a value can cross the user boundary as its bytes.
+///
+/// # Safety
+/// Implement only for types that really are all of the above.
+pub unsafe trait Plain: Copy {}
+
+// SAFETY (all three): `repr(C)` structs of `u64`s (and, for `TaskStatus`, a byte array that
+// ends on an 8-byte boundary), so there is no padding and any bytes are a valid value.
+unsafe impl Plain for libipc::abi::FaultInfo {}
+unsafe impl Plain for libipc::abi::TaskStatus {}
+unsafe impl Plain for libipc::abi::Lease {}
+
+/// Writes `value` to the user buffer at `address`.
+pub fn copy_value_to_user<T: Plain>(
+    space: &AddressSpace,
+    address: u64,
+    value: &T,
+) -> Result<(), SyscallError> {
+    // SAFETY: `T: Plain`, so its memory is initialised bytes without padding.
+    let bytes =
+        unsafe { core::slice::from_raw_parts(value as *const T as *const u8, size_of::<T>()) };
+    copy_to_user(space, UserSlice::new(address, bytes.len() as u64), bytes)
+}
+
+/// Fills `values` from the user array at `address`.
+pub fn copy_values_from_user<T: Plain>(
+    space: &AddressSpace,
+    address: u64,
+    values: &mut [T],
+) -> Result<(), SyscallError> {
+    let len = size_of_val(values);
+    // SAFETY: `T: Plain`, so any bytes written through this view leave valid values.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(values.as_mut_ptr() as *mut u8, len) };
+    copy_from_user(space, UserSlice::new(address, len as u64), bytes)
+}

@@ -7,10 +7,24 @@
 //! executes `syscall`. On return `rax` holds 0 for success or a `SyscallError` code, and `rdx`
 //! holds the result value. Every other register is preserved. See docs/abi.md.
 
-/// The system calls. The numbers are the ABI: never reuse or renumber one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u64)]
-pub enum Sysnum {
+/// Defines `Sysnum` and its table from one list, so a number is written exactly once.
+macro_rules! system_calls {
+    ($($(#[doc = $doc:literal])* $name:ident = $number:literal,)*) => {
+        /// The system calls. The numbers are the ABI: never reuse or renumber one.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u64)]
+        pub enum Sysnum {
+            $($(#[doc = $doc])* $name = $number,)*
+        }
+
+        impl Sysnum {
+            /// Every system call, in number order.
+            pub const ALL: &[Sysnum] = &[$(Sysnum::$name,)*];
+        }
+    };
+}
+
+system_calls! {
     /// `debug_write(buffer, length)`: write bytes to the kernel log. Returns bytes written.
     DebugWrite = 0,
     /// `yield()`: let other tasks of the same priority run first.
@@ -63,41 +77,26 @@ pub enum Sysnum {
     Inject = 23,
 }
 
+// `TryFrom` indexes `ALL` by number: the numbers must run 0, 1, 2, ... without gaps.
+const _: () = {
+    let mut i = 0;
+    while i < Sysnum::ALL.len() {
+        assert!(Sysnum::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
 /// How many system call numbers exist; numbers from here up are unknown.
-pub const SYSCALL_COUNT: u64 = 24;
+pub const SYSCALL_COUNT: u64 = Sysnum::ALL.len() as u64;
 
 impl TryFrom<u64> for Sysnum {
     type Error = SyscallError;
 
     fn try_from(number: u64) -> Result<Self, SyscallError> {
-        use Sysnum::*;
-        const ALL: [Sysnum; SYSCALL_COUNT as usize] = [
-            DebugWrite,
-            Yield,
-            Sleep,
-            Exit,
-            TaskInfo,
-            Uptime,
-            Send,
-            Receive,
-            Call,
-            Reply,
-            ReplyReceive,
-            Notify,
-            LeaseRead,
-            LeaseWrite,
-            IrqAck,
-            PortRead,
-            PortWrite,
-            Restart,
-            FaultInfo,
-            Lookup,
-            LeaseInfo,
-            TaskStatus,
-            Kill,
-            Inject,
-        ];
-        ALL.get(number as usize).copied().ok_or(SyscallError::UnknownSyscall)
+        usize::try_from(number)
+            .ok()
+            .and_then(|i| Sysnum::ALL.get(i).copied())
+            .ok_or(SyscallError::UnknownSyscall)
     }
 }
 
@@ -223,44 +222,50 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    /// The exception vectors with a kind of their own (Intel SDM vol. 3, table 6-1).
+    const BY_VECTOR: [(u8, FaultKind); 13] = [
+        (0, FaultKind::DivideError),
+        (1, FaultKind::Debug),
+        (3, FaultKind::Breakpoint),
+        (4, FaultKind::Overflow),
+        (5, FaultKind::BoundRange),
+        (6, FaultKind::InvalidOpcode),
+        (7, FaultKind::DeviceNotAvailable),
+        (12, FaultKind::StackSegment),
+        (13, FaultKind::GeneralProtection),
+        (14, FaultKind::PageFault),
+        (16, FaultKind::X87Float),
+        (17, FaultKind::AlignmentCheck),
+        (19, FaultKind::SimdFloat),
+    ];
+
+    /// What `code` reports for `BadReturnAddress`, which has no vector.
+    const BAD_RETURN_CODE: u64 = 256;
+
     /// The kind for a CPU exception vector.
-    pub const fn from_vector(vector: u8) -> Self {
-        match vector {
-            0 => FaultKind::DivideError,
-            1 => FaultKind::Debug,
-            3 => FaultKind::Breakpoint,
-            4 => FaultKind::Overflow,
-            5 => FaultKind::BoundRange,
-            6 => FaultKind::InvalidOpcode,
-            7 => FaultKind::DeviceNotAvailable,
-            12 => FaultKind::StackSegment,
-            13 => FaultKind::GeneralProtection,
-            14 => FaultKind::PageFault,
-            16 => FaultKind::X87Float,
-            17 => FaultKind::AlignmentCheck,
-            19 => FaultKind::SimdFloat,
-            other => FaultKind::OtherException(other),
-        }
+    pub fn from_vector(vector: u8) -> Self {
+        Self::BY_VECTOR
+            .iter()
+            .find(|(v, _)| *v == vector)
+            .map_or(FaultKind::OtherException(vector), |(_, kind)| *kind)
     }
 
     /// The number `fault_info` reports: the exception vector, or 256 for `BadReturnAddress`.
-    pub const fn code(self) -> u64 {
+    pub fn code(self) -> u64 {
         match self {
-            FaultKind::DivideError => 0,
-            FaultKind::Debug => 1,
-            FaultKind::Breakpoint => 3,
-            FaultKind::Overflow => 4,
-            FaultKind::BoundRange => 5,
-            FaultKind::InvalidOpcode => 6,
-            FaultKind::DeviceNotAvailable => 7,
-            FaultKind::StackSegment => 12,
-            FaultKind::GeneralProtection => 13,
-            FaultKind::PageFault => 14,
-            FaultKind::X87Float => 16,
-            FaultKind::AlignmentCheck => 17,
-            FaultKind::SimdFloat => 19,
-            FaultKind::OtherException(vector) => vector as u64,
-            FaultKind::BadReturnAddress => 256,
+            FaultKind::OtherException(vector) => u64::from(vector),
+            FaultKind::BadReturnAddress => Self::BAD_RETURN_CODE,
+            kind => {
+                Self::BY_VECTOR.iter().find(|(_, k)| *k == kind).map_or(0, |(v, _)| u64::from(*v))
+            }
+        }
+    }
+
+    /// The inverse of `code`, for whoever reads a `FaultInfo`.
+    pub fn from_code(code: u64) -> Self {
+        match u8::try_from(code) {
+            Ok(vector) => Self::from_vector(vector),
+            Err(_) => FaultKind::BadReturnAddress,
         }
     }
 
@@ -411,6 +416,14 @@ pub struct TaskStatus {
     pub name: [u8; 16],
 }
 
+impl TaskStatus {
+    /// The manifest name, without its NUL padding.
+    pub fn name(&self) -> &str {
+        let len = self.name.iter().position(|&b| b == 0).unwrap_or(self.name.len());
+        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+    }
+}
+
 pub const STATE_READY: u64 = 0;
 pub const STATE_SLEEPING: u64 = 1;
 pub const STATE_SENDING: u64 = 2;
@@ -500,6 +513,15 @@ mod tests {
         assert_eq!(FaultKind::from_vector(14), FaultKind::PageFault);
         assert_eq!(FaultKind::from_vector(17), FaultKind::AlignmentCheck);
         assert_eq!(FaultKind::from_vector(7), FaultKind::DeviceNotAvailable);
+        for vector in 0..=255u8 {
+            let kind = FaultKind::from_vector(vector);
+            assert_eq!(kind.code(), u64::from(vector));
+            assert_eq!(FaultKind::from_code(kind.code()), kind);
+        }
+        assert_eq!(
+            FaultKind::from_code(FaultKind::BadReturnAddress.code()),
+            FaultKind::BadReturnAddress
+        );
         assert_eq!(FaultKind::from_vector(30), FaultKind::OtherException(30));
     }
 

@@ -336,6 +336,35 @@ pub fn lease_info(caller: TaskId, index: usize) -> Result<(u64, u64), IpcError> 
     ipc_result(unsafe { ipc(Sysnum::LeaseInfo, registers) }).map(|r| (r.rdx, r.r10))
 }
 
+/// The length of lease `index` of `caller` if it grants `access` (`LEASE_READ` and/or
+/// `LEASE_WRITE`); `None` if there is no such lease or it does not. Servers check this before
+/// anything else, so a request with a missing or wrong lease is refused at once.
+pub fn lent_length(caller: TaskId, index: usize, access: u64) -> Option<u64> {
+    lease_info(caller, index)
+        .ok()
+        .filter(|(_, granted)| granted & access == access)
+        .map(|(length, _)| length)
+}
+
+/// Reads all `length` bytes of lease `index` of `caller`, a `piece.len()` at a time, handing
+/// each piece to `each`. Fails on the first piece that cannot be read.
+pub fn lease_read_all(
+    caller: TaskId,
+    index: usize,
+    length: u64,
+    piece: &mut [u8],
+    mut each: impl FnMut(&[u8]),
+) -> Result<(), IpcError> {
+    let mut done = 0;
+    while done < length {
+        let step = (length - done).min(piece.len() as u64) as usize;
+        let n = lease_read(caller, index, done, &mut piece[..step])?;
+        each(&piece[..n]);
+        done += n as u64;
+    }
+    Ok(())
+}
+
 /// Serves requests forever: `handle` answers each message with a reply, or `None` for
 /// notifications and requests that need none. A caller that died before its reply is skipped.
 pub fn serve(mut handle: impl FnMut(&Received) -> Option<Message>) -> ! {

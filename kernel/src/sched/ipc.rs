@@ -10,7 +10,7 @@ use super::Scheduler;
 use crate::arch::TrapFrame;
 use crate::mm::layout::USER_END;
 use crate::task::TaskState;
-use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
+use crate::usercopy::{UserSlice, copy_from_user, copy_to_user, copy_values_from_user};
 use libipc::abi::{
     ANY_TASK, KERNEL_SENDER, LEASE_READ, LEASE_WRITE, Lease, MAX_LEASES, OP_NOTIFICATION,
     pack_target, unpack_target,
@@ -281,9 +281,7 @@ impl Scheduler {
             return Ok(()); // the common call: nothing to copy
         }
         let mut table = [Lease::default(); MAX_LEASES];
-        let bytes = lease_bytes(&mut table[..count]);
-        let source = UserSlice::new(live.r12, bytes.len() as u64);
-        copy_from_user(self.space_of(me), source, bytes)?;
+        copy_values_from_user(self.space_of(me), live.r12, &mut table[..count])?;
         if table[..count].iter().any(|l| l.access & !(LEASE_READ | LEASE_WRITE) != 0) {
             return Err(SyscallError::InvalidArgument);
         }
@@ -340,12 +338,4 @@ fn write_notification(registers: &mut TrapFrame, bits: u64, interrupt_time: u64)
     registers.rdi = pack_target(KERNEL_SENDER, OP_NOTIFICATION);
     (registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9) =
         (bits, interrupt_time, 0, 0, 0);
-}
-
-/// The lease table as bytes, to copy it in from user memory.
-fn lease_bytes(table: &mut [Lease]) -> &mut [u8] {
-    let len = core::mem::size_of_val(table);
-    // SAFETY: `Lease` is `repr(C)` with three `u64` fields and no padding, so any bytes are a
-    // valid `Lease`; the slice covers exactly the table's memory.
-    unsafe { core::slice::from_raw_parts_mut(table.as_mut_ptr() as *mut u8, len) }
 }

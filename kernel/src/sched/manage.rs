@@ -4,7 +4,7 @@
 use super::Scheduler;
 use crate::arch;
 use crate::task::TaskState;
-use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
+use crate::usercopy::{UserSlice, copy_from_user, copy_value_to_user};
 use kernel_core::manifest::MAX_NAME_LEN;
 use libipc::abi::{
     ANY_TASK, FaultInfo, INJECT_KILL, STATE_AWAITING_REPLY, STATE_EXITED, STATE_FAULTED,
@@ -139,16 +139,8 @@ impl Scheduler {
             }
             _ => info.state = TASK_RUNNING,
         }
-        // SAFETY: `FaultInfo` is `repr(C)`, six `u64`s without padding, viewed as its bytes.
-        let bytes = unsafe {
-            core::slice::from_raw_parts(
-                &info as *const FaultInfo as *const u8,
-                size_of::<FaultInfo>(),
-            )
-        };
-        let me = self.current;
-        let space = self.tasks[me].space.as_ref().expect("the running task has memory");
-        if let Err(error) = copy_to_user(space, UserSlice::new(buffer, bytes.len() as u64), bytes) {
+        let space = self.tasks[self.current].space.as_ref().expect("the running task has memory");
+        if let Err(error) = copy_value_to_user(space, buffer, &info) {
             return error.into();
         }
         if !self.tasks[index].state.is_alive() {
@@ -219,15 +211,8 @@ impl Scheduler {
         };
         let name = task.spec.name.as_bytes();
         status.name[..name.len().min(16)].copy_from_slice(&name[..name.len().min(16)]);
-        // SAFETY: `TaskStatus` is `repr(C)`: six `u64`s and a byte array, no padding.
-        let bytes = unsafe {
-            core::slice::from_raw_parts(
-                &status as *const TaskStatus as *const u8,
-                size_of::<TaskStatus>(),
-            )
-        };
         let space = self.tasks[self.current].space.as_ref().expect("the running task has memory");
-        match copy_to_user(space, UserSlice::new(buffer, bytes.len() as u64), bytes) {
+        match copy_value_to_user(space, buffer, &status) {
             Ok(()) => Outcome::Value(0),
             Err(error) => error.into(),
         }

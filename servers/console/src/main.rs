@@ -62,23 +62,19 @@ impl Console {
         };
         // Lease 0 with the right access, or the request is refused at once (a `READ_LINE`
         // that could never be answered must not wait for a line).
-        let length = match sys::lease_info(caller, 0) {
-            Ok((length, access)) if access & needs != 0 => length,
-            _ => return Some(status(BAD_REQUEST, 0)),
+        let Some(length) = sys::lent_length(caller, 0, needs) else {
+            return Some(status(BAD_REQUEST, 0));
         };
         match request.message.op {
             WRITE => {
                 let mut chunk = [0u8; 128];
-                let mut done = 0;
-                while done < length {
-                    let step = (length - done).min(chunk.len() as u64) as usize;
-                    let Ok(n) = sys::lease_read(caller, 0, done, &mut chunk[..step]) else {
-                        return Some(status(BAD_REQUEST, done));
-                    };
-                    translate_output(&chunk[..n], |piece| self.send(piece));
-                    done += n as u64;
-                }
-                Some(status(OK, done))
+                let written = sys::lease_read_all(caller, 0, length, &mut chunk, |text| {
+                    translate_output(text, |piece| self.send(piece))
+                });
+                Some(match written {
+                    Ok(()) => status(OK, length),
+                    Err(_) => status(BAD_REQUEST, 0),
+                })
             }
             // Another client waits for the line, unless it has died meanwhile.
             READ_LINE

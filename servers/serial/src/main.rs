@@ -124,19 +124,16 @@ fn handle(request: &Received, uart: &mut Uart16550<KernelPorts>, ring: &mut Ring
         _ => return refuse,
     };
     // Every request needs lease 0 with the right access; anything else is refused up front.
-    let length = match sys::lease_info(caller, 0) {
-        Ok((length, access)) if access & needs != 0 => length,
-        _ => return refuse,
-    };
+    let Some(length) = sys::lent_length(caller, 0, needs) else { return refuse };
     let mut chunk = [0u8; 128];
-    let mut done = 0u64;
+    let done;
     if request.message.op == WRITE {
-        while done < length {
-            let step = (length - done).min(chunk.len() as u64) as usize;
-            let Ok(n) = sys::lease_read(caller, 0, done, &mut chunk[..step]) else { return refuse };
-            uart.send_bytes_exact(&chunk[..n]);
-            done += n as u64;
+        if sys::lease_read_all(caller, 0, length, &mut chunk, |bytes| uart.send_bytes_exact(bytes))
+            .is_err()
+        {
+            return refuse;
         }
+        done = length;
     } else {
         // Copy first, remove from the ring only once the copy worked, so nothing is lost.
         let n = ring.peek(&mut chunk[..length.min(128) as usize]);

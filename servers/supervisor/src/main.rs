@@ -13,9 +13,7 @@
 #![no_std]
 #![no_main]
 
-use libipc::abi::{
-    FaultInfo, STATE_RECEIVING, TASK_ENDED_BIT, TASK_FAULTED, TASK_KILLED, TaskStatus,
-};
+use libipc::abi::{FaultInfo, STATE_RECEIVING, TASK_ENDED_BIT, TASK_FAULTED, TASK_KILLED};
 use libipc::sys;
 use libipc::{FaultKind, TaskId};
 use ulib::println;
@@ -88,7 +86,7 @@ fn watch_for_hangs(policy: &str, last_ticks: &mut [Option<(u64, u64)>; SLOTS]) {
     let mut index = 0;
     while let Ok(status) = sys::task_status(index) {
         let slot = usize::from(index) % SLOTS;
-        let name = name_of(&status);
+        let name = status.name();
         let watched = policy.split(',').any(|w| w == name) && status.state <= STATE_RECEIVING;
         let previous = last_ticks[slot].filter(|(id, _)| *id == status.id);
         if watched && let Some((_, before)) = previous {
@@ -109,7 +107,7 @@ fn watch_for_hangs(policy: &str, last_ticks: &mut [Option<(u64, u64)>; SLOTS]) {
 fn handle_end(policy: &str, ended: &FaultInfo, history: &mut History) {
     let Some(id) = TaskId::from_raw(ended.task) else { return };
     let Ok(status) = sys::task_status(id.index) else { return };
-    let name = name_of(&status);
+    let name = status.name();
     if !policy.split(',').any(|watched| watched == name) {
         return;
     }
@@ -117,7 +115,7 @@ fn handle_end(policy: &str, ended: &FaultInfo, history: &mut History) {
         TASK_FAULTED => println!(
             "{name} ({id}) faulted: vector {} ({}), error code {:#x}, rip {:#x}, address {:#x}",
             ended.code,
-            fault_name(ended.code),
+            FaultKind::from_code(ended.code).name(),
             ended.error_code,
             ended.rip,
             ended.address
@@ -135,18 +133,5 @@ fn handle_end(policy: &str, ended: &FaultInfo, history: &mut History) {
     match sys::restart(id) {
         Ok(new) => println!("restarted {name} as {new}"),
         Err(error) => println!("could not restart {name}: {error:?}"),
-    }
-}
-
-fn name_of(status: &TaskStatus) -> &str {
-    let len = status.name.iter().position(|&b| b == 0).unwrap_or(status.name.len());
-    core::str::from_utf8(&status.name[..len]).unwrap_or("?")
-}
-
-fn fault_name(code: u64) -> &'static str {
-    if code == 256 {
-        FaultKind::BadReturnAddress.name()
-    } else {
-        FaultKind::from_vector(code as u8).name()
     }
 }

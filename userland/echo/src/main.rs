@@ -53,16 +53,10 @@ fn sum_lease(request: &Received) -> Message {
     let total = request.message.payload[0];
     let (mut sum, mut length) = (0u64, 0u64);
     let mut piece = [0u8; 512];
-    while length < total {
-        let want = (total - length).min(512) as usize;
-        match sys::lease_read(caller, 0, length, &mut piece[..want]) {
-            Ok(n) => {
-                sum += piece[..n].iter().map(|&b| u64::from(b)).sum::<u64>();
-                length += n as u64;
-            }
-            Err(_) => break,
-        }
-    }
+    let _ = sys::lease_read_all(caller, 0, total, &mut piece, |bytes| {
+        sum += bytes.iter().map(|&b| u64::from(b)).sum::<u64>();
+        length += bytes.len() as u64;
+    });
     let refused = |result: Result<usize, IpcError>| {
         u64::from(result == Err(IpcError::Failed(SyscallError::BadLease)))
     };

@@ -11,6 +11,7 @@ use libipc::abi::{INJECT_KINDS, LEASE_READ, LEASE_WRITE, Lease, TICKS_PER_SECOND
 use libipc::sys::{self, IpcError, Message};
 use service_api::console::{READ_LINE, WRITE};
 use service_api::status::{END_OF_INPUT, OK};
+use ulib::Line;
 
 ulib::entry!(main);
 
@@ -85,33 +86,11 @@ impl Console {
     }
 }
 
-/// Formats into a line buffer and writes it to the console.
+/// Formats a line and writes it to the console.
 macro_rules! say {
-    ($console:expr, $($arg:tt)*) => {{
-        let mut line = Line { bytes: [0; 256], len: 0 };
-        let _ = core::fmt::Write::write_fmt(&mut line, format_args!($($arg)*));
-        $console.write(line.as_str());
-    }};
-}
-
-struct Line {
-    bytes: [u8; 256],
-    len: usize,
-}
-
-impl Line {
-    fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
-    }
-}
-
-impl core::fmt::Write for Line {
-    fn write_str(&mut self, text: &str) -> core::fmt::Result {
-        let take = text.len().min(self.bytes.len() - self.len);
-        self.bytes[self.len..self.len + take].copy_from_slice(&text.as_bytes()[..take]);
-        self.len += take;
-        Ok(())
-    }
+    ($console:expr, $($arg:tt)*) => {
+        $console.write(Line::format(format_args!($($arg)*)).as_str())
+    };
 }
 
 fn main(_argument: &str) -> u64 {
@@ -193,33 +172,18 @@ fn ps(console: &mut Console) {
     console.write("ID      NAME            STATE       PRIO  RESTARTS  SYSCALLS\n");
     let mut index = 0;
     while let Ok(status) = sys::task_status(index) {
-        let len = status.name.iter().position(|&b| b == 0).unwrap_or(status.name.len());
-        let name = core::str::from_utf8(&status.name[..len]).unwrap_or("?");
         let id = TaskId::from_raw(status.id).unwrap_or(TaskId::new(index, 0));
         say!(
             console,
             "{:<7} {:<15} {:<11} {:>4}  {:>8}  {:>8}\n",
-            padded_id(id),
-            name,
+            Line::format(format_args!("{id}")),
+            status.name(),
             state_name(status.state),
             status.priority,
             status.restarts,
             status.syscalls
         );
         index += 1;
-    }
-}
-
-/// A task id as `index.generation`, padded by the caller (`Display` ignores widths).
-fn padded_id(id: TaskId) -> Line {
-    let mut line = Line { bytes: [0; 256], len: 0 };
-    let _ = core::fmt::Write::write_fmt(&mut line, format_args!("{id}"));
-    line
-}
-
-impl core::fmt::Display for Line {
-    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-        f.pad(self.as_str())
     }
 }
 

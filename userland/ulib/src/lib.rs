@@ -34,23 +34,45 @@ macro_rules! entry {
 /// Formats into a fixed buffer (no heap in user programs) and writes it with one system call;
 /// text beyond the buffer is cut.
 pub fn print(args: fmt::Arguments) {
-    let mut line = LineBuffer { bytes: [0; 256], len: 0 };
-    let _ = line.write_fmt(args);
-    let _ = sys::debug_write(&line.bytes[..line.len]);
+    let line = Line::format(args);
+    let _ = sys::debug_write(line.as_str().as_bytes());
 }
 
-struct LineBuffer {
+/// Up to 256 bytes of formatted text, on the stack; more is cut.
+pub struct Line {
     bytes: [u8; 256],
     len: usize,
 }
 
-impl Write for LineBuffer {
+impl Line {
+    pub fn format(args: fmt::Arguments) -> Self {
+        let mut line = Line { bytes: [0; 256], len: 0 };
+        let _ = line.write_fmt(args);
+        line
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Cutting can split a character; show what is whole.
+        match core::str::from_utf8(&self.bytes[..self.len]) {
+            Ok(text) => text,
+            Err(error) => core::str::from_utf8(&self.bytes[..error.valid_up_to()]).unwrap_or(""),
+        }
+    }
+}
+
+impl Write for Line {
     fn write_str(&mut self, text: &str) -> fmt::Result {
-        let room = self.bytes.len() - self.len;
-        let take = text.len().min(room);
+        let take = text.len().min(self.bytes.len() - self.len);
         self.bytes[self.len..self.len + take].copy_from_slice(&text.as_bytes()[..take]);
         self.len += take;
         Ok(())
+    }
+}
+
+/// Honours width and alignment (`{:<7}`), which `Display` of other types may not.
+impl fmt::Display for Line {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.pad(self.as_str())
     }
 }
 
