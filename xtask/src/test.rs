@@ -413,6 +413,9 @@ fn explain_failed_run(
             println!("  the kernel reported failure (exit status {GUEST_FAILURE})")
         }
         Some(GUEST_SUCCESS) => {}
+        Some(0) => println!(
+            "  xtask stopped QEMU: the run ended early or the expected output did not come"
+        ),
         Some(code) => println!("  QEMU exited with status {code} without the kernel's exit device"),
     }
     let lines: Vec<&str> = output.lines().collect();
