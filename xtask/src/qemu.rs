@@ -1,6 +1,6 @@
 //! QEMU: finding or installing it, and the one place its command line is built.
 
-use crate::util::{Failure, run_status};
+use crate::util::{Failure, install_packages};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -66,31 +66,10 @@ pub fn ensure_installed(firmware: Firmware) -> Result<(), Failure> {
         .into_iter()
         .filter_map(|(needed, package)| needed.then_some(package))
         .collect();
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
-    let has_apt = Command::new("apt-get").arg("--version").output().is_ok();
-    if !(is_root && has_apt) {
-        return Err(Failure::new(format!(
-            "{} not installed. Install it, then run this again:\n  \
-             Debian/Ubuntu: sudo apt-get install {}\n  \
-             Fedora:        sudo dnf install qemu-system-x86 edk2-ovmf\n  \
-             macOS:         brew install qemu",
-            packages.join(" and "),
-            packages.join(" ")
-        )));
-    }
-    eprintln!("xtask: installing {} with apt-get", packages.join(" "));
-    let apt = |args: &[&str]| {
-        let mut command = Command::new("apt-get");
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        command
-    };
-    run_status(&mut apt(&["update", "-q"]), "apt-get update")?;
-    let mut install = apt(&["install", "-y", "-q"]);
-    install.args(&packages);
-    run_status(&mut install, "apt-get install")?;
+    install_packages(
+        &packages,
+        "Fedora: sudo dnf install qemu-system-x86 edk2-ovmf; macOS: brew install qemu",
+    )?;
     if firmware == Firmware::Uefi && find_ovmf().is_none() {
         return Err(Failure::new("ovmf is installed but no OVMF.fd was found; set OVMF_PATH"));
     }

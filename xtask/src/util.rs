@@ -33,3 +33,31 @@ pub fn workspace_root() -> PathBuf {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest_dir.parent().expect("xtask lives in the workspace").to_path_buf()
 }
+
+/// Installs Debian packages with apt-get when running as root on a system that has it;
+/// otherwise fails with the exact command to run (and `elsewhere`, hints for other systems).
+pub fn install_packages(packages: &[&str], elsewhere: &str) -> Result<(), Failure> {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+    let has_apt = Command::new("apt-get").arg("--version").output().is_ok();
+    if !(is_root && has_apt) {
+        return Err(Failure::new(format!(
+            "{} not installed. Install it, then run this again:\n  \
+             Debian/Ubuntu: sudo apt-get install {}\n  {elsewhere}",
+            packages.join(" and "),
+            packages.join(" ")
+        )));
+    }
+    eprintln!("xtask: installing {} with apt-get", packages.join(" "));
+    let apt = |args: &[&str]| {
+        let mut command = Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run_status(&mut apt(&["update", "-q"]), "apt-get update")?;
+    let mut install = apt(&["install", "-y", "-q"]);
+    install.args(packages);
+    run_status(&mut install, "apt-get install")
+}

@@ -1,0 +1,347 @@
+//! The file server's logic: a FAT volume (through `embedded-sdmmc`) on any block device,
+//! operated on by path. It knows nothing of messages or rings, so the same code runs in the
+//! ring-3 file server, inside the kernel of the monolithic flavor, in xtask (which fills the
+//! disk image) and in the host tests below (against a disk in memory).
+//!
+//! Every operation opens what it needs, does its work and closes again, so nothing stays open
+//! between requests: each one leaves the disk consistent, and a server that dies between
+//! requests loses nothing. The disk has a master boot record whose first partition holds a
+//! FAT16 or FAT32 volume; names are 8.3 (`NOTES.TXT`), compared without regard to case.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+use embedded_sdmmc::{
+    Error, Mode, RawDirectory, RawVolume, TimeSource, Timestamp, VolumeIdx, VolumeManager,
+};
+use service_api::fs::Entry;
+use service_api::status;
+
+pub use embedded_sdmmc::{Block, BlockCount, BlockDevice, BlockIdx};
+pub use format::{PARTITION_START, format};
+
+mod fat16;
+mod format;
+
+/// What went wrong, as a status code of `service_api::status` (`NOT_FOUND`, `NO_SPACE`, ...).
+pub type Status = u64;
+
+/// Size and kind of a file or directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat {
+    pub size: u32,
+    pub is_directory: bool,
+}
+
+/// Open directories at once: the walk down a path holds at most two.
+const DIRS: usize = 4;
+const FILES: usize = 2;
+
+/// Lends the device to one operation's `VolumeManager`, which wants to own one.
+struct Borrowed<'a, D>(&'a D);
+
+impl<D: BlockDevice> BlockDevice for Borrowed<'_, D> {
+    type Error = D::Error;
+
+    fn read(&self, blocks: &mut [Block], start: BlockIdx) -> Result<(), D::Error> {
+        self.0.read(blocks, start)
+    }
+
+    fn write(&self, blocks: &[Block], start: BlockIdx) -> Result<(), D::Error> {
+        self.0.write(blocks, start)
+    }
+
+    fn num_blocks(&self) -> Result<BlockCount, D::Error> {
+        self.0.num_blocks()
+    }
+}
+
+/// Files get this time stamp: the system has no wall clock yet.
+struct FixedClock;
+
+impl TimeSource for FixedClock {
+    fn get_timestamp(&self) -> Timestamp {
+        Timestamp {
+            year_since_1970: 56,
+            zero_indexed_month: 0,
+            zero_indexed_day: 0,
+            hours: 0,
+            minutes: 0,
+            seconds: 0,
+        }
+    }
+}
+
+/// A volume on a block device.
+///
+/// Each operation mounts the volume afresh (two sector reads), works, and drops every cache
+/// before it returns, so no state at all lives between operations.
+pub struct FileStore<D: BlockDevice> {
+    device: D,
+}
+
+type Volumes<'a, D> = VolumeManager<Borrowed<'a, D>, FixedClock, DIRS, FILES, 1>;
+
+impl<D: BlockDevice> FileStore<D> {
+    /// Checks that the first partition of `device` holds a FAT volume.
+    pub fn mount(device: D) -> Result<Self, Status> {
+        let store = FileStore { device };
+        store.with_volume(|_, _| Ok(()))?;
+        Ok(store)
+    }
+
+    pub fn into_device(self) -> D {
+        self.device
+    }
+
+    fn with_volume<R>(
+        &self,
+        work: impl FnOnce(&Volumes<'_, D>, RawVolume) -> Result<R, Status>,
+    ) -> Result<R, Status> {
+        let volumes = VolumeManager::new_with_limits(Borrowed(&self.device), FixedClock, 0);
+        let volume = volumes.open_raw_volume(VolumeIdx(0)).map_err(status_of)?;
+        work(&volumes, volume)
+    }
+
+    pub fn stat(&self, path: &str) -> Result<Stat, Status> {
+        let (parent, name) = split(path)?;
+        let Some(name) = name else { return Ok(Stat { size: 0, is_directory: true }) };
+        self.in_directory(parent, |volumes, dir| {
+            let entry = volumes.find_directory_entry(dir, name).map_err(status_of)?;
+            Ok(Stat { size: entry.size, is_directory: entry.attributes.is_directory() })
+        })
+    }
+
+    /// Reads from byte `offset` into `buffer`; returns how many bytes (0 at the end).
+    pub fn read(&self, path: &str, offset: u32, buffer: &mut [u8]) -> Result<usize, Status> {
+        let (parent, name) = split(path)?;
+        let name = name.ok_or(status::IS_A_DIRECTORY)?;
+        self.in_directory(parent, |volumes, dir| {
+            let file = volumes.open_file_in_dir(dir, name, Mode::ReadOnly).map_err(status_of)?;
+            let result = (|| {
+                if offset >= volumes.file_length(file).map_err(status_of)? {
+                    return Ok(0);
+                }
+                volumes.file_seek_from_start(file, offset).map_err(status_of)?;
+                let mut done = 0;
+                while done < buffer.len() {
+                    match volumes.read(file, &mut buffer[done..]) {
+                        Ok(0) | Err(Error::EndOfFile) => break,
+                        Ok(n) => done += n,
+                        Err(error) => return Err(status_of(error)),
+                    }
+                }
+                Ok(done)
+            })();
+            volumes.close_file(file).map_err(status_of)?;
+            result
+        })
+    }
+
+    /// Writes `data` at byte `offset`, creating the file if `create` and emptying it first if
+    /// `truncate`. An offset past the end is refused, so a file never has holes. Repeating a
+    /// write gives the same file: the client may retry one safely.
+    pub fn write(
+        &self,
+        path: &str,
+        offset: u32,
+        data: &[u8],
+        create: bool,
+        truncate: bool,
+    ) -> Result<usize, Status> {
+        let (parent, name) = split(path)?;
+        let name = name.ok_or(status::IS_A_DIRECTORY)?;
+        let mode = match (create, truncate) {
+            (true, true) => Mode::ReadWriteCreateOrTruncate,
+            (true, false) => Mode::ReadWriteCreateOrAppend,
+            (false, true) => Mode::ReadWriteTruncate,
+            (false, false) => Mode::ReadWriteAppend,
+        };
+        self.in_directory(parent, |volumes, dir| {
+            let file = volumes.open_file_in_dir(dir, name, mode).map_err(status_of)?;
+            let result = (|| {
+                let length = volumes.file_length(file).map_err(status_of)?;
+                if offset > length {
+                    return Err(status::TOO_LARGE);
+                }
+                volumes.file_seek_from_start(file, offset).map_err(status_of)?;
+                volumes.write(file, data).map_err(status_of)?;
+                Ok(data.len())
+            })();
+            // Closing writes the new length into the directory entry.
+            let closed = volumes.close_file(file).map_err(status_of);
+            let written = result?;
+            closed.map(|()| written)
+        })
+    }
+
+    /// Calls `each` for the entries of a directory after the first `skip`, until it returns
+    /// false; returns whether entries were left over.
+    pub fn list(
+        &self,
+        path: &str,
+        skip: usize,
+        mut each: impl FnMut(Entry) -> bool,
+    ) -> Result<bool, Status> {
+        self.in_directory(path, |volumes, dir| {
+            let (mut seen, mut more, mut full) = (0, false, false);
+            volumes
+                .iterate_dir(dir, |entry| {
+                    let name = entry.name.base_name();
+                    let hidden = entry.attributes.is_volume()
+                        || entry.attributes.is_lfn()
+                        || name == b"."
+                        || name == b"..";
+                    if hidden {
+                        return core::ops::ControlFlow::Continue(());
+                    }
+                    seen += 1;
+                    if seen <= skip {
+                        return core::ops::ControlFlow::Continue(());
+                    }
+                    if full {
+                        more = true;
+                        return core::ops::ControlFlow::Break(());
+                    }
+                    let mut record = Entry {
+                        name: [0; 12],
+                        size: entry.size,
+                        is_directory: entry.attributes.is_directory(),
+                    };
+                    let mut text = NameText { bytes: &mut record.name, len: 0 };
+                    let _ = core::fmt::write(&mut text, format_args!("{}", entry.name));
+                    full = !each(record);
+                    core::ops::ControlFlow::Continue(())
+                })
+                .map_err(status_of)?;
+            Ok(more)
+        })
+    }
+
+    pub fn make_directory(&self, path: &str) -> Result<(), Status> {
+        let (parent, name) = split(path)?;
+        let name = name.ok_or(status::EXISTS)?;
+        self.in_directory(parent, |volumes, dir| {
+            volumes.make_dir_in_dir(dir, name).map_err(status_of)
+        })
+    }
+
+    /// Removes a file or an empty directory, and frees its clusters.
+    pub fn remove(&self, path: &str) -> Result<(), Status> {
+        let (parent, name) = split(path)?;
+        let name = name.ok_or(status::UNSUPPORTED)?;
+        let entry = self.in_directory(parent, |volumes, dir| {
+            let entry = volumes.find_directory_entry(dir, name).map_err(status_of)?;
+            volumes.delete_entry_in_dir(dir, name).map_err(status_of)?;
+            Ok(entry)
+        })?;
+        // `embedded-sdmmc` deletes only the directory entry and leaves the clusters allocated
+        // (`fsck.fat` would reclaim them); free them here, now that its caches are gone.
+        fat16::free_clusters(&self.device, entry.entry_block, entry.entry_offset)
+    }
+
+    /// Renames a file: `embedded-sdmmc` cannot move a directory entry, so the file is copied
+    /// to its new name and the old one removed. Directories cannot be renamed.
+    pub fn rename(&self, from: &str, to: &str) -> Result<(), Status> {
+        let source = self.stat(from)?;
+        if source.is_directory {
+            return Err(status::UNSUPPORTED);
+        }
+        match self.stat(to) {
+            Ok(_) => return Err(status::EXISTS),
+            Err(status::NOT_FOUND) => {}
+            Err(error) => return Err(error),
+        }
+        let mut chunk = [0u8; 512];
+        let mut offset = 0u32;
+        self.write(to, 0, &[], true, true)?;
+        loop {
+            let n = self.read(from, offset, &mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            self.write(to, offset, &chunk[..n], false, false)?;
+            offset += n as u32;
+        }
+        self.remove(from)
+    }
+
+    /// Runs `work` in the directory `path` (names from the root), closing it after.
+    fn in_directory<R>(
+        &self,
+        path: &str,
+        work: impl FnOnce(&Volumes<'_, D>, RawDirectory) -> Result<R, Status>,
+    ) -> Result<R, Status> {
+        self.with_volume(|volumes, volume| {
+            let mut dir = volumes.open_root_dir(volume).map_err(status_of)?;
+            for name in components(path) {
+                let next = volumes.open_dir(dir, name);
+                let _ = volumes.close_dir(dir);
+                dir = next.map_err(status_of)?;
+            }
+            let result = work(volumes, dir);
+            let _ = volumes.close_dir(dir);
+            result
+        })
+    }
+}
+
+/// The names of a path, without empty ones (`//a/` is `a`).
+fn components(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|name| !name.is_empty())
+}
+
+/// Splits a path into its directory and its last name (`None` for the root itself).
+fn split(path: &str) -> Result<(&str, Option<&str>), Status> {
+    if path.len() > service_api::fs::MAX_PATH {
+        return Err(status::BAD_NAME);
+    }
+    let trimmed = path.trim_end_matches('/');
+    match trimmed.rfind('/') {
+        Some(at) => Ok((&trimmed[..at], Some(&trimmed[at + 1..]))),
+        None if trimmed.is_empty() => Ok(("", None)),
+        None => Ok(("", Some(trimmed))),
+    }
+}
+
+fn status_of<E: core::error::Error>(error: Error<E>) -> Status {
+    match error {
+        Error::DeviceError(_) => status::DEVICE_ERROR,
+        Error::FormatError(_)
+        | Error::BadCluster
+        | Error::UnterminatedFatChain
+        | Error::AllocationError
+        | Error::InvalidOffset
+        | Error::NoSuchVolume => status::CORRUPT,
+        Error::FilenameError(_) => status::BAD_NAME,
+        Error::NotFound => status::NOT_FOUND,
+        Error::OpenedDirAsFile => status::IS_A_DIRECTORY,
+        Error::OpenedFileAsDir => status::NOT_A_DIRECTORY,
+        Error::DeleteNonEmptyDir => status::NOT_EMPTY,
+        Error::NotEnoughSpace | Error::DiskFull => status::NO_SPACE,
+        Error::FileAlreadyExists | Error::DirAlreadyExists => status::EXISTS,
+        Error::ReadOnly | Error::Unsupported => status::UNSUPPORTED,
+        _ => status::BAD_REQUEST,
+    }
+}
+
+/// Formats a short name into an entry's fixed name field.
+struct NameText<'a> {
+    bytes: &'a mut [u8; 12],
+    len: usize,
+}
+
+impl core::fmt::Write for NameText<'_> {
+    fn write_str(&mut self, text: &str) -> core::fmt::Result {
+        for &byte in text.as_bytes() {
+            if self.len < self.bytes.len() {
+                self.bytes[self.len] = byte;
+                self.len += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
