@@ -245,6 +245,13 @@ pub fn receive(from: Option<TaskId>, timeout: u64) -> Result<Received, IpcError>
     ipc_result(unsafe { ipc(Sysnum::Receive, registers) }).map(received)
 }
 
+/// Waits only for notifications (a closed receive on `KERNEL_SENDER`): messages from tasks
+/// stay queued. Returns the bits, or `Failed(TimedOut)`.
+pub fn wait_notification(timeout: u64) -> Result<u64, IpcError> {
+    let message = receive(Some(KERNEL_SENDER), timeout)?;
+    Ok(message.notification().unwrap_or(0))
+}
+
 /// Replies to `to`, which is waiting in `call` on this task.
 pub fn reply(to: TaskId, message: &Message) -> Result<(), IpcError> {
     // SAFETY: no pointers are passed.

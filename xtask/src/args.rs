@@ -15,6 +15,9 @@ commands:
       --uefi             boot with UEFI firmware (OVMF) instead of BIOS
       --accel tcg|kvm    accelerator (default tcg; kvm only on real hardware)
       --gdb              wait for gdb on localhost:1234 before the first instruction
+      --display          open QEMU's window: type there (PS/2 keyboard) as well as here
+      --fresh-disk       make the data disk (target/moat/disk.img) again from
+                         userland/rootfs; otherwise it is kept between boots
       --exit-after-boot  stop once booted (the shell prompt, or the kernel powering off when
                          every task has ended) and exit 0; also accepted after --
     kernel command line words: log=error|warn|info|debug|trace, exit-after-boot
@@ -52,6 +55,8 @@ pub struct QemuArgs {
     pub firmware: Firmware,
     pub accel: Accel,
     pub gdb: bool,
+    pub display: bool,
+    pub fresh_disk: bool,
     pub cmdline: String,
 }
 
@@ -84,6 +89,8 @@ fn parse_qemu(args: Vec<String>) -> Result<QemuArgs, Failure> {
         firmware: Firmware::Bios,
         accel: Accel::Tcg,
         gdb: false,
+        display: false,
+        fresh_disk: false,
         cmdline: String::new(),
     };
     let mut kernel_words = Vec::new();
@@ -98,6 +105,8 @@ fn parse_qemu(args: Vec<String>) -> Result<QemuArgs, Failure> {
             "--" => after_separator = true,
             _ if after_separator => kernel_words.push(arg),
             "--release" => parsed.release = true,
+            "--display" => parsed.display = true,
+            "--fresh-disk" => parsed.fresh_disk = true,
             "--uefi" => parsed.firmware = Firmware::Uefi,
             "--gdb" => parsed.gdb = true,
             "--accel" => {

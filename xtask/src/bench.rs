@@ -94,6 +94,9 @@ fn run_pass(image: &std::path::Path, icount: bool, timeout: Duration) -> Result<
         cmdline: String::new(),
         interactive: false,
         icount,
+        data_disk: None,
+        display: false,
+        monitor_socket: None,
     };
     let session = qemu::Session { input: &[], stop_at: Some("BENCH DONE") };
     let run = qemu::run_captured(image, &options, timeout, session, |_| false)?;

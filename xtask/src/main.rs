@@ -84,6 +84,9 @@ fn boot(args: &QemuArgs) -> Result<(), Failure> {
         cmdline: args.cmdline.clone(),
         interactive: true,
         icount: false,
+        data_disk: Some(disk::persistent(args.fresh_disk)?),
+        display: args.display,
+        monitor_socket: None,
     };
     if args.exit_after_boot {
         return boot_and_stop(image, &options);

@@ -52,6 +52,12 @@ pub struct RunOptions {
     /// Deterministic mode for benchmarks: one guest instruction per nanosecond of virtual time
     /// (`-icount shift=0`), so the TSC counts instructions and runs repeat exactly.
     pub icount: bool,
+    /// The data disk, attached as the second drive of the primary ATA channel.
+    pub data_disk: Option<PathBuf>,
+    /// Show QEMU's window (its keyboard reaches the guest's PS/2 controller).
+    pub display: bool,
+    /// QEMU's monitor on this Unix socket, for typed input that starts with `MONITOR`.
+    pub monitor_socket: Option<PathBuf>,
 }
 
 /// Makes sure QEMU (and OVMF for UEFI) is there: installs it with apt-get when running as
@@ -110,9 +116,21 @@ pub fn command(image: &Path, options: &RunOptions) -> Result<Command, Failure> {
     let mut drive = std::ffi::OsString::from("format=raw,file=");
     drive.push(image);
     qemu.arg("-drive").arg(drive);
-    qemu.args(["-display", "none"]);
+    if let Some(disk) = &options.data_disk {
+        let mut drive = std::ffi::OsString::from("format=raw,if=ide,index=1,file=");
+        drive.push(disk);
+        qemu.arg("-drive").arg(drive);
+    }
+    if !options.display {
+        qemu.args(["-display", "none"]);
+    }
     qemu.args(["-serial", if options.interactive { "mon:stdio" } else { "stdio" }]);
-    if !options.interactive {
+    if let Some(socket) = &options.monitor_socket {
+        let mut monitor = std::ffi::OsString::from("unix:");
+        monitor.push(socket);
+        monitor.push(",server=on,wait=off");
+        qemu.arg("-monitor").arg(monitor);
+    } else if !options.interactive {
         qemu.args(["-monitor", "none"]);
     }
     // QEMU refuses an empty string here; no file reads as an empty command line anyway.
@@ -148,6 +166,10 @@ pub struct Keystrokes<'a> {
     pub send: &'a str,
 }
 
+/// Typed input that starts with this goes to QEMU's monitor instead of the serial port, one
+/// command per line: `"(qemu) sendkey a"` presses a key on the guest's PS/2 keyboard.
+pub const MONITOR: &str = "(qemu) ";
+
 /// How a captured run is driven and when it ends early.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Session<'a> {
@@ -174,6 +196,7 @@ pub fn run_captured(
     qemu.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = qemu.spawn().map_err(|e| Failure::new(format!("starting {QEMU}: {e}")))?;
     let mut keyboard = child.stdin.take();
+    let mut monitor = None;
 
     let (chunks_in, chunks) = mpsc::channel::<String>();
     let mut stdout = child.stdout.take().expect("stdout is piped");
@@ -209,7 +232,9 @@ pub fn run_captured(
                 }
             }
             if let Some(keys) = input.get(step).filter(|k| output[cue_from..].contains(k.after)) {
-                if let Some(keyboard) = keyboard.as_mut() {
+                if let Some(commands) = keys.send.strip_prefix(MONITOR) {
+                    monitor_commands(&mut monitor, options, commands)?;
+                } else if let Some(keyboard) = keyboard.as_mut() {
                     let _ =
                         keyboard.write_all(keys.send.as_bytes()).and_then(|()| keyboard.flush());
                 }
@@ -244,6 +269,32 @@ pub fn run_captured(
     Ok(Captured { exit_code, output })
 }
 
+/// Sends commands to QEMU's monitor socket, connecting on first use.
+fn monitor_commands(
+    monitor: &mut Option<std::os::unix::net::UnixStream>,
+    options: &RunOptions,
+    commands: &str,
+) -> Result<(), Failure> {
+    let socket = options
+        .monitor_socket
+        .as_ref()
+        .ok_or_else(|| Failure::new("monitor input needs RunOptions::monitor_socket"))?;
+    if monitor.is_none() {
+        let stream = std::os::unix::net::UnixStream::connect(socket)
+            .map_err(|e| Failure::new(format!("QEMU monitor {}: {e}", socket.display())))?;
+        *monitor = Some(stream);
+    }
+    let stream = monitor.as_mut().expect("connected above");
+    for command in commands.lines() {
+        stream
+            .write_all(format!("{command}\n").as_bytes())
+            .map_err(|e| Failure::new(format!("QEMU monitor: {e}")))?;
+        // One key at a time, as a typist would: the guest takes each interrupt in turn.
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    Ok(())
+}
+
 fn kill(child: &mut Child) {
     let _ = child.kill();
     let _ = child.wait();
@@ -268,6 +319,9 @@ mod tests {
             cmdline: "log=debug x=1,2".into(),
             interactive: false,
             icount: true,
+            data_disk: None,
+            display: false,
+            monitor_socket: None,
         };
         let qemu = command(Path::new("/tmp/bios.img"), &options).unwrap();
         let args: Vec<String> = qemu.get_args().map(|a| a.to_string_lossy().into_owned()).collect();

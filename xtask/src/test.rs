@@ -39,6 +39,17 @@ struct BootCheck {
     input: &'static [Keystrokes<'static>],
     /// End the run (QEMU stopped, counted as exit status 0) once the output shows this.
     stop_at: Option<&'static str>,
+    /// Later boots of the same system with the same data disk (a reboot), each judged alike.
+    reboots: &'static [Reboot],
+    /// Files the data disk must hold afterwards (path, contents), read on the host.
+    disk_holds: &'static [(&'static str, &'static str)],
+}
+
+/// A further boot within a check: what to type and what must appear.
+struct Reboot {
+    expect: &'static [&'static str],
+    input: &'static [Keystrokes<'static>],
+    stop_at: Option<&'static str>,
 }
 
 /// A boot into the shell: the kernel, the boot tasks, then the prompt.
@@ -84,7 +95,111 @@ const INJECT_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "next message\nmoat> ", send: "echo five\r" },
 ];
 
+/// Files through the shell: written, listed, read back; then, after a reboot, still there.
+const FILES_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "echo hello from moat > NOTE.TXT\r" },
+    Keystrokes { after: "moat> ", send: "ls\r" },
+    Keystrokes { after: "moat> ", send: "cat NOTE.TXT\r" },
+    Keystrokes { after: "moat> ", send: "mkdir LOGS\r" },
+    Keystrokes { after: "moat> ", send: "echo line one >> LOGS/A.TXT\r" },
+    Keystrokes { after: "moat> ", send: "echo line two >> LOGS/A.TXT\r" },
+    Keystrokes { after: "moat> ", send: "cat nope.txt\r" },
+    Keystrokes { after: "moat> ", send: "sum LOGS/A.TXT\r" },
+];
+
+const FILES_AFTER_REBOOT: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "cat NOTE.TXT\r" },
+    Keystrokes { after: "moat> ", send: "cat LOGS/A.TXT\r" },
+    Keystrokes { after: "moat> ", send: "mv NOTE.TXT LOGS/KEPT.TXT\r" },
+    Keystrokes { after: "moat> ", send: "rm LOGS/A.TXT\r" },
+    Keystrokes { after: "moat> ", send: "rm LOGS\r" },
+    Keystrokes { after: "moat> ", send: "ls LOGS\r" },
+];
+
+/// Faults injected into the servers under a loop of file writes and reads: each server is
+/// restarted, the client helpers repeat the request in flight, every checksum matches.
+const FILE_FAULTS_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "inject serial kill\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "stress 20\r" },
+    Keystrokes { after: "checksums match\nmoat> ", send: "inject fs nullptr\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "stress 20\r" },
+    Keystrokes { after: "checksums match\nmoat> ", send: "inject block divzero\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "stress 20\r" },
+    Keystrokes { after: "checksums match\nmoat> ", send: "inject fs hang\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "stress 5\r" },
+    Keystrokes { after: "checksums match\nmoat> ", send: "echo survived > OK.TXT\r" },
+    Keystrokes { after: "moat> ", send: "cat OK.TXT\r" },
+];
+
+/// Keys pressed on the PS/2 keyboard (through QEMU's monitor): keyboard driver -> console ->
+/// shell, the same path as the serial line's bytes from the console on.
+const KEYBOARD_SESSION: &[Keystrokes] = &[Keystrokes {
+    after: "moat> ",
+    send: "(qemu) sendkey e\nsendkey c\nsendkey h\nsendkey o\nsendkey spc\nsendkey shift-k\n\
+           sendkey b\nsendkey d\nsendkey ret",
+}];
+
 const BOOT_CHECKS: &[BootCheck] = &[
+    BootCheck {
+        name: "boot::keyboard_types_into_the_shell",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &["moat> echo Kbd\nKbd\nmoat> "],
+        input: KEYBOARD_SESSION,
+        stop_at: Some("Kbd\nmoat> "),
+        reboots: &[],
+        disk_holds: &[],
+    },
+    BootCheck {
+        name: "boot::files_persist_across_a_reboot",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "NOTE.TXT           16",
+            "moat> cat NOTE.TXT\nhello from moat\nmoat> ",
+            "cat nope.txt: no such file or directory",
+            "LOGS/A.TXT: 18 bytes, fnv1a ",
+        ],
+        input: FILES_SESSION,
+        stop_at: Some("fnv1a "),
+        reboots: &[Reboot {
+            expect: &[
+                "moat> cat NOTE.TXT\nhello from moat\nmoat> ",
+                "cat LOGS/A.TXT\nline one\nline two\nmoat> ",
+                "rm LOGS: directory not empty",
+                "ls LOGS\nKEPT.TXT           16\nmoat> ",
+            ],
+            input: FILES_AFTER_REBOOT,
+            stop_at: Some("KEPT.TXT           16\nmoat> "),
+        }],
+        disk_holds: &[("/LOGS/KEPT.TXT", "hello from moat\n")],
+    },
+    BootCheck {
+        name: "boot::file_server_faults_are_survived",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "supervisor: serial (1.0) was killed",
+            "stress: 20 files written and read back, checksums match",
+            "supervisor: fs (6.0) faulted: vector 14 (page fault)",
+            "stress: 20 files written and read back, checksums match",
+            "supervisor: block (5.0) faulted: vector 0 (divide error)",
+            "stress: 20 files written and read back, checksums match",
+            "supervisor: fs (6.1) ran ",
+            "stress: 5 files written and read back, checksums match",
+            "moat> cat OK.TXT\nsurvived\nmoat> ",
+        ],
+        input: FILE_FAULTS_SESSION,
+        stop_at: Some("cat OK.TXT\nsurvived\nmoat> "),
+        reboots: &[],
+        disk_holds: &[("/OK.TXT", "survived\n")],
+    },
     BootCheck {
         name: "boot::bios_shell_session",
         kernel: KernelKind::System,
@@ -101,6 +216,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         ],
         input: SHELL_SESSION,
         stop_at: Some("WXYZ end\nmoat> "),
+        reboots: &[],
+        disk_holds: &[],
     },
     BootCheck {
         name: "boot::killed_servers_are_restarted",
@@ -122,6 +239,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         ],
         input: KILL_SESSION,
         stop_at: Some("3.0     shell"),
+        reboots: &[],
+        disk_holds: &[],
     },
     BootCheck {
         name: "boot::injected_faults_are_survived",
@@ -143,6 +262,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         ],
         input: INJECT_SESSION,
         stop_at: Some("\nfive\nmoat> "),
+        reboots: &[],
+        disk_holds: &[],
     },
     BootCheck {
         name: "boot::uefi_boots_to_the_shell",
@@ -153,6 +274,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         expect: SHELL_BOOT,
         input: &[Keystrokes { after: "moat> ", send: "whoami\r" }],
         stop_at: Some("shell, task "),
+        reboots: &[],
+        disk_holds: &[],
     },
     BootCheck {
         name: "crash::panic_is_reported",
@@ -163,6 +286,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         expect: &["KERNEL PANIC at kernel/src/tests/crash.rs:", "deliberate panic (crash=panic)"],
         input: &[],
         stop_at: None,
+        reboots: &[],
+        disk_holds: &[],
     },
     BootCheck {
         name: "crash::kernel_page_fault_is_reported",
@@ -178,6 +303,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         ],
         input: &[],
         stop_at: None,
+        reboots: &[],
+        disk_holds: &[],
     },
     BootCheck {
         name: "crash::stack_overflow_double_faults",
@@ -188,6 +315,8 @@ const BOOT_CHECKS: &[BootCheck] = &[
         expect: &["EXCEPTION: double fault (#DF, vector 8) in kernel mode", "KERNEL PANIC"],
         input: &[],
         stop_at: None,
+        reboots: &[],
+        disk_holds: &[],
     },
 ];
 
@@ -285,9 +414,13 @@ fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
     if !filter.is_empty() {
         cmdline.push_str(&format!(" test={filter}"));
     }
+    // The storage scenarios need a data disk.
+    let disk = logs.join("guest-tests.disk.img");
+    crate::disk::create(&disk)?;
+    let options = RunOptions { data_disk: Some(disk), ..run_options(Firmware::Bios, cmdline) };
     let run = qemu::run_captured(
         &test_images.bios,
-        &run_options(Firmware::Bios, cmdline),
+        &options,
         args.timeout,
         qemu::Session::default(),
         |line| {
@@ -344,25 +477,75 @@ fn boot_check(
         Firmware::Bios => &images.bios,
         Firmware::Uefi => &images.uefi,
     };
-    let run = qemu::run_captured(
-        image,
-        &run_options(check.firmware, check.cmdline.into()),
-        timeout,
-        qemu::Session { input: check.input, stop_at: check.stop_at },
-        |_| false,
-    )?;
-    let log = save_log(logs, check.name, &run.output);
-    let missing = missing_in_order(&run.output, check.expect);
-    let ok = run.exit_code == Some(check.exit_code) && missing.is_none();
+    let mut options = run_options(check.firmware, check.cmdline.into());
+    let typed = check.input.iter().chain(check.reboots.iter().flat_map(|boot| boot.input));
+    if typed.clone().any(|keys| keys.send.starts_with(qemu::MONITOR)) {
+        let socket = logs.join(format!("{}.monitor", check.name.replace("::", "-")));
+        let _ = std::fs::remove_file(&socket);
+        options.monitor_socket = Some(socket);
+    }
+    // The system boots with a data disk of its own, fresh from userland/rootfs.
+    if check.kernel == KernelKind::System {
+        let disk = logs.join(format!("{}.disk.img", check.name.replace("::", "-")));
+        crate::disk::create(&disk)?;
+        options.data_disk = Some(disk);
+    }
+    let first = Reboot { expect: check.expect, input: check.input, stop_at: check.stop_at };
+    let mut ok = true;
+    for (boot, run) in std::iter::once(&first).chain(check.reboots).enumerate() {
+        let name =
+            if boot == 0 { check.name.to_owned() } else { format!("{}.boot{boot}", check.name) };
+        ok &= one_boot(&name, check.exit_code, run, image, &options, logs, timeout)?;
+        if !ok {
+            break;
+        }
+    }
+    if let (true, Some(disk)) = (ok, &options.data_disk) {
+        if let Err(failure) = crate::disk::check(disk) {
+            println!("boot {} ... FAILED\n  {failure}", check.name);
+            return Ok(false);
+        }
+        for (path, contents) in check.disk_holds {
+            let held = crate::disk::read_file(disk, path);
+            if held.as_ref().ok().map(Vec::as_slice) != Some(contents.as_bytes()) {
+                println!("boot {} ... FAILED\n  {path} on the disk: {held:?}", check.name);
+                return Ok(false);
+            }
+        }
+    }
     if ok {
         println!("boot {} ... ok", check.name);
-    } else {
-        println!("boot {} ... FAILED", check.name);
+    }
+    Ok(ok)
+}
+
+/// One boot of a check; prints why if it failed.
+fn one_boot(
+    name: &str,
+    exit_code: i32,
+    boot: &Reboot,
+    image: &std::path::Path,
+    options: &RunOptions,
+    logs: &std::path::Path,
+    timeout: Duration,
+) -> Result<bool, Failure> {
+    let run = qemu::run_captured(
+        image,
+        options,
+        timeout,
+        qemu::Session { input: boot.input, stop_at: boot.stop_at },
+        |_| false,
+    )?;
+    let log = save_log(logs, name, &run.output);
+    let missing = missing_in_order(&run.output, boot.expect);
+    let ok = run.exit_code == Some(exit_code) && missing.is_none();
+    if !ok {
+        println!("boot {name} ... FAILED");
         if let Some(line) = missing {
             println!("  expected serial output containing {line:?}");
         }
-        if run.exit_code != Some(check.exit_code) {
-            println!("  expected QEMU exit status {}, got {:?}", check.exit_code, run.exit_code);
+        if run.exit_code != Some(exit_code) {
+            println!("  expected QEMU exit status {exit_code}, got {:?}", run.exit_code);
         }
         explain_failed_run(run.exit_code, &run.output, &log, timeout);
     }
@@ -377,6 +560,9 @@ fn run_options(firmware: Firmware, cmdline: String) -> RunOptions {
         cmdline,
         interactive: false,
         icount: false,
+        data_disk: None,
+        display: false,
+        monitor_socket: None,
     }
 }
 

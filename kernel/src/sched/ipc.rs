@@ -98,6 +98,10 @@ impl Scheduler {
         let me = self.current;
         let from = if from_word == ANY_TASK {
             None
+        } else if from_word == KERNEL_SENDER.to_raw() {
+            // A closed receive on the kernel: wait for notifications only (a driver waiting
+            // for its device's interrupt in the middle of a request).
+            Some(KERNEL_SENDER)
         } else {
             let Some(id) = TaskId::from_raw(from_word) else {
                 return SyscallError::InvalidArgument.into();
@@ -109,7 +113,8 @@ impl Scheduler {
             }
             Some(id)
         };
-        if from.is_none() && self.tasks[me].notifications != 0 {
+        let takes_notifications = from.is_none_or(|from| from == KERNEL_SENDER);
+        if takes_notifications && self.tasks[me].notifications != 0 {
             let bits = core::mem::take(&mut self.tasks[me].notifications);
             write_notification(live, bits, self.tasks[me].interrupt_time);
             return Outcome::Written;
@@ -198,7 +203,7 @@ impl Scheduler {
     pub(super) fn raise_notification(&mut self, index: usize, bits: u64) {
         let task = &mut self.tasks[index];
         task.notifications |= bits;
-        if matches!(task.state, TaskState::Receiving { from: None, .. }) {
+        if let TaskState::Receiving { from: None | Some(KERNEL_SENDER), .. } = task.state {
             let bits = core::mem::take(&mut task.notifications);
             write_notification(&mut task.saved, bits, task.interrupt_time);
             self.make_ready(index);

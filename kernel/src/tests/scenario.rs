@@ -32,7 +32,7 @@ const GRACE_TICKS: u64 = 3;
 /// The task that is expected to outlive the others.
 pub const WITNESS: &str = "witness";
 /// Tasks that serve forever: a scenario is over once all its other tasks have ended.
-const SERVE_FOREVER: [&str; 4] = [WITNESS, "echo", "serial", "console"];
+const SERVE_FOREVER: [&str; 6] = [WITNESS, "echo", "serial", "console", "block", "fs"];
 
 /// What a scenario's tasks did, for its check.
 pub struct Outcome {

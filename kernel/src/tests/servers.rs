@@ -7,7 +7,7 @@ use crate::task::TaskState;
 
 pub const SCENARIOS: &[Scenario] = &[Scenario {
     name: "servers::malformed_requests_are_refused",
-    tasks: &["serial", "console", "prober"],
+    tasks: &["serial", "console", "block", "fs", "prober"],
     deadline: 1000,
     check: malformed_requests,
 }];
@@ -21,5 +21,7 @@ fn malformed_requests(outcome: &Outcome) -> TestResult {
     );
     check!(outcome.task("serial")?.state.is_alive(), "the serial driver died");
     check!(outcome.task("console")?.state.is_alive(), "the console died");
+    check!(outcome.task("block")?.state.is_alive(), "the disk driver died");
+    check!(outcome.task("fs")?.state.is_alive(), "the file server died");
     Ok(())
 }

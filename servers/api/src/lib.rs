@@ -37,6 +37,8 @@ pub mod status {
     pub const TOO_LARGE: u64 = 15;
     /// The kernel refused the request: the manifest does not let this task talk to the server.
     pub const DENIED: u64 = 16;
+    /// Never sent by a server: no task of that name is running (and none was restarted).
+    pub const UNAVAILABLE: u64 = 17;
 
     /// What a status means, for error messages ("cat: no such file").
     pub fn describe(status: u64) -> &'static str {
@@ -58,6 +60,7 @@ pub mod status {
             CORRUPT => "file system corrupt",
             TOO_LARGE => "too large",
             DENIED => "permission denied",
+            UNAVAILABLE => "server not running",
             _ => "unknown error",
         }
     }
@@ -74,6 +77,17 @@ pub mod serial {
     /// The interrupt line and ports of COM1.
     pub const IRQ: u8 = 4;
     pub const BASE_PORT: u16 = 0x3f8;
+}
+
+/// The PS/2 keyboard driver (`servers/keyboard`): keys, as the bytes a terminal would send.
+/// It answers `serial::READ` like the serial driver, so the console reads both alike.
+pub mod keyboard {
+    /// Notification bit the driver raises on the console when keys arrive.
+    pub const INPUT_READY_BIT: u64 = 1 << 18;
+    pub const IRQ: u8 = 1;
+    pub const DATA_PORT: u16 = 0x60;
+    /// Status when read, controller command when written.
+    pub const STATUS_PORT: u16 = 0x64;
 }
 
 /// The console (`servers/console`): the terminal, with a line discipline, for many clients.
@@ -179,7 +193,7 @@ mod tests {
 
     #[test]
     fn every_status_has_words() {
-        for code in 0..=16 {
+        for code in 0..=17 {
             assert_ne!(super::status::describe(code), "unknown error", "status {code}");
         }
         assert_eq!(super::status::describe(99), "unknown error");

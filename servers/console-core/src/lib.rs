@@ -19,6 +19,9 @@
 #![forbid(unsafe_code)]
 
 /// Longest line the editor keeps; further bytes are refused (and not echoed).
+mod input;
+pub use input::{INPUT_CAPACITY, InputRing};
+
 pub const MAX_LINE: usize = 200;
 /// How many earlier lines Up can bring back.
 pub const HISTORY: usize = 8;

@@ -2,8 +2,9 @@
 //! discipline of `console-core`, and serves any number of clients. Protocol:
 //! `service_api::console`.
 //!
-//! Input: the serial driver notifies `INPUT_READY_BIT`; the console reads the bytes, feeds
-//! them to the line editor, echoes, and hands a completed line to the client waiting in
+//! Input: the serial driver (or the keyboard driver) notifies its `INPUT_READY_BIT`; the
+//! console reads the bytes with `serial::READ`, feeds them to the line editor, echoes, and
+//! hands a completed line to the client waiting in
 //! `READ_LINE` (whose call it answers only then). Output: `WRITE` requests, with `\n` turned
 //! into `\r\n`, go to the serial driver.
 
@@ -15,29 +16,42 @@ use libipc::TaskId;
 use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE, Lease};
 use libipc::sys::{self, Message, Received};
 use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
-use service_api::serial;
 use service_api::status::{BAD_REQUEST, BUSY, END_OF_INPUT, OK};
+use service_api::{keyboard, serial};
+use ulib::client::{Retry, Server};
 
 ulib::entry!(main);
 
 /// Bytes taken from the serial driver per read.
 const INPUT_CHUNK: usize = 64;
 
+/// The bits the input drivers raise when they have bytes, in the order of `Console::inputs`.
+const INPUT_BITS: [u64; 2] = [serial::INPUT_READY_BIT, keyboard::INPUT_READY_BIT];
+
 struct Console {
-    serial: Option<TaskId>,
+    /// Output goes to the serial driver.
+    serial: Server,
+    /// Input comes from the serial and the keyboard driver.
+    inputs: [Server; 2],
     editor: LineEditor,
     /// The client waiting in `READ_LINE`: its call is answered when a line is complete.
     reader: Option<TaskId>,
 }
 
 fn main(_argument: &str) -> u64 {
-    let mut console =
-        Console { serial: sys::lookup("serial").ok(), editor: LineEditor::new(), reader: None };
+    let mut console = Console {
+        serial: Server::new("serial"),
+        inputs: [Server::new("serial"), Server::new("keyboard")],
+        editor: LineEditor::new(),
+        reader: None,
+    };
     loop {
         let Ok(request) = sys::receive(None, FOREVER) else { continue };
         if let Some(bits) = request.notification() {
-            if bits & serial::INPUT_READY_BIT != 0 {
-                console.take_input();
+            for (source, bit) in INPUT_BITS.iter().enumerate() {
+                if bits & bit != 0 {
+                    console.take_input(source);
+                }
             }
             continue;
         }
@@ -91,26 +105,25 @@ impl Console {
         }
     }
 
-    /// Reads what the serial driver has received and runs it through the line editor.
-    fn take_input(&mut self) {
+    /// Reads what an input driver has received and runs it through the line editor.
+    fn take_input(&mut self, source: usize) {
         // One notification may stand for more bytes than one read takes: read until drained.
-        while self.take_some_input() == INPUT_CHUNK {}
+        while self.take_some_input(source) == INPUT_CHUNK {}
     }
 
     /// Reads and handles up to `INPUT_CHUNK` bytes; returns how many there were.
-    fn take_some_input(&mut self) -> usize {
-        let Some(serial) = self.serial.or_else(|| sys::lookup("serial").ok()) else { return 0 };
+    fn take_some_input(&mut self, source: usize) -> usize {
         let mut bytes = [0u8; INPUT_CHUNK];
         let lease = [Lease {
             address: bytes.as_mut_ptr() as u64,
             length: bytes.len() as u64,
             access: LEASE_WRITE,
         }];
-        let Ok(reply) = sys::call(serial, &Message::new(serial::READ, [0; 4]), &lease) else {
-            self.serial = None; // restarted or gone: look it up again next time
+        // A driver restarted since it notified is asked again: reading is safe to repeat.
+        let Ok(reply) = self.inputs[source].call(serial::READ, [0; 4], &lease, Retry::Safe) else {
             return 0;
         };
-        let count = (reply.message.payload[1] as usize).min(bytes.len());
+        let count = (reply[1] as usize).min(bytes.len());
         for &byte in &bytes[..count] {
             // The most one key can echo: erasing a full line and showing another (history).
             let mut echo = [0u8; 4 * MAX_LINE];
@@ -160,8 +173,7 @@ impl Console {
         let _ = sys::reply(reader, &reply);
     }
 
-    /// Sends bytes to the terminal through the serial driver, finding the driver again (once)
-    /// if it was restarted.
+    /// Sends bytes to the terminal through the serial driver (found again if it restarted).
     fn send(&mut self, bytes: &[u8]) {
         if bytes.is_empty() {
             return;
@@ -171,13 +183,6 @@ impl Console {
             length: bytes.len() as u64,
             access: LEASE_READ,
         }];
-        for _ in 0..2 {
-            let Some(serial) = self.serial.or_else(|| sys::lookup("serial").ok()) else { return };
-            if sys::call(serial, &Message::new(serial::WRITE, [0; 4]), &lease).is_ok() {
-                self.serial = Some(serial);
-                return;
-            }
-            self.serial = None;
-        }
+        let _ = self.serial.call(serial::WRITE, [0; 4], &lease, Retry::Safe);
     }
 }

@@ -9,6 +9,7 @@
 #![no_std]
 #![no_main]
 
+use console_core::InputRing;
 use libipc::TaskId;
 use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE};
 use libipc::sys::{self, Message, Received};
@@ -33,42 +34,6 @@ impl Backend for KernelPorts {
     }
 }
 
-/// Received bytes not yet read by the console; the oldest are dropped when it is full.
-struct Ring {
-    bytes: [u8; 512],
-    start: usize,
-    len: usize,
-    dropped: u64,
-}
-
-impl Ring {
-    fn push(&mut self, byte: u8) {
-        if self.len == self.bytes.len() {
-            self.start = (self.start + 1) % self.bytes.len();
-            self.len -= 1;
-            self.dropped += 1;
-        }
-        self.bytes[(self.start + self.len) % self.bytes.len()] = byte;
-        self.len += 1;
-    }
-
-    /// Copies the oldest bytes into `out` without removing them; returns how many.
-    fn peek(&self, out: &mut [u8]) -> usize {
-        let n = out.len().min(self.len);
-        for (i, byte) in out[..n].iter_mut().enumerate() {
-            *byte = self.bytes[(self.start + i) % self.bytes.len()];
-        }
-        n
-    }
-
-    /// Removes the `n` oldest bytes.
-    fn consume(&mut self, n: usize) {
-        let n = n.min(self.len);
-        self.start = (self.start + n) % self.bytes.len();
-        self.len -= n;
-    }
-}
-
 fn main(_argument: &str) -> u64 {
     // SAFETY: COM1's eight registers are this task's by the manifest, and nobody else in ring 3
     // drives them (the kernel only appends log output through the transmitter).
@@ -82,7 +47,7 @@ fn main(_argument: &str) -> u64 {
         ulib::println!("COM1 is not there; the serial driver stops");
         return 1;
     }
-    let mut ring = Ring { bytes: [0; 512], start: 0, len: 0, dropped: 0 };
+    let mut ring = InputRing::new();
     let mut listener: Option<TaskId> = None;
     loop {
         let Ok(request) = sys::receive(None, FOREVER) else { continue };
@@ -95,7 +60,7 @@ fn main(_argument: &str) -> u64 {
                 }
                 let _ = sys::irq_ack(IRQ);
                 if got {
-                    listener = tell(listener, INPUT_READY_BIT);
+                    listener = ulib::client::notify_by_name("console", listener, INPUT_READY_BIT);
                 }
             }
             continue;
@@ -105,17 +70,7 @@ fn main(_argument: &str) -> u64 {
     }
 }
 
-/// Notifies the console, finding it again (once) if it was restarted; returns its id.
-fn tell(listener: Option<TaskId>, bits: u64) -> Option<TaskId> {
-    let mut console = listener.or_else(|| sys::lookup("console").ok())?;
-    if sys::notify(console, bits).is_err() {
-        console = sys::lookup("console").ok()?;
-        sys::notify(console, bits).ok()?;
-    }
-    Some(console)
-}
-
-fn handle(request: &Received, uart: &mut Uart16550<KernelPorts>, ring: &mut Ring) -> Message {
+fn handle(request: &Received, uart: &mut Uart16550<KernelPorts>, ring: &mut InputRing) -> Message {
     let caller = request.sender;
     let refuse = Message::new(0, [BAD_REQUEST, 0, 0, 0]);
     let needs = match request.message.op {

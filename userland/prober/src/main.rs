@@ -1,7 +1,8 @@
-//! Sends the serial driver and the console requests no well-behaved client would: unknown
-//! operations, missing leases, leases with the wrong access or pointing at nothing, stray
-//! notifications. Each must be refused with `BAD_REQUEST`, and afterwards both servers must
-//! still do their job. Exit code 0 means they did; otherwise the failing check's line.
+//! Sends the servers requests no well-behaved client would: unknown operations, missing
+//! leases, leases with the wrong access or pointing at nothing, stray notifications, paths
+//! that are too long or not 8.3, sectors past the disk. Each must be refused with an error
+//! reply, and afterwards every server must still do its job. Exit code 0 means they did;
+//! otherwise the failing check's line.
 
 #![no_std]
 #![no_main]
@@ -9,15 +10,27 @@
 use libipc::TaskId;
 use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease};
 use libipc::sys::{self, Message};
-use service_api::console;
-use service_api::status::{BAD_REQUEST, OK};
+use service_api::status::{BAD_NAME, BAD_REQUEST, NOT_FOUND, OK, TOO_LARGE};
+use service_api::{block, console, fs};
 use ulib::{println, require};
 
 ulib::entry!(main);
 
 /// The reply status of a request, or `u64::MAX` if the call itself failed.
 fn status(server: TaskId, op: u32, leases: &[Lease]) -> u64 {
-    sys::call(server, &Message::new(op, [0; 4]), leases).map_or(u64::MAX, |r| r.message.payload[0])
+    status_with(server, op, [0; 4], leases)
+}
+
+fn status_with(server: TaskId, op: u32, words: [u64; 4], leases: &[Lease]) -> u64 {
+    sys::call(server, &Message::new(op, words), leases).map_or(u64::MAX, |r| r.message.payload[0])
+}
+
+fn reading(bytes: &[u8]) -> Lease {
+    Lease { address: bytes.as_ptr() as u64, length: bytes.len() as u64, access: LEASE_READ }
+}
+
+fn writing(bytes: &mut [u8]) -> Lease {
+    Lease { address: bytes.as_mut_ptr() as u64, length: bytes.len() as u64, access: LEASE_WRITE }
 }
 
 fn main(_argument: &str) -> u64 {
@@ -54,6 +67,67 @@ fn main(_argument: &str) -> u64 {
         Lease { address: text.as_ptr() as u64, length: text.len() as u64, access: LEASE_READ };
     let reply = sys::call(console, &Message::new(console::WRITE, [0; 4]), &[lease]);
     require!(reply.map(|r| r.message.payload[..2] == [OK, text.len() as u64]) == Ok(true));
-    println!("all malformed requests refused");
+    let code = probe_storage();
+    if code == 0 {
+        println!("all malformed requests refused");
+    }
+    code
+}
+
+/// The disk driver and the file server: malformed requests refused, then a real file read.
+fn probe_storage() -> u64 {
+    let (Ok(disk), Ok(files)) = (sys::lookup("block"), sys::lookup("fs")) else { return 4 };
+    let nowhere =
+        Lease { address: 0x2000_0000_0000, length: 512, access: LEASE_READ | LEASE_WRITE };
+    let mut sector = [0u8; 512];
+    let mut odd = [0u8; 100];
+    let mut too_many = [0u8; 16 * 512];
+    require!(status(disk, 99, &[]) == BAD_REQUEST);
+    require!(status(disk, block::READ, &[]) == BAD_REQUEST);
+    require!(status(disk, block::READ, &[reading(&sector)]) == BAD_REQUEST); // not writable
+    require!(status(disk, block::READ, &[writing(&mut odd)]) == BAD_REQUEST); // not whole sectors
+    require!(status(disk, block::READ, &[writing(&mut too_many)]) == TOO_LARGE);
+    require!(
+        status_with(disk, block::READ, [1 << 40, 0, 0, 0], &[writing(&mut sector)]) == TOO_LARGE
+    );
+    require!(status(disk, block::WRITE, &[nowhere]) == BAD_REQUEST); // nothing to read there
+    // Sector 0 holds the partition table: its signature proves the driver reads the disk.
+    require!(status(disk, block::READ, &[writing(&mut sector)]) == OK);
+    require!(sector[510..] == [0x55, 0xaa]);
+
+    let long = [b'A'; fs::MAX_PATH + 1];
+    let mut buffer = [0u8; 64];
+    require!(status(files, 99, &[reading(b"/README.TXT")]) == BAD_REQUEST);
+    require!(status(files, fs::STAT, &[]) == BAD_REQUEST); // no path
+    require!(status(files, fs::STAT, &[writing(&mut buffer)]) == BAD_REQUEST); // path not readable
+    let nowhere_path = Lease { length: 16, ..nowhere };
+    require!(status(files, fs::STAT, &[nowhere_path]) == BAD_REQUEST);
+    require!(status(files, fs::STAT, &[reading(&long)]) == BAD_NAME);
+    require!(status(files, fs::STAT, &[reading(&[0xff, 0xfe])]) == BAD_NAME); // not UTF-8
+    require!(status(files, fs::STAT, &[reading(b"/far-too-long-a-name.text")]) == BAD_NAME);
+    require!(status(files, fs::STAT, &[reading(b"/NOPE.TXT")]) == NOT_FOUND);
+    require!(status(files, fs::READ, &[reading(b"/README.TXT")]) == BAD_REQUEST); // no buffer
+    let read_only = reading(&buffer);
+    require!(status(files, fs::READ, &[reading(b"/README.TXT"), read_only]) == BAD_REQUEST);
+    require!(status(files, fs::WRITE, &[reading(b"/X.TXT"), writing(&mut odd)]) == BAD_REQUEST);
+    require!(status(files, fs::LIST, &[reading(b"/"), writing(&mut odd[..10])]) == BAD_REQUEST);
+    require!(status(files, fs::RENAME, &[reading(b"/README.TXT")]) == BAD_REQUEST); // no target
+    require!(
+        status_with(
+            files,
+            fs::READ,
+            [1 << 40, 0, 0, 0],
+            &[reading(b"/README.TXT"), writing(&mut buffer)]
+        ) == TOO_LARGE
+    );
+
+    // Still serving: the first bytes of the README.
+    let reply = sys::call(
+        files,
+        &Message::new(fs::READ, [0; 4]),
+        &[reading(b"/README.TXT"), writing(&mut buffer[..16])],
+    );
+    require!(reply.map(|r| r.message.payload[..2] == [OK, 16]) == Ok(true));
+    require!(&buffer[..16] == b"Welcome to Moat.");
     0
 }

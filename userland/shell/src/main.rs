@@ -5,13 +5,23 @@
 #![no_std]
 #![no_main]
 
-use libipc::SyscallError;
 use libipc::TaskId;
-use libipc::abi::{INJECT_KINDS, LEASE_READ, LEASE_WRITE, Lease, TICKS_PER_SECOND, state_name};
+use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease, TICKS_PER_SECOND};
 use libipc::sys::{self, IpcError, Message};
 use service_api::console::{READ_LINE, WRITE};
 use service_api::status::{END_OF_INPUT, OK};
 use ulib::Line;
+use ulib::fs::Files;
+
+/// Formats a line and writes it to the console.
+macro_rules! say {
+    ($console:expr, $($arg:tt)*) => {
+        $console.write(Line::format(format_args!($($arg)*)).as_str())
+    };
+}
+
+mod files;
+mod tasks;
 
 ulib::entry!(main);
 
@@ -24,6 +34,16 @@ commands:
   uptime          time since boot
   whoami          this shell's task id
   ps              every task: id, state, priority, restarts, system calls
+  ls [DIR]        the files of a directory (default /)
+  cat FILE        print a file
+  echo TEXT > FILE, echo TEXT >> FILE
+                  write (or add) a line to a file
+  write FILE      type lines into a file; end with a line holding only `.`
+  rm PATH         remove a file or an empty directory
+  mkdir DIR       make a directory
+  mv FROM TO      rename a file
+  sum FILE        size and FNV-1a checksum of a file
+  stress [N]      write, read back and check N files (default 20)
   kill NAME       stop a task (the supervisor restarts the servers it looks after)
   restart NAME    start a task afresh from its boot image
   inject NAME KIND
@@ -32,7 +52,7 @@ commands:
   clear           clear the screen
 ";
 
-struct Console {
+pub struct Console {
     task: Option<TaskId>,
 }
 
@@ -62,14 +82,14 @@ impl Console {
         last
     }
 
-    fn write(&mut self, text: &str) {
+    pub fn write(&mut self, text: &str) {
         let lease =
             Lease { address: text.as_ptr() as u64, length: text.len() as u64, access: LEASE_READ };
         let _ = self.call(WRITE, lease);
     }
 
     /// One line of input, or `None` at end of input.
-    fn read_line<'a>(&mut self, buffer: &'a mut [u8]) -> Option<&'a str> {
+    pub fn read_line<'a>(&mut self, buffer: &'a mut [u8]) -> Option<&'a str> {
         let lease = Lease {
             address: buffer.as_mut_ptr() as u64,
             length: buffer.len() as u64,
@@ -86,15 +106,9 @@ impl Console {
     }
 }
 
-/// Formats a line and writes it to the console.
-macro_rules! say {
-    ($console:expr, $($arg:tt)*) => {
-        $console.write(Line::format(format_args!($($arg)*)).as_str())
-    };
-}
-
 fn main(_argument: &str) -> u64 {
     let mut console = Console { task: None };
+    let fs = Files::new();
     say!(console, "Moat shell. Type `help` for the commands.\n");
     let mut buffer = [0u8; 200];
     loop {
@@ -103,11 +117,14 @@ fn main(_argument: &str) -> u64 {
             console.write("\nend of input; the shell exits\n");
             return 0;
         };
-        run(&mut console, line.trim());
+        run(&mut console, &fs, line.trim());
     }
 }
 
-fn run(console: &mut Console, line: &str) {
+fn run(console: &mut Console, fs: &Files, line: &str) {
+    if let Some((text, path, append)) = redirection(line) {
+        return files::echo_into(console, fs, text, path, append);
+    }
     let mut words = line.split_ascii_whitespace();
     let Some(command) = words.next() else { return };
     match command {
@@ -134,68 +151,42 @@ fn run(console: &mut Console, line: &str) {
         }
         "whoami" => say!(console, "shell, task {}\n", sys::task_info()),
         "clear" => console.write("\x1b[2J\x1b[H"),
-        "ps" => ps(console),
-        "inject" => {
-            let (Some(name), Some(kind)) = (words.next(), words.next()) else {
-                return console.write("usage: inject NAME KIND\n");
-            };
-            let Some(number) = INJECT_KINDS.iter().position(|k| *k == kind) else {
-                return say!(console, "inject: unknown kind {kind:?}\n");
-            };
-            match sys::lookup(name).and_then(|task| sys::inject(task, number as u64).map(|()| task))
-            {
-                Ok(task) => say!(
-                    console,
-                    "injected {kind} into {name} ({task}); it fires at its next message\n"
-                ),
-                Err(error) => say!(console, "inject {name}: {}\n", describe(error)),
+        "ps" => tasks::ps(console),
+        "inject" => tasks::inject(console, words.next(), words.next()),
+        "kill" | "restart" => tasks::kill_or_restart(console, command, words.next()),
+        "ls" => files::ls(console, fs, words.next().unwrap_or("/")),
+        "cat" | "sum" | "rm" | "mkdir" | "write" => {
+            let Some(path) = words.next() else { return say!(console, "usage: {command} PATH\n") };
+            match command {
+                "cat" => files::cat(console, fs, path),
+                "sum" => files::sum(console, fs, path),
+                "rm" => files::simple(console, command, fs.remove(path), path),
+                "mkdir" => files::simple(console, command, fs.make_directory(path), path),
+                _ => files::write(console, fs, path),
             }
         }
-        "kill" | "restart" => {
-            let Some(name) = words.next() else {
-                return say!(console, "usage: {command} NAME\n");
+        "mv" => {
+            let (Some(from), Some(to)) = (words.next(), words.next()) else {
+                return console.write("usage: mv FROM TO\n");
             };
-            let result = sys::lookup(name).and_then(|task| {
-                if command == "kill" { sys::kill(task).map(|()| task) } else { sys::restart(task) }
-            });
-            match result {
-                Ok(task) if command == "kill" => say!(console, "killed {name} ({task})\n"),
-                Ok(task) => say!(console, "restarted {name} as {task}\n"),
-                Err(error) => say!(console, "{command} {name}: {}\n", describe(error)),
-            }
+            files::simple(console, command, fs.rename(from, to), from);
+        }
+        "stress" => {
+            let rounds = words.next().and_then(|n| n.parse().ok()).unwrap_or(20);
+            files::stress(console, fs, rounds);
         }
         other => say!(console, "{other}: no such command (try `help`)\n"),
     }
 }
 
-fn ps(console: &mut Console) {
-    console.write("ID      NAME            STATE       PRIO  RESTARTS  SYSCALLS\n");
-    let mut index = 0;
-    while let Ok(status) = sys::task_status(index) {
-        let id = TaskId::from_raw(status.id).unwrap_or(TaskId::new(index, 0));
-        say!(
-            console,
-            "{:<7} {:<15} {:<11} {:>4}  {:>8}  {:>8}\n",
-            Line::format(format_args!("{id}")),
-            status.name(),
-            state_name(status.state),
-            status.priority,
-            status.restarts,
-            status.syscalls
-        );
-        index += 1;
-    }
-}
-
-/// Words for what went wrong, for the user.
-fn describe(error: IpcError) -> &'static str {
-    match error {
-        IpcError::Dead { .. } => "the task has ended",
-        IpcError::Failed(SyscallError::Denied) => {
-            "permission denied (this shell lacks the privilege)"
-        }
-        IpcError::Failed(SyscallError::NoSuchTask) => "no such task",
-        IpcError::Failed(SyscallError::InvalidArgument) => "not possible for that task",
-        IpcError::Failed(_) => "the kernel refused",
-    }
+/// `echo TEXT > FILE` or `echo TEXT >> FILE`: the text, the file, and whether to append.
+fn redirection(line: &str) -> Option<(&str, &str, bool)> {
+    let rest = line.strip_prefix("echo ")?;
+    let at = rest.find('>')?;
+    let (text, target) = (rest[..at].trim(), &rest[at + 1..]);
+    let (append, target) = match target.strip_prefix('>') {
+        Some(target) => (true, target),
+        None => (false, target),
+    };
+    Some((text, target.trim(), append))
 }

@@ -9,6 +9,10 @@
 use core::fmt::{self, Write};
 pub use libipc::sys;
 
+/// Calling servers by name, and finding them again after a restart.
+pub mod client;
+/// Files through the file server: by path, or as `File`s with an offset.
+pub mod fs;
 /// The time-stamp counter and summaries of samples, for benchmarks.
 pub mod timing;
 

@@ -1,0 +1,217 @@
+//! The logic of an ATA disk driver in PIO mode (LBA28), after the ATA/ATAPI-6 command set and
+//! xv6's `ide.c`. It reaches the hardware only through the `Channel` trait, so it runs in the
+//! ring-3 block server (ports through system calls, interrupts as notifications), inside
+//! the kernel, or against the simulated drive of the host tests.
+//!
+//! Reads: issue READ SECTORS, then per sector wait for the interrupt, read the status (which
+//! acknowledges the drive's interrupt) and 256 data words. Writes: issue WRITE SECTORS, send
+//! each sector when the drive asks for data (DRQ), wait for its interrupt, and finish with
+//! FLUSH CACHE, so a reply means the bytes are on the disk.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+/// Register offsets from the command block base (0x1f0 on the primary channel).
+pub mod register {
+    pub const DATA: u16 = 0;
+    pub const ERROR: u16 = 1;
+    pub const SECTOR_COUNT: u16 = 2;
+    pub const LBA_LOW: u16 = 3;
+    pub const LBA_MID: u16 = 4;
+    pub const LBA_HIGH: u16 = 5;
+    pub const DRIVE: u16 = 6;
+    /// Status when read, command when written.
+    pub const STATUS: u16 = 7;
+}
+
+pub mod status {
+    pub const ERROR: u8 = 1 << 0;
+    pub const DATA_REQUEST: u8 = 1 << 3;
+    pub const DEVICE_FAULT: u8 = 1 << 5;
+    pub const BUSY: u8 = 1 << 7;
+}
+
+pub mod command {
+    pub const READ_SECTORS: u8 = 0x20;
+    pub const WRITE_SECTORS: u8 = 0x30;
+    pub const FLUSH_CACHE: u8 = 0xe7;
+    pub const IDENTIFY: u8 = 0xec;
+}
+
+pub const SECTOR_SIZE: usize = 512;
+
+/// The ports and interrupt of one ATA channel, however they are reached.
+pub trait Channel {
+    /// Reads a command-block register (offset from `register`).
+    fn read(&mut self, register: u16) -> u8;
+    fn write(&mut self, register: u16, value: u8);
+    /// Moves one sector through the data register, 16 bits at a time.
+    fn read_data(&mut self, sector: &mut [u8; SECTOR_SIZE]);
+    fn write_data(&mut self, sector: &[u8; SECTOR_SIZE]);
+    /// Reads the alternate status (control block), which does not acknowledge interrupts.
+    fn alternate_status(&mut self) -> u8;
+    /// Sets the device control register (0 enables the drive's interrupt).
+    fn control(&mut self, value: u8);
+    /// Waits for the channel's interrupt; false if it did not come in reasonable time (the
+    /// driver then looks at the status anyway).
+    fn wait_interrupt(&mut self) -> bool;
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtaError {
+    /// No drive answers at that position.
+    NoDrive,
+    /// The drive reported an error (error register attached) or a device fault.
+    Drive(u8),
+    /// The drive stayed busy.
+    Timeout,
+    /// Beyond the end of the disk, not whole sectors, or more than 255 sectors at once.
+    BadRange,
+}
+
+/// The two drives a channel can hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drive {
+    Master,
+    Slave,
+}
+
+/// A drive that answered IDENTIFY.
+pub struct Disk<C: Channel> {
+    channel: C,
+    drive: Drive,
+    sectors: u32,
+}
+
+/// How many times a busy drive's status is read before giving up.
+const BUSY_POLLS: u32 = 1_000_000;
+
+impl<C: Channel> Disk<C> {
+    /// Finds the drive and reads its size.
+    pub fn identify(mut channel: C, drive: Drive) -> Result<Self, AtaError> {
+        channel.control(0);
+        select(&mut channel, drive, 0);
+        for register in
+            [register::SECTOR_COUNT, register::LBA_LOW, register::LBA_MID, register::LBA_HIGH]
+        {
+            channel.write(register, 0);
+        }
+        channel.write(register::STATUS, command::IDENTIFY);
+        if channel.alternate_status() == 0 {
+            return Err(AtaError::NoDrive);
+        }
+        let mut disk = Disk { channel, drive, sectors: 0 };
+        disk.wait_not_busy()?;
+        // ATAPI and SATA devices set the signature registers instead of answering.
+        if disk.channel.read(register::LBA_MID) != 0 || disk.channel.read(register::LBA_HIGH) != 0 {
+            return Err(AtaError::NoDrive);
+        }
+        disk.wait_for_data()?;
+        let mut identity = [0u8; SECTOR_SIZE];
+        disk.channel.read_data(&mut identity);
+        // Words 60-61: sectors addressable with LBA28.
+        disk.sectors =
+            u32::from_le_bytes([identity[120], identity[121], identity[122], identity[123]]);
+        if disk.sectors == 0 {
+            return Err(AtaError::NoDrive);
+        }
+        Ok(disk)
+    }
+
+    pub fn sectors(&self) -> u32 {
+        self.sectors
+    }
+
+    /// Reads whole sectors starting at `lba` into `buffer`.
+    pub fn read(&mut self, lba: u32, buffer: &mut [u8]) -> Result<(), AtaError> {
+        let count = self.start(lba, buffer.len(), command::READ_SECTORS)?;
+        for sector in buffer.chunks_exact_mut(SECTOR_SIZE).take(count) {
+            self.channel.wait_interrupt();
+            self.wait_for_data()?;
+            let sector: &mut [u8; SECTOR_SIZE] =
+                sector.try_into().map_err(|_| AtaError::BadRange)?;
+            self.channel.read_data(sector);
+        }
+        Ok(())
+    }
+
+    /// Writes whole sectors from `data` starting at `lba`; returns once the drive has flushed
+    /// them from its cache.
+    pub fn write(&mut self, lba: u32, data: &[u8]) -> Result<(), AtaError> {
+        let count = self.start(lba, data.len(), command::WRITE_SECTORS)?;
+        for sector in data.chunks_exact(SECTOR_SIZE).take(count) {
+            self.wait_for_data()?;
+            let sector: &[u8; SECTOR_SIZE] = sector.try_into().map_err(|_| AtaError::BadRange)?;
+            self.channel.write_data(sector);
+            self.channel.wait_interrupt();
+        }
+        let status = self.wait_not_busy()?;
+        self.check(status)?;
+        self.channel.write(register::STATUS, command::FLUSH_CACHE);
+        self.channel.wait_interrupt();
+        let status = self.wait_not_busy()?;
+        self.check(status)
+    }
+
+    /// Checks the range and issues `command`; returns the number of sectors.
+    fn start(&mut self, lba: u32, bytes: usize, command: u8) -> Result<usize, AtaError> {
+        let count = bytes / SECTOR_SIZE;
+        let in_range = u32::try_from(count)
+            .ok()
+            .and_then(|count| lba.checked_add(count))
+            .is_some_and(|end| end <= self.sectors);
+        if bytes % SECTOR_SIZE != 0 || count == 0 || count > 255 || !in_range {
+            return Err(AtaError::BadRange);
+        }
+        self.wait_not_busy()?;
+        select(&mut self.channel, self.drive, lba);
+        self.channel.write(register::SECTOR_COUNT, count as u8);
+        let [low, mid, high, _] = lba.to_le_bytes();
+        self.channel.write(register::LBA_LOW, low);
+        self.channel.write(register::LBA_MID, mid);
+        self.channel.write(register::LBA_HIGH, high);
+        self.channel.write(register::STATUS, command);
+        Ok(count)
+    }
+
+    fn wait_not_busy(&mut self) -> Result<u8, AtaError> {
+        for _ in 0..BUSY_POLLS {
+            // Reading the status register also acknowledges the drive's interrupt.
+            let status = self.channel.read(register::STATUS);
+            if status & status::BUSY == 0 {
+                return Ok(status);
+            }
+        }
+        Err(AtaError::Timeout)
+    }
+
+    /// Waits until the drive is ready to move a sector, or reports its error.
+    fn wait_for_data(&mut self) -> Result<(), AtaError> {
+        let status = self.wait_not_busy()?;
+        self.check(status)?;
+        if status & status::DATA_REQUEST == 0 {
+            return Err(AtaError::Drive(0));
+        }
+        Ok(())
+    }
+
+    fn check(&mut self, status: u8) -> Result<(), AtaError> {
+        if status & (status::ERROR | status::DEVICE_FAULT) != 0 {
+            return Err(AtaError::Drive(self.channel.read(register::ERROR)));
+        }
+        Ok(())
+    }
+}
+
+/// Selects the drive (LBA mode, with the top four bits of `lba`) and gives it the 400 ns the
+/// standard asks for before its status means anything: four reads of the alternate status.
+fn select<C: Channel>(channel: &mut C, drive: Drive, lba: u32) {
+    let slave = if drive == Drive::Slave { 0x10 } else { 0 };
+    channel.write(register::DRIVE, 0xe0 | slave | ((lba >> 24) as u8 & 0x0f));
+    for _ in 0..4 {
+        channel.alternate_status();
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,172 @@
+extern crate std;
+
+use super::*;
+use std::vec::Vec;
+
+/// A drive in memory that follows the PIO protocol: it counts interrupts it raised and can be
+/// told to fail the next command.
+struct SimulatedDrive {
+    present: bool,
+    sectors: Vec<[u8; SECTOR_SIZE]>,
+    registers: [u8; 8],
+    status: u8,
+    /// The command in progress, the sector it is at, and how many remain.
+    transfer: Option<(u8, u32, u8)>,
+    identify_pending: bool,
+    interrupts: usize,
+    waits: usize,
+    fail_next: bool,
+}
+
+impl SimulatedDrive {
+    fn new(sectors: usize) -> Self {
+        SimulatedDrive {
+            present: true,
+            sectors: std::vec![[0; SECTOR_SIZE]; sectors],
+            registers: [0; 8],
+            status: 0x40,
+            transfer: None,
+            identify_pending: false,
+            interrupts: 0,
+            waits: 0,
+            fail_next: false,
+        }
+    }
+
+    fn lba(&self) -> u32 {
+        u32::from_le_bytes([
+            self.registers[3],
+            self.registers[4],
+            self.registers[5],
+            self.registers[6] & 0x0f,
+        ])
+    }
+
+    /// A written sector was taken: interrupt, and ask for the next one if any remain.
+    fn next_sector(&mut self) {
+        let Some((command, lba, left)) = self.transfer else { return };
+        self.interrupts += 1;
+        self.transfer = (left > 1).then_some((command, lba + 1, left - 1));
+        self.status = if left > 1 { 0x48 } else { 0x40 };
+    }
+}
+
+impl Channel for SimulatedDrive {
+    fn read(&mut self, register: u16) -> u8 {
+        match register {
+            register::STATUS => self.status,
+            register::ERROR => 0x04, // aborted command
+            other => self.registers[other as usize],
+        }
+    }
+
+    fn write(&mut self, register: u16, value: u8) {
+        if register != register::STATUS {
+            self.registers[register as usize] = value;
+            return;
+        }
+        if self.fail_next {
+            self.fail_next = false;
+            self.status = 0x41;
+            self.interrupts += 1;
+            return;
+        }
+        let count = self.registers[2]; // the driver never asks for 256 (count 0)
+        match value {
+            command::IDENTIFY => {
+                self.identify_pending = true;
+                self.status = 0x48;
+            }
+            command::READ_SECTORS => {
+                self.transfer = Some((value, self.lba(), count));
+                self.status = 0x48;
+                self.interrupts += 1;
+            }
+            command::WRITE_SECTORS => {
+                self.transfer = Some((value, self.lba(), count));
+                self.status = 0x48;
+            }
+            command::FLUSH_CACHE => {
+                self.status = 0x40;
+                self.interrupts += 1;
+            }
+            _ => self.status = 0x41,
+        }
+    }
+
+    fn read_data(&mut self, sector: &mut [u8; SECTOR_SIZE]) {
+        if core::mem::take(&mut self.identify_pending) {
+            *sector = [0; SECTOR_SIZE];
+            sector[120..124].copy_from_slice(&(self.sectors.len() as u32).to_le_bytes());
+            self.status = 0x40;
+            return;
+        }
+        let Some((_, lba, left)) = self.transfer else { panic!("read with no transfer") };
+        *sector = self.sectors[lba as usize];
+        if left == 1 {
+            self.transfer = None;
+            self.status = 0x40;
+        } else {
+            self.transfer = Some((command::READ_SECTORS, lba + 1, left - 1));
+            self.interrupts += 1;
+        }
+    }
+
+    fn write_data(&mut self, sector: &[u8; SECTOR_SIZE]) {
+        let Some((_, lba, _)) = self.transfer else { panic!("write with no transfer") };
+        self.sectors[lba as usize] = *sector;
+        self.next_sector();
+    }
+
+    fn alternate_status(&mut self) -> u8 {
+        if self.present { self.status } else { 0 }
+    }
+
+    fn control(&mut self, _value: u8) {}
+
+    fn wait_interrupt(&mut self) -> bool {
+        self.waits += 1;
+        true
+    }
+}
+
+#[test]
+fn identify_reads_the_size() {
+    let disk = Disk::identify(SimulatedDrive::new(100), Drive::Slave).unwrap();
+    assert_eq!(disk.sectors(), 100);
+    let mut absent = SimulatedDrive::new(1);
+    absent.present = false;
+    assert_eq!(Disk::identify(absent, Drive::Master).err(), Some(AtaError::NoDrive));
+}
+
+#[test]
+fn sectors_written_read_back_one_interrupt_wait_each() {
+    let mut disk = Disk::identify(SimulatedDrive::new(64), Drive::Slave).unwrap();
+    let data: Vec<u8> = (0..3 * SECTOR_SIZE).map(|i| (i % 253) as u8).collect();
+    disk.write(10, &data).unwrap();
+    assert_eq!(disk.channel.waits, 3 + 1, "one per sector, one for the flush");
+    let mut back = std::vec![0u8; 3 * SECTOR_SIZE];
+    disk.read(10, &mut back).unwrap();
+    assert_eq!(back, data);
+    assert_eq!(disk.channel.waits, 4 + 3);
+    assert_eq!(disk.channel.sectors[12][..4], data[2 * SECTOR_SIZE..2 * SECTOR_SIZE + 4]);
+}
+
+#[test]
+fn bad_ranges_are_refused_before_the_drive_sees_them() {
+    let mut disk = Disk::identify(SimulatedDrive::new(16), Drive::Master).unwrap();
+    let mut buffer = [0u8; 2 * SECTOR_SIZE];
+    assert_eq!(disk.read(15, &mut buffer), Err(AtaError::BadRange));
+    assert_eq!(disk.read(u32::MAX, &mut buffer), Err(AtaError::BadRange));
+    assert_eq!(disk.read(0, &mut buffer[..100]), Err(AtaError::BadRange));
+    assert_eq!(disk.write(0, &[]), Err(AtaError::BadRange));
+    assert_eq!(disk.channel.waits, 0);
+}
+
+#[test]
+fn a_drive_error_is_reported_with_its_error_register() {
+    let mut disk = Disk::identify(SimulatedDrive::new(16), Drive::Master).unwrap();
+    disk.channel.fail_next = true;
+    let mut buffer = [0u8; SECTOR_SIZE];
+    assert_eq!(disk.read(0, &mut buffer), Err(AtaError::Drive(0x04)));
+}

@@ -1,0 +1,86 @@
+//! The input buffer of a terminal driver (serial or keyboard): bytes received but not yet
+//! read by the console. When it is full the oldest bytes go, and are counted.
+
+pub const INPUT_CAPACITY: usize = 512;
+
+pub struct InputRing {
+    bytes: [u8; INPUT_CAPACITY],
+    start: usize,
+    len: usize,
+    /// Bytes dropped because the console did not read in time.
+    pub dropped: u64,
+}
+
+impl Default for InputRing {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InputRing {
+    pub const fn new() -> Self {
+        InputRing { bytes: [0; INPUT_CAPACITY], start: 0, len: 0, dropped: 0 }
+    }
+
+    pub fn push(&mut self, byte: u8) {
+        if self.len == INPUT_CAPACITY {
+            self.start = (self.start + 1) % INPUT_CAPACITY;
+            self.len -= 1;
+            self.dropped += 1;
+        }
+        self.bytes[(self.start + self.len) % INPUT_CAPACITY] = byte;
+        self.len += 1;
+    }
+
+    /// Copies the oldest bytes into `out` without removing them; returns how many. The
+    /// driver removes them (`consume`) only once they reached the console, so nothing is lost
+    /// when a copy fails.
+    pub fn peek(&self, out: &mut [u8]) -> usize {
+        let n = out.len().min(self.len);
+        for (i, byte) in out[..n].iter_mut().enumerate() {
+            *byte = self.bytes[(self.start + i) % INPUT_CAPACITY];
+        }
+        n
+    }
+
+    /// Removes the `n` oldest bytes.
+    pub fn consume(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.start = (self.start + n) % INPUT_CAPACITY;
+        self.len -= n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_come_out_in_order_across_the_wrap() {
+        let mut ring = InputRing::new();
+        let mut out = [0u8; 8];
+        for round in 0..200u32 {
+            for i in 0..5 {
+                ring.push((round * 5 + i) as u8);
+            }
+            assert_eq!(ring.peek(&mut out), 5);
+            ring.consume(5);
+            assert_eq!(out[..5], [0, 1, 2, 3, 4].map(|i| (round * 5 + i) as u8));
+        }
+        assert_eq!(ring.peek(&mut out), 0);
+    }
+
+    #[test]
+    fn a_full_ring_drops_the_oldest_and_counts_them() {
+        let mut ring = InputRing::new();
+        for i in 0..INPUT_CAPACITY + 3 {
+            ring.push(i as u8);
+        }
+        assert_eq!(ring.dropped, 3);
+        let mut first = [0u8; 1];
+        ring.peek(&mut first);
+        assert_eq!(first[0], 3);
+        ring.consume(usize::MAX);
+        assert_eq!(ring.peek(&mut first), 0);
+    }
+}

@@ -1,0 +1,71 @@
+//! The shell's task commands: `ps`, `kill`, `restart`, `inject`, straight to the kernel.
+
+use crate::Console;
+use libipc::SyscallError;
+use libipc::TaskId;
+use libipc::abi::{INJECT_KINDS, state_name};
+use libipc::sys::{self, IpcError};
+use ulib::Line;
+
+/// `inject NAME KIND`: arm a fault in a task, to fire at its next message.
+pub fn inject(console: &mut Console, name: Option<&str>, kind: Option<&str>) {
+    let (Some(name), Some(kind)) = (name, kind) else {
+        return console.write("usage: inject NAME KIND\n");
+    };
+    let Some(number) = INJECT_KINDS.iter().position(|k| *k == kind) else {
+        return say!(console, "inject: unknown kind {kind:?}\n");
+    };
+    match sys::lookup(name).and_then(|task| sys::inject(task, number as u64).map(|()| task)) {
+        Ok(task) => {
+            say!(console, "injected {kind} into {name} ({task}); it fires at its next message\n")
+        }
+        Err(error) => say!(console, "inject {name}: {}\n", describe(error)),
+    }
+}
+
+/// `kill NAME` and `restart NAME`.
+pub fn kill_or_restart(console: &mut Console, command: &str, name: Option<&str>) {
+    let Some(name) = name else {
+        return say!(console, "usage: {command} NAME\n");
+    };
+    let result = sys::lookup(name).and_then(|task| {
+        if command == "kill" { sys::kill(task).map(|()| task) } else { sys::restart(task) }
+    });
+    match result {
+        Ok(task) if command == "kill" => say!(console, "killed {name} ({task})\n"),
+        Ok(task) => say!(console, "restarted {name} as {task}\n"),
+        Err(error) => say!(console, "{command} {name}: {}\n", describe(error)),
+    }
+}
+
+pub fn ps(console: &mut Console) {
+    console.write("ID      NAME            STATE       PRIO  RESTARTS  SYSCALLS\n");
+    let mut index = 0;
+    while let Ok(status) = sys::task_status(index) {
+        let id = TaskId::from_raw(status.id).unwrap_or(TaskId::new(index, 0));
+        say!(
+            console,
+            "{:<7} {:<15} {:<11} {:>4}  {:>8}  {:>8}\n",
+            Line::format(format_args!("{id}")),
+            status.name(),
+            state_name(status.state),
+            status.priority,
+            status.restarts,
+            status.syscalls
+        );
+        index += 1;
+    }
+}
+
+/// Words for what went wrong, for the user.
+fn describe(error: IpcError) -> &'static str {
+    match error {
+        IpcError::Dead { .. } => "the task has ended",
+        IpcError::Failed(SyscallError::Denied) => {
+            "permission denied (this shell lacks the privilege)"
+        }
+        IpcError::Failed(SyscallError::NoSuchTask) => "no such task",
+        IpcError::Failed(SyscallError::InvalidArgument) => "not possible for that task",
+        IpcError::Failed(_) => "the kernel refused",
+    }
+}

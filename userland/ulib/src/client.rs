@@ -1,0 +1,86 @@
+//! The client side of the restart contract. A server is named, not numbered: `Server` looks
+//! its task id up by name, and when a call finds the server dead (the kernel answers
+//! `DeadTask`), it looks the name up again. A request that is safe to repeat is then sent once
+//! more; any other reports `RESTARTED`, because the first attempt may or may not have taken
+//! effect.
+
+use core::cell::Cell;
+use libipc::SyscallError;
+use libipc::TaskId;
+use libipc::abi::Lease;
+use libipc::sys::{self, IpcError, Message};
+use service_api::status::{DENIED, OK, RESTARTED, UNAVAILABLE};
+
+/// A server, by name.
+pub struct Server {
+    name: &'static str,
+    task: Cell<Option<TaskId>>,
+}
+
+/// Whether a request may be sent again when the server died while handling it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// Repeating it gives the same result (reads, writes at an offset).
+    Safe,
+    /// It might already have taken effect (remove, rename).
+    Unsafe,
+}
+
+impl Server {
+    pub const fn new(name: &'static str) -> Self {
+        Server { name, task: Cell::new(None) }
+    }
+
+    /// Calls the server; returns the reply's payload if its status word is `OK`, and the
+    /// status otherwise (a server's error, or `RESTARTED`, `UNAVAILABLE`, `DENIED`).
+    pub fn call(
+        &self,
+        op: u32,
+        payload: [u64; 4],
+        leases: &[Lease],
+        retry: Retry,
+    ) -> Result<[u64; 4], u64> {
+        let attempts = if retry == Retry::Safe { 2 } else { 1 };
+        for attempt in 0..attempts {
+            let task = self.task().ok_or(UNAVAILABLE)?;
+            match sys::call(task, &Message::new(op, payload), leases) {
+                Ok(reply) if reply.message.payload[0] == OK => return Ok(reply.message.payload),
+                Ok(reply) => return Err(reply.message.payload[0]),
+                Err(IpcError::Dead { .. }) => {
+                    self.task.set(None);
+                    if attempt + 1 < attempts {
+                        // The supervisor runs first and restarts the server; if it has not
+                        // yet, give it a tick.
+                        if sys::lookup(self.name).is_err() {
+                            sys::sleep(1);
+                        }
+                    }
+                }
+                Err(IpcError::Failed(SyscallError::Denied)) => return Err(DENIED),
+                Err(IpcError::Failed(_)) => {
+                    self.task.set(None);
+                    return Err(UNAVAILABLE);
+                }
+            }
+        }
+        Err(RESTARTED)
+    }
+
+    fn task(&self) -> Option<TaskId> {
+        if self.task.get().is_none() {
+            self.task.set(sys::lookup(self.name).ok());
+        }
+        self.task.get()
+    }
+}
+
+/// Raises notification `bits` on the task named `name` (`cached` is its id, if known),
+/// looking the name up again once if the task was restarted; returns the id that worked.
+pub fn notify_by_name(name: &str, cached: Option<TaskId>, bits: u64) -> Option<TaskId> {
+    let mut task = cached.or_else(|| sys::lookup(name).ok())?;
+    if sys::notify(task, bits).is_err() {
+        task = sys::lookup(name).ok()?;
+        sys::notify(task, bits).ok()?;
+    }
+    Some(task)
+}
