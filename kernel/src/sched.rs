@@ -12,6 +12,7 @@
 
 mod ipc;
 mod manage;
+mod spawn;
 
 pub use ipc::Outcome;
 
@@ -19,7 +20,7 @@ use crate::arch::cpu::{self, without_interrupts};
 use crate::arch::{self, TrapFrame, USER_CODE_SELECTOR, USER_DATA_SELECTOR, paging};
 use crate::loader::{self, LoadError};
 use crate::mm::layout::USER_END;
-use crate::task::{FaultRecord, Task, TaskState, TaskStats};
+use crate::task::{FaultRecord, Task, TaskName, TaskState, TaskStats};
 use crate::time;
 use alloc::vec::Vec;
 use kernel_core::manifest::TaskSpec;
@@ -181,24 +182,28 @@ impl Scheduler {
     /// `slot`, which must hold an ended task: a restart).
     pub fn spawn(&mut self, spec: &TaskSpec<'static>, image: &[u8]) -> Result<TaskId, LoadError> {
         let slot = self.tasks.iter().position(|t| !t.state.is_alive());
-        self.spawn_into(slot, spec, image)
+        self.spawn_into(slot, spec, image, TaskName::new(spec.name), spec.arg)
     }
 
-    fn spawn_into(
+    /// Creates a task in `slot` (or a new one), named `name`, started with `argument`.
+    pub(super) fn spawn_into(
         &mut self,
         slot: Option<usize>,
         spec: &TaskSpec<'static>,
         image: &[u8],
+        name: TaskName,
+        argument: &str,
     ) -> Result<TaskId, LoadError> {
         if slot.is_none() && self.tasks.len() == MAX_TASKS {
             return Err(LoadError::TableFull);
         }
-        let (space, saved) = loader::load(image, spec.arg)?;
+        let (space, saved) = loader::load(image, argument)?;
         let manifest = crate::bootfs::manifest_text().unwrap_or("");
         let task = Task {
             // A reused slot keeps its generation, which went up when its last task ended.
             id: slot.map_or(TaskId::new(self.tasks.len() as u16, 0), |s| self.tasks[s].id),
             spec: *spec,
+            name,
             send_mask: kernel_core::manifest::send_mask(manifest, spec),
             position: kernel_core::manifest::position(manifest, spec.name).unwrap_or(usize::MAX),
             state: TaskState::Ready,
@@ -447,7 +452,7 @@ impl Scheduler {
 }
 
 fn log_end(task: &Task, state: &TaskState) {
-    let (name, id) = (task.spec.name, task.id);
+    let (name, id) = (task.name, task.id);
     match state {
         TaskState::Faulted(record) => log::warn!(
             "task {name} ({id}) killed: {} at rip {:#x}, error code {:#x}, address {:#x}",

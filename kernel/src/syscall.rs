@@ -72,6 +72,8 @@ fn dispatch(s: &mut Scheduler, number: Sysnum, f: &mut TrapFrame) {
         Sysnum::TaskStatus => s.task_status(f.rdi, f.rsi),
         Sysnum::Kill => s.kill_task(f.rdi),
         Sysnum::Inject => s.inject(f.rdi, f.rsi),
+        Sysnum::Spawn => s.spawn_program(f.rdi),
+        Sysnum::MemoryInfo => s.memory_info(f.rdi),
         Sysnum::IrqAck => s.irq_ack(f.rdi),
         Sysnum::PortRead => s.port_io(f.rdi, f.rsi, None),
         Sysnum::PortWrite => s.port_io(f.rdi, f.rsi, Some(f.rdx)),
@@ -105,7 +107,7 @@ fn debug_write(s: &mut Scheduler, source: UserSlice) -> Outcome {
         }
         let text = core::str::from_utf8(bytes).expect("printable ASCII is UTF-8");
         for line in text.strip_suffix('\n').unwrap_or(text).split('\n') {
-            serial::write_fmt(format_args!("{}: {}\n", task.spec.name, line));
+            serial::write_fmt(format_args!("{}: {}\n", task.name, line));
         }
     }
     Outcome::Value(bytes.len() as u64)

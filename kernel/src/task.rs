@@ -2,7 +2,7 @@
 
 use crate::arch::TrapFrame;
 use crate::arch::paging::AddressSpace;
-use kernel_core::manifest::TaskSpec;
+use kernel_core::manifest::{MAX_NAME_LEN, TaskSpec};
 use libipc::abi::{Lease, MAX_LEASES};
 use libipc::{FaultKind, TaskId};
 
@@ -54,6 +54,33 @@ pub struct TaskStats {
     pub bytes_written: u64,
 }
 
+/// A task's name, kept in the task (a spawned program's name lives nowhere else).
+#[derive(Clone, Copy, Debug)]
+pub struct TaskName {
+    bytes: [u8; MAX_NAME_LEN],
+    len: usize,
+}
+
+impl TaskName {
+    /// The first `MAX_NAME_LEN` bytes of `name` (names are checked to fit before this).
+    pub fn new(name: &str) -> Self {
+        let len = name.len().min(MAX_NAME_LEN);
+        let mut bytes = [0; MAX_NAME_LEN];
+        bytes[..len].copy_from_slice(&name.as_bytes()[..len]);
+        TaskName { bytes, len }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl core::fmt::Display for TaskName {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        f.write_str(core::str::from_utf8(self.as_bytes()).unwrap_or("?"))
+    }
+}
+
 pub struct Task {
     /// The slot index and its generation, bumped when the task ends, so the ids of a dead task
     /// stop working at once.
@@ -61,6 +88,8 @@ pub struct Task {
     /// From the manifest, which lives in the ramdisk for the life of the kernel: name,
     /// priority, and the resources the task owns.
     pub spec: TaskSpec<'static>,
+    /// The name `ps` shows and `lookup` finds: the manifest's, or a spawned program's own.
+    pub name: TaskName,
     /// Bit `i` set: may send to the task at manifest position `i`.
     pub send_mask: u64,
     /// This task's own position in the manifest (for others' `send_mask`).

@@ -75,6 +75,11 @@ system_calls! {
     /// `inject(task, kind)`: make a task fault the next time it receives a message (privilege
     /// `inject`); `kind` is one of the `INJECT_*` values.
     Inject = 23,
+    /// `spawn(request)`: start a program from an ELF image in the caller's memory, as an
+    /// instance of a manifest template (privilege `spawn`); see `SpawnRequest`. Returns its id.
+    Spawn = 24,
+    /// `memory_info(buffer)`: a `MemoryStats` for `mem`.
+    MemoryInfo = 25,
 }
 
 // `TryFrom` indexes `ALL` by number: the numbers must run 0, 1, 2, ... without gaps.
@@ -133,10 +138,12 @@ pub enum SyscallError {
     BadLease = 9,
     /// No task has this index or name.
     NoSuchTask = 10,
+    /// The kernel has no memory left for this request (frames or heap).
+    OutOfMemory = 11,
 }
 
 impl SyscallError {
-    pub const ALL: [SyscallError; 10] = [
+    pub const ALL: [SyscallError; 11] = [
         SyscallError::UnknownSyscall,
         SyscallError::BadAddress,
         SyscallError::TooLong,
@@ -147,6 +154,7 @@ impl SyscallError {
         SyscallError::Denied,
         SyscallError::BadLease,
         SyscallError::NoSuchTask,
+        SyscallError::OutOfMemory,
     ];
 
     pub const fn code(self) -> u64 {
@@ -422,6 +430,47 @@ impl TaskStatus {
         let len = self.name.iter().position(|&b| b == 0).unwrap_or(self.name.len());
         core::str::from_utf8(&self.name[..len]).unwrap_or("?")
     }
+}
+
+/// What `spawn` reads: which template, what to call the new task, its image and argument.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpawnRequest {
+    /// A manifest entry with `start = false` and no interrupts or ports, NUL-padded: the new
+    /// task gets its priority, `talks_to` and privileges.
+    pub template: [u8; 16],
+    /// The new task's name (for `ps` and `lookup`), NUL-padded, at least one byte.
+    pub name: [u8; 16],
+    pub image: u64,
+    pub image_length: u64,
+    pub argument: u64,
+    pub argument_length: u64,
+}
+
+/// The largest ELF image `spawn` takes.
+pub const MAX_SPAWN_IMAGE: u64 = 512 * 1024;
+
+/// What `memory_info` writes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryStats {
+    /// 4 KiB physical frames the kernel manages, and how many are free.
+    pub frames: u64,
+    pub frames_free: u64,
+    /// The kernel heap: bytes in use and bytes free.
+    pub heap_used: u64,
+    pub heap_free: u64,
+    /// Task slots in use, and how many of those tasks are alive.
+    pub tasks: u64,
+    pub tasks_alive: u64,
+}
+
+/// A name NUL-padded into 16 bytes (cut if longer), for `SpawnRequest`.
+pub fn name_field(name: &str) -> [u8; 16] {
+    let mut field = [0u8; 16];
+    let len = name.len().min(16);
+    field[..len].copy_from_slice(&name.as_bytes()[..len]);
+    field
 }
 
 pub const STATE_READY: u64 = 0;

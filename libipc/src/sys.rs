@@ -461,3 +461,25 @@ pub fn kill(task: TaskId) -> Result<(), IpcError> {
 pub fn inject(task: TaskId, kind: u64) -> Result<(), IpcError> {
     simple(Sysnum::Inject, [task.to_raw(), kind, 0, 0, 0]).map(|_| ())
 }
+
+/// Starts a program from `image` (an ELF file in the caller's memory) as an instance of the
+/// manifest `template`, named `name`, with `argument` (privilege `spawn`). Returns its id.
+pub fn spawn(template: &str, name: &str, image: &[u8], argument: &str) -> Result<TaskId, IpcError> {
+    let request = crate::abi::SpawnRequest {
+        template: crate::abi::name_field(template),
+        name: crate::abi::name_field(name),
+        image: image.as_ptr() as u64,
+        image_length: image.len() as u64,
+        argument: argument.as_ptr() as u64,
+        argument_length: argument.len() as u64,
+    };
+    let raw = simple(Sysnum::Spawn, [&request as *const _ as u64, 0, 0, 0, 0])?;
+    Ok(TaskId::from_raw(raw).unwrap_or(TaskId::new(0, 0)))
+}
+
+/// Physical memory, kernel heap and task table use, for `mem`.
+pub fn memory_info() -> Result<crate::abi::MemoryStats, IpcError> {
+    let mut stats = crate::abi::MemoryStats::default();
+    simple(Sysnum::MemoryInfo, [&mut stats as *mut _ as u64, 0, 0, 0, 0])?;
+    Ok(stats)
+}

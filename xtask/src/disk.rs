@@ -2,6 +2,7 @@
 //! and fills it from `userland/rootfs/` with the same `fs-core` code the file server runs,
 //! and checks it with `fsck.fat -n` (dosfstools), which knows nothing of our code.
 
+use crate::userland::Program;
 use crate::util::{Failure, install_packages, workspace_root};
 use fs_core::{Block, BlockCount, BlockDevice, BlockIdx, FileStore};
 use std::cell::RefCell;
@@ -14,18 +15,22 @@ use std::process::Command;
 const SECTORS: u32 = 32 * 2048;
 
 /// The disk `cargo xtask qemu` boots with. It is made once and then kept, so what is written
-/// in one session is there in the next; `--fresh-disk` makes it again.
-pub fn persistent(fresh: bool) -> Result<PathBuf, Failure> {
+/// in one session is there in the next; `--fresh-disk` makes it again. The programs in `/BIN`
+/// are replaced by the ones just built at every boot.
+pub fn persistent(fresh: bool, programs: &[Program]) -> Result<PathBuf, Failure> {
     let path = workspace_root().join("target/moat/disk.img");
     if fresh || !path.exists() {
-        create(&path)?;
+        create(&path, programs)?;
         eprintln!("xtask: made the data disk {} from userland/rootfs", path.display());
+    } else {
+        install_programs(&open(&path)?, programs)?;
     }
     Ok(path)
 }
 
-/// Makes a formatted disk at `path` holding the files of `userland/rootfs/`.
-pub fn create(path: &Path) -> Result<(), Failure> {
+/// Makes a formatted disk at `path` holding the files of `userland/rootfs/` and `programs`
+/// in `/BIN`.
+pub fn create(path: &Path, programs: &[Program]) -> Result<(), Failure> {
     let error = |e: std::io::Error| Failure::new(format!("{}: {e}", path.display()));
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(error)?;
@@ -44,6 +49,37 @@ pub fn create(path: &Path) -> Result<(), Failure> {
         FileStore::mount(disk).map_err(|status| fs_failure("mounting the new disk", status))?;
     let rootfs = workspace_root().join("userland/rootfs");
     copy_tree(&store, &rootfs, "")?;
+    install_programs(&store, programs)
+}
+
+fn open(path: &Path) -> Result<FileStore<ImageFile>, Failure> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
+    FileStore::mount(ImageFile(RefCell::new(file)))
+        .map_err(|status| fs_failure(&format!("mounting {}", path.display()), status))
+}
+
+/// Writes each program to `/BIN/<NAME>` (making `/BIN` if needed).
+fn install_programs<D: BlockDevice>(
+    store: &FileStore<D>,
+    programs: &[Program],
+) -> Result<(), Failure> {
+    if programs.is_empty() {
+        return Ok(());
+    }
+    match store.make_directory("/BIN") {
+        Ok(()) | Err(service_api::status::EXISTS) => {}
+        Err(status) => return Err(fs_failure("/BIN", status)),
+    }
+    for (name, executable) in programs {
+        let bytes = std::fs::read(executable)
+            .map_err(|e| Failure::new(format!("{}: {e}", executable.display())))?;
+        let path = format!("/BIN/{}", name.to_ascii_uppercase());
+        store.write(&path, 0, &bytes, true, true).map_err(|status| fs_failure(&path, status))?;
+    }
     Ok(())
 }
 
@@ -157,9 +193,11 @@ mod tests {
     #[test]
     fn a_new_disk_holds_the_rootfs_and_passes_fsck() {
         let image = std::env::temp_dir().join(format!("moat-disk-test-{}.img", std::process::id()));
-        create(&image).unwrap();
+        let program = (String::from("readme"), workspace_root().join("userland/rootfs/README.TXT"));
+        create(&image, &[program]).unwrap();
         let readme = std::fs::read(workspace_root().join("userland/rootfs/README.TXT")).unwrap();
         assert_eq!(read_file(&image, "/README.TXT").unwrap(), readme);
+        assert_eq!(read_file(&image, "/BIN/README").unwrap(), readme);
         // What the file server does to a disk must leave it clean too.
         let file = std::fs::OpenOptions::new().read(true).write(true).open(&image).unwrap();
         let store = FileStore::mount(ImageFile(RefCell::new(file))).unwrap();

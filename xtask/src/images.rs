@@ -45,6 +45,8 @@ pub struct Images {
     pub kernel: PathBuf,
     pub bios: PathBuf,
     pub uefi: PathBuf,
+    /// The manifest's `programs`, built, for the data disk's `/BIN`.
+    pub programs: Vec<crate::userland::Program>,
 }
 
 /// Builds the kernel of `kind` and its BIOS and UEFI images under `target/moat/<kind>/`.
@@ -73,7 +75,8 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     std::fs::copy(&built, &kernel)
         .map_err(|e| Failure::new(format!("copying {}: {e}", built.display())))?;
 
-    let ramdisk = userland::build_ramdisk(&root.join(kind.manifest()), options.release, &out_dir)?;
+    let (ramdisk, programs) =
+        userland::build_ramdisk(&root.join(kind.manifest()), options.release, &out_dir)?;
 
     // The image builder is a host program, built by the pinned toolchain in its own target
     // folder so its nightly artifacts never mix with xtask's stable ones.
@@ -84,5 +87,5 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     image_builder.arg("--ramdisk").arg(&ramdisk);
     run_status(&mut image_builder, "building the disk images")?;
 
-    Ok(Images { kernel, bios: out_dir.join("bios.img"), uefi: out_dir.join("uefi.img") })
+    Ok(Images { kernel, bios: out_dir.join("bios.img"), uefi: out_dir.join("uefi.img"), programs })
 }

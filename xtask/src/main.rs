@@ -84,7 +84,7 @@ fn boot(args: &QemuArgs) -> Result<(), Failure> {
         cmdline: args.cmdline.clone(),
         interactive: true,
         icount: false,
-        data_disk: Some(disk::persistent(args.fresh_disk)?),
+        data_disk: Some(disk::persistent(args.fresh_disk, &images.programs)?),
         display: args.display,
         monitor_socket: None,
     };

@@ -75,8 +75,8 @@ fn error_line(error: &kernel_core::manifest::ManifestError) -> usize {
 
 pub fn parse(text: &str) -> Result<Vec<BootTask>, String> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
-    if let Some(key) = table.keys().find(|k| *k != "task") {
-        return Err(format!("unknown top-level key `{key}` (expected [[task]] entries)"));
+    if let Some(key) = table.keys().find(|k| *k != "task" && *k != "programs") {
+        return Err(format!("unknown top-level key `{key}` (expected [[task]] entries, programs)"));
     }
     let Some(entries) = table.get("task") else { return Ok(Vec::new()) };
     let entries = entries.as_array().ok_or("`task` must be an array of tables: [[task]]")?;
@@ -90,6 +90,31 @@ pub fn parse(text: &str) -> Result<Vec<BootTask>, String> {
         tasks.push(task);
     }
     Ok(tasks)
+}
+
+/// The top-level `programs` list: crates built and put on the data disk under `/BIN`, from
+/// where the shell runs them. Each name becomes an 8.3 file name, so at most 8 characters.
+pub fn programs(path: &Path) -> Result<Vec<String>, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::new(format!("reading {}: {e}", path.display())))?;
+    parse_programs(&text).map_err(|message| Failure::new(format!("{}: {message}", path.display())))
+}
+
+fn parse_programs(text: &str) -> Result<Vec<String>, String> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+    let Some(list) = table.get("programs") else { return Ok(Vec::new()) };
+    let list = list.as_array().ok_or("`programs` must be a list of names")?;
+    list.iter()
+        .map(|name| match name.as_str() {
+            Some(name)
+                if (1..=8).contains(&name.len())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric()) =>
+            {
+                Ok(name.to_owned())
+            }
+            _ => Err(format!("programs: {name} is not a name of 1 to 8 letters and digits")),
+        })
+        .collect()
 }
 
 fn parse_task(entry: &toml::Table) -> Result<BootTask, String> {

@@ -139,7 +139,46 @@ const KEYBOARD_SESSION: &[Keystrokes] = &[Keystrokes {
            sendkey b\nsendkey d\nsendkey ret",
 }];
 
+/// Programs run from the disk: read through the file server, started by the supervisor;
+/// one that faults is stopped alone, one that spins is stopped with Ctrl-C.
+const PROGRAMS_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "ls BIN\r" },
+    Keystrokes { after: "moat> ", send: "hello\r" },
+    Keystrokes { after: "moat> ", send: "fault cli\r" },
+    Keystrokes { after: "moat> ", send: "spin 1000\r" },
+    Keystrokes { after: "round 1", send: "\x03" },
+    Keystrokes { after: "moat> ", send: "nosuch\r" },
+    Keystrokes { after: "moat> ", send: "echo not an ELF file > BIN/JUNK\r" },
+    Keystrokes { after: "moat> ", send: "junk\r" },
+    Keystrokes { after: "moat> ", send: "mem\r" },
+];
+
 const BOOT_CHECKS: &[BootCheck] = &[
+    BootCheck {
+        name: "boot::programs_run_from_the_disk",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "HELLO ",
+            "moat> hello\n",
+            "hello: Hello from ring 3! I am task ",
+            "moat> fault cli\n",
+            "fault: about to commit: cli",
+            "fault: stopped by a fault (see the kernel log)\nmoat> ",
+            "spin 1000\n",
+            "spin: stopped\nmoat> ",
+            "nosuch: no such command or program",
+            "junk: not a program",
+            "physical: ",
+            "tasks: ",
+        ],
+        input: PROGRAMS_SESSION,
+        stop_at: Some("tasks: "),
+        reboots: &[],
+        disk_holds: &[],
+    },
     BootCheck {
         name: "boot::keyboard_types_into_the_shell",
         kernel: KernelKind::System,
@@ -416,7 +455,7 @@ fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
     }
     // The storage scenarios need a data disk.
     let disk = logs.join("guest-tests.disk.img");
-    crate::disk::create(&disk)?;
+    crate::disk::create(&disk, &test_images.programs)?;
     let options = RunOptions { data_disk: Some(disk), ..run_options(Firmware::Bios, cmdline) };
     let run = qemu::run_captured(
         &test_images.bios,
@@ -487,7 +526,7 @@ fn boot_check(
     // The system boots with a data disk of its own, fresh from userland/rootfs.
     if check.kernel == KernelKind::System {
         let disk = logs.join(format!("{}.disk.img", check.name.replace("::", "-")));
-        crate::disk::create(&disk)?;
+        crate::disk::create(&disk, &images.programs)?;
         options.data_disk = Some(disk);
     }
     let first = Reboot { expect: check.expect, input: check.input, stop_at: check.stop_at };

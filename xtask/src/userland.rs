@@ -7,16 +7,25 @@ use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-/// Builds every program `tasks` name and writes `ramdisk.tar` into `out_dir`: the kernel-format
-/// manifest as `manifest` and each program as `bin/<crate>`. Returns the archive's path.
+/// A built program: its crate name and the executable.
+pub type Program = (String, PathBuf);
+
+/// Builds every program the manifest names and writes `ramdisk.tar` into `out_dir`: the
+/// kernel-format manifest as `manifest` and each task's program as `bin/<crate>`. Returns the
+/// archive's path and the built `programs` of the manifest, which go on the data disk.
 pub fn build_ramdisk(
     manifest_path: &Path,
     release: bool,
     out_dir: &Path,
-) -> Result<PathBuf, Failure> {
+) -> Result<(PathBuf, Vec<Program>), Failure> {
     let root = workspace_root();
     let tasks = manifest::read(manifest_path)?;
-    let binaries: BTreeSet<&str> = tasks.iter().map(|t| t.binary.as_str()).collect();
+    let programs = manifest::programs(manifest_path)?;
+    let binaries: BTreeSet<&str> = tasks
+        .iter()
+        .map(|t| t.binary.as_str())
+        .chain(programs.iter().map(String::as_str))
+        .collect();
     for binary in &binaries {
         if program_dir(binary).is_none() {
             return Err(Failure::new(format!(
@@ -28,9 +37,13 @@ pub fn build_ramdisk(
     let built = build_programs(&binaries, release)?;
     let source = manifest_path.strip_prefix(&root).unwrap_or(manifest_path).display().to_string();
     let path = out_dir.join("ramdisk.tar");
-    write_archive(&path, &tasks, &source, &built)
+    let in_tasks: BTreeSet<&str> = tasks.iter().map(|t| t.binary.as_str()).collect();
+    let for_tasks: Vec<Program> =
+        built.iter().filter(|(name, _)| in_tasks.contains(name.as_str())).cloned().collect();
+    write_archive(&path, &tasks, &source, &for_tasks)
         .map_err(|e| Failure::new(format!("writing {}: {e}", path.display())))?;
-    Ok(path)
+    let for_disk = built.into_iter().filter(|(name, _)| programs.contains(name)).collect();
+    Ok((path, for_disk))
 }
 
 /// Where the crate of a program lives: servers under `servers/`, the rest under `userland/`.

@@ -68,6 +68,8 @@ pub struct Privileges {
     pub faults: bool,
     /// Inject faults into other tasks (`inject`), for fault-isolation experiments.
     pub inject: bool,
+    /// Start programs from images in its own memory (`spawn`), as instances of a template.
+    pub spawn: bool,
 }
 
 /// Interrupt lines a task may not own: 0 is the kernel's timer, 2 the PIC cascade.
@@ -259,6 +261,7 @@ fn parse_privileges(line: usize, value: &str) -> Result<Privileges, ManifestErro
             "restart" => privileges.restart = true,
             "faults" => privileges.faults = true,
             "inject" => privileges.inject = true,
+            "spawn" => privileges.spawn = true,
             _ => return Err(ManifestError::BadValue { line, field: "privileges", value }),
         }
     }

@@ -307,11 +307,7 @@ impl Scheduler {
     pub(super) fn fire_injection(&mut self, index: usize, kind: u64, registers: &mut TrapFrame) {
         let Some(rip) = crate::inject::entry(kind) else { return };
         let task = &self.tasks[index];
-        log::info!(
-            "task {} ({}): injected fault {kind} armed at its receive",
-            task.spec.name,
-            task.id
-        );
+        log::info!("task {} ({}): injected fault {kind} armed at its receive", task.name, task.id);
         registers.rip = rip;
     }
 

@@ -87,14 +87,15 @@ impl Scheduler {
             return SyscallError::NoSuchTask.into();
         };
         self.kill(index);
-        match self.spawn_into(Some(index), &spec, image) {
+        let name = self.tasks[index].name;
+        match self.spawn_into(Some(index), &spec, image, name, spec.arg) {
             Ok(id) => {
                 self.tasks[index].restarts += 1;
-                log::info!("task {} restarted as {id}", spec.name);
+                log::info!("task {} restarted as {id}", self.tasks[index].name);
                 Outcome::Value(id.to_raw())
             }
             Err(error) => {
-                log::error!("task {}: restart failed: {error}", spec.name);
+                log::error!("task {name}: restart failed: {error}");
                 SyscallError::InvalidArgument.into()
             }
         }
@@ -160,7 +161,7 @@ impl Scheduler {
         if let Err(error) = copy_from_user(space, UserSlice::new(name, length), bytes) {
             return error.into();
         }
-        match self.tasks.iter().find(|t| t.spec.name.as_bytes() == bytes) {
+        match self.tasks.iter().find(|t| t.name.as_bytes() == bytes) {
             Some(task) => Outcome::Value(task.id.to_raw()),
             None => SyscallError::NoSuchTask.into(),
         }
@@ -178,8 +179,8 @@ impl Scheduler {
         };
         log::info!(
             "task {} ({id}) killed on request of {}",
-            self.tasks[index].spec.name,
-            self.tasks[self.current].spec.name
+            self.tasks[index].name,
+            self.tasks[self.current].name
         );
         self.kill(index);
         Outcome::Value(0)
@@ -209,7 +210,7 @@ impl Scheduler {
             ticks: task.stats.ticks,
             name: [0; 16],
         };
-        let name = task.spec.name.as_bytes();
+        let name = task.name.as_bytes();
         status.name[..name.len().min(16)].copy_from_slice(&name[..name.len().min(16)]);
         let space = self.tasks[self.current].space.as_ref().expect("the running task has memory");
         match copy_value_to_user(space, buffer, &status) {
@@ -230,8 +231,8 @@ impl Scheduler {
         };
         log::info!(
             "task {} ({id}): fault {kind} injected by {}",
-            self.tasks[index].spec.name,
-            self.tasks[self.current].spec.name
+            self.tasks[index].name,
+            self.tasks[self.current].name
         );
         if kind == INJECT_KILL {
             self.kill(index);

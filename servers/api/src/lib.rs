@@ -39,6 +39,8 @@ pub mod status {
     pub const DENIED: u64 = 16;
     /// Never sent by a server: no task of that name is running (and none was restarted).
     pub const UNAVAILABLE: u64 = 17;
+    /// The file is not a program the kernel can load (not an ELF executable for Moat).
+    pub const NOT_A_PROGRAM: u64 = 18;
 
     /// What a status means, for error messages ("cat: no such file").
     pub fn describe(status: u64) -> &'static str {
@@ -61,6 +63,7 @@ pub mod status {
             TOO_LARGE => "too large",
             DENIED => "permission denied",
             UNAVAILABLE => "server not running",
+            NOT_A_PROGRAM => "not a program",
             _ => "unknown error",
         }
     }
@@ -88,6 +91,19 @@ pub mod keyboard {
     pub const DATA_PORT: u16 = 0x60;
     /// Status when read, controller command when written.
     pub const STATUS_PORT: u16 = 0x64;
+}
+
+/// The supervisor (`servers/supervisor`): starts programs, answers questions about servers.
+pub mod supervisor {
+    /// Start the program whose ELF image is lease 0 (readable), with the argument in lease 1
+    /// (readable, may be empty), named by words 0 and 1 (16 bytes, NUL-padded). The client
+    /// reads the image from the file server: the supervisor never waits on a server it may
+    /// have to restart. Reply: status, the new task's id (raw).
+    pub const SPAWN: u32 = 1;
+    /// Programs are spawned from this manifest template.
+    pub const TEMPLATE: &str = "program";
+    /// The largest program file it loads.
+    pub const MAX_PROGRAM: usize = 256 * 1024;
 }
 
 /// The console (`servers/console`): the terminal, with a line discipline, for many clients.
@@ -193,7 +209,7 @@ mod tests {
 
     #[test]
     fn every_status_has_words() {
-        for code in 0..=17 {
+        for code in 0..=18 {
             assert_ne!(super::status::describe(code), "unknown error", "status {code}");
         }
         assert_eq!(super::status::describe(99), "unknown error");

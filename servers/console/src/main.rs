@@ -36,6 +36,9 @@ struct Console {
     editor: LineEditor,
     /// The client waiting in `READ_LINE`: its call is answered when a line is complete.
     reader: Option<TaskId>,
+    /// The last client that read a line: Ctrl-C goes to it when nobody is reading (the shell,
+    /// while a program that does not read runs in the foreground).
+    last_reader: Option<TaskId>,
 }
 
 fn main(_argument: &str) -> u64 {
@@ -44,6 +47,7 @@ fn main(_argument: &str) -> u64 {
         inputs: [Server::new("serial"), Server::new("keyboard")],
         editor: LineEditor::new(),
         reader: None,
+        last_reader: None,
     };
     loop {
         let Ok(request) = sys::receive(None, FOREVER) else { continue };
@@ -98,6 +102,7 @@ impl Console {
             }
             READ_LINE => {
                 self.reader = Some(caller);
+                self.last_reader = Some(caller);
                 self.deliver_line();
                 None
             }
@@ -137,7 +142,7 @@ impl Console {
             match event {
                 Some(Completed::Line) => self.deliver_line(),
                 Some(Completed::Interrupt) => {
-                    if let Some(reader) = self.reader {
+                    if let Some(reader) = self.reader.or(self.last_reader) {
                         let _ = sys::notify(reader, INTERRUPT_BIT);
                     }
                 }

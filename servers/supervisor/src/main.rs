@@ -9,6 +9,9 @@
 //! Hangs: every `WATCH_TICKS` it checks how much CPU time each watched task used. A server
 //! spends its life waiting for messages, so one that ran for nearly the whole interval is
 //! taken to be stuck in a loop: it is killed, and then restarted like any other.
+//!
+//! Programs: it answers `SPAWN` requests (`service_api::supervisor`), starting a program from
+//! the image a client lends it, as an instance of the `program` template.
 
 #![no_std]
 #![no_main]
@@ -17,6 +20,8 @@ use libipc::abi::{FaultInfo, STATE_RECEIVING, TASK_ENDED_BIT, TASK_FAULTED, TASK
 use libipc::sys;
 use libipc::{FaultKind, TaskId};
 use ulib::println;
+
+mod spawn;
 
 ulib::entry!(main);
 
@@ -70,6 +75,10 @@ fn main(policy: &str) -> u64 {
                 while let Ok(ended) = sys::fault_info(None) {
                     handle_end(policy, &ended, &mut history);
                 }
+            }
+            Ok(request) if request.notification().is_none() => {
+                let reply = spawn::handle(&request);
+                let _ = sys::reply(request.sender, &reply);
             }
             _ => {}
         }

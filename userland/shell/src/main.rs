@@ -21,6 +21,7 @@ macro_rules! say {
 }
 
 mod files;
+mod programs;
 mod tasks;
 
 ulib::entry!(main);
@@ -44,6 +45,8 @@ commands:
   mv FROM TO      rename a file
   sum FILE        size and FNV-1a checksum of a file
   stress [N]      write, read back and check N files (default 20)
+  mem             physical memory, kernel heap and task slots in use
+  NAME ARGS...    run the program /BIN/NAME (Ctrl-C stops it)
   kill NAME       stop a task (the supervisor restarts the servers it looks after)
   restart NAME    start a task afresh from its boot image
   inject NAME KIND
@@ -175,7 +178,13 @@ fn run(console: &mut Console, fs: &Files, line: &str) {
             let rounds = words.next().and_then(|n| n.parse().ok()).unwrap_or(20);
             files::stress(console, fs, rounds);
         }
-        other => say!(console, "{other}: no such command (try `help`)\n"),
+        "mem" => tasks::mem(console),
+        other => {
+            let argument = line[other.len()..].trim();
+            if !programs::run(console, fs, other, argument) {
+                say!(console, "{other}: no such command or program (try `help`, `ls BIN`)\n");
+            }
+        }
     }
 }
 

@@ -69,3 +69,24 @@ fn describe(error: IpcError) -> &'static str {
         IpcError::Failed(_) => "the kernel refused",
     }
 }
+
+/// `mem`: physical frames, the kernel heap, task slots.
+pub fn mem(console: &mut Console) {
+    let Ok(stats) = sys::memory_info() else { return console.write("mem: the kernel refused\n") };
+    let used = stats.frames - stats.frames_free;
+    say!(
+        console,
+        "physical: {} KiB used of {} KiB ({} of {} frames)\n",
+        used * 4,
+        stats.frames * 4,
+        used,
+        stats.frames
+    );
+    say!(
+        console,
+        "kernel heap: {} KiB used, {} KiB free\n",
+        stats.heap_used / 1024,
+        stats.heap_free / 1024
+    );
+    say!(console, "tasks: {} alive in {} slots\n", stats.tasks_alive, stats.tasks);
+}

@@ -1,0 +1,104 @@
+//! `spawn`: programs started from an image in a task's memory (the supervisor reads them
+//! from the file system), and `memory_info`.
+//!
+//! A spawned task is an instance of a manifest *template*: an entry with `start = false` that
+//! owns no interrupts or ports. It takes the template's priority, `talks_to` and privileges,
+//! and its own name. It has no boot image, so `restart` refuses it.
+
+use super::{Outcome, Scheduler};
+use crate::task::TaskName;
+use crate::usercopy::{UserSlice, copy_from_user, copy_value_to_user, copy_values_from_user};
+use alloc::vec::Vec;
+use libipc::SyscallError;
+use libipc::abi::{MAX_SPAWN_IMAGE, MemoryStats, SpawnRequest};
+
+/// A task argument is at most this long (the loader's limit).
+const MAX_ARGUMENT: u64 = 256;
+
+impl Scheduler {
+    pub fn spawn_program(&mut self, request: u64) -> Outcome {
+        if !self.tasks[self.current].spec.privileges.spawn {
+            return SyscallError::Denied.into();
+        }
+        let space = self.tasks[self.current].space.as_ref().expect("the running task has memory");
+        let mut fields = [SpawnRequest::default()];
+        if let Err(error) = copy_values_from_user(space, request, &mut fields) {
+            return error.into();
+        }
+        let [request] = fields;
+        let (Some(template), Some(name)) =
+            (field_text(&request.template), field_text(&request.name))
+        else {
+            return SyscallError::InvalidArgument.into();
+        };
+        let Some(spec) = crate::bootfs::task_specs().find(|spec| spec.name == template) else {
+            return SyscallError::NoSuchTask.into();
+        };
+        // Boot tasks and device owners are not templates: copies would fight over the device.
+        if spec.start || spec.irqs != 0 || spec.ports != Default::default() {
+            return SyscallError::Denied.into();
+        }
+        if request.image_length > MAX_SPAWN_IMAGE || request.argument_length > MAX_ARGUMENT {
+            return SyscallError::TooLong.into();
+        }
+        let mut image = Vec::new();
+        if image.try_reserve_exact(request.image_length as usize).is_err() {
+            return SyscallError::OutOfMemory.into();
+        }
+        image.resize(request.image_length as usize, 0);
+        let mut argument = [0u8; MAX_ARGUMENT as usize];
+        let argument = &mut argument[..request.argument_length as usize];
+        let copied =
+            copy_from_user(space, UserSlice::new(request.image, request.image_length), &mut image)
+                .and_then(|()| {
+                    copy_from_user(
+                        space,
+                        UserSlice::new(request.argument, request.argument_length),
+                        argument,
+                    )
+                });
+        if let Err(error) = copied {
+            return error.into();
+        }
+        let Ok(argument) = core::str::from_utf8(argument) else {
+            return SyscallError::InvalidArgument.into();
+        };
+        let spec = kernel_core::manifest::TaskSpec { image: "", arg: "", ..spec };
+        // Only slots of ended programs are reused: a dead server's slot waits for its restart.
+        let slot = self.tasks.iter().position(|t| !t.state.is_alive() && t.spec.image.is_empty());
+        match self.spawn_into(slot, &spec, &image, TaskName::new(name), argument) {
+            Ok(id) => {
+                log::info!("task {name} ({id}) spawned from a {}-byte image", image.len());
+                Outcome::Value(id.to_raw())
+            }
+            Err(error) => {
+                log::warn!("spawn {name}: {error}");
+                SyscallError::InvalidArgument.into()
+            }
+        }
+    }
+
+    pub fn memory_info(&mut self, buffer: u64) -> Outcome {
+        let frames = crate::mm::frames::stats();
+        let (heap_used, heap_free) = crate::mm::heap::usage();
+        let stats = MemoryStats {
+            frames: frames.managed as u64,
+            frames_free: frames.free as u64,
+            heap_used: heap_used as u64,
+            heap_free: heap_free as u64,
+            tasks: self.tasks.len() as u64,
+            tasks_alive: self.tasks.iter().filter(|t| t.state.is_alive()).count() as u64,
+        };
+        let space = self.tasks[self.current].space.as_ref().expect("the running task has memory");
+        match copy_value_to_user(space, buffer, &stats) {
+            Ok(()) => Outcome::Value(0),
+            Err(error) => error.into(),
+        }
+    }
+}
+
+/// A NUL-padded name field as text: at least one byte, UTF-8.
+fn field_text(field: &[u8; 16]) -> Option<&str> {
+    let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    core::str::from_utf8(&field[..len]).ok().filter(|name| !name.is_empty())
+}
