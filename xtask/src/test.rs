@@ -129,6 +129,7 @@ const FILE_FAULTS_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "next message\nmoat> ", send: "stress 5\r" },
     Keystrokes { after: "checksums match\nmoat> ", send: "echo survived > OK.TXT\r" },
     Keystrokes { after: "moat> ", send: "cat OK.TXT\r" },
+    Keystrokes { after: "survived\nmoat> ", send: "services\r" },
 ];
 
 /// Keys pressed on the PS/2 keyboard (through QEMU's monitor): keyboard driver -> console ->
@@ -229,13 +230,17 @@ const BOOT_CHECKS: &[BootCheck] = &[
             "supervisor: fs (6.0) faulted: vector 14 (page fault)",
             "stress: 20 files written and read back, checksums match",
             "supervisor: block (5.0) faulted: vector 0 (divide error)",
+            "supervisor: restarting block in 1 ticks",
+            "supervisor: restarted block as 5.1",
             "stress: 20 files written and read back, checksums match",
             "supervisor: fs (6.1) ran ",
             "stress: 5 files written and read back, checksums match",
             "moat> cat OK.TXT\nsurvived\nmoat> ",
+            "block            backoff         1  watched",
+            "fs               restart         2  watched",
         ],
         input: FILE_FAULTS_SESSION,
-        stop_at: Some("cat OK.TXT\nsurvived\nmoat> "),
+        stop_at: Some("shell            restart"),
         reboots: &[],
         disk_holds: &[("/OK.TXT", "survived\n")],
     },

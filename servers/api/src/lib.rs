@@ -104,6 +104,80 @@ pub mod supervisor {
     pub const TEMPLATE: &str = "program";
     /// The largest program file it loads.
     pub const MAX_PROGRAM: usize = 256 * 1024;
+    /// The state of the word-0th server it looks after: its name into lease 0 (writable, 16
+    /// bytes). Reply: status (`NOT_FOUND` past the last), restarts so far, its `Restart`
+    /// policy (`Restart::code`), and `WATCHING`, `WAITING` or `GAVE_UP`.
+    pub const STATUS: u32 = 2;
+    pub const WATCHING: u64 = 0;
+    /// Restart scheduled after a backoff delay.
+    pub const WAITING: u64 = 1;
+    /// Left dead: its policy is `never`, or it crashed too often.
+    pub const GAVE_UP: u64 = 2;
+
+    /// What to do when a server ends.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Restart {
+        /// Start it again at once.
+        Always,
+        /// Start it again after a delay that doubles with each crash in a row (from one tick up
+        /// to `MAX_BACKOFF_TICKS`), so a server that dies at once does not eat the machine.
+        Backoff,
+        /// Log it and leave it dead.
+        Never,
+    }
+
+    impl Restart {
+        pub fn code(self) -> u64 {
+            self as u64
+        }
+
+        pub fn name(code: u64) -> &'static str {
+            match code {
+                0 => "restart",
+                1 => "backoff",
+                2 => "never",
+                _ => "?",
+            }
+        }
+    }
+
+    pub const MAX_BACKOFF_TICKS: u64 = 400;
+    /// Restarts allowed within `WINDOW_TICKS` before the supervisor gives up, by default.
+    pub const DEFAULT_MAX_RESTARTS: u8 = 5;
+    pub const WINDOW_TICKS: u64 = 1000;
+
+    /// One server's policy, as its supervisor argument gives it.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Policy<'a> {
+        pub name: &'a str,
+        pub restart: Restart,
+        /// Give up after this many restarts within `WINDOW_TICKS` (0: never give up).
+        pub max_restarts: u8,
+    }
+
+    /// Parses the supervisor's argument: comma-separated `name[=restart|backoff|never][/N]`,
+    /// for example `serial,fs=backoff,shell/3,rtc=never`. `restart` is the default, and `N`
+    /// the restarts allowed within `WINDOW_TICKS` (default 5; 0 for no limit). Returns the
+    /// first bad entry as the error.
+    pub fn parse_policy(argument: &str) -> impl Iterator<Item = Result<Policy<'_>, &str>> {
+        argument.split(',').filter(|entry| !entry.is_empty()).map(|entry| {
+            let (rest, max) = match entry.split_once('/') {
+                Some((rest, n)) => (rest, n.parse().map_err(|_| entry)?),
+                None => (entry, DEFAULT_MAX_RESTARTS),
+            };
+            let (name, restart) = match rest.split_once('=') {
+                Some((name, "restart")) => (name, Restart::Always),
+                Some((name, "backoff")) => (name, Restart::Backoff),
+                Some((name, "never")) => (name, Restart::Never),
+                Some(_) => return Err(entry),
+                None => (rest, Restart::Always),
+            };
+            if name.is_empty() || name.len() > 16 {
+                return Err(entry);
+            }
+            Ok(Policy { name, restart, max_restarts: max })
+        })
+    }
 }
 
 /// The console (`servers/console`): the terminal, with a line discipline, for many clients.
@@ -195,6 +269,7 @@ pub mod fs {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::fs::Entry;
 
     #[test]
@@ -205,6 +280,25 @@ mod tests {
         let back = Entry::from_bytes(&entry.to_bytes());
         assert_eq!(back, entry);
         assert_eq!(back.name(), "HELLO.TXT");
+    }
+
+    #[test]
+    fn supervisor_policies_parse_with_defaults_and_refuse_garbage() {
+        use super::supervisor::{Policy, Restart, parse_policy};
+        let policies: Result<std::vec::Vec<Policy>, &str> =
+            parse_policy("serial,fs=backoff,shell/3,rtc=never/0").collect();
+        let policies = policies.unwrap();
+        assert_eq!(
+            policies[0],
+            Policy { name: "serial", restart: Restart::Always, max_restarts: 5 }
+        );
+        assert_eq!(policies[1].restart, Restart::Backoff);
+        assert_eq!((policies[2].name, policies[2].max_restarts), ("shell", 3));
+        assert_eq!((policies[3].restart, policies[3].max_restarts), (Restart::Never, 0));
+        assert_eq!(parse_policy("a=sometimes").next(), Some(Err("a=sometimes")));
+        assert_eq!(parse_policy("a/x").next(), Some(Err("a/x")));
+        assert_eq!(parse_policy("=never").next(), Some(Err("=never")));
+        assert_eq!(parse_policy("").count(), 0);
     }
 
     #[test]

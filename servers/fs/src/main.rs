@@ -7,23 +7,23 @@
 #![no_std]
 #![no_main]
 
-use core::cell::Cell;
 use fs_core::{Block, BlockCount, BlockDevice, BlockIdx, FileStore};
 use libipc::TaskId;
 use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE, Lease};
-use libipc::sys::{self, IpcError, Message, Received};
+use libipc::sys::{self, Message, Received};
 use service_api::fs::{
     CREATE, ENTRY_SIZE, IS_DIRECTORY, LIST, MAKE_DIRECTORY, MAX_PATH, READ, REMOVE, RENAME, STAT,
     TRUNCATE, WRITE,
 };
 use service_api::status::{BAD_NAME, BAD_REQUEST, DEVICE_ERROR, OK};
 use service_api::{block, status};
+use ulib::client::{Retry, Server};
 
 ulib::entry!(main);
 
 /// The block driver, found by name and found again after it restarts.
 struct BlockClient {
-    driver: Cell<Option<TaskId>>,
+    driver: Server,
 }
 
 /// A block request failed; the status says how.
@@ -39,8 +39,8 @@ impl core::fmt::Display for BlockError {
 impl core::error::Error for BlockError {}
 
 impl BlockClient {
-    /// One call to the driver with `buffer` lent; repeated once if the driver was restarted
-    /// meanwhile (sector reads and writes are safe to repeat).
+    /// One call to the driver with `buffer` lent; sector reads and writes are safe to repeat,
+    /// so a restart of the driver in the middle is retried.
     fn call(
         &self,
         op: u32,
@@ -50,20 +50,11 @@ impl BlockClient {
     ) -> Result<u64, BlockError> {
         let lease =
             Lease { address: buffer.as_mut_ptr() as u64, length: buffer.len() as u64, access };
-        for _ in 0..2 {
-            let driver = match self.driver.get() {
-                Some(driver) => driver,
-                None => sys::lookup("block").map_err(|_| BlockError(DEVICE_ERROR))?,
-            };
-            self.driver.set(Some(driver));
-            match sys::call(driver, &Message::new(op, [u64::from(sector), 0, 0, 0]), &[lease]) {
-                Ok(reply) if reply.message.payload[0] == OK => return Ok(reply.message.payload[1]),
-                Ok(reply) => return Err(BlockError(reply.message.payload[0])),
-                Err(IpcError::Dead { current }) => self.driver.set(Some(current)),
-                Err(IpcError::Failed(_)) => return Err(BlockError(DEVICE_ERROR)),
-            }
+        let words = [u64::from(sector), 0, 0, 0];
+        match self.driver.call(op, words, &[lease], Retry::Safe) {
+            Ok(reply) => Ok(reply[1]),
+            Err(error) => Err(BlockError(error)),
         }
-        Err(BlockError(status::RESTARTED))
     }
 }
 
@@ -112,7 +103,7 @@ fn main(_argument: &str) -> u64 {
         // Mount at the first request (and again after a failed mount): the block driver may
         // still be starting when this server does.
         if store.is_none() {
-            match FileStore::mount(BlockClient { driver: Cell::new(None) }) {
+            match FileStore::mount(BlockClient { driver: Server::new("block") }) {
                 Ok(mounted) => store = Some(mounted),
                 Err(error) => {
                     ulib::println!("cannot mount the data disk: {}", status::describe(error))

@@ -1,125 +1,156 @@
 //! The supervisor (after MINIX 3's reincarnation server and Hubris's jefe): when a task it
-//! looks after ends, it reads the fault record, logs one line, and restarts the task from its
-//! boot image, unless that task has already been restarted too often lately.
+//! looks after ends, it reads the fault record, logs one line, and acts on that task's policy:
+//! restart it at once, restart it after a doubling delay, or leave it dead; and it gives up on
+//! a task restarted too often lately.
 //!
-//! It runs at the most urgent priority and holds the `restart` and `faults` privileges. The
-//! kernel raises `TASK_ENDED_BIT` on it whenever any task ends. Argument: the names of the
-//! tasks to keep alive, comma-separated (for example `serial,console,shell`).
+//! It runs at the most urgent priority and holds the `restart`, `faults` and `spawn`
+//! privileges. The kernel raises `TASK_ENDED_BIT` on it whenever any task ends. Its argument in
+//! the manifest is the policy: comma-separated `name[=restart|backoff|never][/N]`
+//! (`service_api::supervisor::parse_policy`), for example `serial,fs=backoff,shell/3`.
 //!
 //! Hangs: every `WATCH_TICKS` it checks how much CPU time each watched task used. A server
 //! spends its life waiting for messages, so one that ran for nearly the whole interval is
-//! taken to be stuck in a loop: it is killed, and then restarted like any other.
+//! taken to be stuck in a loop: it is killed, and then handled like any other end.
 //!
-//! Programs: it answers `SPAWN` requests (`service_api::supervisor`), starting a program from
-//! the image a client lends it, as an instance of the `program` template.
+//! Requests (`service_api::supervisor`): `SPAWN` starts a program from an image a client
+//! lends; `STATUS` reports a watched server's policy, restarts and state.
 
 #![no_std]
 #![no_main]
 
-use libipc::abi::{FaultInfo, STATE_RECEIVING, TASK_ENDED_BIT, TASK_FAULTED, TASK_KILLED};
-use libipc::sys;
+use libipc::abi::{
+    FaultInfo, LEASE_WRITE, STATE_RECEIVING, TASK_ENDED_BIT, TASK_FAULTED, TASK_KILLED,
+};
+use libipc::sys::{self, Message, Received};
 use libipc::{FaultKind, TaskId};
+use service_api::status::{BAD_REQUEST, NOT_FOUND, OK};
+use service_api::supervisor::{
+    GAVE_UP, MAX_BACKOFF_TICKS, Policy, Restart, STATUS, WAITING, WATCHING, WINDOW_TICKS,
+    parse_policy,
+};
 use ulib::println;
 
 mod spawn;
 
 ulib::entry!(main);
 
-/// At most this many restarts of one task within `WINDOW_TICKS`; after that it stays dead.
-const MAX_RESTARTS: usize = 5;
-const WINDOW_TICKS: u64 = 1000;
-/// Slots the supervisor keeps a restart history for.
-const SLOTS: usize = 64;
+/// Servers one supervisor looks after, at most.
+const WATCHED: usize = 16;
+/// Restart times remembered per server (the most any policy may allow in a window).
+const HISTORY: usize = 16;
 /// How often the watchdog looks, and how much of that time a task may have run.
 const WATCH_TICKS: u64 = 50;
 const HUNG_TICKS: u64 = 45;
 
-struct History {
-    /// Uptime of the most recent restarts of each slot, newest last.
-    restarts: [[u64; MAX_RESTARTS]; SLOTS],
-    count: [usize; SLOTS],
+/// What the supervisor knows about one watched server.
+#[derive(Clone, Copy)]
+struct Watched<'a> {
+    policy: Policy<'a>,
+    state: u64,
+    restarts: u64,
+    /// Uptime of the most recent restarts, newest last.
+    recent: [u64; HISTORY],
+    recent_count: usize,
+    /// Backoff: the delay before the next restart, when it is due, and the id that ended.
+    delay: u64,
+    due: u64,
+    ended: Option<TaskId>,
+    /// (task id, CPU ticks) at the watchdog's last look.
+    last_ticks: Option<(u64, u64)>,
 }
 
-impl History {
-    /// Records a restart of `slot` now, unless its budget for the window is spent.
-    fn allow(&mut self, slot: usize, now: u64) -> bool {
-        let (times, count) = (&mut self.restarts[slot], &mut self.count[slot]);
-        let recent =
-            times[..*count].iter().filter(|&&t| now.saturating_sub(t) < WINDOW_TICKS).count();
-        if recent >= MAX_RESTARTS {
-            return false;
+impl Watched<'_> {
+    /// Restarts within the window, forgetting older ones.
+    fn recent_restarts(&mut self, now: u64) -> usize {
+        let keep = |t: &u64| now.saturating_sub(*t) < WINDOW_TICKS;
+        let mut kept = 0;
+        for i in 0..self.recent_count {
+            if keep(&self.recent[i]) {
+                self.recent[kept] = self.recent[i];
+                kept += 1;
+            }
         }
-        if *count == MAX_RESTARTS {
-            times.rotate_left(1);
-            *count -= 1;
+        self.recent_count = kept;
+        kept
+    }
+
+    fn record_restart(&mut self, now: u64) {
+        if self.recent_count == HISTORY {
+            self.recent.rotate_left(1);
+            self.recent_count -= 1;
         }
-        times[*count] = now;
-        *count += 1;
-        true
+        self.recent[self.recent_count] = now;
+        self.recent_count += 1;
+        self.restarts += 1;
     }
 }
 
-fn main(policy: &str) -> u64 {
+fn main(argument: &str) -> u64 {
     // Records of tasks that ended before the supervisor started are history.
     while sys::fault_info(None).is_ok() {}
-    println!("looking after: {policy}");
-    let mut history = History { restarts: [[0; MAX_RESTARTS]; SLOTS], count: [0; SLOTS] };
-    let mut last_ticks = [None::<(u64, u64)>; SLOTS]; // (task id, CPU ticks) at the last look
+    let mut watched: [Option<Watched>; WATCHED] = [None; WATCHED];
+    for (slot, entry) in watched.iter_mut().zip(parse_policy(argument)) {
+        match entry {
+            Ok(policy) => {
+                *slot = Some(Watched {
+                    policy,
+                    state: WATCHING,
+                    restarts: 0,
+                    recent: [0; HISTORY],
+                    recent_count: 0,
+                    delay: 1,
+                    due: 0,
+                    ended: None,
+                    last_ticks: None,
+                })
+            }
+            Err(bad) => {
+                println!("ignoring the policy entry {bad:?} (name[=restart|backoff|never][/N])")
+            }
+        }
+    }
+    println!("looking after: {argument}");
     let mut next_look = sys::uptime() + WATCH_TICKS;
     loop {
-        let wait = next_look.saturating_sub(sys::uptime()).max(1);
-        match sys::receive(None, wait) {
+        let due = watched.iter().flatten().filter(|w| w.state == WAITING).map(|w| w.due).min();
+        let wake = due.map_or(next_look, |due| due.min(next_look));
+        match sys::receive(None, wake.saturating_sub(sys::uptime()).max(1)) {
             Ok(message)
                 if message.notification().is_some_and(|bits| bits & TASK_ENDED_BIT != 0) =>
             {
                 while let Ok(ended) = sys::fault_info(None) {
-                    handle_end(policy, &ended, &mut history);
+                    handle_end(&mut watched, &ended);
                 }
             }
             Ok(request) if request.notification().is_none() => {
-                let reply = spawn::handle(&request);
+                let reply = match request.message.op {
+                    STATUS => status(&watched, &request),
+                    _ => spawn::handle(&request),
+                };
                 let _ = sys::reply(request.sender, &reply);
             }
             _ => {}
         }
-        if sys::uptime() >= next_look {
-            watch_for_hangs(policy, &mut last_ticks);
-            next_look = sys::uptime() + WATCH_TICKS;
-        }
-    }
-}
-
-/// Kills every watched task that ran for most of the last interval (it will be restarted
-/// when the kernel reports its end).
-fn watch_for_hangs(policy: &str, last_ticks: &mut [Option<(u64, u64)>; SLOTS]) {
-    let mut index = 0;
-    while let Ok(status) = sys::task_status(index) {
-        let slot = usize::from(index) % SLOTS;
-        let name = status.name();
-        let watched = policy.split(',').any(|w| w == name) && status.state <= STATE_RECEIVING;
-        let previous = last_ticks[slot].filter(|(id, _)| *id == status.id);
-        if watched && let Some((_, before)) = previous {
-            if status.ticks.saturating_sub(before) >= HUNG_TICKS {
-                let id = TaskId::from_raw(status.id).unwrap_or(TaskId::new(index, 0));
-                println!(
-                    "{name} ({id}) ran {} of the last {WATCH_TICKS} ticks: hung; killing it",
-                    status.ticks - before
-                );
-                let _ = sys::kill(id);
+        let now = sys::uptime();
+        for server in watched.iter_mut().flatten().filter(|w| w.state == WAITING && w.due <= now) {
+            if let Some(id) = server.ended.take() {
+                restart(server, id, now);
             }
         }
-        last_ticks[slot] = Some((status.id, status.ticks));
-        index += 1;
+        if now >= next_look {
+            watch_for_hangs(&mut watched);
+            next_look = now + WATCH_TICKS;
+        }
     }
 }
 
-fn handle_end(policy: &str, ended: &FaultInfo, history: &mut History) {
+fn handle_end(watched: &mut [Option<Watched>; WATCHED], ended: &FaultInfo) {
     let Some(id) = TaskId::from_raw(ended.task) else { return };
     let Ok(status) = sys::task_status(id.index) else { return };
     let name = status.name();
-    if !policy.split(',').any(|watched| watched == name) {
+    let Some(server) = watched.iter_mut().flatten().find(|w| w.policy.name == name) else {
         return;
-    }
+    };
     match ended.state {
         TASK_FAULTED => println!(
             "{name} ({id}) faulted: vector {} ({}), error code {:#x}, rip {:#x}, address {:#x}",
@@ -132,15 +163,85 @@ fn handle_end(policy: &str, ended: &FaultInfo, history: &mut History) {
         TASK_KILLED => println!("{name} ({id}) was killed"),
         _ => println!("{name} ({id}) exited with code {}", ended.code),
     }
-    let slot = usize::from(id.index) % SLOTS;
-    if !history.allow(slot, sys::uptime()) {
-        println!(
-            "{name} restarted {MAX_RESTARTS} times within {WINDOW_TICKS} ticks; leaving it dead"
-        );
+    let now = sys::uptime();
+    let limit = usize::from(server.policy.max_restarts);
+    if server.policy.restart == Restart::Never {
+        println!("leaving {name} dead (its policy is never)");
+        server.state = GAVE_UP;
         return;
     }
-    match sys::restart(id) {
-        Ok(new) => println!("restarted {name} as {new}"),
-        Err(error) => println!("could not restart {name}: {error:?}"),
+    let recent = server.recent_restarts(now);
+    if limit > 0 && recent >= limit {
+        println!("{name} restarted {limit} times within {WINDOW_TICKS} ticks; leaving it dead");
+        server.state = GAVE_UP;
+        return;
     }
+    if server.policy.restart == Restart::Backoff {
+        // A crash after a quiet window starts the doubling afresh.
+        server.delay = if recent == 0 { 1 } else { (server.delay * 2).min(MAX_BACKOFF_TICKS) };
+        server.due = now + server.delay;
+        server.ended = Some(id);
+        server.state = WAITING;
+        println!("restarting {name} in {} ticks", server.delay);
+        return;
+    }
+    restart(server, id, now);
+}
+
+fn restart(server: &mut Watched, id: TaskId, now: u64) {
+    let name = server.policy.name;
+    server.state = WATCHING;
+    match sys::restart(id) {
+        Ok(new) => {
+            server.record_restart(now);
+            println!("restarted {name} as {new}");
+        }
+        Err(error) => {
+            server.state = GAVE_UP;
+            println!("could not restart {name}: {error:?}");
+        }
+    }
+}
+
+/// Kills every watched task that ran for most of the last interval (it is then handled when
+/// the kernel reports its end).
+fn watch_for_hangs(watched: &mut [Option<Watched>; WATCHED]) {
+    let mut index = 0;
+    while let Ok(status) = sys::task_status(index) {
+        index += 1;
+        let name = status.name();
+        let Some(server) = watched.iter_mut().flatten().find(|w| w.policy.name == name) else {
+            continue;
+        };
+        let previous = server.last_ticks.filter(|(id, _)| *id == status.id);
+        server.last_ticks = Some((status.id, status.ticks));
+        let (Some((_, before)), true) = (previous, status.state <= STATE_RECEIVING) else {
+            continue;
+        };
+        if status.ticks.saturating_sub(before) >= HUNG_TICKS {
+            let id = TaskId::from_raw(status.id).unwrap_or(TaskId::new(index - 1, 0));
+            println!(
+                "{name} ({id}) ran {} of the last {WATCH_TICKS} ticks: hung; killing it",
+                status.ticks - before
+            );
+            let _ = sys::kill(id);
+        }
+    }
+}
+
+/// `STATUS`: the word-0th watched server.
+fn status(watched: &[Option<Watched>; WATCHED], request: &Received) -> Message {
+    let answer = |words| Message::new(0, words);
+    let index = request.message.payload[0] as usize;
+    let Some(server) = watched.iter().flatten().nth(index) else {
+        return answer([NOT_FOUND, 0, 0, 0]);
+    };
+    if sys::lent_length(request.sender, 0, LEASE_WRITE).is_none_or(|length| length < 16) {
+        return answer([BAD_REQUEST, 0, 0, 0]);
+    }
+    let name = libipc::abi::name_field(server.policy.name);
+    if sys::lease_write(request.sender, 0, 0, &name).is_err() {
+        return answer([BAD_REQUEST, 0, 0, 0]);
+    }
+    answer([OK, server.restarts, server.policy.restart.code(), server.state])
 }

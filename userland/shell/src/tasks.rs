@@ -90,3 +90,33 @@ pub fn mem(console: &mut Console) {
     );
     say!(console, "tasks: {} alive in {} slots\n", stats.tasks_alive, stats.tasks);
 }
+
+/// `services`: what the supervisor knows about each server it looks after.
+pub fn services(console: &mut Console) {
+    use service_api::supervisor::{GAVE_UP, Restart, STATUS, WAITING};
+    let supervisor = ulib::client::Server::new("supervisor");
+    console.write("SERVER           POLICY   RESTARTS  STATE\n");
+    for index in 0.. {
+        let mut name = [0u8; 16];
+        let lease = libipc::abi::Lease {
+            address: name.as_mut_ptr() as u64,
+            length: name.len() as u64,
+            access: libipc::abi::LEASE_WRITE,
+        };
+        let reply = supervisor.call(STATUS, [index, 0, 0, 0], &[lease], ulib::client::Retry::Safe);
+        let Ok([_, restarts, policy, state]) = reply else { return };
+        let len = name.iter().position(|&b| b == 0).unwrap_or(16);
+        let state = match state {
+            WAITING => "restarting soon",
+            GAVE_UP => "left dead",
+            _ => "watched",
+        };
+        say!(
+            console,
+            "{:<16} {:<8} {:>8}  {state}\n",
+            core::str::from_utf8(&name[..len]).unwrap_or("?"),
+            Restart::name(policy),
+            restarts
+        );
+    }
+}

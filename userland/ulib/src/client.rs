@@ -8,8 +8,12 @@ use core::cell::Cell;
 use libipc::SyscallError;
 use libipc::TaskId;
 use libipc::abi::Lease;
+use libipc::abi::STATE_EXITED;
 use libipc::sys::{self, IpcError, Message};
 use service_api::status::{DENIED, OK, RESTARTED, UNAVAILABLE};
+
+/// Timer ticks a client waits for a dead server to come back before giving up on a request.
+pub const RESTART_PATIENCE: u64 = 50;
 
 /// A server, by name.
 pub struct Server {
@@ -49,11 +53,7 @@ impl Server {
                 Err(IpcError::Dead { .. }) => {
                     self.task.set(None);
                     if attempt + 1 < attempts {
-                        // The supervisor runs first and restarts the server; if it has not
-                        // yet, give it a tick.
-                        if sys::lookup(self.name).is_err() {
-                            sys::sleep(1);
-                        }
+                        self.wait_for_restart();
                     }
                 }
                 Err(IpcError::Failed(SyscallError::Denied)) => return Err(DENIED),
@@ -64,6 +64,22 @@ impl Server {
             }
         }
         Err(RESTARTED)
+    }
+
+    /// Waits (at most `RESTART_PATIENCE` ticks) until a task of this name is alive again. The
+    /// supervisor runs first and usually restarts a server at once, but a backoff policy makes
+    /// it wait a little.
+    fn wait_for_restart(&self) {
+        for _ in 0..RESTART_PATIENCE {
+            let alive = sys::lookup(self.name)
+                .ok()
+                .and_then(|task| sys::task_status(task.index).ok())
+                .is_some_and(|status| status.state < STATE_EXITED);
+            if alive {
+                return;
+            }
+            sys::sleep(1);
+        }
     }
 
     fn task(&self) -> Option<TaskId> {
