@@ -7,7 +7,7 @@ use crate::task::TaskState;
 
 pub const SCENARIOS: &[Scenario] = &[Scenario {
     name: "servers::malformed_requests_are_refused",
-    tasks: &["serial", "console", "block", "fs", "prober"],
+    tasks: &["serial", "console", "block", "fs", "keyboard", "supervisor", "prober"],
     deadline: 1000,
     check: malformed_requests,
 }];
@@ -23,5 +23,7 @@ fn malformed_requests(outcome: &Outcome) -> TestResult {
     check!(outcome.task("console")?.state.is_alive(), "the console died");
     check!(outcome.task("block")?.state.is_alive(), "the disk driver died");
     check!(outcome.task("fs")?.state.is_alive(), "the file server died");
+    check!(outcome.task("keyboard")?.state.is_alive(), "the keyboard driver died");
+    check!(outcome.task("supervisor")?.state.is_alive(), "the supervisor died");
     Ok(())
 }

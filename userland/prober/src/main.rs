@@ -10,8 +10,8 @@
 use libipc::TaskId;
 use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease};
 use libipc::sys::{self, Message};
-use service_api::status::{BAD_NAME, BAD_REQUEST, NOT_FOUND, OK, TOO_LARGE};
-use service_api::{block, console, fs};
+use service_api::status::{BAD_NAME, BAD_REQUEST, NOT_A_PROGRAM, NOT_FOUND, OK, TOO_LARGE};
+use service_api::{block, console, fs, serial, supervisor};
 use ulib::{println, require};
 
 ulib::entry!(main);
@@ -67,7 +67,10 @@ fn main(_argument: &str) -> u64 {
         Lease { address: text.as_ptr() as u64, length: text.len() as u64, access: LEASE_READ };
     let reply = sys::call(console, &Message::new(console::WRITE, [0; 4]), &[lease]);
     require!(reply.map(|r| r.message.payload[..2] == [OK, text.len() as u64]) == Ok(true));
-    let code = probe_storage();
+    let code = match probe_storage() {
+        0 => probe_keyboard_and_supervisor(),
+        code => code,
+    };
     if code == 0 {
         println!("all malformed requests refused");
     }
@@ -129,5 +132,35 @@ fn probe_storage() -> u64 {
     );
     require!(reply.map(|r| r.message.payload[..2] == [OK, 16]) == Ok(true));
     require!(&buffer[..16] == b"Welcome to Moat.");
+    0
+}
+
+/// The keyboard driver answers like the serial driver; the supervisor refuses bad programs.
+fn probe_keyboard_and_supervisor() -> u64 {
+    let (Ok(keyboard), Ok(boss)) = (sys::lookup("keyboard"), sys::lookup("supervisor")) else {
+        return 5;
+    };
+    let mut buffer = [0u8; 64];
+    require!(status(keyboard, 99, &[]) == BAD_REQUEST);
+    require!(status(keyboard, serial::READ, &[]) == BAD_REQUEST);
+    require!(status(keyboard, serial::READ, &[reading(&buffer)]) == BAD_REQUEST);
+    // Nothing typed: an empty read, not an error.
+    let reply = sys::call(keyboard, &Message::new(serial::READ, [0; 4]), &[writing(&mut buffer)]);
+    require!(reply.map(|r| r.message.payload[..2] == [OK, 0]) == Ok(true));
+
+    let junk = b"not an ELF file at all";
+    require!(status(boss, 99, &[]) == BAD_REQUEST);
+    require!(status(boss, supervisor::SPAWN, &[]) == BAD_REQUEST);
+    require!(status(boss, supervisor::SPAWN, &[reading(junk)]) == BAD_REQUEST); // no argument
+    require!(status(boss, supervisor::SPAWN, &[writing(&mut buffer), reading(b"")]) == BAD_REQUEST);
+    let name = u64::from_le_bytes(*b"junk\0\0\0\0");
+    let words = [name, 0, 0, 0];
+    require!(
+        status_with(boss, supervisor::SPAWN, words, &[reading(junk), reading(b"")])
+            == NOT_A_PROGRAM
+    );
+    require!(status(boss, supervisor::STATUS, &[]) == NOT_FOUND); // it watches nothing here
+    // Still answering.
+    require!(status(boss, 99, &[]) == BAD_REQUEST);
     0
 }
