@@ -19,8 +19,8 @@
 #![forbid(unsafe_code)]
 
 /// Longest line the editor keeps; further bytes are refused (and not echoed).
-mod input;
-pub use input::{INPUT_CAPACITY, InputRing};
+mod ring;
+pub use ring::{ByteRing, RING_CAPACITY};
 
 pub const MAX_LINE: usize = 200;
 /// How many earlier lines Up can bring back.

@@ -7,7 +7,7 @@
 #![no_std]
 #![no_main]
 
-use console_core::InputRing;
+use console_core::ByteRing;
 use keyboard_core::Keyboard;
 use libipc::TaskId;
 use libipc::abi::{FOREVER, LEASE_WRITE};
@@ -48,7 +48,7 @@ fn main(_argument: &str) -> u64 {
     let _ = sys::port_write(DATA_PORT, 1, config | PORT1_INTERRUPT | TRANSLATE);
 
     let mut keyboard = Keyboard::new();
-    let mut ring = InputRing::new();
+    let mut ring = ByteRing::new();
     let mut console: Option<TaskId> = None;
     loop {
         let Ok(request) = sys::receive(None, FOREVER) else { continue };
@@ -74,7 +74,7 @@ fn main(_argument: &str) -> u64 {
 }
 
 /// `READ`: the oldest keys into lease 0, removed only once the copy worked.
-fn handle(request: &Received, ring: &mut InputRing) -> Message {
+fn handle(request: &Received, ring: &mut ByteRing) -> Message {
     let refuse = Message::new(0, [BAD_REQUEST, 0, 0, 0]);
     if request.message.op != READ {
         return refuse;

@@ -2,14 +2,17 @@
 //! accesses go through the `port_read`/`port_write` system calls (the manifest grants this
 //! task ports 0x3f8-0x3ff and interrupt line 4).
 //!
-//! Input is interrupt-driven: each interrupt arrives as notification bit 4; the driver drains
-//! the receiver into a ring buffer, acknowledges the line and tells its listener (the
-//! console) with `INPUT_READY_BIT`. Output is written on request. Protocol: `service_api::serial`.
+//! Both directions are interrupt-driven; each interrupt arrives as notification bit 4. Input:
+//! the driver drains the receiver into a ring buffer, acknowledges the line and tells its
+//! listener (the console) with `INPUT_READY_BIT`. Output: `WRITE` queues the bytes in a second
+//! ring and answers at once; the driver fills the transmitter whenever it reports itself empty
+//! (the "transmitter empty" interrupt is enabled only while bytes wait). A writer faster than
+//! the line waits only when the queue is full. Protocol: `service_api::serial`.
 
 #![no_std]
 #![no_main]
 
-use console_core::InputRing;
+use console_core::ByteRing;
 use libipc::TaskId;
 use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE};
 use libipc::sys::{self, Message, Received};
@@ -47,7 +50,8 @@ fn main(_argument: &str) -> u64 {
         ulib::println!("COM1 is not there; the serial driver stops");
         return 1;
     }
-    let mut ring = InputRing::new();
+    let mut ring = ByteRing::new();
+    let mut output = Transmitter { queue: ByteRing::new() };
     let mut listener: Option<TaskId> = None;
     loop {
         let Ok(request) = sys::receive(None, FOREVER) else { continue };
@@ -58,6 +62,7 @@ fn main(_argument: &str) -> u64 {
                     ring.push(byte);
                     got = true;
                 }
+                output.pump();
                 let _ = sys::irq_ack(IRQ);
                 if got {
                     listener = ulib::client::notify_by_name("console", listener, INPUT_READY_BIT);
@@ -65,12 +70,68 @@ fn main(_argument: &str) -> u64 {
             }
             continue;
         }
-        let reply = handle(&request, &mut uart, &mut ring);
+        let reply = handle(&request, &mut output, &mut ring);
         let _ = sys::reply(request.sender, &reply);
     }
 }
 
-fn handle(request: &Received, uart: &mut Uart16550<KernelPorts>, ring: &mut InputRing) -> Message {
+/// Register offsets and bits the transmitter uses directly (the crate's API sends by polling).
+const TRANSMIT: u16 = 0;
+const INTERRUPT_ENABLE: u16 = 1;
+const LINE_STATUS: u16 = 5;
+const TRANSMITTER_EMPTY: u32 = 1 << 5;
+const DATA_READY_INTERRUPT: u32 = 1 << 0;
+const TRANSMITTER_EMPTY_INTERRUPT: u32 = 1 << 1;
+/// Bytes the 16550's transmit FIFO takes at once when it reports itself empty.
+const FIFO_DEPTH: usize = 16;
+
+/// Output waiting for the line.
+struct Transmitter {
+    queue: ByteRing,
+}
+
+impl Transmitter {
+    /// Queues `bytes`, sending by polling only while the queue is full.
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            while self.queue.len() == console_core::RING_CAPACITY {
+                self.wait_and_send();
+            }
+            self.queue.push(byte);
+        }
+        self.pump();
+    }
+
+    /// Fills the transmitter if it is empty; asks for its interrupt while bytes remain.
+    fn pump(&mut self) {
+        if port(LINE_STATUS) & TRANSMITTER_EMPTY != 0 {
+            for _ in 0..FIFO_DEPTH {
+                let Some(byte) = self.queue.pop() else { break };
+                set_port(TRANSMIT, u32::from(byte));
+            }
+        }
+        let transmit_interrupt =
+            if self.queue.is_empty() { 0 } else { TRANSMITTER_EMPTY_INTERRUPT };
+        set_port(INTERRUPT_ENABLE, DATA_READY_INTERRUPT | transmit_interrupt);
+    }
+
+    fn wait_and_send(&mut self) {
+        while port(LINE_STATUS) & TRANSMITTER_EMPTY == 0 {
+            core::hint::spin_loop();
+        }
+        self.pump();
+    }
+}
+
+fn port(register: u16) -> u32 {
+    sys::port_read(BASE_PORT + register, 1).unwrap_or(0)
+}
+
+fn set_port(register: u16, value: u32) {
+    let _ = sys::port_write(BASE_PORT + register, 1, value);
+}
+
+fn handle(request: &Received, output: &mut Transmitter, ring: &mut ByteRing) -> Message {
     let caller = request.sender;
     let refuse = Message::new(0, [BAD_REQUEST, 0, 0, 0]);
     let needs = match request.message.op {
@@ -83,8 +144,7 @@ fn handle(request: &Received, uart: &mut Uart16550<KernelPorts>, ring: &mut Inpu
     let mut chunk = [0u8; 128];
     let done;
     if request.message.op == WRITE {
-        if sys::lease_read_all(caller, 0, length, &mut chunk, |bytes| uart.send_bytes_exact(bytes))
-            .is_err()
+        if sys::lease_read_all(caller, 0, length, &mut chunk, |bytes| output.write(bytes)).is_err()
         {
             return refuse;
         }

@@ -1,34 +1,35 @@
-//! The input buffer of a terminal driver (serial or keyboard): bytes received but not yet
-//! read by the console. When it is full the oldest bytes go, and are counted.
+//! A terminal driver's byte buffer: input received but not yet read by the console (when it
+//! is full the oldest bytes go, and are counted), or output not yet sent (the driver makes
+//! room before it pushes).
 
-pub const INPUT_CAPACITY: usize = 512;
+pub const RING_CAPACITY: usize = 512;
 
-pub struct InputRing {
-    bytes: [u8; INPUT_CAPACITY],
+pub struct ByteRing {
+    bytes: [u8; RING_CAPACITY],
     start: usize,
     len: usize,
     /// Bytes dropped because the console did not read in time.
     pub dropped: u64,
 }
 
-impl Default for InputRing {
+impl Default for ByteRing {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl InputRing {
+impl ByteRing {
     pub const fn new() -> Self {
-        InputRing { bytes: [0; INPUT_CAPACITY], start: 0, len: 0, dropped: 0 }
+        ByteRing { bytes: [0; RING_CAPACITY], start: 0, len: 0, dropped: 0 }
     }
 
     pub fn push(&mut self, byte: u8) {
-        if self.len == INPUT_CAPACITY {
-            self.start = (self.start + 1) % INPUT_CAPACITY;
+        if self.len == RING_CAPACITY {
+            self.start = (self.start + 1) % RING_CAPACITY;
             self.len -= 1;
             self.dropped += 1;
         }
-        self.bytes[(self.start + self.len) % INPUT_CAPACITY] = byte;
+        self.bytes[(self.start + self.len) % RING_CAPACITY] = byte;
         self.len += 1;
     }
 
@@ -38,15 +39,32 @@ impl InputRing {
     pub fn peek(&self, out: &mut [u8]) -> usize {
         let n = out.len().min(self.len);
         for (i, byte) in out[..n].iter_mut().enumerate() {
-            *byte = self.bytes[(self.start + i) % INPUT_CAPACITY];
+            *byte = self.bytes[(self.start + i) % RING_CAPACITY];
         }
         n
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Removes and returns the oldest byte.
+    pub fn pop(&mut self) -> Option<u8> {
+        let mut byte = [0u8; 1];
+        (self.peek(&mut byte) == 1).then(|| {
+            self.consume(1);
+            byte[0]
+        })
     }
 
     /// Removes the `n` oldest bytes.
     pub fn consume(&mut self, n: usize) {
         let n = n.min(self.len);
-        self.start = (self.start + n) % INPUT_CAPACITY;
+        self.start = (self.start + n) % RING_CAPACITY;
         self.len -= n;
     }
 }
@@ -57,7 +75,7 @@ mod tests {
 
     #[test]
     fn bytes_come_out_in_order_across_the_wrap() {
-        let mut ring = InputRing::new();
+        let mut ring = ByteRing::new();
         let mut out = [0u8; 8];
         for round in 0..200u32 {
             for i in 0..5 {
@@ -72,15 +90,17 @@ mod tests {
 
     #[test]
     fn a_full_ring_drops_the_oldest_and_counts_them() {
-        let mut ring = InputRing::new();
-        for i in 0..INPUT_CAPACITY + 3 {
+        let mut ring = ByteRing::new();
+        for i in 0..RING_CAPACITY + 3 {
             ring.push(i as u8);
         }
         assert_eq!(ring.dropped, 3);
         let mut first = [0u8; 1];
         ring.peek(&mut first);
         assert_eq!(first[0], 3);
+        assert_eq!((ring.len(), ring.pop()), (RING_CAPACITY, Some(3)));
         ring.consume(usize::MAX);
         assert_eq!(ring.peek(&mut first), 0);
+        assert!(ring.is_empty() && ring.pop().is_none());
     }
 }
