@@ -7,6 +7,8 @@
 mod args;
 /// `cargo xtask bench`.
 mod bench;
+/// The boot checks `cargo xtask test` runs.
+mod boot_checks;
 /// The data disk: making, filling and checking it.
 mod disk;
 /// Reading the in-guest test suite's markers from the serial log.

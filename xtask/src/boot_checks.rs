@@ -1,0 +1,343 @@
+//! The boot checks: whole boots of the system (or test) kernel judged from outside, with the
+//! sessions typed into them. `test.rs` runs them; docs/testing.md explains how to add one.
+
+use crate::images::KernelKind;
+use crate::qemu::{Firmware, GUEST_FAILURE, Keystrokes};
+
+/// A whole boot judged from outside.
+pub struct BootCheck {
+    pub name: &'static str,
+    pub kernel: KernelKind,
+    pub firmware: Firmware,
+    pub cmdline: &'static str,
+    pub exit_code: i32,
+    /// Lines of serial output that must appear, in this order.
+    pub expect: &'static [&'static str],
+    /// Typed at the serial console as the output shows each cue.
+    pub input: &'static [Keystrokes<'static>],
+    /// End the run (QEMU stopped, counted as exit status 0) once the output shows this.
+    pub stop_at: Option<&'static str>,
+    /// Later boots of the same system with the same data disk (a reboot), each judged alike.
+    pub reboots: &'static [Reboot],
+    /// Files the data disk must hold afterwards (path, contents), read on the host.
+    pub disk_holds: &'static [(&'static str, &'static str)],
+}
+
+/// A further boot within a check: what to type and what must appear.
+pub struct Reboot {
+    pub expect: &'static [&'static str],
+    pub input: &'static [Keystrokes<'static>],
+    pub stop_at: Option<&'static str>,
+}
+
+/// A boot into the shell: the kernel, the boot tasks, then the prompt.
+const SHELL_BOOT: &[&str] = &["Moat ", "boot complete", "task shell", "Moat shell.", "moat> "];
+
+/// A short session typed at the serial console: each line goes serial driver -> console ->
+/// shell as messages, and the shell's answer comes back the same way.
+const SHELL_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "echo ping-from-the-test\r" },
+    // Longer than one read of the console (64 bytes), typed in one burst.
+    Keystrokes { after: "moat> ", send: LONG_LINE },
+    Keystrokes { after: "moat> ", send: "uptime\r" },
+    // Up twice brings back the long echo line, which runs again.
+    Keystrokes { after: " ticks)\nmoat> ", send: "\x1b[A\x1b[A\r" },
+];
+
+const LONG_LINE: &str =
+    "echo 0123456789 abcdefghijklmnopqrstuvwxyz 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ end\r";
+
+/// Kill the serial driver and the console under the shell; the supervisor restarts them and
+/// the session goes on, with the restarts visible in `ps`.
+const KILL_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "kill supervisor\r" },
+    Keystrokes { after: "moat> ", send: "inject supervisor hang\r" },
+    Keystrokes { after: "moat> ", send: "kill serial\r" },
+    Keystrokes { after: "moat> ", send: "echo after-serial\r" },
+    Keystrokes { after: "moat> ", send: "kill console\r" },
+    Keystrokes { after: "moat> ", send: "echo after-console\r" },
+    Keystrokes { after: "moat> ", send: "ps\r" },
+];
+
+/// Inject faults into the serial driver and the console under the shell: each server is
+/// stopped by the kernel (or, for the hang, by the supervisor's watchdog) and restarted, and
+/// the session goes on.
+const INJECT_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "inject serial nullptr\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "echo one\r" },
+    Keystrokes { after: "\none\nmoat> ", send: "inject console hang\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "echo two\r" },
+    Keystrokes { after: "\ntwo\nmoat> ", send: "inject serial privileged\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "inject serial divzero\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "inject serial stack\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "echo five\r" },
+];
+
+/// Files through the shell: written, listed, read back; then, after a reboot, still there.
+const FILES_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "echo hello from moat > NOTE.TXT\r" },
+    Keystrokes { after: "moat> ", send: "ls\r" },
+    Keystrokes { after: "moat> ", send: "cat NOTE.TXT\r" },
+    Keystrokes { after: "moat> ", send: "mkdir LOGS\r" },
+    Keystrokes { after: "moat> ", send: "echo line one >> LOGS/A.TXT\r" },
+    Keystrokes { after: "moat> ", send: "echo line two >> LOGS/A.TXT\r" },
+    Keystrokes { after: "moat> ", send: "cat nope.txt\r" },
+    Keystrokes { after: "moat> ", send: "sum LOGS/A.TXT\r" },
+];
+
+const FILES_AFTER_REBOOT: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "cat NOTE.TXT\r" },
+    Keystrokes { after: "moat> ", send: "cat LOGS/A.TXT\r" },
+    Keystrokes { after: "moat> ", send: "mv NOTE.TXT LOGS/KEPT.TXT\r" },
+    Keystrokes { after: "moat> ", send: "rm LOGS/A.TXT\r" },
+    Keystrokes { after: "moat> ", send: "rm LOGS\r" },
+    Keystrokes { after: "moat> ", send: "ls LOGS\r" },
+];
+
+/// Faults injected into the servers under a loop of file writes and reads: each server is
+/// restarted, the client helpers repeat the request in flight, every checksum matches.
+const FILE_FAULTS_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "inject serial kill\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "stress 20\r" },
+    Keystrokes { after: "checksums match\nmoat> ", send: "inject fs nullptr\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "stress 20\r" },
+    Keystrokes { after: "checksums match\nmoat> ", send: "inject block divzero\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "stress 20\r" },
+    Keystrokes { after: "checksums match\nmoat> ", send: "inject fs hang\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "stress 5\r" },
+    Keystrokes { after: "checksums match\nmoat> ", send: "echo survived > OK.TXT\r" },
+    Keystrokes { after: "moat> ", send: "cat OK.TXT\r" },
+    Keystrokes { after: "survived\nmoat> ", send: "services\r" },
+];
+
+/// Keys pressed on the PS/2 keyboard (through QEMU's monitor): keyboard driver -> console ->
+/// shell, the same path as the serial line's bytes from the console on.
+const KEYBOARD_SESSION: &[Keystrokes] = &[Keystrokes {
+    after: "moat> ",
+    send: "(qemu) sendkey e\nsendkey c\nsendkey h\nsendkey o\nsendkey spc\nsendkey shift-k\n\
+           sendkey b\nsendkey d\nsendkey ret",
+}];
+
+/// Programs run from the disk: read through the file server, started by the supervisor;
+/// one that faults is stopped alone, one that spins is stopped with Ctrl-C.
+const PROGRAMS_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "ls BIN\r" },
+    Keystrokes { after: "moat> ", send: "hello\r" },
+    Keystrokes { after: "moat> ", send: "fault cli\r" },
+    Keystrokes { after: "moat> ", send: "spin 1000\r" },
+    Keystrokes { after: "round 1", send: "\x03" },
+    Keystrokes { after: "moat> ", send: "nosuch\r" },
+    Keystrokes { after: "moat> ", send: "echo not an ELF file > BIN/JUNK\r" },
+    Keystrokes { after: "moat> ", send: "junk\r" },
+    Keystrokes { after: "moat> ", send: "mem\r" },
+];
+
+pub const BOOT_CHECKS: &[BootCheck] = &[
+    BootCheck {
+        name: "boot::programs_run_from_the_disk",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "HELLO ",
+            "moat> hello\n",
+            "hello: Hello from ring 3! I am task ",
+            "moat> fault cli\n",
+            "fault: about to commit: cli",
+            "fault: stopped by a fault (see the kernel log)\nmoat> ",
+            "spin 1000\n",
+            "spin: stopped\nmoat> ",
+            "nosuch: no such command or program",
+            "junk: not a program",
+            "physical: ",
+            "tasks: ",
+        ],
+        input: PROGRAMS_SESSION,
+        stop_at: Some("tasks: "),
+        reboots: &[],
+        disk_holds: &[],
+    },
+    BootCheck {
+        name: "boot::keyboard_types_into_the_shell",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &["moat> echo Kbd\nKbd\nmoat> "],
+        input: KEYBOARD_SESSION,
+        stop_at: Some("Kbd\nmoat> "),
+        reboots: &[],
+        disk_holds: &[],
+    },
+    BootCheck {
+        name: "boot::files_persist_across_a_reboot",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "NOTE.TXT           16",
+            "moat> cat NOTE.TXT\nhello from moat\nmoat> ",
+            "cat nope.txt: no such file or directory",
+            "LOGS/A.TXT: 18 bytes, fnv1a ",
+        ],
+        input: FILES_SESSION,
+        stop_at: Some("fnv1a "),
+        reboots: &[Reboot {
+            expect: &[
+                "moat> cat NOTE.TXT\nhello from moat\nmoat> ",
+                "cat LOGS/A.TXT\nline one\nline two\nmoat> ",
+                "rm LOGS: directory not empty",
+                "ls LOGS\nKEPT.TXT           16\nmoat> ",
+            ],
+            input: FILES_AFTER_REBOOT,
+            stop_at: Some("KEPT.TXT           16\nmoat> "),
+        }],
+        disk_holds: &[("/LOGS/KEPT.TXT", "hello from moat\n")],
+    },
+    BootCheck {
+        name: "boot::file_server_faults_are_survived",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "supervisor: serial (1.0) was killed",
+            "stress: 20 files written and read back, checksums match",
+            "supervisor: fs (6.0) faulted: vector 14 (page fault)",
+            "stress: 20 files written and read back, checksums match",
+            "supervisor: block (5.0) faulted: vector 0 (divide error)",
+            "supervisor: restarting block in 1 ticks",
+            "supervisor: restarted block as 5.1",
+            "stress: 20 files written and read back, checksums match",
+            "supervisor: fs (6.1) ran ",
+            "stress: 5 files written and read back, checksums match",
+            "moat> cat OK.TXT\nsurvived\nmoat> ",
+            "block            backoff         1  watched",
+            "fs               restart         2  watched",
+        ],
+        input: FILE_FAULTS_SESSION,
+        stop_at: Some("shell            restart"),
+        reboots: &[],
+        disk_holds: &[("/OK.TXT", "survived\n")],
+    },
+    BootCheck {
+        name: "boot::bios_shell_session",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "boot complete",
+            "Moat shell.",
+            "moat> echo ping-from-the-test\nping-from-the-test\nmoat> ",
+            "\n0123456789 abcdefghijklmnopqrstuvwxyz 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ end\nmoat> ",
+            "uptime\nup ",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ end\n0123456789 abcdefghijklmnopqrstuvwxyz",
+        ],
+        input: SHELL_SESSION,
+        stop_at: Some("WXYZ end\nmoat> "),
+        reboots: &[],
+        disk_holds: &[],
+    },
+    BootCheck {
+        name: "boot::killed_servers_are_restarted",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "kill supervisor: permission denied",
+            "inject supervisor: permission denied",
+            "moat> kill serial\n",
+            "supervisor: serial (1.0) was killed",
+            "supervisor: restarted serial as 1.1",
+            "moat> echo after-serial\nafter-serial\nmoat> ",
+            "supervisor: restarted console as 2.1",
+            "moat> echo after-console\nafter-console\nmoat> ",
+            "1.1     serial          receiving      1         1",
+            "2.1     console         receiving      2         1",
+        ],
+        input: KILL_SESSION,
+        stop_at: Some("3.0     shell"),
+        reboots: &[],
+        disk_holds: &[],
+    },
+    BootCheck {
+        name: "boot::injected_faults_are_survived",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "supervisor: serial (1.0) faulted: vector 14 (page fault), error code 0x4",
+            "supervisor: restarted serial as 1.1",
+            "moat> echo one\none\nmoat> ",
+            "supervisor: console (2.0) ran ",
+            "supervisor: restarted console as 2.1",
+            "moat> echo two\ntwo\nmoat> ",
+            "supervisor: serial (1.1) faulted: vector 13 (general protection fault)",
+            "supervisor: serial (1.2) faulted: vector 0 (divide error)",
+            "supervisor: serial (1.3) faulted: vector 14 (page fault), error code 0x6",
+            "moat> echo five\nfive\nmoat> ",
+        ],
+        input: INJECT_SESSION,
+        stop_at: Some("\nfive\nmoat> "),
+        reboots: &[],
+        disk_holds: &[],
+    },
+    BootCheck {
+        name: "boot::uefi_boots_to_the_shell",
+        kernel: KernelKind::System,
+        firmware: Firmware::Uefi,
+        cmdline: "",
+        exit_code: 0,
+        expect: SHELL_BOOT,
+        input: &[Keystrokes { after: "moat> ", send: "whoami\r" }],
+        stop_at: Some("shell, task "),
+        reboots: &[],
+        disk_holds: &[],
+    },
+    BootCheck {
+        name: "crash::panic_is_reported",
+        kernel: KernelKind::Tests,
+        firmware: Firmware::Bios,
+        cmdline: "crash=panic",
+        exit_code: GUEST_FAILURE,
+        expect: &["KERNEL PANIC at kernel/src/tests/crash.rs:", "deliberate panic (crash=panic)"],
+        input: &[],
+        stop_at: None,
+        reboots: &[],
+        disk_holds: &[],
+    },
+    BootCheck {
+        name: "crash::kernel_page_fault_is_reported",
+        kernel: KernelKind::Tests,
+        firmware: Firmware::Bios,
+        cmdline: "crash=page-fault",
+        exit_code: GUEST_FAILURE,
+        expect: &[
+            "EXCEPTION: page fault (#PF, vector 14) in kernel mode",
+            "cr2 0xffffbffffffff000 (read of a non-present page)",
+            "rip 0xffffffff8",
+            "KERNEL PANIC at kernel/src/arch/x86_64/trap.rs:",
+        ],
+        input: &[],
+        stop_at: None,
+        reboots: &[],
+        disk_holds: &[],
+    },
+    BootCheck {
+        name: "crash::stack_overflow_double_faults",
+        kernel: KernelKind::Tests,
+        firmware: Firmware::Bios,
+        cmdline: "crash=stack-overflow",
+        exit_code: GUEST_FAILURE,
+        expect: &["EXCEPTION: double fault (#DF, vector 8) in kernel mode", "KERNEL PANIC"],
+        input: &[],
+        stop_at: None,
+        reboots: &[],
+        disk_holds: &[],
+    },
+];
