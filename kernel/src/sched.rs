@@ -19,7 +19,7 @@ pub use ipc::Outcome;
 use crate::arch::cpu::{self, without_interrupts};
 use crate::arch::{self, TrapFrame, USER_CODE_SELECTOR, USER_DATA_SELECTOR, paging};
 use crate::loader::{self, LoadError};
-use crate::mm::layout::USER_END;
+use crate::mm::layout::{USER_END, USER_IMAGE_END, USER_START};
 use crate::task::{FaultRecord, Task, TaskName, TaskState, TaskStats};
 use crate::time;
 use alloc::vec::Vec;
@@ -215,6 +215,8 @@ impl Scheduler {
             end_reported: false,
             restarts: slot.map_or(0, |s| self.tasks[s].restarts),
             injected: None,
+            corrupt_reply: None,
+            data: writable_data(image),
             saved,
             space: Some(space),
             stats: TaskStats::default(),
@@ -469,3 +471,14 @@ fn log_end(task: &Task, state: &TaskState) {
 
 const RFLAGS_INTERRUPTS: u64 = 1 << 9;
 const RFLAGS_IOPL: u64 = 3 << 12;
+
+/// The span of an image's writable segments (empty if it has none).
+fn writable_data(image: &[u8]) -> core::ops::Range<u64> {
+    let Ok(plan) = kernel_core::elf::plan_load(image, USER_START..USER_IMAGE_END) else {
+        return 0..0;
+    };
+    let writable = plan.segments().iter().filter(|s| s.writable);
+    let start = writable.clone().map(|s| s.virtual_address).min().unwrap_or(0);
+    let end = writable.map(|s| s.virtual_address + s.memory_size).max().unwrap_or(0);
+    start..end
+}

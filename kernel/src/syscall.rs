@@ -71,7 +71,7 @@ fn dispatch(s: &mut Scheduler, number: Sysnum, f: &mut TrapFrame) {
         Sysnum::LeaseInfo => s.ipc_lease_info(f),
         Sysnum::TaskStatus => s.task_status(f.rdi, f.rsi),
         Sysnum::Kill => s.kill_task(f.rdi),
-        Sysnum::Inject => s.inject(f.rdi, f.rsi),
+        Sysnum::Inject => s.inject(f.rdi, f.rsi, f.rdx),
         Sysnum::Spawn => s.spawn_program(f.rdi),
         Sysnum::MemoryInfo => s.memory_info(f.rdi),
         Sysnum::IrqAck => s.irq_ack(f.rdi),

@@ -81,6 +81,15 @@ impl core::fmt::Display for TaskName {
     }
 }
 
+/// An armed fault: its kind, how many more waits for a message before it fires, and the seed
+/// that picks what a corruption fault changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Injection {
+    pub kind: u64,
+    pub after: u16,
+    pub seed: u64,
+}
+
 pub struct Task {
     /// The slot index and its generation, bumped when the task ends, so the ids of a dead task
     /// stop working at once.
@@ -109,8 +118,12 @@ pub struct Task {
     pub end_reported: bool,
     /// How often `restart` has started this slot's task again.
     pub restarts: u32,
-    /// A fault `inject` armed, to fire when the task next waits in `receive`.
-    pub injected: Option<u64>,
+    /// A fault `inject` armed, to fire when the task waits in `receive`.
+    pub injected: Option<Injection>,
+    /// A bit to flip in the next reply the task sends (`INJECT_CORRUPT_REPLY`'s seed).
+    pub corrupt_reply: Option<u64>,
+    /// Where its writable data lies (for `INJECT_FLIP_MEMORY`).
+    pub data: core::ops::Range<u64>,
     /// The user registers while the task is not on the CPU. Written by the scheduler when it
     /// switches away, read when it switches back; nobody else touches it.
     pub saved: TrapFrame,

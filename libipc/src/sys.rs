@@ -459,7 +459,12 @@ pub fn kill(task: TaskId) -> Result<(), IpcError> {
 /// Makes `task` fault its next time it receives a message (`INJECT_*` kinds; privilege
 /// `inject`). `INJECT_KILL` stops it at once.
 pub fn inject(task: TaskId, kind: u64) -> Result<(), IpcError> {
-    simple(Sysnum::Inject, [task.to_raw(), kind, 0, 0, 0]).map(|_| ())
+    inject_later(task, kind, 0)
+}
+
+/// `inject` with its third argument (`abi::inject_detail`): fire later, and seed corruption.
+pub fn inject_later(task: TaskId, kind: u64, detail: u64) -> Result<(), IpcError> {
+    simple(Sysnum::Inject, [task.to_raw(), kind, detail, 0, 0]).map(|_| ())
 }
 
 /// Starts a program from `image` (an ELF file in the caller's memory) as an instance of the

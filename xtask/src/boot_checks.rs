@@ -132,7 +132,42 @@ const PROGRAMS_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "mem\r" },
 ];
 
+/// Corruption faults: a flipped register bit in the console, a flipped data bit in the serial
+/// driver, a flipped bit in a reply of the file server, and one armed to fire later. Whatever
+/// each does to its server, the kernel stays up and the shell answers at the end.
+const CORRUPTION_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "inject console flipreg 0 7\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "echo one\r" },
+    Keystrokes { after: "moat> ", send: "inject serial flipmem 0 3\r" },
+    Keystrokes { after: "moat> ", send: "echo two\r" },
+    Keystrokes { after: "moat> ", send: "inject fs badreply 0 5\r" },
+    Keystrokes { after: "moat> ", send: "cat README.TXT\r" },
+    Keystrokes { after: "moat> ", send: "inject fs nullptr 3\r" },
+    Keystrokes { after: "more messages\nmoat> ", send: "stress 5\r" },
+    Keystrokes { after: "checksums match\nmoat> ", send: "echo still-standing\r" },
+];
+
 pub const BOOT_CHECKS: &[BootCheck] = &[
+    BootCheck {
+        name: "boot::corruption_faults_leave_the_kernel_standing",
+        kernel: KernelKind::System,
+        firmware: Firmware::Bios,
+        cmdline: "",
+        exit_code: 0,
+        expect: &[
+            "task console (2.0): injected fault flipreg fired at its receive: ",
+            "task serial (1.0): injected fault flipmem fired at its receive: ",
+            "task fs (6.0): injected fault badreply fired at its receive: its next reply",
+            "injected nullptr into fs (6.0); it fires after 3 more messages",
+            "supervisor: fs (6.0) faulted: vector 14 (page fault)",
+            "stress: 5 files written and read back, checksums match",
+            "moat> echo still-standing\nstill-standing\nmoat> ",
+        ],
+        input: CORRUPTION_SESSION,
+        stop_at: Some("still-standing\nmoat> "),
+        reboots: &[],
+        disk_holds: &[],
+    },
     BootCheck {
         name: "boot::programs_run_from_the_disk",
         kernel: KernelKind::System,

@@ -9,11 +9,11 @@
 use super::Scheduler;
 use crate::arch::TrapFrame;
 use crate::mm::layout::USER_END;
-use crate::task::TaskState;
+use crate::task::{Injection, TaskState};
 use crate::usercopy::{UserSlice, copy_from_user, copy_to_user, copy_values_from_user};
 use libipc::abi::{
-    ANY_TASK, KERNEL_SENDER, LEASE_READ, LEASE_WRITE, Lease, MAX_LEASES, OP_NOTIFICATION,
-    pack_target, unpack_target,
+    ANY_TASK, INJECT_CORRUPT_REPLY, INJECT_FLIP_MEMORY, INJECT_FLIP_REGISTER, KERNEL_SENDER,
+    LEASE_READ, LEASE_WRITE, Lease, MAX_LEASES, OP_NOTIFICATION, pack_target, unpack_target,
 };
 use libipc::{SyscallError, TaskId};
 
@@ -148,10 +148,16 @@ impl Scheduler {
         if timeout == 0 {
             return SyscallError::WouldBlock.into();
         }
-        // An armed fault fires when the task next waits for a message: it resumes, with that
-        // message, at the fault's snippet instead of after its `receive`.
-        if let Some(kind) = self.tasks[me].injected.take() {
-            self.fire_injection(me, kind, live);
+        // An armed fault fires when the task waits for a message (after letting `after`
+        // waits pass): it resumes, with that message, at the fault's snippet instead of after
+        // its `receive`, or with the state the fault corrupted.
+        if let Some(mut injection) = self.tasks[me].injected.take() {
+            if injection.after == 0 {
+                self.fire_injection(me, injection, live);
+            } else {
+                injection.after -= 1;
+                self.tasks[me].injected = Some(injection);
+            }
         }
         self.tasks[me].state = TaskState::Receiving { from, deadline: Self::deadline(timeout) };
         self.switch_pending = true;
@@ -170,6 +176,9 @@ impl Scheduler {
             return SyscallError::InvalidArgument.into();
         }
         write_message(&mut self.tasks[target].saved, my_id, live, 0);
+        if let Some(seed) = self.tasks[self.current].corrupt_reply.take() {
+            crate::inject::corrupt_reply(&mut self.tasks[target].saved, seed);
+        }
         self.tasks[target].lease_count = 0;
         self.make_ready(target);
         Outcome::Value(0)
@@ -302,13 +311,39 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Points the registers of `index` (a server about to wait for a message, or already
-    /// waiting) at the snippet for the injected fault `kind`, so it runs when a message comes.
-    pub(super) fn fire_injection(&mut self, index: usize, kind: u64, registers: &mut TrapFrame) {
-        let Some(rip) = crate::inject::entry(kind) else { return };
-        let task = &self.tasks[index];
-        log::info!("task {} ({}): injected fault {kind} armed at its receive", task.name, task.id);
-        registers.rip = rip;
+    /// Makes the armed fault happen to `index`, whose registers (`registers`, as it will
+    /// resume from its `receive`) are given: a jump to the fault's snippet, or the corruption.
+    pub(super) fn fire_injection(
+        &mut self,
+        index: usize,
+        injection: Injection,
+        registers: &mut TrapFrame,
+    ) {
+        let task = &mut self.tasks[index];
+        let what = match injection.kind {
+            INJECT_FLIP_REGISTER => crate::inject::flip_register(registers, injection.seed),
+            INJECT_CORRUPT_REPLY => {
+                task.corrupt_reply = Some(injection.seed);
+                "its next reply will carry a flipped bit"
+            }
+            INJECT_FLIP_MEMORY => match task.space.as_ref() {
+                Some(space) => crate::inject::flip_memory(space, task.data.clone(), injection.seed),
+                None => "no memory",
+            },
+            kind => match crate::inject::entry(kind) {
+                Some(rip) => {
+                    registers.rip = rip;
+                    "resumes at the fault's code"
+                }
+                None => "nothing to do",
+            },
+        };
+        log::info!(
+            "task {} ({}): injected fault {} fired at its receive: {what}",
+            task.name,
+            task.id,
+            libipc::abi::INJECT_KINDS.get(injection.kind as usize).unwrap_or(&"?")
+        );
     }
 
     fn may_send(&self, from: usize, to: usize) -> bool {

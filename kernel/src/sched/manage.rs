@@ -3,7 +3,7 @@
 
 use super::Scheduler;
 use crate::arch;
-use crate::task::TaskState;
+use crate::task::{Injection, TaskState};
 use crate::usercopy::{UserSlice, copy_from_user, copy_value_to_user};
 use kernel_core::manifest::MAX_NAME_LEN;
 use libipc::abi::{
@@ -223,7 +223,7 @@ impl Scheduler {
 impl Scheduler {
     /// `inject(task, kind)`: arm a fault in a task, to fire at its next message; `INJECT_KILL`
     /// ends it now. Needs the `inject` privilege.
-    pub fn inject(&mut self, task: u64, kind: u64) -> Outcome {
+    pub fn inject(&mut self, task: u64, kind: u64, detail: u64) -> Outcome {
         let privileged = self.tasks[self.current].spec.privileges.inject;
         let (index, id) = match self.managed_target(task, privileged) {
             Ok(target) => target,
@@ -234,18 +234,25 @@ impl Scheduler {
             self.tasks[index].name,
             self.tasks[self.current].name
         );
-        if kind == INJECT_KILL {
-            self.kill(index);
-        } else if crate::inject::entry(kind).is_none() {
+        if !crate::inject::is_kind(kind) {
             return SyscallError::InvalidArgument.into();
+        }
+        let mut injection = Injection { kind, after: detail as u16, seed: detail >> 16 };
+        if kind == INJECT_KILL && injection.after == 0 {
+            self.kill(index);
         } else if matches!(self.tasks[index].state, TaskState::Receiving { .. }) {
-            // Already waiting: its saved registers resume at the snippet with the next message.
-            let mut saved = self.tasks[index].saved.clone();
-            self.fire_injection(index, kind, &mut saved);
-            self.tasks[index].saved = saved;
+            // Already waiting: the message it waits for is the first one.
+            if injection.after == 0 {
+                let mut saved = self.tasks[index].saved.clone();
+                self.fire_injection(index, injection, &mut saved);
+                self.tasks[index].saved = saved;
+            } else {
+                injection.after -= 1;
+                self.tasks[index].injected = Some(injection);
+            }
         } else {
             // It fires when the task next waits in `receive`.
-            self.tasks[index].injected = Some(kind);
+            self.tasks[index].injected = Some(injection);
         }
         Outcome::Value(0)
     }

@@ -50,9 +50,10 @@ commands:
   NAME ARGS...    run the program /BIN/NAME (Ctrl-C stops it)
   kill NAME       stop a task (the supervisor restarts the servers it looks after)
   restart NAME    start a task afresh from its boot image
-  inject NAME KIND
-                  make a task fault at its next message; KIND is one of
-                  kill panic nullptr privileged divzero hang stack
+  inject NAME KIND [AFTER [SEED]]
+                  make a task fault at its next message (or after AFTER more);
+                  KIND is one of kill panic nullptr privileged divzero hang stack,
+                  or a corruption: flipreg flipmem badreply (SEED picks the bit)
   clear           clear the screen
 ";
 
@@ -156,7 +157,7 @@ fn run(console: &mut Console, fs: &Files, line: &str) {
         "whoami" => say!(console, "shell, task {}\n", sys::task_info()),
         "clear" => console.write("\x1b[2J\x1b[H"),
         "ps" => tasks::ps(console),
-        "inject" => tasks::inject(console, words.next(), words.next()),
+        "inject" => tasks::inject(console, words),
         "kill" | "restart" => tasks::kill_or_restart(console, command, words.next()),
         "ls" => files::ls(console, fs, words.next().unwrap_or("/")),
         "cat" | "sum" | "rm" | "mkdir" | "write" => {

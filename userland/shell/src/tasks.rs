@@ -7,19 +7,29 @@ use libipc::abi::{INJECT_KINDS, state_name};
 use libipc::sys::{self, IpcError};
 use ulib::Line;
 
-/// `inject NAME KIND`: arm a fault in a task, to fire at its next message.
-pub fn inject(console: &mut Console, name: Option<&str>, kind: Option<&str>) {
-    let (Some(name), Some(kind)) = (name, kind) else {
-        return console.write("usage: inject NAME KIND\n");
+/// `inject NAME KIND [AFTER [SEED]]`: arm a fault in a task, to fire at its next message (or
+/// after it has waited for AFTER more); SEED picks what a corruption fault changes.
+pub fn inject<'a>(console: &mut Console, mut words: impl Iterator<Item = &'a str>) {
+    let (Some(name), Some(kind)) = (words.next(), words.next()) else {
+        return console.write("usage: inject NAME KIND [AFTER [SEED]]\n");
     };
     let Some(number) = INJECT_KINDS.iter().position(|k| *k == kind) else {
         return say!(console, "inject: unknown kind {kind:?}\n");
     };
-    match sys::lookup(name).and_then(|task| sys::inject(task, number as u64).map(|()| task)) {
-        Ok(task) => {
+    let after: Option<u16> = words.next().and_then(|w| w.parse().ok());
+    let seed: u64 = words.next().and_then(|w| w.parse().ok()).unwrap_or(1);
+    let detail = libipc::abi::inject_detail(after.unwrap_or(0), seed);
+    let armed = sys::lookup(name)
+        .and_then(|task| sys::inject_later(task, number as u64, detail).map(|()| task));
+    match (armed, after) {
+        (Ok(task), None | Some(0)) => {
             say!(console, "injected {kind} into {name} ({task}); it fires at its next message\n")
         }
-        Err(error) => say!(console, "inject {name}: {}\n", describe(error)),
+        (Ok(task), Some(after)) => say!(
+            console,
+            "injected {kind} into {name} ({task}); it fires after {after} more messages\n"
+        ),
+        (Err(error), _) => say!(console, "inject {name}: {}\n", describe(error)),
     }
 }
 

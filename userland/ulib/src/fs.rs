@@ -56,7 +56,8 @@ impl Files {
     pub fn read_at(&self, path: &str, offset: u64, buffer: &mut [u8]) -> Result<usize, Status> {
         let leases = [reading(path), bytes_out(buffer)];
         let reply = self.server.call(READ, [offset, 0, 0, 0], &leases, Retry::Safe)?;
-        Ok(reply[1] as usize)
+        // A server's count is not trusted past the buffer it could have filled.
+        Ok((reply[1] as usize).min(buffer.len()))
     }
 
     /// Writes `data` at `offset` (`CREATE` and `TRUNCATE` in `flags`).
