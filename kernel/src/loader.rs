@@ -39,16 +39,23 @@ pub const MAX_ARG_LEN: usize = 256;
 /// RFLAGS for a new task: interrupts on (bit 9), the always-one bit 1, nothing else.
 const INITIAL_RFLAGS: u64 = 0x202;
 
+/// A loaded program: its address space, first registers, and where its writable data lies.
+pub struct Loaded {
+    pub space: AddressSpace,
+    pub frame: TrapFrame,
+    pub data: core::ops::Range<u64>,
+}
+
 /// The address space and first registers of a new task. On error every frame taken so far
 /// has been given back.
-pub fn load(image: &[u8], argument: &str) -> Result<(AddressSpace, TrapFrame), LoadError> {
+pub fn load(image: &[u8], argument: &str) -> Result<Loaded, LoadError> {
     let plan = elf::plan_load(image, USER_START..USER_IMAGE_END).map_err(LoadError::Elf)?;
     if argument.len() > MAX_ARG_LEN {
         return Err(LoadError::ArgumentTooLong);
     }
     let mut space = AddressSpace::new().map_err(LoadError::Memory)?;
     match fill(&mut space, image, &plan, argument) {
-        Ok(frame) => Ok((space, frame)),
+        Ok(frame) => Ok(Loaded { space, frame, data: plan.writable_span() }),
         Err(error) => {
             space.destroy();
             Err(LoadError::Memory(error))

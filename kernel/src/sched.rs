@@ -19,7 +19,7 @@ pub use ipc::Outcome;
 use crate::arch::cpu::{self, without_interrupts};
 use crate::arch::{self, TrapFrame, USER_CODE_SELECTOR, USER_DATA_SELECTOR, paging};
 use crate::loader::{self, LoadError};
-use crate::mm::layout::{USER_END, USER_IMAGE_END, USER_START};
+use crate::mm::layout::USER_END;
 use crate::task::{FaultRecord, Task, TaskName, TaskState, TaskStats};
 use crate::time;
 use alloc::vec::Vec;
@@ -197,7 +197,7 @@ impl Scheduler {
         if slot.is_none() && self.tasks.len() == MAX_TASKS {
             return Err(LoadError::TableFull);
         }
-        let (space, saved) = loader::load(image, argument)?;
+        let loaded = loader::load(image, argument)?;
         let manifest = crate::bootfs::manifest_text().unwrap_or("");
         let task = Task {
             // A reused slot keeps its generation, which went up when its last task ended.
@@ -216,9 +216,9 @@ impl Scheduler {
             restarts: slot.map_or(0, |s| self.tasks[s].restarts),
             injected: None,
             corrupt_reply: None,
-            data: writable_data(image),
-            saved,
-            space: Some(space),
+            data: loaded.data,
+            saved: loaded.frame,
+            space: Some(loaded.space),
             stats: TaskStats::default(),
         };
         let index = match slot {
@@ -471,14 +471,3 @@ fn log_end(task: &Task, state: &TaskState) {
 
 const RFLAGS_INTERRUPTS: u64 = 1 << 9;
 const RFLAGS_IOPL: u64 = 3 << 12;
-
-/// The span of an image's writable segments (empty if it has none).
-fn writable_data(image: &[u8]) -> core::ops::Range<u64> {
-    let Ok(plan) = kernel_core::elf::plan_load(image, USER_START..USER_IMAGE_END) else {
-        return 0..0;
-    };
-    let writable = plan.segments().iter().filter(|s| s.writable);
-    let start = writable.clone().map(|s| s.virtual_address).min().unwrap_or(0);
-    let end = writable.map(|s| s.virtual_address + s.memory_size).max().unwrap_or(0);
-    start..end
-}

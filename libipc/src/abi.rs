@@ -356,6 +356,20 @@ pub const LEASE_READ: u64 = 1;
 pub const LEASE_WRITE: u64 = 2;
 
 impl Lease {
+    /// Lends `bytes` for reading.
+    pub fn read(bytes: &[u8]) -> Lease {
+        Lease { address: bytes.as_ptr() as u64, length: bytes.len() as u64, access: LEASE_READ }
+    }
+
+    /// Lends `bytes` for writing.
+    pub fn write(bytes: &mut [u8]) -> Lease {
+        Lease {
+            address: bytes.as_mut_ptr() as u64,
+            length: bytes.len() as u64,
+            access: LEASE_WRITE,
+        }
+    }
+
     /// True when the lease allows `access` (`LEASE_READ` or `LEASE_WRITE`) to the `length`
     /// bytes at `offset` into it: the kernel's check before any `lease_read`/`lease_write`.
     pub const fn permits(&self, offset: u64, length: u64, access: u64) -> bool {
@@ -367,165 +381,26 @@ impl Lease {
     }
 }
 
-/// What `fault_info` writes: how a task ended.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FaultInfo {
-    /// The task's id at its end (its old generation).
-    pub task: u64,
-    /// `TASK_RUNNING`, `TASK_EXITED`, `TASK_FAULTED` or `TASK_KILLED`.
-    pub state: u64,
-    /// Exit code, or the fault kind's number (`FaultKind::code`).
-    pub code: u64,
-    pub error_code: u64,
-    pub rip: u64,
-    pub address: u64,
-}
-
-pub const TASK_RUNNING: u64 = 0;
-pub const TASK_EXITED: u64 = 1;
-pub const TASK_FAULTED: u64 = 2;
-pub const TASK_KILLED: u64 = 3;
-
-/// Fault kinds for `inject`. All but `INJECT_KILL` happen in the target's own ring-3 code, at
-/// its next message: the kernel resumes it in a tiny code page of its address space that
-/// executes the faulting instruction (see docs/ipc.md, "Fault injection").
-pub const INJECT_KILL: u64 = 0;
-/// Exit with the panic exit code 101, as a Rust program that panics does.
-pub const INJECT_PANIC: u64 = 1;
-/// Read address 0: a page fault.
-pub const INJECT_NULLPTR: u64 = 2;
-/// `cli`: a general-protection fault.
-pub const INJECT_PRIVILEGED: u64 = 3;
-/// Divide by zero.
-pub const INJECT_DIVZERO: u64 = 4;
-/// Loop forever (`jmp $`): only a watchdog notices.
-pub const INJECT_HANG: u64 = 5;
-/// Push until the stack runs into its guard page.
-pub const INJECT_STACK: u64 = 6;
-/// Corruption faults (after MINIX 3's SWIFI experiments): the task goes on running with
-/// damaged state, and may crash, misbehave or be fine. Which bit changes comes from the seed
-/// in `inject`'s third argument.
-///
-/// Flip one bit of a register the task relies on after `receive` (rbx, rbp, r12-r15, rsp or
-/// rip; rsp and rip only below bit 47, so they stay user addresses).
-pub const INJECT_FLIP_REGISTER: u64 = 7;
-/// Flip one bit of a word of the task's writable data (.data and .bss).
-pub const INJECT_FLIP_MEMORY: u64 = 8;
-/// Flip one bit of a payload word of the next reply the task sends.
-pub const INJECT_CORRUPT_REPLY: u64 = 9;
-/// The names the shell's `inject` command takes, indexed by kind.
-pub const INJECT_KINDS: [&str; 10] = [
-    "kill",
-    "panic",
-    "nullptr",
-    "privileged",
-    "divzero",
-    "hang",
-    "stack",
-    "flipreg",
-    "flipmem",
-    "badreply",
-];
-
-/// `inject`'s third argument: how many times the task waits for a message before the fault
-/// fires (0: at the next message), and a seed that picks what a corruption fault changes.
-pub const fn inject_detail(after: u16, seed: u64) -> u64 {
-    seed << 16 | after as u64
-}
-
-/// What `task_status` writes: one task, as `ps` shows it.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TaskStatus {
-    pub id: u64,
-    /// One of the `STATE_*` values.
-    pub state: u64,
-    pub priority: u64,
-    /// How often the task was started again in this slot by `restart`.
-    pub restarts: u64,
-    pub syscalls: u64,
-    /// Timer ticks it has run for.
-    pub ticks: u64,
-    /// The manifest name, NUL-padded.
-    pub name: [u8; 16],
-}
-
-impl TaskStatus {
-    /// The manifest name, without its NUL padding.
-    pub fn name(&self) -> &str {
-        let len = self.name.iter().position(|&b| b == 0).unwrap_or(self.name.len());
-        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
-    }
-}
-
-/// What `spawn` reads: which template, what to call the new task, its image and argument.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SpawnRequest {
-    /// A manifest entry with `start = false` and no interrupts or ports, NUL-padded: the new
-    /// task gets its priority, `talks_to` and privileges.
-    pub template: [u8; 16],
-    /// The new task's name (for `ps` and `lookup`), NUL-padded, at least one byte.
-    pub name: [u8; 16],
-    pub image: u64,
-    pub image_length: u64,
-    pub argument: u64,
-    pub argument_length: u64,
-}
-
-/// The largest ELF image `spawn` takes.
-pub const MAX_SPAWN_IMAGE: u64 = 512 * 1024;
-
-/// What `memory_info` writes.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MemoryStats {
-    /// 4 KiB physical frames the kernel manages, and how many are free.
-    pub frames: u64,
-    pub frames_free: u64,
-    /// The kernel heap: bytes in use and bytes free.
-    pub heap_used: u64,
-    pub heap_free: u64,
-    /// Task slots in use, and how many of those tasks are alive.
-    pub tasks: u64,
-    pub tasks_alive: u64,
-}
-
-/// A name NUL-padded into 16 bytes (cut if longer), for `SpawnRequest`.
-pub fn name_field(name: &str) -> [u8; 16] {
-    let mut field = [0u8; 16];
-    let len = name.len().min(16);
-    field[..len].copy_from_slice(&name.as_bytes()[..len]);
-    field
-}
-
-pub const STATE_READY: u64 = 0;
-pub const STATE_SLEEPING: u64 = 1;
-pub const STATE_SENDING: u64 = 2;
-pub const STATE_AWAITING_REPLY: u64 = 3;
-pub const STATE_RECEIVING: u64 = 4;
-pub const STATE_EXITED: u64 = 5;
-pub const STATE_FAULTED: u64 = 6;
-pub const STATE_KILLED: u64 = 7;
-
-/// The word `ps` prints for a `STATE_*` value.
-pub const fn state_name(state: u64) -> &'static str {
-    match state {
-        STATE_READY => "ready",
-        STATE_SLEEPING => "sleeping",
-        STATE_SENDING => "sending",
-        STATE_AWAITING_REPLY => "calling",
-        STATE_RECEIVING => "receiving",
-        STATE_EXITED => "exited",
-        STATE_FAULTED => "faulted",
-        STATE_KILLED => "killed",
-        _ => "?",
-    }
-}
+mod inject;
+mod records;
+pub use inject::*;
+pub use records::*;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_survive_fields_and_message_words() {
+        let field = super::name_field("keyboard-driver1");
+        assert_eq!(
+            super::field_name(&super::words_field(super::name_words("keyboard-driver1"))),
+            Some("keyboard-driver1")
+        );
+        assert_eq!(super::field_name(&field), Some("keyboard-driver1"));
+        assert_eq!(super::field_name(&super::name_field("hi")), Some("hi"));
+        assert_eq!(super::field_name(&[0; 16]), None);
+        assert_eq!(super::field_name(&[0xff, 0]), None);
+    }
+
     use super::*;
 
     #[test]

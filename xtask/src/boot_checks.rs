@@ -81,6 +81,12 @@ const FILES_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "mkdir LOGS\r" },
     Keystrokes { after: "moat> ", send: "echo line one >> LOGS/A.TXT\r" },
     Keystrokes { after: "moat> ", send: "echo line two >> LOGS/A.TXT\r" },
+    Keystrokes { after: "moat> ", send: "write W.TXT\r" },
+    Keystrokes { after: "holding only `.`\n", send: "alpha\r" },
+    Keystrokes { after: "alpha\n", send: "beta\r" },
+    Keystrokes { after: "beta\n", send: ".\r" },
+    Keystrokes { after: "moat> ", send: "cat W.TXT\r" },
+    Keystrokes { after: "moat> ", send: "cat LOGS\r" },
     Keystrokes { after: "moat> ", send: "cat nope.txt\r" },
     Keystrokes { after: "moat> ", send: "sum LOGS/A.TXT\r" },
 ];
@@ -214,6 +220,8 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         expect: &[
             "NOTE.TXT           16",
             "moat> cat NOTE.TXT\nhello from moat\nmoat> ",
+            "moat> cat W.TXT\nalpha\nbeta\nmoat> ",
+            "cat LOGS: is a directory",
             "cat nope.txt: no such file or directory",
             "LOGS/A.TXT: 18 bytes, fnv1a ",
         ],

@@ -55,6 +55,15 @@ impl LoadPlan {
     pub fn segments(&self) -> &[Segment] {
         &self.segments[..self.count]
     }
+
+    /// From the first writable byte to the last (empty if nothing is writable): the task's
+    /// data, where fault injection flips bits.
+    pub fn writable_span(&self) -> Range<u64> {
+        let writable = self.segments().iter().filter(|s| s.writable);
+        let start = writable.clone().map(|s| s.virtual_address).min().unwrap_or(0);
+        let end = writable.map(|s| s.virtual_address + s.memory_size).max().unwrap_or(0);
+        start..end
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

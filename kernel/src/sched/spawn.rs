@@ -10,7 +10,7 @@ use crate::task::TaskName;
 use crate::usercopy::{UserSlice, copy_from_user, copy_value_to_user, copy_values_from_user};
 use alloc::vec::Vec;
 use libipc::SyscallError;
-use libipc::abi::{MAX_SPAWN_IMAGE, MemoryStats, SpawnRequest};
+use libipc::abi::{MAX_SPAWN_IMAGE, MemoryStats, SpawnRequest, field_name};
 
 /// A task argument is at most this long (the loader's limit).
 const MAX_ARGUMENT: u64 = 256;
@@ -27,7 +27,7 @@ impl Scheduler {
         }
         let [request] = fields;
         let (Some(template), Some(name)) =
-            (field_text(&request.template), field_text(&request.name))
+            (field_name(&request.template), field_name(&request.name))
         else {
             return SyscallError::InvalidArgument.into();
         };
@@ -95,10 +95,4 @@ impl Scheduler {
             Err(error) => error.into(),
         }
     }
-}
-
-/// A NUL-padded name field as text: at least one byte, UTF-8.
-fn field_text(field: &[u8; 16]) -> Option<&str> {
-    let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
-    core::str::from_utf8(&field[..len]).ok().filter(|name| !name.is_empty())
 }

@@ -33,10 +33,21 @@ impl ByteRing {
         self.len += 1;
     }
 
-    /// Copies the oldest bytes into `out` without removing them; returns how many. The
-    /// driver removes them (`consume`) only once they reached the console, so nothing is lost
-    /// when a copy fails.
-    pub fn peek(&self, out: &mut [u8]) -> usize {
+    /// Hands up to `max` of the oldest bytes (at most 128) to `deliver`, and removes them
+    /// only if it reports success, so nothing is lost when a copy to a reader fails. Returns
+    /// how many were delivered, or `None` if delivery failed.
+    pub fn take_into(&mut self, max: usize, deliver: impl FnOnce(&[u8]) -> bool) -> Option<usize> {
+        let mut chunk = [0u8; 128];
+        let n = self.peek(&mut chunk[..max.min(128)]);
+        if n > 0 && !deliver(&chunk[..n]) {
+            return None;
+        }
+        self.consume(n);
+        Some(n)
+    }
+
+    /// Copies the oldest bytes into `out` without removing them; returns how many.
+    fn peek(&self, out: &mut [u8]) -> usize {
         let n = out.len().min(self.len);
         for (i, byte) in out[..n].iter_mut().enumerate() {
             *byte = self.bytes[(self.start + i) % RING_CAPACITY];
@@ -62,7 +73,7 @@ impl ByteRing {
     }
 
     /// Removes the `n` oldest bytes.
-    pub fn consume(&mut self, n: usize) {
+    fn consume(&mut self, n: usize) {
         let n = n.min(self.len);
         self.start = (self.start + n) % RING_CAPACITY;
         self.len -= n;
@@ -102,5 +113,25 @@ mod tests {
         ring.consume(usize::MAX);
         assert_eq!(ring.peek(&mut first), 0);
         assert!(ring.is_empty() && ring.pop().is_none());
+    }
+
+    #[test]
+    fn bytes_stay_queued_when_delivery_fails() {
+        let mut ring = ByteRing::new();
+        for byte in *b"hello" {
+            ring.push(byte);
+        }
+        assert_eq!(ring.take_into(3, |_| false), None);
+        let mut got = [0u8; 3];
+        assert_eq!(
+            ring.take_into(3, |bytes| {
+                got.copy_from_slice(bytes);
+                true
+            }),
+            Some(3)
+        );
+        assert_eq!(&got, b"hel");
+        assert_eq!(ring.take_into(100, |bytes| bytes == b"lo"), Some(2));
+        assert_eq!(ring.take_into(100, |_| false), Some(0)); // nothing to deliver is no failure
     }
 }

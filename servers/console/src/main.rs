@@ -27,11 +27,11 @@ const INPUT_CHUNK: usize = 64;
 
 /// The bits the input drivers raise when they have bytes, in the order of `Console::inputs`.
 const INPUT_BITS: [u64; 2] = [serial::INPUT_READY_BIT, keyboard::INPUT_READY_BIT];
+const SERIAL: usize = 0;
 
 struct Console {
-    /// Output goes to the serial driver.
-    serial: Server,
-    /// Input comes from the serial and the keyboard driver.
+    /// Input comes from the serial and the keyboard driver (`INPUT_BITS` order); output goes
+    /// to the serial driver, `inputs[SERIAL]`.
     inputs: [Server; 2],
     editor: LineEditor,
     /// The client waiting in `READ_LINE`: its call is answered when a line is complete.
@@ -43,7 +43,6 @@ struct Console {
 
 fn main(_argument: &str) -> u64 {
     let mut console = Console {
-        serial: Server::new("serial"),
         inputs: [Server::new("serial"), Server::new("keyboard")],
         editor: LineEditor::new(),
         reader: None,
@@ -119,11 +118,7 @@ impl Console {
     /// Reads and handles up to `INPUT_CHUNK` bytes; returns how many there were.
     fn take_some_input(&mut self, source: usize) -> usize {
         let mut bytes = [0u8; INPUT_CHUNK];
-        let lease = [Lease {
-            address: bytes.as_mut_ptr() as u64,
-            length: bytes.len() as u64,
-            access: LEASE_WRITE,
-        }];
+        let lease = [Lease::write(&mut bytes)];
         // A driver restarted since it notified is asked again: reading is safe to repeat.
         let Ok(reply) = self.inputs[source].call(serial::READ, [0; 4], &lease, Retry::Safe) else {
             return 0;
@@ -183,11 +178,7 @@ impl Console {
         if bytes.is_empty() {
             return;
         }
-        let lease = [Lease {
-            address: bytes.as_ptr() as u64,
-            length: bytes.len() as u64,
-            access: LEASE_READ,
-        }];
-        let _ = self.serial.call(serial::WRITE, [0; 4], &lease, Retry::Safe);
+        let lease = [Lease::read(bytes)];
+        let _ = self.inputs[SERIAL].call(serial::WRITE, [0; 4], &lease, Retry::Safe);
     }
 }

@@ -39,17 +39,9 @@ impl core::fmt::Display for BlockError {
 impl core::error::Error for BlockError {}
 
 impl BlockClient {
-    /// One call to the driver with `buffer` lent; sector reads and writes are safe to repeat,
+    /// One call to the driver with a sector buffer lent; sector reads and writes are safe to repeat,
     /// so a restart of the driver in the middle is retried.
-    fn call(
-        &self,
-        op: u32,
-        sector: u32,
-        buffer: &mut [u8],
-        access: u64,
-    ) -> Result<u64, BlockError> {
-        let lease =
-            Lease { address: buffer.as_mut_ptr() as u64, length: buffer.len() as u64, access };
+    fn call(&self, op: u32, sector: u32, lease: Lease) -> Result<u64, BlockError> {
         let words = [u64::from(sector), 0, 0, 0];
         match self.driver.call(op, words, &[lease], Retry::Safe) {
             Ok(reply) => Ok(reply[1]),
@@ -66,7 +58,7 @@ impl BlockDevice for BlockClient {
         for (i, chunk) in blocks.chunks_mut(block::MAX_SECTORS).enumerate() {
             let bytes = &mut buffer[..chunk.len() * block::SECTOR_SIZE];
             let first = start.0 + (i * block::MAX_SECTORS) as u32;
-            self.call(block::READ, first, bytes, LEASE_WRITE)?;
+            self.call(block::READ, first, Lease::write(bytes))?;
             for (block, sector) in chunk.iter_mut().zip(bytes.chunks_exact(block::SECTOR_SIZE)) {
                 block.contents.copy_from_slice(sector);
             }
@@ -82,13 +74,13 @@ impl BlockDevice for BlockClient {
                 sector.copy_from_slice(&block.contents);
             }
             let first = start.0 + (i * block::MAX_SECTORS) as u32;
-            self.call(block::WRITE, first, bytes, LEASE_READ)?;
+            self.call(block::WRITE, first, Lease::read(bytes))?;
         }
         Ok(())
     }
 
     fn num_blocks(&self) -> Result<BlockCount, BlockError> {
-        let sectors = self.call(block::INFO, 0, &mut [], LEASE_READ)?;
+        let sectors = self.call(block::INFO, 0, Lease::read(&[]))?;
         Ok(BlockCount(sectors as u32))
     }
 }

@@ -80,11 +80,9 @@ fn handle(request: &Received, ring: &mut ByteRing) -> Message {
         return refuse;
     }
     let Some(length) = sys::lent_length(request.sender, 0, LEASE_WRITE) else { return refuse };
-    let mut chunk = [0u8; 128];
-    let n = ring.peek(&mut chunk[..length.min(128) as usize]);
-    if n > 0 && sys::lease_write(request.sender, 0, 0, &chunk[..n]).is_err() {
-        return refuse;
+    let deliver = |bytes: &[u8]| sys::lease_write(request.sender, 0, 0, bytes).is_ok();
+    match ring.take_into(length as usize, deliver) {
+        Some(n) => Message::new(0, [OK, n as u64, ring.dropped, 0]),
+        None => refuse,
     }
-    ring.consume(n);
-    Message::new(0, [OK, n as u64, ring.dropped, 0])
 }

@@ -141,22 +141,19 @@ fn handle(request: &Received, output: &mut Transmitter, ring: &mut ByteRing) -> 
     };
     // Every request needs lease 0 with the right access; anything else is refused up front.
     let Some(length) = sys::lent_length(caller, 0, needs) else { return refuse };
-    let mut chunk = [0u8; 128];
-    let done;
-    if request.message.op == WRITE {
+    let done = if request.message.op == WRITE {
+        let mut chunk = [0u8; 128];
         if sys::lease_read_all(caller, 0, length, &mut chunk, |bytes| output.write(bytes)).is_err()
         {
             return refuse;
         }
-        done = length;
+        length
     } else {
-        // Copy first, remove from the ring only once the copy worked, so nothing is lost.
-        let n = ring.peek(&mut chunk[..length.min(128) as usize]);
-        if n > 0 && sys::lease_write(caller, 0, 0, &chunk[..n]).is_err() {
-            return refuse;
+        let deliver = |bytes: &[u8]| sys::lease_write(caller, 0, 0, bytes).is_ok();
+        match ring.take_into(length as usize, deliver) {
+            Some(n) => n as u64,
+            None => return refuse,
         }
-        ring.consume(n);
-        done = n as u64;
-    }
+    };
     Message::new(0, [OK, done, ring.dropped, 0])
 }

@@ -25,18 +25,16 @@ pub fn handle(request: &Received) -> Message {
         return answer(TOO_LARGE, 0);
     }
     let argument = &mut argument[..argument_length as usize];
-    let mut name = [0u8; 16];
-    name[..8].copy_from_slice(&request.message.payload[0].to_le_bytes());
-    name[8..].copy_from_slice(&request.message.payload[1].to_le_bytes());
-    let name_len = name.iter().position(|&b| b == 0).unwrap_or(16);
+    let [first, second, ..] = request.message.payload;
+    let name = libipc::abi::words_field([first, second]);
     // SAFETY: the supervisor is one thread and `handle` is never re-entered, so this is the
     // only reference to `IMAGE` while it lives.
     let image = unsafe { &mut *core::ptr::addr_of_mut!(IMAGE) };
     let image = &mut image[..length as usize];
     let copied = sys::lease_read(caller, 0, 0, image) == Ok(image.len())
         && sys::lease_read(caller, 1, 0, argument) == Ok(argument.len());
-    let (Ok(name), Ok(argument), true) =
-        (core::str::from_utf8(&name[..name_len]), core::str::from_utf8(argument), copied)
+    let (Some(name), Ok(argument), true) =
+        (libipc::abi::field_name(&name), core::str::from_utf8(argument), copied)
     else {
         return answer(BAD_REQUEST, 0);
     };

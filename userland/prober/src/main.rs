@@ -25,14 +25,6 @@ fn status_with(server: TaskId, op: u32, words: [u64; 4], leases: &[Lease]) -> u6
     sys::call(server, &Message::new(op, words), leases).map_or(u64::MAX, |r| r.message.payload[0])
 }
 
-fn reading(bytes: &[u8]) -> Lease {
-    Lease { address: bytes.as_ptr() as u64, length: bytes.len() as u64, access: LEASE_READ }
-}
-
-fn writing(bytes: &mut [u8]) -> Lease {
-    Lease { address: bytes.as_mut_ptr() as u64, length: bytes.len() as u64, access: LEASE_WRITE }
-}
-
 fn main(_argument: &str) -> u64 {
     let (Ok(serial), Ok(console)) = (sys::lookup("serial"), sys::lookup("console")) else {
         return 3;
@@ -63,9 +55,7 @@ fn main(_argument: &str) -> u64 {
 
     // Both still work: a line through the console reaches the terminal via the serial driver.
     let text = b"prober: the servers refused every malformed request and still answer\n";
-    let lease =
-        Lease { address: text.as_ptr() as u64, length: text.len() as u64, access: LEASE_READ };
-    let reply = sys::call(console, &Message::new(console::WRITE, [0; 4]), &[lease]);
+    let reply = sys::call(console, &Message::new(console::WRITE, [0; 4]), &[Lease::read(text)]);
     require!(reply.map(|r| r.message.payload[..2] == [OK, text.len() as u64]) == Ok(true));
     let code = match probe_storage() {
         0 => probe_keyboard_and_supervisor(),
@@ -87,40 +77,45 @@ fn probe_storage() -> u64 {
     let mut too_many = [0u8; 16 * 512];
     require!(status(disk, 99, &[]) == BAD_REQUEST);
     require!(status(disk, block::READ, &[]) == BAD_REQUEST);
-    require!(status(disk, block::READ, &[reading(&sector)]) == BAD_REQUEST); // not writable
-    require!(status(disk, block::READ, &[writing(&mut odd)]) == BAD_REQUEST); // not whole sectors
-    require!(status(disk, block::READ, &[writing(&mut too_many)]) == TOO_LARGE);
+    require!(status(disk, block::READ, &[Lease::read(&sector)]) == BAD_REQUEST); // not writable
+    require!(status(disk, block::READ, &[Lease::write(&mut odd)]) == BAD_REQUEST); // not whole sectors
+    require!(status(disk, block::READ, &[Lease::write(&mut too_many)]) == TOO_LARGE);
     require!(
-        status_with(disk, block::READ, [1 << 40, 0, 0, 0], &[writing(&mut sector)]) == TOO_LARGE
+        status_with(disk, block::READ, [1 << 40, 0, 0, 0], &[Lease::write(&mut sector)])
+            == TOO_LARGE
     );
     require!(status(disk, block::WRITE, &[nowhere]) == BAD_REQUEST); // nothing to read there
     // Sector 0 holds the partition table: its signature proves the driver reads the disk.
-    require!(status(disk, block::READ, &[writing(&mut sector)]) == OK);
+    require!(status(disk, block::READ, &[Lease::write(&mut sector)]) == OK);
     require!(sector[510..] == [0x55, 0xaa]);
 
     let long = [b'A'; fs::MAX_PATH + 1];
     let mut buffer = [0u8; 64];
-    require!(status(files, 99, &[reading(b"/README.TXT")]) == BAD_REQUEST);
+    require!(status(files, 99, &[Lease::read(b"/README.TXT")]) == BAD_REQUEST);
     require!(status(files, fs::STAT, &[]) == BAD_REQUEST); // no path
-    require!(status(files, fs::STAT, &[writing(&mut buffer)]) == BAD_REQUEST); // path not readable
+    require!(status(files, fs::STAT, &[Lease::write(&mut buffer)]) == BAD_REQUEST); // path not readable
     let nowhere_path = Lease { length: 16, ..nowhere };
     require!(status(files, fs::STAT, &[nowhere_path]) == BAD_REQUEST);
-    require!(status(files, fs::STAT, &[reading(&long)]) == BAD_NAME);
-    require!(status(files, fs::STAT, &[reading(&[0xff, 0xfe])]) == BAD_NAME); // not UTF-8
-    require!(status(files, fs::STAT, &[reading(b"/far-too-long-a-name.text")]) == BAD_NAME);
-    require!(status(files, fs::STAT, &[reading(b"/NOPE.TXT")]) == NOT_FOUND);
-    require!(status(files, fs::READ, &[reading(b"/README.TXT")]) == BAD_REQUEST); // no buffer
-    let read_only = reading(&buffer);
-    require!(status(files, fs::READ, &[reading(b"/README.TXT"), read_only]) == BAD_REQUEST);
-    require!(status(files, fs::WRITE, &[reading(b"/X.TXT"), writing(&mut odd)]) == BAD_REQUEST);
-    require!(status(files, fs::LIST, &[reading(b"/"), writing(&mut odd[..10])]) == BAD_REQUEST);
-    require!(status(files, fs::RENAME, &[reading(b"/README.TXT")]) == BAD_REQUEST); // no target
+    require!(status(files, fs::STAT, &[Lease::read(&long)]) == BAD_NAME);
+    require!(status(files, fs::STAT, &[Lease::read(&[0xff, 0xfe])]) == BAD_NAME); // not UTF-8
+    require!(status(files, fs::STAT, &[Lease::read(b"/far-too-long-a-name.text")]) == BAD_NAME);
+    require!(status(files, fs::STAT, &[Lease::read(b"/NOPE.TXT")]) == NOT_FOUND);
+    require!(status(files, fs::READ, &[Lease::read(b"/README.TXT")]) == BAD_REQUEST); // no buffer
+    let read_only = Lease::read(&buffer);
+    require!(status(files, fs::READ, &[Lease::read(b"/README.TXT"), read_only]) == BAD_REQUEST);
+    require!(
+        status(files, fs::WRITE, &[Lease::read(b"/X.TXT"), Lease::write(&mut odd)]) == BAD_REQUEST
+    );
+    require!(
+        status(files, fs::LIST, &[Lease::read(b"/"), Lease::write(&mut odd[..10])]) == BAD_REQUEST
+    );
+    require!(status(files, fs::RENAME, &[Lease::read(b"/README.TXT")]) == BAD_REQUEST); // no target
     require!(
         status_with(
             files,
             fs::READ,
             [1 << 40, 0, 0, 0],
-            &[reading(b"/README.TXT"), writing(&mut buffer)]
+            &[Lease::read(b"/README.TXT"), Lease::write(&mut buffer)]
         ) == TOO_LARGE
     );
 
@@ -128,7 +123,7 @@ fn probe_storage() -> u64 {
     let reply = sys::call(
         files,
         &Message::new(fs::READ, [0; 4]),
-        &[reading(b"/README.TXT"), writing(&mut buffer[..16])],
+        &[Lease::read(b"/README.TXT"), Lease::write(&mut buffer[..16])],
     );
     require!(reply.map(|r| r.message.payload[..2] == [OK, 16]) == Ok(true));
     require!(&buffer[..16] == b"Welcome to Moat.");
@@ -143,20 +138,24 @@ fn probe_keyboard_and_supervisor() -> u64 {
     let mut buffer = [0u8; 64];
     require!(status(keyboard, 99, &[]) == BAD_REQUEST);
     require!(status(keyboard, serial::READ, &[]) == BAD_REQUEST);
-    require!(status(keyboard, serial::READ, &[reading(&buffer)]) == BAD_REQUEST);
+    require!(status(keyboard, serial::READ, &[Lease::read(&buffer)]) == BAD_REQUEST);
     // Nothing typed: an empty read, not an error.
-    let reply = sys::call(keyboard, &Message::new(serial::READ, [0; 4]), &[writing(&mut buffer)]);
+    let reply =
+        sys::call(keyboard, &Message::new(serial::READ, [0; 4]), &[Lease::write(&mut buffer)]);
     require!(reply.map(|r| r.message.payload[..2] == [OK, 0]) == Ok(true));
 
     let junk = b"not an ELF file at all";
     require!(status(boss, 99, &[]) == BAD_REQUEST);
     require!(status(boss, supervisor::SPAWN, &[]) == BAD_REQUEST);
-    require!(status(boss, supervisor::SPAWN, &[reading(junk)]) == BAD_REQUEST); // no argument
-    require!(status(boss, supervisor::SPAWN, &[writing(&mut buffer), reading(b"")]) == BAD_REQUEST);
+    require!(status(boss, supervisor::SPAWN, &[Lease::read(junk)]) == BAD_REQUEST); // no argument
+    require!(
+        status(boss, supervisor::SPAWN, &[Lease::write(&mut buffer), Lease::read(b"")])
+            == BAD_REQUEST
+    );
     let name = u64::from_le_bytes(*b"junk\0\0\0\0");
     let words = [name, 0, 0, 0];
     require!(
-        status_with(boss, supervisor::SPAWN, words, &[reading(junk), reading(b"")])
+        status_with(boss, supervisor::SPAWN, words, &[Lease::read(junk), Lease::read(b"")])
             == NOT_A_PROGRAM
     );
     require!(status(boss, supervisor::STATUS, &[]) == NOT_FOUND); // it watches nothing here

@@ -3,7 +3,7 @@
 use crate::Console;
 use service_api::status::describe;
 use ulib::Line;
-use ulib::fs::Files;
+use ulib::fs::{File, Files};
 
 /// `ls [DIR]`: names, with `/` after directories, and sizes.
 pub fn ls(console: &mut Console, files: &Files, path: &str) {
@@ -23,36 +23,44 @@ pub fn ls(console: &mut Console, files: &Files, path: &str) {
     }
 }
 
+/// Opens `path` and hands `each` its bytes in `buffer`-sized pieces; returns the size.
+fn read_through(
+    files: &Files,
+    path: &str,
+    buffer: &mut [u8],
+    mut each: impl FnMut(&[u8]),
+) -> Result<u64, u64> {
+    let mut file = File::open(files, path, false)?;
+    let mut size = 0;
+    loop {
+        match file.read(buffer)? {
+            0 => return Ok(size),
+            n => {
+                each(&buffer[..n]);
+                size += n as u64;
+            }
+        }
+    }
+}
+
 /// `cat FILE`: the file's text.
 pub fn cat(console: &mut Console, files: &Files, path: &str) {
     // Small enough that its text (with `?` for bad bytes) fits one `Line`.
     let mut buffer = [0u8; 192];
-    let mut offset = 0;
-    loop {
-        match files.read_at(path, offset, &mut buffer) {
-            Ok(0) => return,
-            Ok(n) => {
-                console.write(Line::format(format_args!("{}", Text(&buffer[..n]))).as_str());
-                offset += n as u64;
-            }
-            Err(error) => return say!(console, "cat {path}: {}\n", describe(error)),
-        }
+    let result = read_through(files, path, &mut buffer, |bytes| {
+        console.write(Line::format(format_args!("{}", Text(bytes))).as_str())
+    });
+    if let Err(error) = result {
+        say!(console, "cat {path}: {}\n", describe(error));
     }
 }
 
 /// `sum FILE`: size and FNV-1a checksum, to compare with what a host tool computes.
 pub fn sum(console: &mut Console, files: &Files, path: &str) {
-    let mut buffer = [0u8; 512];
-    let (mut offset, mut hash) = (0u64, FNV_OFFSET);
-    loop {
-        match files.read_at(path, offset, &mut buffer) {
-            Ok(0) => return say!(console, "{path}: {offset} bytes, fnv1a {hash:016x}\n"),
-            Ok(n) => {
-                hash = fnv1a(hash, &buffer[..n]);
-                offset += n as u64;
-            }
-            Err(error) => return say!(console, "sum {path}: {}\n", describe(error)),
-        }
+    let mut hash = FNV_OFFSET;
+    match read_through(files, path, &mut [0u8; 512], |bytes| hash = fnv1a(hash, bytes)) {
+        Ok(size) => say!(console, "{path}: {size} bytes, fnv1a {hash:016x}\n"),
+        Err(error) => say!(console, "sum {path}: {}\n", describe(error)),
     }
 }
 
@@ -68,9 +76,11 @@ pub fn echo_into(console: &mut Console, files: &Files, text: &str, path: &str, a
 
 /// `write FILE`: lines typed at the console, until a line holding only `.`, become the file.
 pub fn write(console: &mut Console, files: &Files, path: &str) {
-    if let Err(error) = files.replace(path, b"") {
-        return say!(console, "write {path}: {}\n", describe(error));
-    }
+    let opened = files.replace(path, b"").and_then(|()| File::open(files, path, false));
+    let mut file = match opened {
+        Ok(file) => file,
+        Err(error) => return say!(console, "write {path}: {}\n", describe(error)),
+    };
     console.write("type the lines; end with a line holding only `.`\n");
     let mut buffer = [0u8; 200];
     loop {
@@ -78,10 +88,8 @@ pub fn write(console: &mut Console, files: &Files, path: &str) {
         if line == "." {
             return;
         }
-        let mut with_newline = [0u8; 201];
-        with_newline[..line.len()].copy_from_slice(line.as_bytes());
-        with_newline[line.len()] = b'\n';
-        if let Err(error) = files.append(path, &with_newline[..=line.len()]) {
+        let written = file.write(line.as_bytes()).and_then(|()| file.write(b"\n"));
+        if let Err(error) = written {
             return say!(console, "write {path}: {}\n", describe(error));
         }
     }

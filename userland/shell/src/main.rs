@@ -5,12 +5,12 @@
 #![no_std]
 #![no_main]
 
-use libipc::TaskId;
-use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease, TICKS_PER_SECOND};
-use libipc::sys::{self, IpcError, Message};
+use libipc::abi::{Lease, TICKS_PER_SECOND};
+use libipc::sys;
 use service_api::console::{READ_LINE, WRITE};
-use service_api::status::{END_OF_INPUT, OK};
+use service_api::status::END_OF_INPUT;
 use ulib::Line;
+use ulib::client::{Retry, Server};
 use ulib::fs::Files;
 
 /// Formats a line and writes it to the console.
@@ -57,53 +57,25 @@ commands:
   clear           clear the screen
 ";
 
+/// The console server, through the client helper: a restart of the console under the shell
+/// is survived (output and line reads are safe to repeat).
 pub struct Console {
-    task: Option<TaskId>,
+    server: Server,
 }
 
 impl Console {
-    fn server(&mut self) -> Option<TaskId> {
-        if self.task.is_none() {
-            self.task = sys::lookup("console").ok();
-        }
-        self.task
-    }
-
-    /// Calls the console, finding it again (once) if it was restarted meanwhile.
-    fn call(&mut self, op: u32, lease: Lease) -> Result<[u64; 4], IpcError> {
-        let mut last = Err(IpcError::Dead { current: TaskId::new(0, 0) });
-        for _ in 0..2 {
-            let Some(console) = self.server() else { break };
-            last =
-                sys::call(console, &Message::new(op, [0; 4]), &[lease]).map(|r| r.message.payload);
-            match last {
-                Err(IpcError::Dead { .. }) => self.task = None,
-                _ => break,
-            }
-        }
-        if last.is_err() {
-            sys::sleep(1); // the console is gone for now: let the supervisor bring it back
-        }
-        last
-    }
-
     pub fn write(&mut self, text: &str) {
-        let lease =
-            Lease { address: text.as_ptr() as u64, length: text.len() as u64, access: LEASE_READ };
-        let _ = self.call(WRITE, lease);
+        let _ = self.server.call(WRITE, [0; 4], &[Lease::read(text.as_bytes())], Retry::Safe);
     }
 
     /// One line of input, or `None` at end of input.
     pub fn read_line<'a>(&mut self, buffer: &'a mut [u8]) -> Option<&'a str> {
-        let lease = Lease {
-            address: buffer.as_mut_ptr() as u64,
-            length: buffer.len() as u64,
-            access: LEASE_WRITE,
-        };
-        match self.call(READ_LINE, lease) {
-            Ok([OK, len, ..]) => core::str::from_utf8(&buffer[..len as usize]).ok(),
-            Ok([END_OF_INPUT, ..]) => None,
-            _ => {
+        match self.server.call(READ_LINE, [0; 4], &[Lease::write(buffer)], Retry::Safe) {
+            Ok([_, len, ..]) => {
+                core::str::from_utf8(&buffer[..(len as usize).min(buffer.len())]).ok()
+            }
+            Err(END_OF_INPUT) => None,
+            Err(_) => {
                 sys::sleep(10); // busy or gone: do not spin while it sorts itself out
                 Some("")
             }
@@ -112,7 +84,7 @@ impl Console {
 }
 
 fn main(_argument: &str) -> u64 {
-    let mut console = Console { task: None };
+    let mut console = Console { server: Server::new("console") };
     let fs = Files::new();
     say!(console, "Moat shell. Type `help` for the commands.\n");
     let mut buffer = [0u8; 200];

@@ -5,7 +5,7 @@
 use crate::Console;
 use libipc::SyscallError;
 use libipc::TaskId;
-use libipc::abi::{LEASE_READ, Lease, STATE_FAULTED, STATE_KILLED};
+use libipc::abi::{Lease, STATE_FAULTED, STATE_KILLED};
 use libipc::sys::{self, IpcError};
 use service_api::console::INTERRUPT_BIT;
 use service_api::status::{NOT_FOUND, describe};
@@ -39,18 +39,9 @@ pub fn run(console: &mut Console, files: &Files, name: &str, argument: &str) -> 
             return true;
         }
     };
-    let leases = [
-        Lease { address: image.as_ptr() as u64, length: length as u64, access: LEASE_READ },
-        Lease {
-            address: argument.as_ptr() as u64,
-            length: argument.len() as u64,
-            access: LEASE_READ,
-        },
-    ];
-    let mut words = [0u64; 4];
-    let field = libipc::abi::name_field(name);
-    words[0] = u64::from_le_bytes(field[..8].try_into().unwrap_or([0; 8]));
-    words[1] = u64::from_le_bytes(field[8..].try_into().unwrap_or([0; 8]));
+    let leases = [Lease::read(&image[..length]), Lease::read(argument.as_bytes())];
+    let [first, second] = libipc::abi::name_words(name);
+    let words = [first, second, 0, 0];
     let supervisor = Server::new("supervisor");
     match supervisor.call(SPAWN, words, &leases, Retry::Unsafe) {
         Ok(reply) => match TaskId::from_raw(reply[1]) {

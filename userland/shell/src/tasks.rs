@@ -108,14 +108,9 @@ pub fn services(console: &mut Console) {
     console.write("SERVER           POLICY   RESTARTS  STATE\n");
     for index in 0.. {
         let mut name = [0u8; 16];
-        let lease = libipc::abi::Lease {
-            address: name.as_mut_ptr() as u64,
-            length: name.len() as u64,
-            access: libipc::abi::LEASE_WRITE,
-        };
+        let lease = libipc::abi::Lease::write(&mut name);
         let reply = supervisor.call(STATUS, [index, 0, 0, 0], &[lease], ulib::client::Retry::Safe);
         let Ok([_, restarts, policy, state]) = reply else { return };
-        let len = name.iter().position(|&b| b == 0).unwrap_or(16);
         let state = match state {
             WAITING => "restarting soon",
             GAVE_UP => "left dead",
@@ -124,7 +119,7 @@ pub fn services(console: &mut Console) {
         say!(
             console,
             "{:<16} {:<8} {:>8}  {state}\n",
-            core::str::from_utf8(&name[..len]).unwrap_or("?"),
+            libipc::abi::field_name(&name).unwrap_or("?"),
             Restart::name(policy),
             restarts
         );

@@ -4,7 +4,7 @@
 //! making directories are not, and report `RESTARTED` instead.
 
 use crate::client::{Retry, Server};
-use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease};
+use libipc::abi::Lease;
 use service_api::fs::{
     CREATE, ENTRY_SIZE, Entry, IS_DIRECTORY, LIST, MAKE_DIRECTORY, READ, REMOVE, RENAME, STAT,
     TRUNCATE, WRITE,
@@ -24,18 +24,6 @@ pub struct Files {
     server: Server,
 }
 
-fn reading(text: &str) -> Lease {
-    Lease { address: text.as_ptr() as u64, length: text.len() as u64, access: LEASE_READ }
-}
-
-fn bytes_in(data: &[u8]) -> Lease {
-    Lease { address: data.as_ptr() as u64, length: data.len() as u64, access: LEASE_READ }
-}
-
-fn bytes_out(buffer: &mut [u8]) -> Lease {
-    Lease { address: buffer.as_mut_ptr() as u64, length: buffer.len() as u64, access: LEASE_WRITE }
-}
-
 impl Default for Files {
     fn default() -> Self {
         Self::new()
@@ -48,13 +36,13 @@ impl Files {
     }
 
     pub fn stat(&self, path: &str) -> Result<Stat, Status> {
-        let reply = self.server.call(STAT, [0; 4], &[reading(path)], Retry::Safe)?;
+        let reply = self.server.call(STAT, [0; 4], &[Lease::read(path.as_bytes())], Retry::Safe)?;
         Ok(Stat { size: reply[1], is_directory: reply[2] & IS_DIRECTORY != 0 })
     }
 
     /// Reads from `offset` into `buffer`; returns how many bytes came (0 at the end).
     pub fn read_at(&self, path: &str, offset: u64, buffer: &mut [u8]) -> Result<usize, Status> {
-        let leases = [reading(path), bytes_out(buffer)];
+        let leases = [Lease::read(path.as_bytes()), Lease::write(buffer)];
         let reply = self.server.call(READ, [offset, 0, 0, 0], &leases, Retry::Safe)?;
         // A server's count is not trusted past the buffer it could have filled.
         Ok((reply[1] as usize).min(buffer.len()))
@@ -62,7 +50,7 @@ impl Files {
 
     /// Writes `data` at `offset` (`CREATE` and `TRUNCATE` in `flags`).
     pub fn write_at(&self, path: &str, offset: u64, data: &[u8], flags: u64) -> Result<(), Status> {
-        let leases = [reading(path), bytes_in(data)];
+        let leases = [Lease::read(path.as_bytes()), Lease::read(data)];
         self.server.call(WRITE, [offset, flags, 0, 0], &leases, Retry::Safe).map(|_| ())
     }
 
@@ -87,7 +75,7 @@ impl Files {
         let mut records = [0u8; 16 * ENTRY_SIZE];
         let mut skip = 0;
         loop {
-            let leases = [reading(path), bytes_out(&mut records)];
+            let leases = [Lease::read(path.as_bytes()), Lease::write(&mut records)];
             let reply = self.server.call(LIST, [skip, 0, 0, 0], &leases, Retry::Safe)?;
             let count = (reply[1] as usize).min(16);
             for record in records.chunks_exact(ENTRY_SIZE).take(count) {
@@ -103,15 +91,17 @@ impl Files {
     }
 
     pub fn make_directory(&self, path: &str) -> Result<(), Status> {
-        self.server.call(MAKE_DIRECTORY, [0; 4], &[reading(path)], Retry::Unsafe).map(|_| ())
+        self.server
+            .call(MAKE_DIRECTORY, [0; 4], &[Lease::read(path.as_bytes())], Retry::Unsafe)
+            .map(|_| ())
     }
 
     pub fn remove(&self, path: &str) -> Result<(), Status> {
-        self.server.call(REMOVE, [0; 4], &[reading(path)], Retry::Unsafe).map(|_| ())
+        self.server.call(REMOVE, [0; 4], &[Lease::read(path.as_bytes())], Retry::Unsafe).map(|_| ())
     }
 
     pub fn rename(&self, from: &str, to: &str) -> Result<(), Status> {
-        let leases = [reading(from), reading(to)];
+        let leases = [Lease::read(from.as_bytes()), Lease::read(to.as_bytes())];
         self.server.call(RENAME, [0; 4], &leases, Retry::Unsafe).map(|_| ())
     }
 }

@@ -90,6 +90,16 @@ fn typical_program_is_planned() {
     assert!(data.writable && !data.executable);
     assert_eq!(data.pages(), 0x40_2000..0x40_5000);
     assert!(plan.segments()[1].executable && !plan.segments()[1].writable);
+    // Only the data segment is writable: .data and .bss together.
+    assert_eq!(plan.writable_span(), 0x40_2000..0x40_5000);
+    let code_only = plan_load_code_only();
+    assert!(code_only.writable_span().is_empty());
+}
+
+fn plan_load_code_only() -> LoadPlan {
+    let code =
+        Ph { vaddr: 0x40_0000, offset: 0x1000, filesz: 0x10, memsz: 0x10, flags: PF_R | PF_X };
+    plan(&image(0x40_0000, &[code])).unwrap()
 }
 
 #[test]

@@ -1,0 +1,49 @@
+//! The fault kinds of `inject` and its `detail` argument (see docs/ipc.md, "Fault
+//! injection").
+
+/// Fault kinds for `inject`. All but `INJECT_KILL` happen in the target's own ring-3 code, at
+/// its next message: the kernel resumes it in a tiny code page of its address space that
+/// executes the faulting instruction (see docs/ipc.md, "Fault injection").
+pub const INJECT_KILL: u64 = 0;
+/// Exit with the panic exit code 101, as a Rust program that panics does.
+pub const INJECT_PANIC: u64 = 1;
+/// Read address 0: a page fault.
+pub const INJECT_NULLPTR: u64 = 2;
+/// `cli`: a general-protection fault.
+pub const INJECT_PRIVILEGED: u64 = 3;
+/// Divide by zero.
+pub const INJECT_DIVZERO: u64 = 4;
+/// Loop forever (`jmp $`): only a watchdog notices.
+pub const INJECT_HANG: u64 = 5;
+/// Push until the stack runs into its guard page.
+pub const INJECT_STACK: u64 = 6;
+/// Corruption faults (after MINIX 3's SWIFI experiments): the task goes on running with
+/// damaged state, and may crash, misbehave or be fine. Which bit changes comes from the seed
+/// in `inject`'s third argument.
+///
+/// Flip one bit of a register the task relies on after `receive` (rbx, rbp, r12-r15, rsp or
+/// rip; rsp and rip only below bit 47, so they stay user addresses).
+pub const INJECT_FLIP_REGISTER: u64 = 7;
+/// Flip one bit of a word of the task's writable data (.data and .bss).
+pub const INJECT_FLIP_MEMORY: u64 = 8;
+/// Flip one bit of a payload word of the next reply the task sends.
+pub const INJECT_CORRUPT_REPLY: u64 = 9;
+/// The names the shell's `inject` command takes, indexed by kind.
+pub const INJECT_KINDS: [&str; 10] = [
+    "kill",
+    "panic",
+    "nullptr",
+    "privileged",
+    "divzero",
+    "hang",
+    "stack",
+    "flipreg",
+    "flipmem",
+    "badreply",
+];
+
+/// `inject`'s third argument: how many times the task waits for a message before the fault
+/// fires (0: at the next message), and a seed that picks what a corruption fault changes.
+pub const fn inject_detail(after: u16, seed: u64) -> u64 {
+    seed << 16 | after as u64
+}
