@@ -69,6 +69,33 @@ pub mod status {
     }
 }
 
+/// What request-handling code needs from wherever it runs: the leases of the request being
+/// served. The ring-3 servers reach them through lease system calls (`ulib::serve`); the
+/// monolithic kernel copies straight from the caller's memory. So one handler, in a service's
+/// `-core` library, serves both flavours.
+pub mod serve {
+    /// The leases of the request being served.
+    pub trait Leases {
+        /// The length of lease `index` if it lets the server write it (`write`) or read it.
+        fn length(&self, index: usize, write: bool) -> Option<u64>;
+        /// Copies `into.len()` bytes of lease `index` from `offset`; false if they are not all there.
+        fn read(&self, index: usize, offset: u64, into: &mut [u8]) -> bool;
+        /// Copies `bytes` into lease `index` at `offset`; false if they do not all fit.
+        fn write(&self, index: usize, offset: u64, bytes: &[u8]) -> bool;
+    }
+
+    /// A handler's answer: payload words 1 and 2 of an `OK` reply, or an error status.
+    pub type Reply = Result<[u64; 2], u64>;
+
+    /// The reply's four payload words.
+    pub fn words(reply: Reply) -> [u64; 4] {
+        match reply {
+            Ok([count, extra]) => [super::status::OK, count, extra, 0],
+            Err(status) => [status, 0, 0, 0],
+        }
+    }
+}
+
 /// The serial port driver (`servers/serial`): bytes in and out of COM1.
 pub mod serial {
     /// Transmit the bytes of lease 0 (readable). Reply: status, bytes sent.
@@ -88,9 +115,6 @@ pub mod keyboard {
     /// Notification bit the driver raises on the console when keys arrive.
     pub const INPUT_READY_BIT: u64 = 1 << 18;
     pub const IRQ: u8 = 1;
-    pub const DATA_PORT: u16 = 0x60;
-    /// Status when read, controller command when written.
-    pub const STATUS_PORT: u16 = 0x64;
 }
 
 /// The supervisor (`servers/supervisor`): starts programs, answers questions about servers.

@@ -11,6 +11,9 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+/// The block driver's protocol on top: one request to one reply.
+pub mod serve;
+
 /// Register offsets from the command block base (0x1f0 on the primary channel).
 pub mod register {
     pub const DATA: u16 = 0;

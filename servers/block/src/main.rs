@@ -8,11 +8,13 @@
 #![no_std]
 #![no_main]
 
-use ata_core::{AtaError, Channel, Disk, Drive, SECTOR_SIZE};
-use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE};
-use libipc::sys::{self, Message, Received};
-use service_api::block::{INFO, IRQ, MAX_SECTORS, READ, WRITE};
-use service_api::status::{BAD_REQUEST, DEVICE_ERROR, OK, TOO_LARGE};
+use ata_core::{Channel, Disk, Drive, SECTOR_SIZE};
+use libipc::abi::FOREVER;
+use libipc::sys::{self, Message};
+use service_api::block::IRQ;
+use service_api::serve::words;
+use service_api::status::DEVICE_ERROR;
+use ulib::serve::CallerLeases;
 
 ulib::entry!(main);
 
@@ -91,53 +93,14 @@ fn main(_argument: &str) -> u64 {
             }
             continue;
         }
+        let (op, lba) = (request.message.op, request.message.payload[0]);
         let reply = match disk.as_mut() {
-            Some(disk) => handle(&request, disk),
-            None => Message::new(0, [DEVICE_ERROR, 0, 0, 0]),
+            Some(disk) => ata_core::serve::handle(disk, op, lba, &CallerLeases(request.sender)),
+            None => Err(DEVICE_ERROR),
         };
-        let _ = sys::reply(request.sender, &reply);
-    }
-}
-
-fn handle(request: &Received, disk: &mut Disk<KernelChannel>) -> Message {
-    let caller = request.sender;
-    let answer = |status, count| Message::new(0, [status, count, 0, 0]);
-    let op = request.message.op;
-    if op == INFO {
-        return answer(OK, u64::from(disk.sectors()));
-    }
-    let access = match op {
-        READ => LEASE_WRITE,
-        WRITE => LEASE_READ,
-        _ => return answer(BAD_REQUEST, 0),
-    };
-    let Some(length) = sys::lent_length(caller, 0, access) else { return answer(BAD_REQUEST, 0) };
-    let Ok(lba) = u32::try_from(request.message.payload[0]) else { return answer(TOO_LARGE, 0) };
-    let length = length as usize;
-    if length == 0 || length % SECTOR_SIZE != 0 {
-        return answer(BAD_REQUEST, 0);
-    }
-    if length > MAX_SECTORS * SECTOR_SIZE {
-        return answer(TOO_LARGE, 0);
-    }
-    let mut buffer = [0u8; MAX_SECTORS * SECTOR_SIZE];
-    let buffer = &mut buffer[..length];
-    let sectors = (length / SECTOR_SIZE) as u64;
-    let result = if op == READ {
-        disk.read(lba, buffer).map(|()| sys::lease_write(caller, 0, 0, buffer).is_ok())
-    } else {
-        match sys::lease_read(caller, 0, 0, buffer) {
-            Ok(n) if n == length => disk.write(lba, buffer).map(|()| true),
-            _ => Ok(false),
+        if let Err(DEVICE_ERROR) = reply {
+            ulib::println!("disk error at sector {lba}");
         }
-    };
-    match result {
-        Ok(true) => answer(OK, sectors),
-        Ok(false) => answer(BAD_REQUEST, 0),
-        Err(AtaError::BadRange) => answer(TOO_LARGE, 0),
-        Err(error) => {
-            ulib::println!("disk error at sector {lba}: {error:?}");
-            answer(DEVICE_ERROR, 0)
-        }
+        let _ = sys::reply(request.sender, &Message::new(0, words(reply)));
     }
 }

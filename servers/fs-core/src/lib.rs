@@ -22,6 +22,8 @@ pub use format::{PARTITION_START, format};
 
 mod fat16;
 mod format;
+/// The file server's protocol on top: one request to one reply.
+pub mod serve;
 
 /// What went wrong, as a status code of `service_api::status` (`NOT_FOUND`, `NO_SPACE`, ...).
 pub type Status = u64;

@@ -7,6 +7,9 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+/// The PS/2 controller: setting it up and draining its scancodes.
+pub mod controller;
+
 use pc_keyboard::layouts::Us104Key;
 use pc_keyboard::{DecodedKey, HandleControl, KeyCode, PS2Keyboard, ScancodeSet1};
 

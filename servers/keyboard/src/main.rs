@@ -9,44 +9,31 @@
 
 use console_core::ByteRing;
 use keyboard_core::Keyboard;
+use keyboard_core::controller::{self, Ports};
 use libipc::TaskId;
 use libipc::abi::{FOREVER, LEASE_WRITE};
 use libipc::sys::{self, Message, Received};
-use service_api::keyboard::{DATA_PORT, INPUT_READY_BIT, IRQ, STATUS_PORT};
+use service_api::keyboard::{INPUT_READY_BIT, IRQ};
 use service_api::serial::READ;
 use service_api::status::{BAD_REQUEST, OK};
 
 ulib::entry!(main);
 
-const OUTPUT_FULL: u32 = 1 << 0;
-const READ_CONFIG: u32 = 0x20;
-const WRITE_CONFIG: u32 = 0x60;
-/// Configuration bits: interrupt on a key (port 1), and translate to scancode set 1.
-const PORT1_INTERRUPT: u32 = 1 << 0;
-const TRANSLATE: u32 = 1 << 6;
+/// The controller's ports, through the kernel's port system calls.
+struct KernelPorts;
 
-fn status() -> u32 {
-    sys::port_read(STATUS_PORT, 1).unwrap_or(0)
-}
+impl Ports for KernelPorts {
+    fn read(&mut self, port: u16) -> u8 {
+        sys::port_read(port, 1).map_or(0xff, |v| v as u8)
+    }
 
-/// Drains whatever the controller holds (bounded: a missing controller reads as all ones).
-fn drain(mut each: impl FnMut(u8)) {
-    for _ in 0..64 {
-        if status() & OUTPUT_FULL == 0 {
-            return;
-        }
-        each(sys::port_read(DATA_PORT, 1).unwrap_or(0) as u8);
+    fn write(&mut self, port: u16, value: u8) {
+        let _ = sys::port_write(port, 1, u32::from(value));
     }
 }
 
 fn main(_argument: &str) -> u64 {
-    // The firmware leaves the controller set up; make sure keys interrupt and arrive as set 1.
-    drain(|_| {});
-    let _ = sys::port_write(STATUS_PORT, 1, READ_CONFIG);
-    let config = sys::port_read(DATA_PORT, 1).unwrap_or(0);
-    let _ = sys::port_write(STATUS_PORT, 1, WRITE_CONFIG);
-    let _ = sys::port_write(DATA_PORT, 1, config | PORT1_INTERRUPT | TRANSLATE);
-
+    controller::configure(&mut KernelPorts);
     let mut keyboard = Keyboard::new();
     let mut ring = ByteRing::new();
     let mut console: Option<TaskId> = None;
@@ -55,7 +42,7 @@ fn main(_argument: &str) -> u64 {
         if let Some(bits) = request.notification() {
             if bits & 1 << IRQ != 0 {
                 let mut got = false;
-                drain(|scancode| {
+                controller::drain(&mut KernelPorts, |scancode| {
                     if let Some((bytes, len)) = keyboard.feed(scancode) {
                         bytes[..len].iter().for_each(|&b| ring.push(b));
                         got = true;

@@ -1,0 +1,143 @@
+//! One file request, from its operation code and leases to its reply: the file server's whole
+//! protocol (`service_api::fs`), shared by the ring-3 server and the monolithic kernel.
+
+use crate::FileStore;
+use embedded_sdmmc::BlockDevice;
+use service_api::fs::{
+    CREATE, ENTRY_SIZE, IS_DIRECTORY, LIST, MAKE_DIRECTORY, MAX_PATH, READ, REMOVE, RENAME, STAT,
+    TRUNCATE, WRITE,
+};
+use service_api::serve::{Leases, Reply};
+use service_api::status::{BAD_NAME, BAD_REQUEST, TOO_LARGE};
+
+/// Bytes move between the disk and a lease through this much stack at a time.
+const CHUNK: usize = 2048;
+
+/// Serves request `op` with payload words `word0`, `word1`; lease 0 always holds the path.
+pub fn handle<D: BlockDevice>(
+    store: &FileStore<D>,
+    op: u32,
+    [word0, word1]: [u64; 2],
+    leases: &impl Leases,
+) -> Reply {
+    let mut path_buffer = [0u8; MAX_PATH];
+    let path = lent_path(leases, 0, &mut path_buffer)?;
+    match op {
+        STAT => {
+            let stat = store.stat(path)?;
+            Ok([u64::from(stat.size), if stat.is_directory { IS_DIRECTORY } else { 0 }])
+        }
+        READ => read(store, leases, path, word0),
+        WRITE => write(store, leases, path, word0, word1),
+        LIST => list(store, leases, path, word0),
+        MAKE_DIRECTORY => store.make_directory(path).map(|()| [0, 0]),
+        REMOVE => store.remove(path).map(|()| [0, 0]),
+        RENAME => {
+            let mut to_buffer = [0u8; MAX_PATH];
+            let to = lent_path(leases, 1, &mut to_buffer)?;
+            store.rename(path, to).map(|()| [0, 0])
+        }
+        _ => Err(BAD_REQUEST),
+    }
+}
+
+/// The path in lease `index`: readable, at most `MAX_PATH` bytes of UTF-8.
+fn lent_path<'b>(
+    leases: &impl Leases,
+    index: usize,
+    buffer: &'b mut [u8; MAX_PATH],
+) -> Result<&'b str, u64> {
+    let length = leases.length(index, false).ok_or(BAD_REQUEST)? as usize;
+    if length > MAX_PATH {
+        return Err(BAD_NAME);
+    }
+    let bytes = &mut buffer[..length];
+    if !leases.read(index, 0, bytes) {
+        return Err(BAD_REQUEST);
+    }
+    core::str::from_utf8(bytes).map_err(|_| BAD_NAME)
+}
+
+/// `READ`: from `offset` into lease 1, as much as it holds; the count read.
+fn read<D: BlockDevice>(
+    store: &FileStore<D>,
+    leases: &impl Leases,
+    path: &str,
+    offset: u64,
+) -> Reply {
+    let wanted = leases.length(1, true).ok_or(BAD_REQUEST)?;
+    let offset = u32::try_from(offset).map_err(|_| TOO_LARGE)?;
+    let mut chunk = [0u8; CHUNK];
+    let mut done = 0u64;
+    while done < wanted {
+        let take = (wanted - done).min(CHUNK as u64) as usize;
+        let n = store.read(path, offset + done as u32, &mut chunk[..take])?;
+        if n == 0 {
+            break;
+        }
+        if !leases.write(1, done, &chunk[..n]) {
+            return Err(BAD_REQUEST);
+        }
+        done += n as u64;
+    }
+    Ok([done, 0])
+}
+
+/// `WRITE`: lease 1 at `offset`, creating or truncating the file as `flags` say.
+fn write<D: BlockDevice>(
+    store: &FileStore<D>,
+    leases: &impl Leases,
+    path: &str,
+    offset: u64,
+    flags: u64,
+) -> Reply {
+    let length = leases.length(1, false).ok_or(BAD_REQUEST)?;
+    let offset = u32::try_from(offset).map_err(|_| TOO_LARGE)?;
+    let (create, mut truncate) = (flags & CREATE != 0, flags & TRUNCATE != 0);
+    let mut chunk = [0u8; CHUNK];
+    let mut done = 0u64;
+    loop {
+        let take = (length - done).min(CHUNK as u64) as usize;
+        let bytes = &mut chunk[..take];
+        if !leases.read(1, done, bytes) {
+            return Err(BAD_REQUEST);
+        }
+        store.write(path, offset + done as u32, bytes, create, truncate)?;
+        truncate = false;
+        done += take as u64;
+        if done >= length {
+            return Ok([done, 0]);
+        }
+    }
+}
+
+/// `LIST`: entries of a directory, skipping the first `skip`, as many as lease 1 holds; the
+/// count written, and whether more remain.
+fn list<D: BlockDevice>(
+    store: &FileStore<D>,
+    leases: &impl Leases,
+    path: &str,
+    skip: u64,
+) -> Reply {
+    let room = leases.length(1, true).ok_or(BAD_REQUEST)? / ENTRY_SIZE as u64;
+    if room == 0 {
+        return Err(BAD_REQUEST);
+    }
+    let mut written = 0u64;
+    let mut lease_failed = false;
+    let more = store.list(path, skip as usize, |entry| {
+        if written == room {
+            return false;
+        }
+        if !leases.write(1, written * ENTRY_SIZE as u64, &entry.to_bytes()) {
+            lease_failed = true;
+            return false;
+        }
+        written += 1;
+        written < room
+    })?;
+    if lease_failed {
+        return Err(BAD_REQUEST);
+    }
+    Ok([written, u64::from(more)])
+}
