@@ -29,6 +29,8 @@ mod panic;
 mod print;
 /// The task table and the scheduler: who runs, and every switch between tasks.
 mod sched;
+/// Services built into the kernel: the monolithic flavour (empty in the microkernel).
+mod services;
 /// System call decoding and handlers.
 mod syscall;
 /// Running the system: boot tasks from the manifest, then the scheduler.

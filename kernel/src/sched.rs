@@ -10,6 +10,8 @@
 //! (the kernel runs with IF clear; the idle loop drops the lock before it waits). Message
 //! passing is in `sched/ipc.rs`, device access and task management in `sched/manage.rs`.
 
+/// Calls to services built into the kernel (the monolithic flavour).
+mod builtin;
 mod ipc;
 mod manage;
 mod spawn;
@@ -157,7 +159,7 @@ pub fn fault_current(record: FaultRecord) {
 /// An interrupt arrived on `line` (not the timer's): forward it to its owner as a
 /// notification, leaving the line masked until the owner calls `irq_ack`. True if it has one.
 pub fn interrupt(line: u8) -> bool {
-    with(|s| s.forward_interrupt(line))
+    with(|s| s.forward_interrupt(line) || s.builtin_interrupt(line))
 }
 
 impl Scheduler {
@@ -216,6 +218,7 @@ impl Scheduler {
             restarts: slot.map_or(0, |s| self.tasks[s].restarts),
             injected: None,
             corrupt_reply: None,
+            skip_syscall: false,
             data: loaded.data,
             saved: loaded.frame,
             space: Some(loaded.space),
@@ -281,6 +284,9 @@ impl Scheduler {
     fn end_task(&mut self, index: usize, state: TaskState) {
         let task = &mut self.tasks[index];
         log_end(task, &state);
+        if task.state == TaskState::InKernel {
+            crate::services::stop(task.name.as_bytes());
+        }
         task.state = state;
         task.lease_count = 0;
         let old_id = task.id;

@@ -18,7 +18,13 @@ use libipc::{SyscallError, Sysnum};
 /// another task if this call blocked the caller or woke a more urgent one.
 pub fn handle(frame: &mut TrapFrame) -> *const TrapFrame {
     sched::handle_and_return(frame, |s, frame| {
-        s.current_task().stats.syscalls += 1;
+        let task = s.current_task();
+        task.stats.syscalls += 1;
+        if task.skip_syscall {
+            // An injected `skip`: as if the `syscall` instruction were not there.
+            task.skip_syscall = false;
+            return;
+        }
         match Sysnum::try_from(frame.rax) {
             Ok(number) => dispatch(s, number, frame),
             Err(error) => finish(frame, error.into()),

@@ -1,14 +1,20 @@
 //! Running the system (the kernel built without the test suite).
 
 use crate::cmdline::Cmdline;
-use crate::{bootfs, sched};
+use crate::{bootfs, sched, services};
 
 /// What the booted kernel does when it is not running tests: start the manifest's boot tasks
 /// and schedule them. With `exit-after-boot`, power off once every task has ended.
 pub fn run(cmdline: Cmdline) -> ! {
     sched::with(|s| {
+        services::start();
         for spec in bootfs::task_specs().filter(|spec| spec.start) {
-            bootfs::spawn(s, &spec);
+            // The monolithic flavour runs these services itself; the rest are tasks.
+            if services::is_builtin(spec.name.as_bytes()) {
+                s.add_builtin(&spec);
+            } else {
+                bootfs::spawn(s, &spec);
+            }
         }
         let observer: sched::Observer = if cmdline.flag("exit-after-boot") {
             power_off_when_all_ended

@@ -36,6 +36,9 @@ pub enum TaskState {
     Killed,
     /// Stopped by the kernel after a fault; its memory is freed.
     Faulted(FaultRecord),
+    /// Not a task at all but a service built into the kernel (the monolithic flavour): it has
+    /// a slot so that `lookup`, `ps` and `inject` find it, and its calls are handled in ring 0.
+    InKernel,
 }
 
 impl TaskState {
@@ -122,6 +125,8 @@ pub struct Task {
     pub injected: Option<Injection>,
     /// A bit to flip in the next reply the task sends (`INJECT_CORRUPT_REPLY`'s seed).
     pub corrupt_reply: Option<u64>,
+    /// Set by `INJECT_SKIP`: the task's next system call does nothing.
+    pub skip_syscall: bool,
     /// Where its writable data lies (for `INJECT_FLIP_MEMORY`).
     pub data: core::ops::Range<u64>,
     /// The user registers while the task is not on the CPU. Written by the scheduler when it

@@ -1,6 +1,8 @@
 //! The command line of `cargo xtask`, parsed by hand (a few flags do not need a parser crate).
 
 use crate::bench::BenchArgs;
+use crate::faults::FaultsArgs;
+use crate::images::Flavor;
 use crate::qemu::{Accel, Firmware};
 use crate::test::TestArgs;
 use crate::util::Failure;
@@ -16,6 +18,9 @@ commands:
       --accel tcg|kvm    accelerator (default tcg; kvm only on real hardware)
       --gdb              wait for gdb on localhost:1234 before the first instruction
       --display          open QEMU's window: type there (PS/2 keyboard) as well as here
+      --flavor micro|monolithic
+                         micro (default): drivers, console and file server are ring-3
+                         servers; monolithic: the same code built into the kernel
       --fresh-disk       make the data disk (target/moat/disk.img) again from
                          userland/rootfs; otherwise it is kept between boots
       --exit-after-boot  stop once booted (the shell prompt, or the kernel powering off when
@@ -31,6 +36,16 @@ commands:
   bench [--quick] [--timeout SECS]
                             boot the benchmark system and report guest instructions per
                             operation (QEMU -icount shift=0); --quick: one pass, for CI
+  faults [options]          the fault-injection campaign (docs/faults.md): inject faults
+                            into the drivers and servers under a checked workload, on
+                            either flavour, and report what each did to the system
+      --flavor micro|monolithic|both   (default both)
+      --runs N           injections per flavour (default 200)
+      --seed S           the plan's seed (default 1); the same seed, the same faults
+      --replay ID        only the injection with this id (from target/faults/faults.csv)
+      --quick            6 injections per flavour; fails if one crashes the microkernel
+      --timeout SECS     seconds a shell command may take before it counts as hung
+                         (default 15; MOAT_TIMEOUT_SCALE multiplies it)
   build [--release]         build the kernel and its BIOS and UEFI images
   help                      this text
 ";
@@ -44,6 +59,7 @@ pub enum Command {
     Qemu(QemuArgs),
     Test(TestArgs),
     Bench(BenchArgs),
+    Faults(FaultsArgs),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -57,6 +73,7 @@ pub struct QemuArgs {
     pub gdb: bool,
     pub display: bool,
     pub fresh_disk: bool,
+    pub flavor: Flavor,
     pub cmdline: String,
 }
 
@@ -74,6 +91,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, Failure>
         "qemu" => parse_qemu(rest).map(Command::Qemu),
         "test" => parse_test(rest, std::env::var("MOAT_TIMEOUT_SCALE").ok()).map(Command::Test),
         "bench" => parse_bench(rest, std::env::var("MOAT_TIMEOUT_SCALE").ok()).map(Command::Bench),
+        "faults" => {
+            parse_faults(rest, std::env::var("MOAT_TIMEOUT_SCALE").ok()).map(Command::Faults)
+        }
         other => Err(unknown(other)),
     }
 }
@@ -91,6 +111,7 @@ fn parse_qemu(args: Vec<String>) -> Result<QemuArgs, Failure> {
         gdb: false,
         display: false,
         fresh_disk: false,
+        flavor: Flavor::Micro,
         cmdline: String::new(),
     };
     let mut kernel_words = Vec::new();
@@ -107,6 +128,7 @@ fn parse_qemu(args: Vec<String>) -> Result<QemuArgs, Failure> {
             "--release" => parsed.release = true,
             "--display" => parsed.display = true,
             "--fresh-disk" => parsed.fresh_disk = true,
+            "--flavor" => parsed.flavor = parse_flavor(args.next())?,
             "--uefi" => parsed.firmware = Firmware::Uefi,
             "--gdb" => parsed.gdb = true,
             "--accel" => {
@@ -160,6 +182,56 @@ fn parse_bench(args: Vec<String>, timeout_scale: Option<String>) -> Result<Bench
         }
     }
     Ok(BenchArgs { quick, timeout: scaled(timeout_secs, timeout_scale)? })
+}
+
+fn parse_faults(args: Vec<String>, timeout_scale: Option<String>) -> Result<FaultsArgs, Failure> {
+    let mut parsed = FaultsArgs {
+        flavors: Flavor::BOTH.to_vec(),
+        runs: 200,
+        seed: 1,
+        replay: None,
+        quick: false,
+        patience: Duration::ZERO,
+    };
+    let mut timeout_secs = 15.0;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--flavor" => {
+                parsed.flavors = match args.next().as_deref() {
+                    Some("both") => Flavor::BOTH.to_vec(),
+                    other => vec![parse_flavor(other.map(str::to_owned))?],
+                }
+            }
+            "--runs" => parsed.runs = parse_number(args.next(), "--runs")? as usize,
+            "--seed" => parsed.seed = parse_number(args.next(), "--seed")?,
+            "--replay" => {
+                parsed.replay =
+                    Some(args.next().ok_or_else(|| Failure::new("--replay takes an id"))?)
+            }
+            "--quick" => {
+                parsed.quick = true;
+                parsed.runs = 6;
+            }
+            "--timeout" => timeout_secs = parse_seconds(args.next())?,
+            _ => return Err(unknown(&arg)),
+        }
+    }
+    parsed.patience = scaled(timeout_secs, timeout_scale)?;
+    Ok(parsed)
+}
+
+fn parse_number(value: Option<String>, flag: &str) -> Result<u64, Failure> {
+    value
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| Failure::new(format!("{flag} takes a whole number")))
+}
+
+fn parse_flavor(value: Option<String>) -> Result<Flavor, Failure> {
+    value
+        .as_deref()
+        .and_then(Flavor::parse)
+        .ok_or_else(|| Failure::new("--flavor takes `micro` or `monolithic`"))
 }
 
 fn parse_seconds(value: Option<String>) -> Result<f64, Failure> {

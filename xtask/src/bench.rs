@@ -6,7 +6,7 @@
 //! checks that ratio. A second pass without icount gives wall-clock TSC ticks under TCG, for
 //! scale only. Results go to a table and to `target/bench/results.json`.
 
-use crate::images::{self, BuildOptions, KernelKind};
+use crate::images::{self, BuildOptions, Flavor, KernelKind};
 use crate::qemu::{self, Accel, Firmware, RunOptions};
 use crate::util::{Failure, workspace_root};
 use std::collections::BTreeMap;
@@ -50,7 +50,8 @@ const OPERATIONS: [(&str, &str, Option<u64>); 6] = [
 ];
 
 pub fn run(args: &BenchArgs) -> Result<(), Failure> {
-    let images = images::build(KernelKind::Bench, BuildOptions { release: true })?;
+    let images =
+        images::build(KernelKind::Bench, BuildOptions { release: true, flavor: Flavor::Micro })?;
     qemu::ensure_installed(Firmware::Bios)?;
     println!("== benchmark pass 1: TCG with -icount shift=0 (1 TSC tick = 1 guest instruction)");
     let icount = run_pass(&images.bios, true, args.timeout)?;

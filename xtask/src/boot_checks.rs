@@ -1,13 +1,15 @@
 //! The boot checks: whole boots of the system (or test) kernel judged from outside, with the
 //! sessions typed into them. `test.rs` runs them; docs/testing.md explains how to add one.
 
-use crate::images::KernelKind;
+use crate::images::{Flavor, KernelKind};
 use crate::qemu::{Firmware, GUEST_FAILURE, Keystrokes};
 
 /// A whole boot judged from outside.
+#[derive(Clone, Copy)]
 pub struct BootCheck {
     pub name: &'static str,
     pub kernel: KernelKind,
+    pub flavor: Flavor,
     pub firmware: Firmware,
     pub cmdline: &'static str,
     pub exit_code: i32,
@@ -24,6 +26,7 @@ pub struct BootCheck {
 }
 
 /// A further boot within a check: what to type and what must appear.
+#[derive(Clone, Copy)]
 pub struct Reboot {
     pub expect: &'static [&'static str],
     pub input: &'static [Keystrokes<'static>],
@@ -153,10 +156,106 @@ const CORRUPTION_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "checksums match\nmoat> ", send: "echo still-standing\r" },
 ];
 
+const BIOS_SHELL_SESSION: BootCheck = BootCheck {
+    name: "boot::bios_shell_session",
+    kernel: KernelKind::System,
+    flavor: Flavor::Micro,
+    firmware: Firmware::Bios,
+    cmdline: "",
+    exit_code: 0,
+    expect: &[
+        "boot complete",
+        "Moat shell.",
+        "moat> echo ping-from-the-test\nping-from-the-test\nmoat> ",
+        "\n0123456789 abcdefghijklmnopqrstuvwxyz 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ end\nmoat> ",
+        "uptime\nup ",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ end\n0123456789 abcdefghijklmnopqrstuvwxyz",
+    ],
+    input: SHELL_SESSION,
+    stop_at: Some("WXYZ end\nmoat> "),
+    reboots: &[],
+    disk_holds: &[],
+};
+
+const FILES_PERSIST: BootCheck = BootCheck {
+    name: "boot::files_persist_across_a_reboot",
+    kernel: KernelKind::System,
+    flavor: Flavor::Micro,
+    firmware: Firmware::Bios,
+    cmdline: "",
+    exit_code: 0,
+    expect: &[
+        "NOTE.TXT           16",
+        "moat> cat NOTE.TXT\nhello from moat\nmoat> ",
+        "moat> cat W.TXT\nalpha\nbeta\nmoat> ",
+        "cat LOGS: is a directory",
+        "cat nope.txt: no such file or directory",
+        "LOGS/A.TXT: 18 bytes, fnv1a ",
+    ],
+    input: FILES_SESSION,
+    stop_at: Some("fnv1a "),
+    reboots: &[Reboot {
+        expect: &[
+            "moat> cat NOTE.TXT\nhello from moat\nmoat> ",
+            "cat LOGS/A.TXT\nline one\nline two\nmoat> ",
+            "rm LOGS: directory not empty",
+            "ls LOGS\nKEPT.TXT           16\nmoat> ",
+        ],
+        input: FILES_AFTER_REBOOT,
+        stop_at: Some("KEPT.TXT           16\nmoat> "),
+    }],
+    disk_holds: &[("/LOGS/KEPT.TXT", "hello from moat\n")],
+};
+
+const PROGRAMS_RUN: BootCheck = BootCheck {
+    name: "boot::programs_run_from_the_disk",
+    kernel: KernelKind::System,
+    flavor: Flavor::Micro,
+    firmware: Firmware::Bios,
+    cmdline: "",
+    exit_code: 0,
+    expect: &[
+        "HELLO ",
+        "moat> hello\n",
+        "hello: Hello from ring 3! I am task ",
+        "moat> fault cli\n",
+        "fault: about to commit: cli",
+        "fault: stopped by a fault (see the kernel log)\nmoat> ",
+        "spin 1000\n",
+        "spin: stopped\nmoat> ",
+        "nosuch: no such command or program",
+        "junk: not a program",
+        "physical: ",
+        "tasks: ",
+    ],
+    input: PROGRAMS_SESSION,
+    stop_at: Some("tasks: "),
+    reboots: &[],
+    disk_holds: &[],
+};
+
+/// The same check on the monolithic flavour: the same shell binary, whose messages to the
+/// console and file server are handled inside the kernel.
+const fn on_monolithic(name: &'static str, check: BootCheck) -> BootCheck {
+    BootCheck { name, flavor: Flavor::Monolithic, ..check }
+}
+
+/// The same faults that the microkernel survives, in the monolithic flavour: a privileged
+/// instruction in the console goes unnoticed (ring 0 may run it), and a null pointer in the
+/// file server takes the whole kernel down.
+const MONOLITHIC_FAULT_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "ps\r" },
+    Keystrokes { after: "in kernel      2         0", send: "inject console privileged\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "echo unharmed\r" },
+    Keystrokes { after: "unharmed\nmoat> ", send: "inject fs nullptr\r" },
+    Keystrokes { after: "next message\nmoat> ", send: "ls\r" },
+];
+
 pub const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
         name: "boot::corruption_faults_leave_the_kernel_standing",
         kernel: KernelKind::System,
+        flavor: Flavor::Micro,
         firmware: Firmware::Bios,
         cmdline: "",
         exit_code: 0,
@@ -174,34 +273,11 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         reboots: &[],
         disk_holds: &[],
     },
-    BootCheck {
-        name: "boot::programs_run_from_the_disk",
-        kernel: KernelKind::System,
-        firmware: Firmware::Bios,
-        cmdline: "",
-        exit_code: 0,
-        expect: &[
-            "HELLO ",
-            "moat> hello\n",
-            "hello: Hello from ring 3! I am task ",
-            "moat> fault cli\n",
-            "fault: about to commit: cli",
-            "fault: stopped by a fault (see the kernel log)\nmoat> ",
-            "spin 1000\n",
-            "spin: stopped\nmoat> ",
-            "nosuch: no such command or program",
-            "junk: not a program",
-            "physical: ",
-            "tasks: ",
-        ],
-        input: PROGRAMS_SESSION,
-        stop_at: Some("tasks: "),
-        reboots: &[],
-        disk_holds: &[],
-    },
+    PROGRAMS_RUN,
     BootCheck {
         name: "boot::keyboard_types_into_the_shell",
         kernel: KernelKind::System,
+        flavor: Flavor::Micro,
         firmware: Firmware::Bios,
         cmdline: "",
         exit_code: 0,
@@ -211,37 +287,11 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         reboots: &[],
         disk_holds: &[],
     },
-    BootCheck {
-        name: "boot::files_persist_across_a_reboot",
-        kernel: KernelKind::System,
-        firmware: Firmware::Bios,
-        cmdline: "",
-        exit_code: 0,
-        expect: &[
-            "NOTE.TXT           16",
-            "moat> cat NOTE.TXT\nhello from moat\nmoat> ",
-            "moat> cat W.TXT\nalpha\nbeta\nmoat> ",
-            "cat LOGS: is a directory",
-            "cat nope.txt: no such file or directory",
-            "LOGS/A.TXT: 18 bytes, fnv1a ",
-        ],
-        input: FILES_SESSION,
-        stop_at: Some("fnv1a "),
-        reboots: &[Reboot {
-            expect: &[
-                "moat> cat NOTE.TXT\nhello from moat\nmoat> ",
-                "cat LOGS/A.TXT\nline one\nline two\nmoat> ",
-                "rm LOGS: directory not empty",
-                "ls LOGS\nKEPT.TXT           16\nmoat> ",
-            ],
-            input: FILES_AFTER_REBOOT,
-            stop_at: Some("KEPT.TXT           16\nmoat> "),
-        }],
-        disk_holds: &[("/LOGS/KEPT.TXT", "hello from moat\n")],
-    },
+    FILES_PERSIST,
     BootCheck {
         name: "boot::file_server_faults_are_survived",
         kernel: KernelKind::System,
+        flavor: Flavor::Micro,
         firmware: Firmware::Bios,
         cmdline: "",
         exit_code: 0,
@@ -265,28 +315,35 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         reboots: &[],
         disk_holds: &[("/OK.TXT", "survived\n")],
     },
+    BIOS_SHELL_SESSION,
+    on_monolithic("boot::monolithic_shell_session", BIOS_SHELL_SESSION),
+    on_monolithic("boot::monolithic_files_persist_across_a_reboot", FILES_PERSIST),
+    on_monolithic("boot::monolithic_programs_run_from_the_disk", PROGRAMS_RUN),
     BootCheck {
-        name: "boot::bios_shell_session",
+        name: "boot::monolithic_driver_fault_crashes_the_kernel",
         kernel: KernelKind::System,
+        flavor: Flavor::Monolithic,
         firmware: Firmware::Bios,
         cmdline: "",
-        exit_code: 0,
+        exit_code: GUEST_FAILURE,
         expect: &[
-            "boot complete",
-            "Moat shell.",
-            "moat> echo ping-from-the-test\nping-from-the-test\nmoat> ",
-            "\n0123456789 abcdefghijklmnopqrstuvwxyz 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ end\nmoat> ",
-            "uptime\nup ",
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZ end\n0123456789 abcdefghijklmnopqrstuvwxyz",
+            "3.0     shell           ",
+            "6.0     fs              in kernel",
+            "injected privileged into console",
+            "moat> echo unharmed\nunharmed\nmoat> ",
+            "built-in fs: injected fault nullptr fires in ring 0",
+            "EXCEPTION: page fault (#PF, vector 14) in kernel mode",
+            "KERNEL PANIC",
         ],
-        input: SHELL_SESSION,
-        stop_at: Some("WXYZ end\nmoat> "),
+        input: MONOLITHIC_FAULT_SESSION,
+        stop_at: None,
         reboots: &[],
         disk_holds: &[],
     },
     BootCheck {
         name: "boot::killed_servers_are_restarted",
         kernel: KernelKind::System,
+        flavor: Flavor::Micro,
         firmware: Firmware::Bios,
         cmdline: "",
         exit_code: 0,
@@ -310,6 +367,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
         name: "boot::injected_faults_are_survived",
         kernel: KernelKind::System,
+        flavor: Flavor::Micro,
         firmware: Firmware::Bios,
         cmdline: "",
         exit_code: 0,
@@ -333,6 +391,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
         name: "boot::uefi_boots_to_the_shell",
         kernel: KernelKind::System,
+        flavor: Flavor::Micro,
         firmware: Firmware::Uefi,
         cmdline: "",
         exit_code: 0,
@@ -345,6 +404,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
         name: "crash::panic_is_reported",
         kernel: KernelKind::Tests,
+        flavor: Flavor::Micro,
         firmware: Firmware::Bios,
         cmdline: "crash=panic",
         exit_code: GUEST_FAILURE,
@@ -357,6 +417,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
         name: "crash::kernel_page_fault_is_reported",
         kernel: KernelKind::Tests,
+        flavor: Flavor::Micro,
         firmware: Firmware::Bios,
         cmdline: "crash=page-fault",
         exit_code: GUEST_FAILURE,
@@ -374,6 +435,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {
         name: "crash::stack_overflow_double_faults",
         kernel: KernelKind::Tests,
+        flavor: Flavor::Micro,
         firmware: Firmware::Bios,
         cmdline: "crash=stack-overflow",
         exit_code: GUEST_FAILURE,

@@ -35,9 +35,37 @@ impl KernelKind {
     }
 }
 
+/// Which system to build: services in ring-3 servers, or built into the kernel (its
+/// `monolithic` feature). The one place the flavour is chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Flavor {
+    Micro,
+    Monolithic,
+}
+
+impl Flavor {
+    pub const BOTH: [Flavor; 2] = [Flavor::Micro, Flavor::Monolithic];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavor::Micro => "micro",
+            Flavor::Monolithic => "monolithic",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Flavor> {
+        match s {
+            "micro" => Some(Flavor::Micro),
+            "monolithic" => Some(Flavor::Monolithic),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct BuildOptions {
     pub release: bool,
+    pub flavor: Flavor,
 }
 
 /// The disk images of one kernel build.
@@ -64,13 +92,27 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     if kind == KernelKind::Tests {
         cargo.args(["--features", "guest-tests"]);
     }
+    // The monolithic kernel builds in a target folder of its own, so switching flavours does
+    // not rebuild the kernel each time.
+    let target_dir = match options.flavor {
+        Flavor::Micro => root.join("target"),
+        Flavor::Monolithic => {
+            cargo.args(["--features", "monolithic"]);
+            root.join("target/monolithic")
+        }
+    };
+    cargo.arg("--target-dir").arg(&target_dir);
     run_status(&mut cargo, "building the kernel")?;
 
     // Both kinds build to the same path; copy each out before the other overwrites it.
-    let out_dir = root.join("target/moat").join(format!("{}-{profile}", kind.name()));
+    let flavor = match options.flavor {
+        Flavor::Micro => String::new(),
+        Flavor::Monolithic => "-monolithic".to_owned(),
+    };
+    let out_dir = root.join("target/moat").join(format!("{}{flavor}-{profile}", kind.name()));
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| Failure::new(format!("{}: {e}", out_dir.display())))?;
-    let built = root.join("target").join(KERNEL_TARGET).join(profile).join("kernel");
+    let built = target_dir.join(KERNEL_TARGET).join(profile).join("kernel");
     let kernel = out_dir.join("kernel");
     std::fs::copy(&built, &kernel)
         .map_err(|e| Failure::new(format!("copying {}: {e}", built.display())))?;

@@ -11,6 +11,8 @@ mod bench;
 mod boot_checks;
 /// The data disk: making, filling and checking it.
 mod disk;
+/// `cargo xtask faults`: the fault-injection campaign.
+mod faults;
 /// Reading the in-guest test suite's markers from the serial log.
 mod guest_log;
 /// Building the kernel and its disk images.
@@ -29,7 +31,7 @@ mod userland;
 mod util;
 
 use args::{Command, QemuArgs};
-use images::{BuildOptions, KernelKind};
+use images::{BuildOptions, Flavor, KernelKind};
 use qemu::{GUEST_FAILURE, GUEST_SUCCESS, RunOptions};
 use std::process::ExitCode;
 use util::Failure;
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Qemu(qemu_args) => boot(&qemu_args),
         Command::Test(test_args) => test::run(&test_args),
         Command::Bench(bench_args) => bench::run(&bench_args),
+        Command::Faults(faults_args) => faults::run(&faults_args),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,7 +58,8 @@ fn main() -> ExitCode {
 }
 
 fn build(release: bool) -> Result<(), Failure> {
-    let images = images::build(KernelKind::System, BuildOptions { release })?;
+    let images =
+        images::build(KernelKind::System, BuildOptions { release, flavor: Flavor::Micro })?;
     println!("kernel: {}", images.kernel.display());
     println!("BIOS image: {}", images.bios.display());
     println!("UEFI image: {}", images.uefi.display());
@@ -64,7 +68,8 @@ fn build(release: bool) -> Result<(), Failure> {
 
 /// `cargo xtask qemu`: build, then boot with the serial console on this terminal.
 fn boot(args: &QemuArgs) -> Result<(), Failure> {
-    let images = images::build(KernelKind::System, BuildOptions { release: args.release })?;
+    let options = BuildOptions { release: args.release, flavor: args.flavor };
+    let images = images::build(KernelKind::System, options)?;
     qemu::ensure_installed(args.firmware)?;
     let image = match args.firmware {
         qemu::Firmware::Bios => &images.bios,

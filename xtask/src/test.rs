@@ -8,7 +8,7 @@
 
 use crate::boot_checks::{BOOT_CHECKS, BootCheck, Reboot};
 use crate::guest_log;
-use crate::images::{self, BuildOptions, Images, KernelKind};
+use crate::images::{self, BuildOptions, Flavor, Images, KernelKind};
 use crate::qemu::{self, Accel, Firmware, GUEST_FAILURE, GUEST_SUCCESS, RunOptions};
 use crate::util::{Failure, workspace_root};
 use std::io::{BufRead, BufReader};
@@ -107,16 +107,23 @@ fn parse_cargo_result(line: &str) -> Option<(usize, usize)> {
 }
 
 fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
-    let options = BuildOptions { release: args.release };
+    let options = BuildOptions { release: args.release, flavor: Flavor::Micro };
     println!("== building the test kernel and the system kernel");
     let test_images = images::build(KernelKind::Tests, options)?;
     let system_images = images::build(KernelKind::System, options)?;
+    let filter = args.filter.as_deref().unwrap_or("");
+    let checks: Vec<&BootCheck> = BOOT_CHECKS.iter().filter(|c| c.name.contains(filter)).collect();
+    let monolithic_images = if checks.iter().any(|c| c.flavor == Flavor::Monolithic) {
+        let options = BuildOptions { flavor: Flavor::Monolithic, ..options };
+        Some(images::build(KernelKind::System, options)?)
+    } else {
+        None
+    };
     qemu::ensure_installed(Firmware::Uefi)?;
     let logs = workspace_root().join("target/moat/logs");
     std::fs::create_dir_all(&logs).map_err(|e| Failure::new(format!("{}: {e}", logs.display())))?;
 
     println!("== in-guest tests (QEMU, TCG)");
-    let filter = args.filter.as_deref().unwrap_or("");
     let mut cmdline = String::from("selftest=fw_cfg");
     if !filter.is_empty() {
         cmdline.push_str(&format!(" test={filter}"));
@@ -160,10 +167,11 @@ fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
 
     println!("== boot checks");
     let mut boots = Tally::default();
-    for check in BOOT_CHECKS.iter().filter(|c| c.name.contains(filter)) {
-        let images = match check.kernel {
-            KernelKind::System | KernelKind::Bench => &system_images,
-            KernelKind::Tests => &test_images,
+    for check in checks {
+        let images = match (check.kernel, check.flavor, &monolithic_images) {
+            (KernelKind::Tests, ..) => &test_images,
+            (_, Flavor::Monolithic, Some(monolithic)) => monolithic,
+            _ => &system_images,
         };
         if boot_check(check, images, &logs, args.timeout)? {
             boots.passed += 1;

@@ -12,8 +12,9 @@ use crate::mm::layout::USER_END;
 use crate::task::{Injection, TaskState};
 use crate::usercopy::{UserSlice, copy_from_user, copy_to_user, copy_values_from_user};
 use libipc::abi::{
-    ANY_TASK, INJECT_CORRUPT_REPLY, INJECT_FLIP_MEMORY, INJECT_FLIP_REGISTER, KERNEL_SENDER,
-    LEASE_READ, LEASE_WRITE, Lease, MAX_LEASES, OP_NOTIFICATION, pack_target, unpack_target,
+    ANY_TASK, INJECT_CORRUPT_REPLY, INJECT_FLIP_MEMORY, INJECT_FLIP_REGISTER, INJECT_SKIP,
+    KERNEL_SENDER, LEASE_READ, LEASE_WRITE, Lease, MAX_LEASES, OP_NOTIFICATION, pack_target,
+    unpack_target,
 };
 use libipc::{SyscallError, TaskId};
 
@@ -82,6 +83,9 @@ impl Scheduler {
                 self.switch_pending = true;
                 return Outcome::Blocked;
             }
+        }
+        if self.tasks[target].state == TaskState::InKernel {
+            return self.call_builtin(target, live, wants_reply);
         }
         if live.r9 == 0 {
             self.tasks[me].lease_count = 0;
@@ -326,6 +330,10 @@ impl Scheduler {
                 task.corrupt_reply = Some(injection.seed);
                 "its next reply will carry a flipped bit"
             }
+            INJECT_SKIP => {
+                task.skip_syscall = true;
+                "its next system call will be skipped"
+            }
             INJECT_FLIP_MEMORY => match task.space.as_ref() {
                 Some(space) => crate::inject::flip_memory(space, task.data.clone(), injection.seed),
                 None => "no memory",
@@ -358,7 +366,12 @@ impl Scheduler {
 
 /// Writes a delivered message into `registers`: status 0, sender and operation, payload,
 /// lease count. `message` holds the sender's registers.
-fn write_message(registers: &mut TrapFrame, sender: TaskId, message: &TrapFrame, leases: u64) {
+pub(super) fn write_message(
+    registers: &mut TrapFrame,
+    sender: TaskId,
+    message: &TrapFrame,
+    leases: u64,
+) {
     let (_, op) = unpack_target(message.rdi);
     registers.rax = 0;
     registers.rdi = pack_target(sender, op);

@@ -8,8 +8,8 @@ use crate::usercopy::{UserSlice, copy_from_user, copy_value_to_user};
 use kernel_core::manifest::MAX_NAME_LEN;
 use libipc::abi::{
     ANY_TASK, FaultInfo, INJECT_KILL, STATE_AWAITING_REPLY, STATE_EXITED, STATE_FAULTED,
-    STATE_KILLED, STATE_READY, STATE_RECEIVING, STATE_SENDING, STATE_SLEEPING, TASK_EXITED,
-    TASK_FAULTED, TASK_KILLED, TASK_RUNNING, TaskStatus,
+    STATE_IN_KERNEL, STATE_KILLED, STATE_READY, STATE_RECEIVING, STATE_SENDING, STATE_SLEEPING,
+    TASK_EXITED, TASK_FAULTED, TASK_KILLED, TASK_RUNNING, TaskStatus,
 };
 use libipc::{SyscallError, TaskId};
 
@@ -81,6 +81,10 @@ impl Scheduler {
         let index = usize::from(id.index);
         if let Err(refusal) = self.may_manage(index) {
             return refusal;
+        }
+        if crate::services::is_builtin(self.tasks[index].name.as_bytes()) {
+            // Code inside the kernel cannot be started afresh: its state is the kernel's.
+            return SyscallError::InvalidArgument.into();
         }
         let spec = self.tasks[index].spec;
         let Some(image) = crate::bootfs::file(spec.image) else {
@@ -200,6 +204,7 @@ impl Scheduler {
             TaskState::Exited { .. } => STATE_EXITED,
             TaskState::Faulted(_) => STATE_FAULTED,
             TaskState::Killed => STATE_KILLED,
+            TaskState::InKernel => STATE_IN_KERNEL,
         };
         let mut status = TaskStatus {
             id: task.id.to_raw(),
@@ -238,7 +243,11 @@ impl Scheduler {
             return SyscallError::InvalidArgument.into();
         }
         let mut injection = Injection { kind, after: detail as u16, seed: detail >> 16 };
-        if kind == INJECT_KILL && injection.after == 0 {
+        let kill_now = kind == INJECT_KILL && injection.after == 0;
+        if self.tasks[index].state == TaskState::InKernel && !kill_now {
+            // Built into the kernel: the service fires it itself, in ring 0.
+            crate::services::arm(self.tasks[index].name.as_bytes(), injection);
+        } else if kill_now {
             self.kill(index);
         } else if matches!(self.tasks[index].state, TaskState::Receiving { .. }) {
             // Already waiting: the message it waits for is the first one.

@@ -28,8 +28,11 @@ pub const INJECT_FLIP_REGISTER: u64 = 7;
 pub const INJECT_FLIP_MEMORY: u64 = 8;
 /// Flip one bit of a payload word of the next reply the task sends.
 pub const INJECT_CORRUPT_REPLY: u64 = 9;
+/// Skip one instruction: the task's next `syscall` does nothing and returns with the
+/// registers as they were (the number still in rax, which the caller takes for an error).
+pub const INJECT_SKIP: u64 = 10;
 /// The names the shell's `inject` command takes, indexed by kind.
-pub const INJECT_KINDS: [&str; 10] = [
+pub const INJECT_KINDS: [&str; 11] = [
     "kill",
     "panic",
     "nullptr",
@@ -40,6 +43,7 @@ pub const INJECT_KINDS: [&str; 10] = [
     "flipreg",
     "flipmem",
     "badreply",
+    "skip",
 ];
 
 /// `inject`'s third argument: how many times the task waits for a message before the fault

@@ -116,6 +116,8 @@ pub const STATE_RECEIVING: u64 = 4;
 pub const STATE_EXITED: u64 = 5;
 pub const STATE_FAULTED: u64 = 6;
 pub const STATE_KILLED: u64 = 7;
+/// A service built into the kernel (the monolithic flavour): its calls are handled in ring 0.
+pub const STATE_IN_KERNEL: u64 = 8;
 
 /// The word `ps` prints for a `STATE_*` value.
 pub const fn state_name(state: u64) -> &'static str {
@@ -128,6 +130,7 @@ pub const fn state_name(state: u64) -> &'static str {
         STATE_EXITED => "exited",
         STATE_FAULTED => "faulted",
         STATE_KILLED => "killed",
+        STATE_IN_KERNEL => "in kernel",
         _ => "?",
     }
 }

@@ -7,7 +7,7 @@
 #![no_std]
 #![no_main]
 
-use fs_core::{Block, BlockCount, BlockDevice, BlockIdx, FileStore};
+use fs_core::{Chunked, FileStore, Sectors};
 use libipc::abi::{FOREVER, Lease};
 use libipc::sys::{self, Message};
 use service_api::serve::words;
@@ -35,9 +35,25 @@ impl core::fmt::Display for BlockError {
 
 impl core::error::Error for BlockError {}
 
+impl Sectors for BlockClient {
+    type Error = BlockError;
+
+    fn read(&self, lba: u32, bytes: &mut [u8]) -> Result<(), BlockError> {
+        self.call(block::READ, lba, Lease::write(bytes)).map(drop)
+    }
+
+    fn write(&self, lba: u32, bytes: &[u8]) -> Result<(), BlockError> {
+        self.call(block::WRITE, lba, Lease::read(bytes)).map(drop)
+    }
+
+    fn count(&self) -> Result<u32, BlockError> {
+        self.call(block::INFO, 0, Lease::read(&[])).map(|sectors| sectors as u32)
+    }
+}
+
 impl BlockClient {
-    /// One call to the driver with a sector buffer lent; sector reads and writes are safe to repeat,
-    /// so a restart of the driver in the middle is retried.
+    /// One call to the driver with a sector buffer lent; sector reads and writes are safe to
+    /// repeat, so a restart of the driver in the middle is retried.
     fn call(&self, op: u32, sector: u32, lease: Lease) -> Result<u64, BlockError> {
         let words = [u64::from(sector), 0, 0, 0];
         match self.driver.call(op, words, &[lease], Retry::Safe) {
@@ -47,43 +63,8 @@ impl BlockClient {
     }
 }
 
-impl BlockDevice for BlockClient {
-    type Error = BlockError;
-
-    fn read(&self, blocks: &mut [Block], start: BlockIdx) -> Result<(), BlockError> {
-        let mut buffer = [0u8; block::MAX_SECTORS * block::SECTOR_SIZE];
-        for (i, chunk) in blocks.chunks_mut(block::MAX_SECTORS).enumerate() {
-            let bytes = &mut buffer[..chunk.len() * block::SECTOR_SIZE];
-            let first = start.0 + (i * block::MAX_SECTORS) as u32;
-            self.call(block::READ, first, Lease::write(bytes))?;
-            for (block, sector) in chunk.iter_mut().zip(bytes.chunks_exact(block::SECTOR_SIZE)) {
-                block.contents.copy_from_slice(sector);
-            }
-        }
-        Ok(())
-    }
-
-    fn write(&self, blocks: &[Block], start: BlockIdx) -> Result<(), BlockError> {
-        let mut buffer = [0u8; block::MAX_SECTORS * block::SECTOR_SIZE];
-        for (i, chunk) in blocks.chunks(block::MAX_SECTORS).enumerate() {
-            let bytes = &mut buffer[..chunk.len() * block::SECTOR_SIZE];
-            for (block, sector) in chunk.iter().zip(bytes.chunks_exact_mut(block::SECTOR_SIZE)) {
-                sector.copy_from_slice(&block.contents);
-            }
-            let first = start.0 + (i * block::MAX_SECTORS) as u32;
-            self.call(block::WRITE, first, Lease::read(bytes))?;
-        }
-        Ok(())
-    }
-
-    fn num_blocks(&self) -> Result<BlockCount, BlockError> {
-        let sectors = self.call(block::INFO, 0, Lease::read(&[]))?;
-        Ok(BlockCount(sectors as u32))
-    }
-}
-
 fn main(_argument: &str) -> u64 {
-    let mut store: Option<FileStore<BlockClient>> = None;
+    let mut store: Option<FileStore<Chunked<BlockClient>>> = None;
     loop {
         let Ok(request) = sys::receive(None, FOREVER) else { continue };
         if request.notification().is_some() {
@@ -92,7 +73,7 @@ fn main(_argument: &str) -> u64 {
         // Mount at the first request (and again after a failed mount): the block driver may
         // still be starting when this server does.
         if store.is_none() {
-            match FileStore::mount(BlockClient { driver: Server::new("block") }) {
+            match FileStore::mount(Chunked(BlockClient { driver: Server::new("block") })) {
                 Ok(mounted) => store = Some(mounted),
                 Err(error) => {
                     ulib::println!("cannot mount the data disk: {}", status::describe(error))

@@ -45,6 +45,41 @@ pub fn write_fmt(args: fmt::Arguments) {
     });
 }
 
+/// Sends raw bytes (the monolithic flavour's console output; no `\n` translation).
+#[cfg_attr(not(feature = "monolithic"), allow(dead_code))]
+pub fn write_bytes(bytes: &[u8]) {
+    without_interrupts(|| {
+        if let Some(uart) = PORT.lock().as_mut() {
+            uart.send_bytes_exact(bytes);
+        }
+    });
+}
+
+/// Lets received bytes interrupt (line 4): the monolithic flavour's serial driver takes its
+/// input here instead of in a ring-3 server.
+#[cfg_attr(not(feature = "monolithic"), allow(dead_code))]
+pub fn enable_receive_interrupt() {
+    const INTERRUPT_ENABLE: u16 = COM1 + 1;
+    const DATA_READY: u32 = 1;
+    super::port_write(INTERRUPT_ENABLE, 1, DATA_READY);
+}
+
+/// Moves received bytes into `into`; returns how many there were.
+#[cfg_attr(not(feature = "monolithic"), allow(dead_code))]
+pub fn receive(into: &mut [u8]) -> usize {
+    without_interrupts(|| {
+        let mut port = PORT.lock();
+        let Some(uart) = port.as_mut() else { return 0 };
+        let mut count = 0;
+        while count < into.len() {
+            let Ok(byte) = uart.try_receive_byte() else { break };
+            into[count] = byte;
+            count += 1;
+        }
+        count
+    })
+}
+
 /// Frees the port lock for the panic path: the CPU that panicked may have held it, and it is
 /// about to stop, so nobody else can be inside.
 pub fn unlock_for_panic() {

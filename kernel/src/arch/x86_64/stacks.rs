@@ -27,6 +27,7 @@ impl<const SIZE: usize> Stack<SIZE> {
     }
 }
 
-pub static TRAP_STACK: Stack<{ 64 * 1024 }> = Stack::new();
+/// Large enough for the monolithic flavour, whose file server runs on it.
+pub static TRAP_STACK: Stack<{ 128 * 1024 }> = Stack::new();
 pub static DOUBLE_FAULT_STACK: Stack<{ 16 * 1024 }> = Stack::new();
 pub static NMI_STACK: Stack<{ 16 * 1024 }> = Stack::new();

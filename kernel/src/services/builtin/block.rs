@@ -1,0 +1,123 @@
+//! The built-in block driver: `ata-core` on the primary channel's ports, reached directly.
+//!
+//! The kernel has one trap stack and no threads of its own, so it cannot wait for the disk's
+//! interrupt in the middle of a request: the built-in driver polls the drive's status instead,
+//! and its interrupt handler only clears the drive's interrupt.
+
+use super::gate::{Gate, Pass, Service};
+use crate::arch;
+use crate::services::{Answer, Kernel};
+use ata_core::{Channel, Disk, Drive, SECTOR_SIZE};
+use libipc::TaskId;
+use service_api::serve::words;
+use service_api::status::{BAD_REQUEST, DEVICE_ERROR};
+use spin::Mutex;
+
+const COMMAND_BLOCK: u16 = 0x1f0;
+const CONTROL_BLOCK: u16 = 0x3f6;
+
+pub static BLOCK: Mutex<Service<Option<Disk<Ports>>>> =
+    Mutex::new(Service { gate: Gate::new("block"), state: None });
+
+/// The primary channel through `in` and `out`.
+pub struct Ports;
+
+impl Channel for Ports {
+    fn read(&mut self, register: u16) -> u8 {
+        arch::port_read(COMMAND_BLOCK + register, 1) as u8
+    }
+
+    fn write(&mut self, register: u16, value: u8) {
+        arch::port_write(COMMAND_BLOCK + register, 1, u32::from(value));
+    }
+
+    fn read_data(&mut self, sector: &mut [u8; SECTOR_SIZE]) {
+        for word in sector.chunks_exact_mut(4) {
+            word.copy_from_slice(&arch::port_read(COMMAND_BLOCK, 4).to_le_bytes());
+        }
+    }
+
+    fn write_data(&mut self, sector: &[u8; SECTOR_SIZE]) {
+        for word in sector.chunks_exact(4) {
+            let value = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+            arch::port_write(COMMAND_BLOCK, 4, value);
+        }
+    }
+
+    fn alternate_status(&mut self) -> u8 {
+        arch::port_read(CONTROL_BLOCK, 1) as u8
+    }
+
+    fn control(&mut self, value: u8) {
+        arch::port_write(CONTROL_BLOCK, 1, u32::from(value));
+    }
+
+    fn wait_interrupt(&mut self) -> bool {
+        false // poll: see the module comment
+    }
+}
+
+pub fn start() {
+    match Disk::identify(Ports, Drive::Slave) {
+        Ok(disk) => BLOCK.lock().state = Some(disk),
+        Err(error) => log::warn!("built-in block: no data disk ({error:?})"),
+    }
+    arch::unmask_irq(service_api::block::IRQ);
+}
+
+/// Line 14: reading the status register clears the drive's interrupt.
+pub fn interrupt() {
+    arch::port_read(COMMAND_BLOCK + ata_core::register::STATUS, 1);
+}
+
+pub fn call(kernel: &mut dyn Kernel, caller: TaskId, op: u32, payload: [u64; 4]) -> Answer {
+    let mut block = BLOCK.lock();
+    let mut registers = [u64::from(op), payload[0]];
+    match block.enter(&mut registers) {
+        Pass::Serve => {}
+        Pass::Skip => return Answer::Skipped,
+        Pass::Stopped => return Answer::Now([DEVICE_ERROR, 0, 0, 0]),
+    }
+    let Some(leases) = kernel.leases(caller) else { return Answer::Now([BAD_REQUEST, 0, 0, 0]) };
+    let reply = match block.state.as_mut() {
+        Some(disk) => ata_core::serve::handle(disk, registers[0] as u32, registers[1], &leases),
+        None => Err(DEVICE_ERROR),
+    };
+    let mut words = words(reply);
+    block.gate.leave(&mut words);
+    Answer::Now(words)
+}
+
+/// A transfer for the built-in file server: one request to the driver, as a message would
+/// be. `write` sends `bytes`; otherwise they are filled.
+pub fn transfer(lba: u32, bytes: &mut [u8], write: bool) -> Result<(), u64> {
+    let mut block = BLOCK.lock();
+    let mut registers = [u64::from(lba), bytes.len() as u64];
+    match block.enter(&mut registers) {
+        Pass::Serve => {}
+        Pass::Skip => return Ok(()), // nothing moved, and nobody is told
+        Pass::Stopped => return Err(DEVICE_ERROR),
+    }
+    let mut status = [0u64; 4];
+    let (lba, length) = (registers[0] as u32, (registers[1] as usize).min(bytes.len()));
+    let disk = block.state.as_mut().ok_or(DEVICE_ERROR)?;
+    let moved = if write {
+        disk.write(lba, &bytes[..length])
+    } else {
+        disk.read(lba, &mut bytes[..length])
+    };
+    if moved.is_err() {
+        status[0] = DEVICE_ERROR;
+    }
+    block.gate.leave(&mut status);
+    match status[0] {
+        0 => Ok(()),
+        error => Err(error),
+    }
+}
+
+/// The disk's size in sectors.
+pub fn sectors() -> Result<u32, u64> {
+    let block = BLOCK.lock();
+    block.state.as_ref().map(Disk::sectors).ok_or(DEVICE_ERROR)
+}

@@ -1,0 +1,77 @@
+//! The built-in file server: `fs-core` over the built-in block driver, with the ring-3 file
+//! server's protocol (`service_api::fs`), served by the same `fs_core::serve::handle`.
+
+use super::block;
+use super::gate::{Gate, Pass, Service};
+use crate::services::{Answer, Kernel};
+use fs_core::{Chunked, FileStore, Sectors};
+use libipc::TaskId;
+use service_api::serve::words;
+use service_api::status::{self, BAD_REQUEST, DEVICE_ERROR};
+use spin::Mutex;
+
+pub static FS: Mutex<Service<Option<FileStore<Chunked<BuiltinDisk>>>>> =
+    Mutex::new(Service { gate: Gate::new("fs"), state: None });
+
+/// The built-in block driver, called directly.
+pub struct BuiltinDisk;
+
+/// A block request failed; the status says how.
+#[derive(Debug)]
+pub struct BlockError(u64);
+
+impl core::fmt::Display for BlockError {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        f.write_str(status::describe(self.0))
+    }
+}
+
+impl core::error::Error for BlockError {}
+
+impl Sectors for BuiltinDisk {
+    type Error = BlockError;
+
+    fn read(&self, lba: u32, bytes: &mut [u8]) -> Result<(), BlockError> {
+        block::transfer(lba, bytes, false).map_err(BlockError)
+    }
+
+    fn write(&self, lba: u32, bytes: &[u8]) -> Result<(), BlockError> {
+        let mut copy = [0u8; service_api::block::MAX_SECTORS * service_api::block::SECTOR_SIZE];
+        let copy = copy.get_mut(..bytes.len()).ok_or(BlockError(BAD_REQUEST))?;
+        copy.copy_from_slice(bytes);
+        block::transfer(lba, copy, true).map_err(BlockError)
+    }
+
+    fn count(&self) -> Result<u32, BlockError> {
+        block::sectors().map_err(BlockError)
+    }
+}
+
+pub fn call(kernel: &mut dyn Kernel, caller: TaskId, op: u32, payload: [u64; 4]) -> Answer {
+    let mut fs = FS.lock();
+    let mut registers = [u64::from(op), payload[0], payload[1]];
+    match fs.enter(&mut registers) {
+        Pass::Serve => {}
+        Pass::Skip => return Answer::Skipped,
+        Pass::Stopped => return Answer::Now([DEVICE_ERROR, 0, 0, 0]),
+    }
+    if fs.state.is_none() {
+        match FileStore::mount(Chunked(BuiltinDisk)) {
+            Ok(store) => fs.state = Some(store),
+            Err(error) => {
+                log::warn!("built-in fs: cannot mount the data disk: {}", status::describe(error))
+            }
+        }
+    }
+    let Some(leases) = kernel.leases(caller) else { return Answer::Now([BAD_REQUEST, 0, 0, 0]) };
+    let reply = match fs.state.as_ref() {
+        Some(store) => {
+            let op = registers[0] as u32;
+            fs_core::serve::handle(store, op, [registers[1], registers[2]], &leases)
+        }
+        None => Err(DEVICE_ERROR),
+    };
+    let mut words = words(reply);
+    fs.gate.leave(&mut words);
+    Answer::Now(words)
+}

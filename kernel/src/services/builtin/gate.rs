@@ -1,0 +1,101 @@
+//! Where an injected fault meets a built-in service: every request and interrupt a service
+//! gets passes its `Gate`, and an armed fault whose count has come fires there, in ring 0,
+//! inside the kernel. The same kinds as in ring 3 (`crate::inject`), with the consequences a
+//! monolithic kernel has: a null pointer or a division by zero is a kernel exception, a hang
+//! stops the machine, a `kill` loses the service for good.
+
+use super::ring0;
+use crate::task::Injection;
+use libipc::abi::{
+    INJECT_CORRUPT_REPLY, INJECT_FLIP_MEMORY, INJECT_FLIP_REGISTER, INJECT_KILL, INJECT_KINDS,
+    INJECT_PANIC, INJECT_SKIP,
+};
+
+/// A built-in service: its fault gate and its own state.
+pub struct Service<S> {
+    pub gate: Gate,
+    pub state: S,
+}
+
+impl<S> Service<S> {
+    /// Passes the gate for one request whose words are `registers` (which a `flipreg`
+    /// changes); a `flipmem` changes a word of the service's state.
+    pub fn enter(&mut self, registers: &mut [u64]) -> Pass {
+        let state = &mut self.state as *mut S as *mut u8;
+        // SAFETY: the bytes are exactly `self.state`, borrowed mutably here and by nobody else
+        // while the slice lives. A flipped bit may leave a field holding a value its type does
+        // not allow: that damage is the experiment (MINIX 3's SWIFI did the same to drivers).
+        let bytes = unsafe { core::slice::from_raw_parts_mut(state, size_of::<S>()) };
+        self.gate.enter(registers, bytes)
+    }
+}
+
+/// What the service does with the request after the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    Serve,
+    /// An injected `skip`: do nothing at all.
+    Skip,
+    /// The service was killed: it serves nothing any more.
+    Stopped,
+}
+
+pub struct Gate {
+    pub name: &'static str,
+    armed: Option<Injection>,
+    pub stopped: bool,
+    /// Seed of a bit to flip in the next reply (`badreply`).
+    corrupt_reply: Option<u64>,
+}
+
+impl Gate {
+    pub const fn new(name: &'static str) -> Self {
+        Gate { name, armed: None, stopped: false, corrupt_reply: None }
+    }
+
+    pub fn arm(&mut self, injection: Injection) {
+        self.armed = Some(injection);
+    }
+
+    fn enter(&mut self, registers: &mut [u64], state: &mut [u8]) -> Pass {
+        if self.stopped {
+            return Pass::Stopped;
+        }
+        let Some(mut injection) = self.armed.take() else { return Pass::Serve };
+        if injection.after > 0 {
+            injection.after -= 1;
+            self.armed = Some(injection);
+            return Pass::Serve;
+        }
+        let kind = INJECT_KINDS.get(injection.kind as usize).unwrap_or(&"?");
+        log::warn!("built-in {}: injected fault {kind} fires in ring 0", self.name);
+        let random = crate::inject::mix(injection.seed);
+        match injection.kind {
+            INJECT_KILL => {
+                self.stopped = true;
+                super::note_stopped(self.name);
+                return Pass::Stopped;
+            }
+            INJECT_PANIC => panic!("injected panic in the built-in {} service", self.name),
+            INJECT_SKIP => return Pass::Skip,
+            INJECT_CORRUPT_REPLY => self.corrupt_reply = Some(injection.seed),
+            INJECT_FLIP_REGISTER if !registers.is_empty() => {
+                registers[(random % registers.len() as u64) as usize] ^= 1 << ((random >> 8) % 64)
+            }
+            INJECT_FLIP_MEMORY if state.len() >= 8 => {
+                let word = (random % (state.len() / 8) as u64) as usize * 8;
+                state[word + ((random >> 8) % 8) as usize] ^= 1 << ((random >> 16) % 8);
+            }
+            kind => ring0::fault(kind),
+        }
+        Pass::Serve
+    }
+
+    /// Applies a pending `badreply` to the words of the reply about to go out.
+    pub fn leave(&mut self, words: &mut [u64; 4]) {
+        if let Some(seed) = self.corrupt_reply.take() {
+            let random = crate::inject::mix(seed);
+            words[((random >> 8) % 4) as usize] ^= 1 << (random % 64);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The built-in keyboard driver: scancodes from the i8042 in the interrupt handler, turned
+//! into terminal bytes by `keyboard-core` and handed straight to the console.
+
+use super::console;
+use super::gate::{Gate, Pass, Service};
+use crate::arch;
+use crate::services::Kernel;
+use keyboard_core::Keyboard;
+use keyboard_core::controller::{self, Ports};
+use spin::Mutex;
+
+pub static KEYBOARD: Mutex<Service<Keyboard>> =
+    Mutex::new(Service { gate: Gate::new("keyboard"), state: Keyboard::new() });
+
+/// The controller's ports, reached directly.
+struct KernelPorts;
+
+impl Ports for KernelPorts {
+    fn read(&mut self, port: u16) -> u8 {
+        arch::port_read(port, 1) as u8
+    }
+
+    fn write(&mut self, port: u16, value: u8) {
+        arch::port_write(port, 1, u32::from(value));
+    }
+}
+
+pub fn start() {
+    controller::configure(&mut KernelPorts);
+    arch::unmask_irq(service_api::keyboard::IRQ);
+}
+
+/// Line 1: decode what the controller holds, then give the keys to the console.
+pub fn interrupt(kernel: &mut dyn Kernel) {
+    let mut keys = [0u8; 64];
+    let mut count = 0;
+    {
+        let mut keyboard = KEYBOARD.lock();
+        let serve = keyboard.enter(&mut []) == Pass::Serve;
+        controller::drain(&mut KernelPorts, |scancode| {
+            if !serve {
+                return; // a stopped driver still empties the controller, or it stops interrupting
+            }
+            if let Some((bytes, len)) = keyboard.state.feed(scancode) {
+                let room = (keys.len() - count).min(len);
+                keys[count..count + room].copy_from_slice(&bytes[..room]);
+                count += room;
+            }
+        });
+    }
+    console::input(&keys[..count], kernel);
+}

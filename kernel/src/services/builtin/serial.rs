@@ -1,0 +1,39 @@
+//! The built-in serial driver: COM1's output for the console, and its input, taken in the
+//! interrupt handler and handed straight to the console.
+
+use super::console;
+use super::gate::{Gate, Pass, Service};
+use crate::arch;
+use crate::services::Kernel;
+use spin::Mutex;
+
+pub static SERIAL: Mutex<Service<()>> =
+    Mutex::new(Service { gate: Gate::new("serial"), state: () });
+
+pub fn start() {
+    arch::serial::enable_receive_interrupt();
+    arch::unmask_irq(service_api::serial::IRQ);
+}
+
+/// Output: one request to the driver, as a `serial::WRITE` message would be.
+pub fn write(bytes: &[u8]) {
+    let mut serial = SERIAL.lock();
+    if serial.enter(&mut [bytes.len() as u64]) == Pass::Serve {
+        arch::serial::write_bytes(bytes);
+    }
+}
+
+/// Line 4: received bytes go to the console (after the lock is dropped: the console's echo
+/// comes back here through `write`).
+pub fn interrupt(kernel: &mut dyn Kernel) {
+    let mut bytes = [0u8; 64];
+    let count = {
+        let mut serial = SERIAL.lock();
+        match serial.enter(&mut []) {
+            Pass::Serve => arch::serial::receive(&mut bytes),
+            // A stopped driver leaves the bytes in the UART; nobody reads them any more.
+            Pass::Skip | Pass::Stopped => 0,
+        }
+    };
+    console::input(&bytes[..count], kernel);
+}

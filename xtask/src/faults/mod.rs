@@ -1,0 +1,12 @@
+//! `cargo xtask faults`: the fault-injection campaign (docs/faults.md).
+
+/// The plan, the outcomes and how they are told apart.
+pub mod outcome;
+/// The comparison tables and the CSV, JSON and HTML reports.
+pub mod report;
+/// Booting, injecting, judging.
+mod run;
+/// One QEMU under the campaign's control.
+mod session;
+
+pub use run::{FaultsArgs, run};

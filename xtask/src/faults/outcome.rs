@@ -1,0 +1,333 @@
+//! What a fault-injection campaign plans and what it concludes: the injections, drawn
+//! reproducibly from a seed, and the outcome of each, classified from what the campaign saw.
+
+pub use crate::images::Flavor;
+
+/// How one injection ended, worst last (the order matters: a run's outcome is the worst seen).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    /// The workload passed and the user saw no error.
+    Transparent,
+    /// A command reported an error, and later commands work.
+    VisibleError,
+    /// The system runs, but the service never answers correctly again until a reboot.
+    ServiceLost,
+    /// The guest stopped producing output, or the prompt never came back.
+    Hang,
+    /// KERNEL PANIC, a double or triple fault, or QEMU exited.
+    KernelCrash,
+    /// A checksum mismatch, or fsck.fat found errors.
+    DataCorrupted,
+}
+
+impl Outcome {
+    /// Every outcome, in order (best first).
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Transparent,
+        Outcome::VisibleError,
+        Outcome::ServiceLost,
+        Outcome::Hang,
+        Outcome::KernelCrash,
+        Outcome::DataCorrupted,
+    ];
+
+    /// The stable id used in CSV, JSON and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Transparent => "transparent",
+            Outcome::VisibleError => "visible-error",
+            Outcome::ServiceLost => "service-lost",
+            Outcome::Hang => "hang",
+            Outcome::KernelCrash => "kernel-crash",
+            Outcome::DataCorrupted => "data-corrupted",
+        }
+    }
+
+    /// The phrase used in tables and charts.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Outcome::Transparent => "recovered transparently",
+            Outcome::VisibleError => "recovered with a visible error",
+            Outcome::ServiceLost => "service lost",
+            Outcome::Hang => "hang",
+            Outcome::KernelCrash => "kernel crash",
+            Outcome::DataCorrupted => "data corrupted",
+        }
+    }
+
+    /// Whether the system got back to full service without a reboot.
+    pub fn recovered(self) -> bool {
+        matches!(self, Outcome::Transparent | Outcome::VisibleError)
+    }
+}
+
+/// What the campaign saw around one injection; `classify` turns it into an Outcome.
+///
+/// `Default` is "nothing verified yet": the `_ok` flags start false, so evidence the campaign
+/// forgot to fill in classifies as a failure rather than as a recovery.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// Panic text was seen, or QEMU exited, during the injection's window.
+    pub kernel_crashed: bool,
+    /// A command's expected reply did not come in time.
+    pub hung: bool,
+    /// Every file the workload wrote read back with the right checksum.
+    pub checksums_ok: bool,
+    /// `fsck.fat -n` found nothing (set true when it has not been run yet).
+    pub fsck_ok: bool,
+    /// Commands that printed an error during the window.
+    pub errors_seen: usize,
+    /// The final health check (a fresh write, read and echo) passed.
+    pub service_answers_after: bool,
+}
+
+/// The outcome the evidence shows. A crash is checked first because after one nothing else
+/// (checksums, the health check) could have been observed; corruption comes before a hang
+/// because lost data is worse than a stall, even if the stall is what ended the run.
+pub fn classify(e: &Evidence) -> Outcome {
+    if e.kernel_crashed {
+        Outcome::KernelCrash
+    } else if !e.checksums_ok || !e.fsck_ok {
+        Outcome::DataCorrupted
+    } else if e.hung {
+        Outcome::Hang
+    } else if !e.service_answers_after {
+        Outcome::ServiceLost
+    } else if e.errors_seen > 0 {
+        Outcome::VisibleError
+    } else {
+        Outcome::Transparent
+    }
+}
+
+/// The services a fault can be injected into.
+pub const TARGETS: [&str; 5] = ["serial", "console", "keyboard", "block", "fs"];
+
+/// The kinds of fault.
+pub const KINDS: [&str; 11] = [
+    "kill",
+    "panic",
+    "nullptr",
+    "privileged",
+    "divzero",
+    "hang",
+    "stack",
+    "flipreg",
+    "flipmem",
+    "skip",
+    "badreply",
+];
+
+/// One planned injection: reproducible from (flavor, target, kind, after, seed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Injection {
+    pub flavor: Flavor,
+    /// Position in the plan, from 0.
+    pub index: usize,
+    pub target: String,
+    pub kind: String,
+    /// When in the workload the fault fires (0..=4 in a plan).
+    pub after: u16,
+    /// Seeds the fault itself (which register or bit to flip, and so on).
+    pub seed: u64,
+}
+
+impl Injection {
+    /// The replay id, e.g. "micro-17-fs-flipreg-3-0x9a1f": flavor-index-target-kind-after-seed
+    /// (hex). Round-trips with `parse_id` as long as target and kind contain no '-'.
+    pub fn id(&self) -> String {
+        format!(
+            "{}-{}-{}-{}-{}-{:#x}",
+            self.flavor.name(),
+            self.index,
+            self.target,
+            self.kind,
+            self.after,
+            self.seed
+        )
+    }
+
+    /// Reads a replay id back. Target and kind are not checked against `TARGETS` and `KINDS`
+    /// here; the campaign reports an unknown one by name.
+    pub fn parse_id(id: &str) -> Option<Injection> {
+        let parts: Vec<&str> = id.split('-').collect();
+        let [flavor, index, target, kind, after, seed] = parts[..] else { return None };
+        if target.is_empty() || kind.is_empty() {
+            return None;
+        }
+        Some(Injection {
+            flavor: Flavor::parse(flavor)?,
+            index: index.parse().ok()?,
+            target: target.to_owned(),
+            kind: kind.to_owned(),
+            after: after.parse().ok()?,
+            seed: u64::from_str_radix(seed.strip_prefix("0x")?, 16).ok()?,
+        })
+    }
+}
+
+/// The campaign's plan: `runs` injections for `flavor`, drawn deterministically from `seed`.
+/// Only the `flavor` field depends on the flavor, so both systems get the same faults in the
+/// same order and can be compared fault for fault.
+pub fn plan(flavor: Flavor, runs: usize, seed: u64) -> Vec<Injection> {
+    let mut rng = SplitMix64(seed);
+    (0..runs)
+        .map(|index| Injection {
+            flavor,
+            index,
+            target: TARGETS[rng.below(TARGETS.len())].to_owned(),
+            kind: KINDS[rng.below(KINDS.len())].to_owned(),
+            after: rng.below(5) as u16,
+            seed: rng.next() >> 32,
+        })
+        .collect()
+}
+
+/// splitmix64: small, well mixed, and written here rather than taken from a crate so that a
+/// seed names the same plan in every build, for good.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in 0..n, by multiply-shift: the bias is below 2^-59 for the small n used here.
+    fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next()) * n as u128) >> 64) as usize
+    }
+}
+
+/// The result of one injection.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub injection: Injection,
+    pub outcome: Outcome,
+    /// One line: what was seen.
+    pub detail: String,
+    /// Which QEMU boot of the campaign it ran in.
+    pub boot: usize,
+    pub seconds: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Evidence of a clean run, to spoil one field at a time.
+    fn clean() -> Evidence {
+        Evidence {
+            checksums_ok: true,
+            fsck_ok: true,
+            service_answers_after: true,
+            ..Evidence::default()
+        }
+    }
+
+    #[test]
+    fn classify_follows_priority() {
+        assert_eq!(classify(&clean()), Outcome::Transparent);
+        assert_eq!(classify(&Evidence { errors_seen: 2, ..clean() }), Outcome::VisibleError);
+        let lost = Evidence { service_answers_after: false, errors_seen: 2, ..clean() };
+        assert_eq!(classify(&lost), Outcome::ServiceLost);
+        assert_eq!(classify(&Evidence { hung: true, ..lost.clone() }), Outcome::Hang);
+        let corrupt = Evidence { hung: true, checksums_ok: false, ..lost.clone() };
+        assert_eq!(classify(&corrupt), Outcome::DataCorrupted);
+        assert_eq!(classify(&Evidence { fsck_ok: false, ..clean() }), Outcome::DataCorrupted);
+        let crash = Evidence { kernel_crashed: true, ..corrupt };
+        assert_eq!(classify(&crash), Outcome::KernelCrash);
+        // Nothing verified is not a recovery.
+        assert_eq!(classify(&Evidence::default()), Outcome::DataCorrupted);
+    }
+
+    #[test]
+    fn outcomes_are_ordered_and_named() {
+        assert!(Outcome::ALL.windows(2).all(|w| w[0] < w[1]));
+        let recovered: Vec<Outcome> = Outcome::ALL.into_iter().filter(|o| o.recovered()).collect();
+        assert_eq!(recovered, [Outcome::Transparent, Outcome::VisibleError]);
+        assert_eq!(Outcome::KernelCrash.name(), "kernel-crash");
+        assert_eq!(Outcome::VisibleError.describe(), "recovered with a visible error");
+        for flavor in [Flavor::Micro, Flavor::Monolithic] {
+            assert_eq!(Flavor::parse(flavor.name()), Some(flavor));
+        }
+        assert_eq!(Flavor::parse("mono"), None);
+    }
+
+    #[test]
+    fn id_round_trips() {
+        let injection = Injection {
+            flavor: Flavor::Micro,
+            index: 17,
+            target: "fs".into(),
+            kind: "flipreg".into(),
+            after: 3,
+            seed: 0x9a1f,
+        };
+        assert_eq!(injection.id(), "micro-17-fs-flipreg-3-0x9a1f");
+        assert_eq!(Injection::parse_id(&injection.id()), Some(injection));
+        for injection in plan(Flavor::Monolithic, 50, 7) {
+            assert_eq!(Injection::parse_id(&injection.id()).as_ref(), Some(&injection));
+        }
+        let extreme = Injection {
+            index: usize::MAX,
+            after: u16::MAX,
+            seed: u64::MAX,
+            ..plan(Flavor::Micro, 1, 0)[0].clone()
+        };
+        assert_eq!(Injection::parse_id(&extreme.id()), Some(extreme));
+    }
+
+    #[test]
+    fn parse_id_rejects_malformed() {
+        for bad in [
+            "",
+            "micro-17-fs-flipreg-3",
+            "micro-17-fs-flipreg-3-0x9a1f-extra",
+            "macro-17-fs-flipreg-3-0x9a1f",
+            "micro-x-fs-flipreg-3-0x9a1f",
+            "micro-17--flipreg-3-0x9a1f",
+            "micro-17-fs--3-0x9a1f",
+            "micro-17-fs-flipreg-70000-0x9a1f",
+            "micro-17-fs-flipreg-3-9a1f",
+            "micro-17-fs-flipreg-3-0xzz",
+        ] {
+            assert_eq!(Injection::parse_id(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn plan_is_deterministic() {
+        assert_eq!(plan(Flavor::Micro, 100, 42), plan(Flavor::Micro, 100, 42));
+        assert_ne!(plan(Flavor::Micro, 100, 42), plan(Flavor::Micro, 100, 43));
+        // A longer plan extends a shorter one with the same seed.
+        assert_eq!(plan(Flavor::Micro, 10, 42)[..], plan(Flavor::Micro, 100, 42)[..10]);
+        let micro = plan(Flavor::Micro, 100, 42);
+        let monolithic = plan(Flavor::Monolithic, 100, 42);
+        for (m, k) in micro.iter().zip(&monolithic) {
+            assert_eq!((m.flavor, k.flavor), (Flavor::Micro, Flavor::Monolithic));
+            assert_eq!(Injection { flavor: Flavor::Monolithic, ..m.clone() }, *k);
+        }
+        assert_eq!(micro.len(), monolithic.len());
+    }
+
+    #[test]
+    fn plan_covers_the_space() {
+        let plan = plan(Flavor::Micro, 200, 1);
+        assert_eq!(plan.len(), 200);
+        assert!(plan.iter().enumerate().all(|(i, injection)| injection.index == i));
+        for kind in KINDS {
+            assert!(plan.iter().any(|i| i.kind == kind), "no {kind} injection");
+        }
+        for target in TARGETS {
+            assert!(plan.iter().any(|i| i.target == target), "no injection into {target}");
+        }
+        for after in 0..=4 {
+            assert!(plan.iter().any(|i| i.after == after), "no injection after {after}");
+        }
+        assert!(plan.iter().all(|i| i.after <= 4 && i.seed <= u64::from(u32::MAX)));
+    }
+}

@@ -1,0 +1,302 @@
+//! Running a campaign: boot a flavour, inject the planned faults one after another under a
+//! checked workload, judge each, and boot afresh whenever the system did not come through.
+
+use super::outcome::{Evidence, Flavor, Injection, Outcome, Record, classify, plan};
+use super::report;
+use super::session::{PROMPT, Session, Wait};
+use crate::images::{self, BuildOptions, KernelKind};
+use crate::qemu::{self, Accel, Firmware, RunOptions};
+use crate::util::{Failure, workspace_root};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, PartialEq)]
+pub struct FaultsArgs {
+    pub flavors: Vec<Flavor>,
+    pub runs: usize,
+    pub seed: u64,
+    /// Run only this injection (an id from a report), on a fresh boot.
+    pub replay: Option<String>,
+    /// Fail unless the microkernel came through every injection without a kernel crash.
+    pub quick: bool,
+    /// How long one shell command may take before the system counts as hung.
+    pub patience: Duration,
+}
+
+/// Text that means the kernel itself went down.
+const CRASH_SIGNS: [&str; 3] = ["KERNEL PANIC", "EXCEPTION: ", "double fault"];
+
+pub fn run(args: &FaultsArgs) -> Result<(), Failure> {
+    let out = workspace_root().join("target/faults");
+    std::fs::create_dir_all(&out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
+    let planned: Vec<Injection> = match &args.replay {
+        Some(id) => vec![Injection::parse_id(id).ok_or_else(|| {
+            Failure::new(format!("--replay {id:?}: not an injection id (see faults.csv)"))
+        })?],
+        None => args.flavors.iter().flat_map(|&f| plan(f, args.runs, args.seed)).collect(),
+    };
+    let mut records = Vec::new();
+    for flavor in Flavor::BOTH {
+        let injections: Vec<&Injection> = planned.iter().filter(|i| i.flavor == flavor).collect();
+        if injections.is_empty() {
+            continue;
+        }
+        println!("== {} flavour: building", flavor.name());
+        let images = images::build(KernelKind::System, BuildOptions { release: true, flavor })?;
+        qemu::ensure_installed(Firmware::Bios)?;
+        println!("== {} flavour: {} injections", flavor.name(), injections.len());
+        records.extend(campaign(flavor, &injections, &images, &out, args.patience)?);
+    }
+    let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    println!("\n{}", report::comparison_table(&records));
+    println!("{}", report::per_kind_table(&records));
+    let written = report::write_reports(&out, &format!("cargo xtask {command}"), &records)
+        .map_err(|e| Failure::new(format!("writing the reports: {e}")))?;
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    let crashed = |o: Outcome| matches!(o, Outcome::KernelCrash);
+    let micro_crashes = records
+        .iter()
+        .filter(|r| r.injection.flavor == Flavor::Micro && crashed(r.outcome))
+        .count();
+    if args.quick && micro_crashes > 0 {
+        return Err(Failure::new(format!(
+            "{micro_crashes} injection(s) into ring-3 servers crashed the microkernel"
+        )));
+    }
+    Ok(())
+}
+
+/// One flavour's injections, several per boot while the system comes through them.
+fn campaign(
+    flavor: Flavor,
+    injections: &[&Injection],
+    images: &images::Images,
+    out: &Path,
+    patience: Duration,
+) -> Result<Vec<Record>, Failure> {
+    let pristine = out.join(format!("{}-pristine.img", flavor.name()));
+    crate::disk::create(&pristine, &images.programs)?;
+    let disk = out.join(format!("{}-disk.img", flavor.name()));
+    let socket = out.join(format!("{}.monitor", flavor.name()));
+    let options = RunOptions {
+        firmware: Firmware::Bios,
+        accel: Accel::Tcg,
+        gdb: false,
+        cmdline: "log=warn".into(),
+        interactive: false,
+        icount: false,
+        data_disk: Some(disk.clone()),
+        display: false,
+        monitor_socket: None,
+    };
+    let mut records = Vec::new();
+    let mut session: Option<Session> = None;
+    let mut boots = 0;
+    let started = Instant::now();
+    for (done, injection) in injections.iter().enumerate() {
+        if session.is_none() {
+            std::fs::copy(&pristine, &disk)
+                .map_err(|e| Failure::new(format!("{}: {e}", disk.display())))?;
+            let (fresh, first) = Session::boot(&images.bios, &options, &socket, patience * 6)?;
+            if !matches!(first, Wait::Seen(_)) {
+                save_log(out, flavor, boots, &fresh.log);
+                return Err(Failure::new(format!(
+                    "the {} system did not boot to its prompt",
+                    flavor.name()
+                )));
+            }
+            boots += 1;
+            session = Some(fresh);
+        }
+        let live = session.as_mut().expect("booted above");
+        let began = Instant::now();
+        let (evidence, detail) = inject_and_check(live, injection, done, &disk, patience);
+        let outcome = classify(&evidence);
+        println!(
+            "[{}/{}] {:<11} {:<7} {:<9} {:<15} {detail}",
+            done + 1,
+            injections.len(),
+            flavor.name(),
+            injection.target,
+            injection.kind,
+            outcome.name(),
+        );
+        records.push(Record {
+            injection: (*injection).clone(),
+            outcome,
+            detail,
+            boot: boots,
+            seconds: began.elapsed().as_secs_f64(),
+        });
+        if !outcome.recovered() {
+            // The next injection needs a system that is whole: boot afresh, on a fresh disk.
+            if let Some(ended) = session.take() {
+                save_log(out, flavor, boots, &ended.log);
+            }
+        }
+    }
+    if let Some(ended) = session.take() {
+        save_log(out, flavor, boots, &ended.log);
+    }
+    println!(
+        "== {}: {} injections in {} boots, {:.0} s",
+        flavor.name(),
+        injections.len(),
+        boots,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(records)
+}
+
+fn save_log(out: &Path, flavor: Flavor, boot: usize, log: &str) {
+    let _ = std::fs::write(out.join(format!("{}-boot{boot}.log", flavor.name())), log);
+}
+
+/// What one step of the workload showed.
+#[derive(Default)]
+struct Seen {
+    crashed: bool,
+    hung: bool,
+    corrupted: bool,
+    errors: usize,
+    fired: bool,
+    notes: Vec<String>,
+}
+
+impl Seen {
+    /// Runs `line` at the shell; `good` is what its output must contain.
+    fn command(
+        &mut self,
+        session: &mut Session,
+        line: &str,
+        good: &str,
+        patience: Duration,
+    ) -> bool {
+        if self.crashed || self.hung {
+            return false;
+        }
+        let text = match session.command(line, patience) {
+            Wait::Seen(text) => text,
+            Wait::Exited(code, text) => {
+                self.look(&text);
+                self.crashed = true;
+                self.notes.push(format!("QEMU exited ({code:?}) during `{line}`"));
+                return false;
+            }
+            Wait::TimedOut(text) => {
+                self.look(&text);
+                if !self.crashed {
+                    self.hung = true;
+                    self.notes.push(format!("no prompt after `{line}`"));
+                }
+                return false;
+            }
+        };
+        self.look(&text);
+        if self.crashed {
+            return false;
+        }
+        if text.contains("read back wrong") {
+            self.corrupted = true;
+            self.notes.push(format!("`{line}`: a checksum did not match"));
+        }
+        if text.contains(good) {
+            return true;
+        }
+        self.errors += 1;
+        let said =
+            text.lines().rfind(|l| !l.trim().is_empty() && !l.starts_with(PROMPT.trim_end()));
+        self.notes.push(format!("`{line}`: {}", said.unwrap_or("no answer").trim()));
+        false
+    }
+
+    fn look(&mut self, text: &str) {
+        if CRASH_SIGNS.iter().any(|sign| text.contains(sign)) {
+            self.crashed = true;
+            self.notes.push("kernel crash".into());
+        }
+        if text.contains("injected fault")
+            && (text.contains("fired") || text.contains("fires in ring 0"))
+        {
+            self.fired = true;
+        }
+        if text.contains(" killed") || text.contains("was killed") {
+            self.fired = true;
+        }
+    }
+}
+
+/// Arms the fault, runs the workload through it, then checks the system is whole again.
+fn inject_and_check(
+    session: &mut Session,
+    injection: &Injection,
+    n: usize,
+    disk: &PathBuf,
+    patience: Duration,
+) -> (Evidence, String) {
+    let mut seen = Seen::default();
+    let arm = format!(
+        "inject {} {} {} {}",
+        injection.target, injection.kind, injection.after, injection.seed
+    );
+    if !seen.command(session, &arm, "injected ", patience) && !seen.crashed && !seen.hung {
+        seen.notes.push("the fault could not be armed".into());
+    }
+    // The workload: files through fs and block, lines through console and serial, keys
+    // through the keyboard driver. Each step sends every target several messages.
+    seen.command(session, "stress 2", "checksums match", patience);
+    let echo = format!("probe-{n}");
+    seen.command(session, &format!("echo {echo}"), &format!("\n{echo}\n"), patience);
+    if !seen.crashed && !seen.hung {
+        session.press_keys(&["e", "c", "h", "o", "spc", "k", "e", "y", "s", "ret"]);
+        match session.wait_for("\nkeys\n", patience) {
+            Wait::Seen(text) => seen.look(&text),
+            Wait::Exited(_, text) => {
+                seen.look(&text);
+                seen.crashed = true;
+            }
+            Wait::TimedOut(text) => {
+                seen.look(&text);
+                if !seen.crashed {
+                    seen.errors += 1;
+                    seen.notes.push("keys typed on the keyboard were not echoed".into());
+                    // Whatever reached the shell is a line of its own; end it.
+                    session.type_serial("\r");
+                }
+            }
+        }
+        let _ = session.wait_for(PROMPT, patience);
+    }
+    // The system afterwards: a fresh file round trip and a console echo must just work.
+    let errors_before = seen.errors;
+    let healthy = seen.command(session, "stress 1", "checksums match", patience)
+        & seen.command(session, &format!("echo alive-{n}"), &format!("\nalive-{n}\n"), patience);
+    let service_answers_after = healthy && seen.errors == errors_before;
+    let fsck_ok = if seen.crashed || seen.hung {
+        true // pulled plug: the disk is not judged mid-write
+    } else {
+        match crate::disk::check(disk) {
+            Ok(_) => true,
+            Err(failure) => {
+                seen.notes.push(format!("fsck: {failure}"));
+                false
+            }
+        }
+    };
+    if !seen.fired && !seen.crashed {
+        seen.notes.push("(the fault never fired)".into());
+    }
+    let evidence = Evidence {
+        kernel_crashed: seen.crashed,
+        hung: seen.hung,
+        checksums_ok: !seen.corrupted,
+        fsck_ok,
+        errors_seen: seen.errors,
+        service_answers_after,
+    };
+    let detail =
+        if seen.notes.is_empty() { "came through".to_owned() } else { seen.notes.join("; ") };
+    (evidence, detail)
+}
