@@ -33,9 +33,12 @@ commands:
       --release          test the optimised kernel
       --timeout SECS     seconds per QEMU run before it counts as hung (default 120;
                          the environment variable MOAT_TIMEOUT_SCALE multiplies it)
-  bench [--quick] [--timeout SECS]
+  bench [--quick] [--flavor micro|monolithic|both] [--timeout SECS]
                             boot the benchmark system and report guest instructions per
-                            operation (QEMU -icount shift=0); --quick: one pass, for CI
+                            operation (QEMU -icount shift=0); --quick: one pass, for CI;
+                            --flavor: the service operations (console write, file read,
+                            create and delete, listing) on that flavour, or on both with
+                            the micro/monolithic ratio
   faults [options]          the fault-injection campaign (docs/faults.md): inject faults
                             into the drivers and servers under a checked workload, on
                             either flavour, and report what each did to the system
@@ -45,7 +48,7 @@ commands:
       --replay ID        only the injection with this id (from target/faults/faults.csv)
       --quick            6 injections per flavour; fails if one crashes the microkernel
       --timeout SECS     seconds a shell command may take before it counts as hung
-                         (default 15; MOAT_TIMEOUT_SCALE multiplies it)
+                         (default 10; MOAT_TIMEOUT_SCALE multiplies it)
   build [--release]         build the kernel and its BIOS and UEFI images
   help                      this text
 ";
@@ -172,16 +175,18 @@ fn parse_test(args: Vec<String>, timeout_scale: Option<String>) -> Result<TestAr
 
 fn parse_bench(args: Vec<String>, timeout_scale: Option<String>) -> Result<BenchArgs, Failure> {
     let mut quick = false;
+    let mut flavors = None;
     let mut timeout_secs = DEFAULT_TIMEOUT_SECS;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--flavor" => flavors = Some(parse_flavors(args.next())?),
             "--timeout" => timeout_secs = parse_seconds(args.next())?,
             _ => return Err(unknown(&arg)),
         }
     }
-    Ok(BenchArgs { quick, timeout: scaled(timeout_secs, timeout_scale)? })
+    Ok(BenchArgs { quick, flavors, timeout: scaled(timeout_secs, timeout_scale)? })
 }
 
 fn parse_faults(args: Vec<String>, timeout_scale: Option<String>) -> Result<FaultsArgs, Failure> {
@@ -193,16 +198,11 @@ fn parse_faults(args: Vec<String>, timeout_scale: Option<String>) -> Result<Faul
         quick: false,
         patience: Duration::ZERO,
     };
-    let mut timeout_secs = 15.0;
+    let mut timeout_secs = 10.0;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--flavor" => {
-                parsed.flavors = match args.next().as_deref() {
-                    Some("both") => Flavor::BOTH.to_vec(),
-                    other => vec![parse_flavor(other.map(str::to_owned))?],
-                }
-            }
+            "--flavor" => parsed.flavors = parse_flavors(args.next())?,
             "--runs" => parsed.runs = parse_number(args.next(), "--runs")? as usize,
             "--seed" => parsed.seed = parse_number(args.next(), "--seed")?,
             "--replay" => {
@@ -225,6 +225,14 @@ fn parse_number(value: Option<String>, flag: &str) -> Result<u64, Failure> {
     value
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| Failure::new(format!("{flag} takes a whole number")))
+}
+
+/// `micro`, `monolithic` or `both`.
+fn parse_flavors(value: Option<String>) -> Result<Vec<Flavor>, Failure> {
+    match value.as_deref() {
+        Some("both") => Ok(Flavor::BOTH.to_vec()),
+        _ => parse_flavor(value).map(|flavor| vec![flavor]),
+    }
 }
 
 fn parse_flavor(value: Option<String>) -> Result<Flavor, Failure> {

@@ -17,6 +17,8 @@ use std::time::Duration;
 pub struct BenchArgs {
     /// One icount pass only (CI smoke test): no repeat check, no wall-clock pass.
     pub quick: bool,
+    /// The service operations on these flavours instead of the kernel's own paths.
+    pub flavors: Option<Vec<Flavor>>,
     pub timeout: Duration,
 }
 
@@ -50,18 +52,21 @@ const OPERATIONS: [(&str, &str, Option<u64>); 6] = [
 ];
 
 pub fn run(args: &BenchArgs) -> Result<(), Failure> {
+    if let Some(flavors) = &args.flavors {
+        return crate::bench_services::run(flavors, args.timeout);
+    }
     let images =
         images::build(KernelKind::Bench, BuildOptions { release: true, flavor: Flavor::Micro })?;
     qemu::ensure_installed(Firmware::Bios)?;
     println!("== benchmark pass 1: TCG with -icount shift=0 (1 TSC tick = 1 guest instruction)");
-    let icount = run_pass(&images.bios, true, args.timeout)?;
+    let icount = run_pass(&images.bios, true, None, args.timeout)?;
     let mut repeatable = None;
     let mut wall = None;
     if !args.quick {
         println!("== benchmark pass 2: the same again, to check it repeats exactly");
-        repeatable = Some(run_pass(&images.bios, true, args.timeout)? == icount);
+        repeatable = Some(run_pass(&images.bios, true, None, args.timeout)? == icount);
         println!("== benchmark pass 3: TCG without icount (wall-clock TSC ticks, for scale)");
-        wall = Some(run_pass(&images.bios, false, args.timeout)?);
+        wall = Some(run_pass(&images.bios, false, None, args.timeout)?);
     }
     let table = render_table(&icount, wall.as_ref(), repeatable);
     print!("{table}");
@@ -87,7 +92,13 @@ pub fn run(args: &BenchArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn run_pass(image: &std::path::Path, icount: bool, timeout: Duration) -> Result<Pass, Failure> {
+/// One boot of a benchmark system, with `data_disk` attached if given, until `BENCH DONE`.
+pub fn run_pass(
+    image: &std::path::Path,
+    icount: bool,
+    data_disk: Option<std::path::PathBuf>,
+    timeout: Duration,
+) -> Result<Pass, Failure> {
     let options = RunOptions {
         firmware: Firmware::Bios,
         accel: Accel::Tcg,
@@ -95,7 +106,7 @@ fn run_pass(image: &std::path::Path, icount: bool, timeout: Duration) -> Result<
         cmdline: String::new(),
         interactive: false,
         icount,
-        data_disk: None,
+        data_disk,
         display: false,
         monitor_socket: None,
     };
@@ -148,7 +159,7 @@ impl Pass {
     }
 
     /// An operation's median and p99 in ticks with the measurement overhead taken off.
-    fn net(&self, name: &str) -> Option<(u64, u64)> {
+    pub fn net(&self, name: &str) -> Option<(u64, u64)> {
         let sample = self.operations.get(name)?;
         let overhead =
             if name == "empty" { 0 } else { self.operations.get("empty").map_or(0, |e| e.median) };
@@ -156,7 +167,7 @@ impl Pass {
     }
 
     /// The same in guest instructions.
-    fn instructions(&self, name: &str) -> Option<(u64, u64)> {
+    pub fn instructions(&self, name: &str) -> Option<(u64, u64)> {
         let ratio = self.ticks_per_instruction();
         self.net(name)
             .map(|(m, p)| ((m as f64 / ratio).round() as u64, (p as f64 / ratio).round() as u64))

@@ -14,6 +14,8 @@ pub enum KernelKind {
     Tests,
     /// The system kernel with the benchmark programs (`userland/bench.toml`).
     Bench,
+    /// The servers and the program that measures them (`userland/service-bench.toml`).
+    ServiceBench,
 }
 
 impl KernelKind {
@@ -22,6 +24,7 @@ impl KernelKind {
             KernelKind::System => "system",
             KernelKind::Tests => "tests",
             KernelKind::Bench => "bench",
+            KernelKind::ServiceBench => "service-bench",
         }
     }
 
@@ -31,6 +34,7 @@ impl KernelKind {
             KernelKind::System => "system.toml",
             KernelKind::Tests => "userland/tests.toml",
             KernelKind::Bench => "userland/bench.toml",
+            KernelKind::ServiceBench => "userland/service-bench.toml",
         }
     }
 }

@@ -7,6 +7,8 @@
 mod args;
 /// `cargo xtask bench`.
 mod bench;
+/// `cargo xtask bench --flavor`: service operations on each flavour, side by side.
+mod bench_services;
 /// The boot checks `cargo xtask test` runs.
 mod boot_checks;
 /// The data disk: making, filling and checking it.

@@ -12,9 +12,9 @@ use crate::mm::layout::USER_END;
 use crate::task::{Injection, TaskState};
 use crate::usercopy::{UserSlice, copy_from_user, copy_to_user, copy_values_from_user};
 use libipc::abi::{
-    ANY_TASK, INJECT_CORRUPT_REPLY, INJECT_FLIP_MEMORY, INJECT_FLIP_REGISTER, INJECT_SKIP,
-    KERNEL_SENDER, LEASE_READ, LEASE_WRITE, Lease, MAX_LEASES, OP_NOTIFICATION, pack_target,
-    unpack_target,
+    ANY_TASK, INJECT_CORRUPT_REPLY, INJECT_FLIP_MEMORY, INJECT_FLIP_REGISTER, INJECT_KILL,
+    INJECT_SKIP, KERNEL_SENDER, LEASE_READ, LEASE_WRITE, Lease, MAX_LEASES, OP_NOTIFICATION,
+    pack_target, unpack_target,
 };
 use libipc::{SyscallError, TaskId};
 
@@ -156,6 +156,15 @@ impl Scheduler {
         // waits pass): it resumes, with that message, at the fault's snippet instead of after
         // its `receive`, or with the state the fault corrupted.
         if let Some(mut injection) = self.tasks[me].injected.take() {
+            if injection.after == 0 && injection.kind == INJECT_KILL {
+                log::info!(
+                    "task {} ({}): injected fault kill fired at its receive",
+                    self.tasks[me].name,
+                    self.tasks[me].id
+                );
+                self.kill(me);
+                return Outcome::Blocked;
+            }
             if injection.after == 0 {
                 self.fire_injection(me, injection, live);
             } else {

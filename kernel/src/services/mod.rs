@@ -32,6 +32,7 @@ pub enum Answer {
     /// The reply's four payload words.
     Now([u64; 4]),
     /// Later (a console read waits for a line): the service calls `Kernel::reply`.
+    #[cfg_attr(not(feature = "monolithic"), allow(dead_code))]
     Later,
     /// Never: an injected `skip` dropped the request, registers and all.
     #[cfg_attr(not(feature = "monolithic"), allow(dead_code))]
@@ -39,6 +40,7 @@ pub enum Answer {
 }
 
 /// The rest of the kernel, as a built-in service sees it: its callers and their leases.
+#[cfg_attr(not(feature = "monolithic"), allow(dead_code))]
 pub trait Kernel {
     /// The leases `caller` lent with its pending call.
     fn leases(&self, caller: TaskId) -> Option<KernelLeases<'_>>;

@@ -23,6 +23,11 @@ pub struct FaultsArgs {
     pub patience: Duration,
 }
 
+/// The health check is tried this often, this far apart, before a service counts as lost:
+/// longer than the supervisor's longest backoff (400 ticks, 4 s).
+const HEALTH_ATTEMPTS: usize = 4;
+const HEALTH_PAUSE: Duration = Duration::from_secs(2);
+
 /// Text that means the kernel itself went down.
 const CRASH_SIGNS: [&str; 3] = ["KERNEL PANIC", "EXCEPTION: ", "double fault"];
 
@@ -84,7 +89,7 @@ fn campaign(
         firmware: Firmware::Bios,
         accel: Accel::Tcg,
         gdb: false,
-        cmdline: "log=warn".into(),
+        cmdline: String::new(),
         interactive: false,
         icount: false,
         data_disk: Some(disk.clone()),
@@ -177,6 +182,9 @@ impl Seen {
         if self.crashed || self.hung {
             return false;
         }
+        // What came in since the last wait belongs to this injection too (a fault's log line).
+        let earlier = session.take_pending();
+        self.look(&earlier);
         let text = match session.command(line, patience) {
             Wait::Seen(text) => text,
             Wait::Exited(code, text) => {
@@ -252,7 +260,12 @@ fn inject_and_check(
     if !seen.crashed && !seen.hung {
         session.press_keys(&["e", "c", "h", "o", "spc", "k", "e", "y", "s", "ret"]);
         match session.wait_for("\nkeys\n", patience) {
-            Wait::Seen(text) => seen.look(&text),
+            Wait::Seen(text) => {
+                seen.look(&text);
+                if let Wait::Seen(text) = session.wait_for(PROMPT, patience) {
+                    seen.look(&text);
+                }
+            }
             Wait::Exited(_, text) => {
                 seen.look(&text);
                 seen.crashed = true;
@@ -262,18 +275,34 @@ fn inject_and_check(
                 if !seen.crashed {
                     seen.errors += 1;
                     seen.notes.push("keys typed on the keyboard were not echoed".into());
-                    // Whatever reached the shell is a line of its own; end it.
-                    session.type_serial("\r");
+                    // Ctrl-U: drop whatever part of the line got through.
+                    session.type_serial("\x15");
                 }
             }
         }
-        let _ = session.wait_for(PROMPT, patience);
+        let rest = session.take_pending();
+        seen.look(&rest);
     }
-    // The system afterwards: a fresh file round trip and a console echo must just work.
-    let errors_before = seen.errors;
-    let healthy = seen.command(session, "stress 1", "checksums match", patience)
-        & seen.command(session, &format!("echo alive-{n}"), &format!("\nalive-{n}\n"), patience);
-    let service_answers_after = healthy && seen.errors == errors_before;
+    // The system afterwards: a fresh file round trip and a console echo must work, at the
+    // latest after a supervisor's backoff (at most a few seconds) has run its course.
+    let mut service_answers_after = false;
+    for attempt in 0..HEALTH_ATTEMPTS {
+        if attempt > 0 {
+            std::thread::sleep(HEALTH_PAUSE);
+        }
+        let errors_before = seen.errors;
+        let files = seen.command(session, "stress 1", "checksums match", patience);
+        let echo = format!("alive-{n}-{attempt}");
+        let console =
+            seen.command(session, &format!("echo {echo}"), &format!("\n{echo}\n"), patience);
+        if files && console && seen.errors == errors_before {
+            service_answers_after = true;
+            break;
+        }
+        if seen.crashed || seen.hung {
+            break;
+        }
+    }
     let fsck_ok = if seen.crashed || seen.hung {
         true // pulled plug: the disk is not judged mid-write
     } else {

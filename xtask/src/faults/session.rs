@@ -122,10 +122,22 @@ impl Session {
     }
 
     /// Types a shell command and waits for the next prompt.
+    ///
+    /// Output that came before is dropped first: a prompt left over from an earlier line
+    /// must not end this command's wait.
     pub fn command(&mut self, line: &str, patience: Duration) -> Wait {
+        self.take_pending();
         self.type_serial(&format!("{line}\r"));
-        // The echo of the line itself ends with it; the answer ends at the next prompt.
-        self.wait_for(&format!("{PROMPT}"), patience)
+        self.wait_for(PROMPT, patience)
+    }
+
+    /// Output so far that no wait has handed out.
+    pub fn take_pending(&mut self) -> String {
+        while let Ok(chunk) = self.chunks.try_recv() {
+            self.log.push_str(&chunk);
+            self.pending.push_str(&chunk);
+        }
+        std::mem::take(&mut self.pending)
     }
 }
 

@@ -1,0 +1,77 @@
+//! The service benchmark (`cargo xtask bench --flavor both`): what the operations a program
+//! asks of the system's services cost it, measured the same way on both flavours. In the
+//! microkernel each is a message to a ring-3 server (which may send more: the file server to
+//! the block driver, the console to the serial driver); in the monolithic kernel the same
+//! call is handled inside the kernel. Each measurement is one `call`, bracketed by the
+//! time-stamp counter (guest instructions under `-icount shift=0`), and printed as a `BENCH`
+//! line.
+//!
+//! - `console_write_64`: 64 bytes to the console (which sends them to the serial line).
+//! - `file_read_4k`: 4 KiB read from a file on the data disk.
+//! - `file_create_delete`: a 16-byte file created, then removed (two calls).
+//! - `directory_list`: the entries of the root directory.
+
+#![no_std]
+#![no_main]
+
+use libipc::abi::Lease;
+use service_api::{console, fs};
+use ulib::client::{Retry, Server};
+use ulib::println;
+use ulib::timing::{report, summarize, timestamp};
+
+ulib::entry!(main);
+
+const WARM_UP: usize = 5;
+const SAMPLES: usize = 50;
+
+fn measure(name: &str, mut operation: impl FnMut() -> bool) -> bool {
+    let mut samples = [0u64; SAMPLES];
+    for round in 0..WARM_UP + SAMPLES {
+        let start = timestamp();
+        if !operation() {
+            println!("{name}: the operation failed");
+            return false;
+        }
+        if round >= WARM_UP {
+            samples[round - WARM_UP] = timestamp().wrapping_sub(start);
+        }
+    }
+    report(name, &summarize(&mut samples));
+    true
+}
+
+fn main(_argument: &str) -> u64 {
+    let (console_server, files) = (Server::new("console"), Server::new("fs"));
+    let call = |server: &Server, op, words, leases: &[Lease]| {
+        server.call(op, words, leases, Retry::Unsafe).is_ok()
+    };
+    let path = b"/BENCH.DAT";
+    let data = [0x5au8; 4096];
+    let create = [0, fs::CREATE | fs::TRUNCATE, 0, 0];
+    if !call(&files, fs::WRITE, create, &[Lease::read(path), Lease::read(&data)]) {
+        println!("cannot write {}", core::str::from_utf8(path).unwrap_or("?"));
+        return 1;
+    }
+    let mut ok = measure("empty", || true);
+    let line = [b'.'; 64];
+    ok &= measure("console_write_64", || {
+        call(&console_server, console::WRITE, [0; 4], &[Lease::read(&line)])
+    });
+    let mut buffer = [0u8; 4096];
+    ok &= measure("file_read_4k", || {
+        call(&files, fs::READ, [0; 4], &[Lease::read(path), Lease::write(&mut buffer)])
+    });
+    let small = b"sixteen bytes..\n";
+    ok &= measure("file_create_delete", || {
+        let name = b"/T.TXT";
+        call(&files, fs::WRITE, create, &[Lease::read(name), Lease::read(small)])
+            && call(&files, fs::REMOVE, [0; 4], &[Lease::read(name)])
+    });
+    let mut entries = [0u8; 16 * fs::ENTRY_SIZE];
+    ok &= measure("directory_list", || {
+        call(&files, fs::LIST, [0; 4], &[Lease::read(b"/"), Lease::write(&mut entries)])
+    });
+    println!("\nBENCH DONE");
+    if ok { 0 } else { 1 }
+}
