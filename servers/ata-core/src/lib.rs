@@ -92,7 +92,7 @@ const BUSY_POLLS: u32 = 1_000_000;
 impl<C: Channel> Disk<C> {
     /// Finds the drive and reads its size.
     pub fn identify(mut channel: C, drive: Drive) -> Result<Self, AtaError> {
-        channel.control(0);
+        reset(&mut channel);
         select(&mut channel, drive, 0);
         for register in
             [register::SECTOR_COUNT, register::LBA_LOW, register::LBA_MID, register::LBA_HIGH]
@@ -208,6 +208,28 @@ impl<C: Channel> Disk<C> {
 
 /// Selects the drive (LBA mode, with the top four bits of `lba`) and gives it the 400 ns the
 /// standard asks for before its status means anything: four reads of the alternate status.
+/// A software reset of the channel (SRST in the device control register). A driver restarted
+/// after a crash may find the drive in the middle of its predecessor's transfer, deaf to new
+/// commands; the reset brings both drives back to idle. Interrupts stay enabled afterwards.
+fn reset<C: Channel>(channel: &mut C) {
+    const SOFTWARE_RESET: u8 = 1 << 2;
+    channel.control(SOFTWARE_RESET);
+    // Hold it for at least 5 us: each status read takes longer than 1 us on any bus.
+    for _ in 0..8 {
+        channel.alternate_status();
+    }
+    channel.control(0);
+    // Bounded: an absent drive may read as busy for ever; IDENTIFY then says it is absent.
+    for _ in 0..RESET_POLLS {
+        if channel.alternate_status() & status::BUSY == 0 {
+            break;
+        }
+    }
+}
+
+/// How many times the status is read while a reset completes.
+const RESET_POLLS: u32 = 100_000;
+
 fn select<C: Channel>(channel: &mut C, drive: Drive, lba: u32) {
     let slave = if drive == Drive::Slave { 0x10 } else { 0 };
     channel.write(register::DRIVE, 0xe0 | slave | ((lba >> 24) as u8 & 0x0f));

@@ -72,6 +72,9 @@ impl Channel for SimulatedDrive {
             return;
         }
         let count = self.registers[2]; // the driver never asks for 256 (count 0)
+        if self.transfer.is_some() {
+            return; // busy with a transfer: deaf to commands until it ends or is reset
+        }
         match value {
             command::IDENTIFY => {
                 self.identify_pending = true;
@@ -122,7 +125,16 @@ impl Channel for SimulatedDrive {
         if self.present { self.status } else { 0 }
     }
 
-    fn control(&mut self, _value: u8) {}
+    fn control(&mut self, value: u8) {
+        const SOFTWARE_RESET: u8 = 1 << 2;
+        if value & SOFTWARE_RESET != 0 {
+            // The reset leaves the drive idle, with the ATA signature (0, 0) in LBA mid/high.
+            self.transfer = None;
+            self.identify_pending = false;
+            self.registers = [0; 8];
+            self.status = 0x40;
+        }
+    }
 
     fn wait_interrupt(&mut self) -> bool {
         self.waits += 1;
@@ -169,4 +181,17 @@ fn a_drive_error_is_reported_with_its_error_register() {
     disk.channel.fail_next = true;
     let mut buffer = [0u8; SECTOR_SIZE];
     assert_eq!(disk.read(0, &mut buffer), Err(AtaError::Drive(0x04)));
+}
+
+#[test]
+fn a_drive_left_mid_transfer_by_a_dead_driver_is_reset() {
+    // The driver before this one died after starting a read of sector 0x1234.
+    let mut drive = SimulatedDrive::new(0x2000);
+    drive.write(register::SECTOR_COUNT, 4);
+    drive.write(register::LBA_LOW, 0x34);
+    drive.write(register::LBA_MID, 0x12);
+    drive.write(register::STATUS, command::READ_SECTORS);
+    assert!(drive.transfer.is_some());
+    let disk = Disk::identify(drive, Drive::Slave).expect("identify after a reset");
+    assert_eq!(disk.sectors(), 0x2000);
 }
