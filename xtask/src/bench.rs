@@ -7,7 +7,7 @@
 //! scale only. Results go to a table and to `target/bench/results.json`.
 
 use crate::images::{self, BuildOptions, Flavor, KernelKind};
-use crate::qemu::{self, Accel, Firmware, RunOptions};
+use crate::qemu::{self, Firmware, RunOptions};
 use crate::util::{Failure, workspace_root};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -99,17 +99,8 @@ pub fn run_pass(
     data_disk: Option<std::path::PathBuf>,
     timeout: Duration,
 ) -> Result<Pass, Failure> {
-    let options = RunOptions {
-        firmware: Firmware::Bios,
-        accel: Accel::Tcg,
-        gdb: false,
-        cmdline: String::new(),
-        interactive: false,
-        icount,
-        data_disk,
-        display: false,
-        monitor_socket: None,
-    };
+    let options =
+        RunOptions { icount, data_disk, ..RunOptions::captured(Firmware::Bios, String::new()) };
     let session = qemu::Session { input: &[], stop_at: Some("BENCH DONE") };
     let run = qemu::run_captured(image, &options, timeout, session, |_| false)?;
     if run.exit_code != Some(0) || !run.output.contains("BENCH DONE") {

@@ -60,6 +60,23 @@ pub struct RunOptions {
     pub monitor_socket: Option<PathBuf>,
 }
 
+impl RunOptions {
+    /// A run without a terminal (output captured), under TCG, with nothing attached.
+    pub fn captured(firmware: Firmware, cmdline: String) -> RunOptions {
+        RunOptions {
+            firmware,
+            accel: Accel::Tcg,
+            gdb: false,
+            cmdline,
+            interactive: false,
+            icount: false,
+            data_disk: None,
+            display: false,
+            monitor_socket: None,
+        }
+    }
+}
+
 /// Makes sure QEMU (and OVMF for UEFI) is there: installs it with apt-get when running as
 /// root on a Debian-like system, otherwise says exactly what to run.
 pub fn ensure_installed(firmware: Firmware) -> Result<(), Failure> {

@@ -9,7 +9,7 @@
 use crate::boot_checks::{BOOT_CHECKS, BootCheck, Reboot};
 use crate::guest_log;
 use crate::images::{self, BuildOptions, Flavor, Images, KernelKind};
-use crate::qemu::{self, Accel, Firmware, GUEST_FAILURE, GUEST_SUCCESS, RunOptions};
+use crate::qemu::{self, Firmware, GUEST_FAILURE, GUEST_SUCCESS, RunOptions};
 use crate::util::{Failure, workspace_root};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -131,7 +131,8 @@ fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
     // The storage scenarios need a data disk.
     let disk = logs.join("guest-tests.disk.img");
     crate::disk::create(&disk, &test_images.programs)?;
-    let options = RunOptions { data_disk: Some(disk), ..run_options(Firmware::Bios, cmdline) };
+    let options =
+        RunOptions { data_disk: Some(disk), ..RunOptions::captured(Firmware::Bios, cmdline) };
     let run = qemu::run_captured(
         &test_images.bios,
         &options,
@@ -192,7 +193,7 @@ fn boot_check(
         Firmware::Bios => &images.bios,
         Firmware::Uefi => &images.uefi,
     };
-    let mut options = run_options(check.firmware, check.cmdline.into());
+    let mut options = RunOptions::captured(check.firmware, check.cmdline.into());
     let typed = check.input.iter().chain(check.reboots.iter().flat_map(|boot| boot.input));
     if typed.clone().any(|keys| keys.send.starts_with(qemu::MONITOR)) {
         let socket = logs.join(format!("{}.monitor", check.name.replace("::", "-")));
@@ -265,20 +266,6 @@ fn one_boot(
         explain_failed_run(run.exit_code, &run.output, &log, timeout);
     }
     Ok(ok)
-}
-
-fn run_options(firmware: Firmware, cmdline: String) -> RunOptions {
-    RunOptions {
-        firmware,
-        accel: Accel::Tcg,
-        gdb: false,
-        cmdline,
-        interactive: false,
-        icount: false,
-        data_disk: None,
-        display: false,
-        monitor_socket: None,
-    }
 }
 
 /// The first of `expected` not found in `output` after the previous one, if any.

@@ -26,7 +26,7 @@ mod format;
 mod sectors;
 /// The file server's protocol on top: one request to one reply.
 pub mod serve;
-pub use sectors::{Chunked, Sectors};
+pub use sectors::{BlockError, Chunked, Sectors};
 
 /// What went wrong, as a status code of `service_api::status` (`NOT_FOUND`, `NO_SPACE`, ...).
 pub type Status = u64;

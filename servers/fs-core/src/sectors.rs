@@ -6,6 +6,18 @@
 use embedded_sdmmc::{Block, BlockCount, BlockDevice, BlockIdx};
 use service_api::block::{MAX_SECTORS, SECTOR_SIZE};
 
+/// A block request failed: the block protocol's status (`service_api::status`) says how.
+#[derive(Debug)]
+pub struct BlockError(pub u64);
+
+impl core::fmt::Display for BlockError {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        f.write_str(service_api::status::describe(self.0))
+    }
+}
+
+impl core::error::Error for BlockError {}
+
 /// Whole-sector transfers of 1 to `MAX_SECTORS` sectors.
 pub trait Sectors {
     type Error: core::error::Error + 'static;

@@ -7,7 +7,7 @@
 #![no_std]
 #![no_main]
 
-use fs_core::{Chunked, FileStore, Sectors};
+use fs_core::{BlockError, Chunked, FileStore, Sectors};
 use libipc::abi::{FOREVER, Lease};
 use libipc::sys::{self, Message};
 use service_api::serve::words;
@@ -22,18 +22,6 @@ ulib::entry!(main);
 struct BlockClient {
     driver: Server,
 }
-
-/// A block request failed; the status says how.
-#[derive(Debug)]
-struct BlockError(u64);
-
-impl core::fmt::Display for BlockError {
-    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-        f.write_str(status::describe(self.0))
-    }
-}
-
-impl core::error::Error for BlockError {}
 
 impl Sectors for BlockClient {
     type Error = BlockError;

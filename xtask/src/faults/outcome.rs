@@ -216,6 +216,16 @@ pub struct Record {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_kinds_are_the_ones_the_shell_injects() {
+        let mut planned: Vec<&str> = KINDS.to_vec();
+        let mut shell: Vec<&str> = libipc::abi::INJECT_KINDS.to_vec();
+        planned.sort();
+        shell.sort();
+        assert_eq!(planned, shell);
+    }
+
     use super::*;
 
     /// Evidence of a clean run, to spoil one field at a time.

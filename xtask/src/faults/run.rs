@@ -5,7 +5,7 @@ use super::outcome::{Evidence, Flavor, Injection, Outcome, Record, classify, pla
 use super::report;
 use super::session::{PROMPT, Session, Wait};
 use crate::images::{self, BuildOptions, KernelKind};
-use crate::qemu::{self, Accel, Firmware, RunOptions};
+use crate::qemu::{self, Firmware, RunOptions};
 use crate::util::{Failure, workspace_root};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -86,15 +86,8 @@ fn campaign(
     let disk = out.join(format!("{}-disk.img", flavor.name()));
     let socket = out.join(format!("{}.monitor", flavor.name()));
     let options = RunOptions {
-        firmware: Firmware::Bios,
-        accel: Accel::Tcg,
-        gdb: false,
-        cmdline: String::new(),
-        interactive: false,
-        icount: false,
         data_disk: Some(disk.clone()),
-        display: false,
-        monitor_socket: None,
+        ..RunOptions::captured(Firmware::Bios, String::new())
     };
     let mut records = Vec::new();
     let mut session: Option<Session> = None;

@@ -4,7 +4,7 @@
 use super::block;
 use super::gate::{Gate, Pass, Service};
 use crate::services::{Answer, Kernel};
-use fs_core::{Chunked, FileStore, Sectors};
+use fs_core::{BlockError, Chunked, FileStore, Sectors};
 use libipc::TaskId;
 use service_api::serve::words;
 use service_api::status::{self, BAD_REQUEST, DEVICE_ERROR};
@@ -15,18 +15,6 @@ pub static FS: Mutex<Service<Option<FileStore<Chunked<BuiltinDisk>>>>> =
 
 /// The built-in block driver, called directly.
 pub struct BuiltinDisk;
-
-/// A block request failed; the status says how.
-#[derive(Debug)]
-pub struct BlockError(u64);
-
-impl core::fmt::Display for BlockError {
-    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-        f.write_str(status::describe(self.0))
-    }
-}
-
-impl core::error::Error for BlockError {}
 
 impl Sectors for BuiltinDisk {
     type Error = BlockError;
