@@ -215,9 +215,22 @@ impl Seen {
             }
             Wait::TimedOut(text) => {
                 self.look(&text);
-                if !self.crashed {
-                    self.hung = true;
-                    self.notes.push(format!("no prompt after `{line}`"));
+                if self.crashed {
+                    return false;
+                }
+                // No prompt: the system may be stuck, or only the prompt's bytes were lost
+                // (a serial driver that died with them queued). An empty line tells which.
+                match session.command("", patience) {
+                    Wait::Seen(more) => {
+                        self.look(&more);
+                        self.errors += 1;
+                        self.notes.push(format!("`{line}`: output lost"));
+                    }
+                    Wait::Exited(_, more) | Wait::TimedOut(more) => {
+                        self.look(&more);
+                        self.hung = !self.crashed;
+                        self.notes.push(format!("no prompt after `{line}`"));
+                    }
                 }
                 return false;
             }
