@@ -24,8 +24,8 @@ pub struct FaultsArgs {
 }
 
 /// The health check is tried this often, this far apart, before a service counts as lost:
-/// longer than the supervisor's longest backoff (400 ticks, 4 s).
-const HEALTH_ATTEMPTS: usize = 4;
+/// together longer than the supervisor's longest backoff (400 ticks, 4 s).
+const HEALTH_ATTEMPTS: usize = 3;
 const HEALTH_PAUSE: Duration = Duration::from_secs(2);
 
 /// Text that means the kernel itself went down.
@@ -220,7 +220,7 @@ impl Seen {
                 }
                 // No prompt: the system may be stuck, or only the prompt's bytes were lost
                 // (a serial driver that died with them queued). An empty line tells which.
-                match session.command("", patience) {
+                match session.command("", patience / 2) {
                     Wait::Seen(more) => {
                         self.look(&more);
                         self.errors += 1;
@@ -265,7 +265,8 @@ impl Seen {
         keys.push("ret");
         session.press_keys(&keys);
         let answer = format!("\n{word}\n");
-        match session.wait_for(&answer, patience) {
+        // Keys echo within a fraction of a second; a driver that lost them will not echo later.
+        match session.wait_for(&answer, patience / 2) {
             Wait::Seen(text) => {
                 self.look(&text);
                 if let Wait::Seen(text) = session.wait_for(PROMPT, patience) {
@@ -282,8 +283,17 @@ impl Seen {
                 if !self.crashed {
                     self.errors += 1;
                     self.notes.push(format!("`echo {word}` typed on the keyboard: no answer"));
-                    // Ctrl-U: drop whatever part of the line got through.
+                    // Ctrl-U drops whatever part of the line got through; an empty line then
+                    // shows at once whether the system still answers at all.
                     session.type_serial("\x15");
+                    match session.command("", patience / 2) {
+                        Wait::Seen(more) => self.look(&more),
+                        Wait::Exited(_, more) | Wait::TimedOut(more) => {
+                            self.look(&more);
+                            self.hung = !self.crashed;
+                            self.notes.push("no prompt after the keys".into());
+                        }
+                    }
                 }
             }
         }
