@@ -46,7 +46,9 @@ commands:
       --runs N           injections per flavour (default 200)
       --seed S           the plan's seed (default 1); the same seed, the same faults
       --replay ID        only the injection with this id (from target/faults/faults.csv)
-      --quick            6 injections per flavour; fails if one crashes the microkernel
+      --quick            6 set injections per flavour (a null pointer, a division by zero,
+                         a panic, a stack overflow, a hang, a kill); fails if one of
+                         them crashes the microkernel
       --timeout SECS     seconds a shell command may take before it counts as hung
                          (default 10; MOAT_TIMEOUT_SCALE multiplies it)
   build [--release]         build the kernel and its BIOS and UEFI images

@@ -183,6 +183,32 @@ pub fn plan(flavor: Flavor, runs: usize, seed: u64) -> Vec<Injection> {
         .collect()
 }
 
+/// The quick plan (CI): one of each fault that is a CPU exception or a stop, each into a
+/// different server, at a varied moment, so that any fault a ring-3 server takes down the
+/// microkernel with shows up.
+pub fn quick_plan(flavor: Flavor) -> Vec<Injection> {
+    const QUICK: [(&str, &str, u16); 6] = [
+        ("fs", "nullptr", 1),
+        ("block", "divzero", 0),
+        ("serial", "panic", 2),
+        ("console", "stack", 0),
+        ("keyboard", "hang", 0),
+        ("fs", "kill", 3),
+    ];
+    QUICK
+        .iter()
+        .enumerate()
+        .map(|(index, (target, kind, after))| Injection {
+            flavor,
+            index,
+            target: (*target).to_owned(),
+            kind: (*kind).to_owned(),
+            after: *after,
+            seed: index as u64 + 1,
+        })
+        .collect()
+}
+
 /// splitmix64: small, well mixed, and written here rather than taken from a crate so that a
 /// seed names the same plan in every build, for good.
 struct SplitMix64(u64);

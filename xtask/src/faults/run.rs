@@ -1,7 +1,7 @@
 //! Running a campaign: boot a flavour, inject the planned faults one after another under a
 //! checked workload, judge each, and boot afresh whenever the system did not come through.
 
-use super::outcome::{Evidence, Flavor, Injection, Outcome, Record, classify, plan};
+use super::outcome::{Evidence, Flavor, Injection, Outcome, Record, classify, plan, quick_plan};
 use super::report;
 use super::session::{PROMPT, Session, Wait};
 use crate::images::{self, BuildOptions, KernelKind};
@@ -38,6 +38,7 @@ pub fn run(args: &FaultsArgs) -> Result<(), Failure> {
         Some(id) => vec![Injection::parse_id(id).ok_or_else(|| {
             Failure::new(format!("--replay {id:?}: not an injection id (see faults.csv)"))
         })?],
+        None if args.quick => args.flavors.iter().flat_map(|&f| quick_plan(f)).collect(),
         None => args.flavors.iter().flat_map(|&f| plan(f, args.runs, args.seed)).collect(),
     };
     let mut records = Vec::new();
