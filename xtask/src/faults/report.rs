@@ -401,7 +401,7 @@ fn bar_chart(title: &str, bars: &[Bar]) -> String {
     const BAR: usize = 16;
     const GAP: usize = 8; // between groups
     const LENGTH: f64 = 560.0; // of the longest bar
-    const CHAR: usize = 7; // a rough 12px character width, to size the label columns
+    const CHAR: usize = 9; // a generous 12px character width, to size the label columns
     let group_width = bars
         .iter()
         .filter(|b| !b.group.is_empty())
