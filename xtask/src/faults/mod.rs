@@ -1,8 +1,10 @@
 //! `cargo xtask faults`: the fault-injection campaign (docs/faults.md).
 
+/// The HTML report with its charts.
+mod html;
 /// The plan, the outcomes and how they are told apart.
 pub mod outcome;
-/// The comparison tables and the CSV, JSON and HTML reports.
+/// The comparison tables and the CSV and JSON reports.
 pub mod report;
 /// Booting, injecting, judging.
 mod run;
