@@ -22,12 +22,12 @@ use crate::arch::cpu::{self, without_interrupts};
 use crate::arch::{self, TrapFrame, USER_CODE_SELECTOR, USER_DATA_SELECTOR, paging};
 use crate::loader::{self, LoadError};
 use crate::mm::layout::USER_END;
-use crate::task::{FaultRecord, Task, TaskName, TaskState, TaskStats};
+use crate::task::{FaultRecord, Task, TaskName, TaskState};
 use crate::time;
 use alloc::vec::Vec;
 use kernel_core::manifest::TaskSpec;
 use kernel_core::sched::Turns;
-use libipc::abi::{FOREVER, Lease, MAX_LEASES, TASK_ENDED_BIT};
+use libipc::abi::{FOREVER, TASK_ENDED_BIT};
 use libipc::{FaultKind, SyscallError, TaskId};
 use spin::Mutex;
 
@@ -200,29 +200,15 @@ impl Scheduler {
             return Err(LoadError::TableFull);
         }
         let loaded = loader::load(image, argument)?;
-        let manifest = crate::bootfs::manifest_text().unwrap_or("");
+        // A reused slot keeps its generation, which went up when its last task ended.
+        let id = slot.map_or(TaskId::new(self.tasks.len() as u16, 0), |s| self.tasks[s].id);
         let task = Task {
-            // A reused slot keeps its generation, which went up when its last task ended.
-            id: slot.map_or(TaskId::new(self.tasks.len() as u16, 0), |s| self.tasks[s].id),
-            spec: *spec,
-            name,
-            send_mask: kernel_core::manifest::send_mask(manifest, spec),
-            position: kernel_core::manifest::position(manifest, spec.name).unwrap_or(usize::MAX),
-            state: TaskState::Ready,
             quantum_left: QUANTUM_TICKS,
-            notifications: 0,
-            interrupt_time: 0,
-            leases: [Lease::default(); MAX_LEASES],
-            lease_count: 0,
-            end_reported: false,
             restarts: slot.map_or(0, |s| self.tasks[s].restarts),
-            injected: None,
-            corrupt_reply: None,
-            skip_syscall: false,
             data: loaded.data,
             saved: loaded.frame,
             space: Some(loaded.space),
-            stats: TaskStats::default(),
+            ..Task::new(id, spec, name, TaskState::Ready)
         };
         let index = match slot {
             Some(index) => {

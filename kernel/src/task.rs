@@ -18,7 +18,11 @@ pub struct FaultRecord {
     pub address: u64,
 }
 
+/// An explicit tag byte keeps every state check on the message path one compare (left to
+/// itself, the compiler packs the tag into a niche of the payloads, and checks cost more);
+/// the three ended states come last, so `is_alive` is one compare too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum TaskState {
     /// Running, or ready to run.
     Ready,
@@ -30,15 +34,15 @@ pub enum TaskState {
     AwaitingReply { from: TaskId },
     /// Blocked in `receive` (from anyone, or only from `from`).
     Receiving { from: Option<TaskId>, deadline: u64 },
+    /// Not a task at all but a service built into the kernel (the monolithic flavour): it has
+    /// a slot so that `lookup`, `ps` and `inject` find it, and its calls are handled in ring 0.
+    InKernel,
     /// Ended by `exit`; its memory is freed.
     Exited { code: u64 },
     /// Ended by the kernel on request (a test, or `restart`); its memory is freed.
     Killed,
     /// Stopped by the kernel after a fault; its memory is freed.
     Faulted(FaultRecord),
-    /// Not a task at all but a service built into the kernel (the monolithic flavour): it has
-    /// a slot so that `lookup`, `ps` and `inject` find it, and its calls are handled in ring 0.
-    InKernel,
 }
 
 impl TaskState {
@@ -135,4 +139,34 @@ pub struct Task {
     /// `None` once the task has ended and its memory is freed.
     pub space: Option<AddressSpace>,
     pub stats: TaskStats,
+}
+
+impl Task {
+    /// The record of `spec`'s task `id`, named `name`, in `state`, with no memory, registers or
+    /// counts yet: a task that runs gets those from its loaded image.
+    pub fn new(id: TaskId, spec: &TaskSpec<'static>, name: TaskName, state: TaskState) -> Task {
+        let manifest = crate::bootfs::manifest_text().unwrap_or("");
+        Task {
+            id,
+            spec: *spec,
+            name,
+            send_mask: kernel_core::manifest::send_mask(manifest, spec),
+            position: kernel_core::manifest::position(manifest, spec.name).unwrap_or(usize::MAX),
+            state,
+            quantum_left: 0,
+            notifications: 0,
+            interrupt_time: 0,
+            leases: [Lease::default(); MAX_LEASES],
+            lease_count: 0,
+            end_reported: false,
+            restarts: 0,
+            injected: None,
+            corrupt_reply: None,
+            skip_syscall: false,
+            data: 0..0,
+            saved: TrapFrame::default(),
+            space: None,
+            stats: TaskStats::default(),
+        }
+    }
 }

@@ -353,25 +353,6 @@ pub fn lent_length(caller: TaskId, index: usize, access: u64) -> Option<u64> {
         .map(|(length, _)| length)
 }
 
-/// Reads all `length` bytes of lease `index` of `caller`, a `piece.len()` at a time, handing
-/// each piece to `each`. Fails on the first piece that cannot be read.
-pub fn lease_read_all(
-    caller: TaskId,
-    index: usize,
-    length: u64,
-    piece: &mut [u8],
-    mut each: impl FnMut(&[u8]),
-) -> Result<(), IpcError> {
-    let mut done = 0;
-    while done < length {
-        let step = (length - done).min(piece.len() as u64) as usize;
-        let n = lease_read(caller, index, done, &mut piece[..step])?;
-        each(&piece[..n]);
-        done += n as u64;
-    }
-    Ok(())
-}
-
 /// Serves requests forever: `handle` answers each message with a reply, or `None` for
 /// notifications and requests that need none. A caller that died before its reply is skipped.
 pub fn serve(mut handle: impl FnMut(&Received) -> Option<Message>) -> ! {

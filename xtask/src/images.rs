@@ -111,7 +111,7 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     // Both kinds build to the same path; copy each out before the other overwrites it.
     let flavor = match options.flavor {
         Flavor::Micro => String::new(),
-        Flavor::Monolithic => "-monolithic".to_owned(),
+        other => format!("-{}", other.name()),
     };
     let out_dir = root.join("target/moat").join(format!("{}{flavor}-{profile}", kind.name()));
     std::fs::create_dir_all(&out_dir)

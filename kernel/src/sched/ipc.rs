@@ -156,20 +156,11 @@ impl Scheduler {
         // waits pass): it resumes, with that message, at the fault's snippet instead of after
         // its `receive`, or with the state the fault corrupted.
         if let Some(mut injection) = self.tasks[me].injected.take() {
-            if injection.after == 0 && injection.kind == INJECT_KILL {
-                log::info!(
-                    "task {} ({}): injected fault kill fired at its receive",
-                    self.tasks[me].name,
-                    self.tasks[me].id
-                );
-                self.kill(me);
-                return Outcome::Blocked;
-            }
-            if injection.after == 0 {
-                self.fire_injection(me, injection, live);
-            } else {
+            if injection.after > 0 {
                 injection.after -= 1;
                 self.tasks[me].injected = Some(injection);
+            } else if !self.fire_injection(me, injection, live) {
+                return Outcome::Blocked; // killed: nobody resumes it
             }
         }
         self.tasks[me].state = TaskState::Receiving { from, deadline: Self::deadline(timeout) };
@@ -325,15 +316,18 @@ impl Scheduler {
     }
 
     /// Makes the armed fault happen to `index`, whose registers (`registers`, as it will
-    /// resume from its `receive`) are given: a jump to the fault's snippet, or the corruption.
+    /// resume from its `receive`) are given: a jump to the fault's snippet, the corruption, or
+    /// (`kill`) its end. False when the task was ended.
+    #[cold]
     pub(super) fn fire_injection(
         &mut self,
         index: usize,
         injection: Injection,
         registers: &mut TrapFrame,
-    ) {
+    ) -> bool {
         let task = &mut self.tasks[index];
         let what = match injection.kind {
+            INJECT_KILL => "ended",
             INJECT_FLIP_REGISTER => crate::inject::flip_register(registers, injection.seed),
             INJECT_CORRUPT_REPLY => {
                 task.corrupt_reply = Some(injection.seed);
@@ -361,6 +355,11 @@ impl Scheduler {
             task.id,
             libipc::abi::INJECT_KINDS.get(injection.kind as usize).unwrap_or(&"?")
         );
+        if injection.kind == INJECT_KILL {
+            self.kill(index);
+            return false;
+        }
+        true
     }
 
     fn may_send(&self, from: usize, to: usize) -> bool {
@@ -375,12 +374,7 @@ impl Scheduler {
 
 /// Writes a delivered message into `registers`: status 0, sender and operation, payload,
 /// lease count. `message` holds the sender's registers.
-pub(super) fn write_message(
-    registers: &mut TrapFrame,
-    sender: TaskId,
-    message: &TrapFrame,
-    leases: u64,
-) {
+fn write_message(registers: &mut TrapFrame, sender: TaskId, message: &TrapFrame, leases: u64) {
     let (_, op) = unpack_target(message.rdi);
     registers.rax = 0;
     registers.rdi = pack_target(sender, op);

@@ -253,7 +253,7 @@ impl Scheduler {
             // Already waiting: the message it waits for is the first one.
             if injection.after == 0 {
                 let mut saved = self.tasks[index].saved.clone();
-                self.fire_injection(index, injection, &mut saved);
+                let _ = self.fire_injection(index, injection, &mut saved); // never `kill` here
                 self.tasks[index].saved = saved;
             } else {
                 injection.after -= 1;

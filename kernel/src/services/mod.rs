@@ -19,11 +19,13 @@ pub use leases::KernelLeases;
 #[cfg(feature = "monolithic")]
 mod builtin;
 #[cfg(feature = "monolithic")]
+#[cfg_attr(feature = "guest-tests", allow(unused_imports))] // `start` is the system's
 pub use builtin::{arm, call, interrupt, is_builtin, start, stop, take_stopped};
 
 #[cfg(not(feature = "monolithic"))]
 mod none;
 #[cfg(not(feature = "monolithic"))]
+#[cfg_attr(feature = "guest-tests", allow(unused_imports))] // `start` is the system's
 pub use none::{arm, call, interrupt, is_builtin, start, stop, take_stopped};
 
 /// How a built-in service answers a call.

@@ -82,6 +82,31 @@ pub mod serve {
         fn read(&self, index: usize, offset: u64, into: &mut [u8]) -> bool;
         /// Copies `bytes` into lease `index` at `offset`; false if they do not all fit.
         fn write(&self, index: usize, offset: u64, bytes: &[u8]) -> bool;
+
+        /// Reads the first `length` bytes of lease `index`, a `piece.len()` at a time, handing
+        /// each piece to `each`; false at the first piece that cannot be read.
+        fn read_all(
+            &self,
+            index: usize,
+            length: u64,
+            piece: &mut [u8],
+            mut each: impl FnMut(&[u8]),
+        ) -> bool
+        where
+            Self: Sized,
+        {
+            let mut done = 0;
+            while done < length {
+                let size = (length - done).min(piece.len() as u64) as usize;
+                let step = &mut piece[..size];
+                if !self.read(index, done, step) {
+                    return false;
+                }
+                each(step);
+                done += step.len() as u64;
+            }
+            true
+        }
     }
 
     /// A handler's answer: payload words 1 and 2 of an `OK` reply, or an error status.

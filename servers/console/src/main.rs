@@ -16,9 +16,11 @@ use libipc::TaskId;
 use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE, Lease};
 use libipc::sys::{self, Message, Received};
 use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
+use service_api::serve::Leases;
 use service_api::status::{BAD_REQUEST, BUSY, END_OF_INPUT, OK};
 use service_api::{keyboard, serial};
 use ulib::client::{Retry, Server};
+use ulib::serve::CallerLeases;
 
 ulib::entry!(main);
 
@@ -85,13 +87,10 @@ impl Console {
         match request.message.op {
             WRITE => {
                 let mut chunk = [0u8; 128];
-                let written = sys::lease_read_all(caller, 0, length, &mut chunk, |text| {
+                let written = CallerLeases(caller).read_all(0, length, &mut chunk, |text| {
                     translate_output(text, |piece| self.send(piece))
                 });
-                Some(match written {
-                    Ok(()) => status(OK, length),
-                    Err(_) => status(BAD_REQUEST, 0),
-                })
+                Some(if written { status(OK, length) } else { status(BAD_REQUEST, 0) })
             }
             // Another client waits for the line, unless it has died meanwhile.
             READ_LINE

@@ -17,10 +17,12 @@ use libipc::TaskId;
 use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE};
 use libipc::sys::{self, Message, Received};
 use service_api::serial::{BASE_PORT, INPUT_READY_BIT, IRQ, READ, WRITE};
+use service_api::serve::Leases;
 use service_api::status::{BAD_REQUEST, OK};
 use uart_16550::backend::Backend;
 use uart_16550::spec::registers::IER;
 use uart_16550::{BaudRate, Config, Uart16550};
+use ulib::serve::CallerLeases;
 
 ulib::entry!(main);
 
@@ -143,8 +145,7 @@ fn handle(request: &Received, output: &mut Transmitter, ring: &mut ByteRing) -> 
     let Some(length) = sys::lent_length(caller, 0, needs) else { return refuse };
     let done = if request.message.op == WRITE {
         let mut chunk = [0u8; 128];
-        if sys::lease_read_all(caller, 0, length, &mut chunk, |bytes| output.write(bytes)).is_err()
-        {
+        if !CallerLeases(caller).read_all(0, length, &mut chunk, |bytes| output.write(bytes)) {
             return refuse;
         }
         length

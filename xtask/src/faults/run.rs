@@ -220,18 +220,10 @@ impl Seen {
                     return false;
                 }
                 // No prompt: the system may be stuck, or only the prompt's bytes were lost
-                // (a serial driver that died with them queued). An empty line tells which.
-                match session.command("", patience / 2) {
-                    Wait::Seen(more) => {
-                        self.look(&more);
-                        self.errors += 1;
-                        self.notes.push(format!("`{line}`: output lost"));
-                    }
-                    Wait::Exited(_, more) | Wait::TimedOut(more) => {
-                        self.look(&more);
-                        self.hung = !self.crashed;
-                        self.notes.push(format!("no prompt after `{line}`"));
-                    }
+                // (a serial driver that died with them queued).
+                if self.still_answers(session, &format!("`{line}`"), patience) {
+                    self.errors += 1;
+                    self.notes.push(format!("`{line}`: output lost"));
                 }
                 return false;
             }
@@ -284,21 +276,30 @@ impl Seen {
                 if !self.crashed {
                     self.errors += 1;
                     self.notes.push(format!("`echo {word}` typed on the keyboard: no answer"));
-                    // Ctrl-U drops whatever part of the line got through; an empty line then
-                    // shows at once whether the system still answers at all.
+                    // Ctrl-U drops whatever part of the line got through.
                     session.type_serial("\x15");
-                    match session.command("", patience / 2) {
-                        Wait::Seen(more) => self.look(&more),
-                        Wait::Exited(_, more) | Wait::TimedOut(more) => {
-                            self.look(&more);
-                            self.hung = !self.crashed;
-                            self.notes.push("no prompt after the keys".into());
-                        }
-                    }
+                    self.still_answers(session, "the keys", patience);
                 }
             }
         }
         false
+    }
+
+    /// Types an empty line: a prompt in answer shows the system still runs; none means it is
+    /// hung (or crashed), after `what`.
+    fn still_answers(&mut self, session: &mut Session, what: &str, patience: Duration) -> bool {
+        match session.command("", patience / 2) {
+            Wait::Seen(more) => {
+                self.look(&more);
+                true
+            }
+            Wait::Exited(_, more) | Wait::TimedOut(more) => {
+                self.look(&more);
+                self.hung = !self.crashed;
+                self.notes.push(format!("no prompt after {what}"));
+                false
+            }
+        }
     }
 
     fn look(&mut self, text: &str) {

@@ -88,27 +88,33 @@ pub fn call(kernel: &mut dyn Kernel, caller: TaskId, op: u32, payload: [u64; 4])
     Answer::Now(words)
 }
 
-/// A transfer for the built-in file server: one request to the driver, as a message would
-/// be. `write` sends `bytes`; otherwise they are filled.
-pub fn transfer(lba: u32, bytes: &mut [u8], write: bool) -> Result<(), u64> {
+/// Reads sectors from `lba` into `bytes` for the built-in file server: one request to the
+/// driver, as a message would be.
+pub fn read(lba: u32, bytes: &mut [u8]) -> Result<(), u64> {
+    transfer(lba, bytes.len(), |disk, lba, length| disk.read(lba, &mut bytes[..length]))
+}
+
+/// Writes `bytes` to the sectors from `lba`, likewise.
+pub fn write(lba: u32, bytes: &[u8]) -> Result<(), u64> {
+    transfer(lba, bytes.len(), |disk, lba, length| disk.write(lba, &bytes[..length]))
+}
+
+/// One transfer through the gate, whose `flipreg` may change its sector and length.
+fn transfer(
+    lba: u32,
+    length: usize,
+    moved: impl FnOnce(&mut Disk<Ports>, u32, usize) -> Result<(), ata_core::AtaError>,
+) -> Result<(), u64> {
     let mut block = BLOCK.lock();
-    let mut registers = [u64::from(lba), bytes.len() as u64];
+    let mut registers = [u64::from(lba), length as u64];
     match block.enter(&mut registers) {
         Pass::Serve => {}
         Pass::Skip => return Ok(()), // nothing moved, and nobody is told
         Pass::Stopped => return Err(DEVICE_ERROR),
     }
-    let mut status = [0u64; 4];
-    let (lba, length) = (registers[0] as u32, (registers[1] as usize).min(bytes.len()));
+    let (lba, length) = (registers[0] as u32, (registers[1] as usize).min(length));
     let disk = block.state.as_mut().ok_or(DEVICE_ERROR)?;
-    let moved = if write {
-        disk.write(lba, &bytes[..length])
-    } else {
-        disk.read(lba, &mut bytes[..length])
-    };
-    if moved.is_err() {
-        status[0] = DEVICE_ERROR;
-    }
+    let mut status = [if moved(disk, lba, length).is_ok() { 0 } else { DEVICE_ERROR }, 0, 0, 0];
     block.gate.leave(&mut status);
     match status[0] {
         0 => Ok(()),

@@ -82,14 +82,10 @@ impl Console {
                     return Answer::Now([BAD_REQUEST, 0, 0, 0]);
                 };
                 let mut chunk = [0u8; 128];
-                let mut done = 0;
-                while done < length {
-                    let piece = &mut chunk[..(length - done).min(128) as usize];
-                    if !leases.read(0, done, piece) {
-                        return Answer::Now([BAD_REQUEST, 0, 0, 0]);
-                    }
-                    translate_output(piece, serial::write);
-                    done += piece.len() as u64;
+                if !leases
+                    .read_all(0, length, &mut chunk, |text| translate_output(text, serial::write))
+                {
+                    return Answer::Now([BAD_REQUEST, 0, 0, 0]);
                 }
                 Answer::Now([OK, length, 0, 0])
             }

@@ -20,14 +20,11 @@ impl Sectors for BuiltinDisk {
     type Error = BlockError;
 
     fn read(&self, lba: u32, bytes: &mut [u8]) -> Result<(), BlockError> {
-        block::transfer(lba, bytes, false).map_err(BlockError)
+        block::read(lba, bytes).map_err(BlockError)
     }
 
     fn write(&self, lba: u32, bytes: &[u8]) -> Result<(), BlockError> {
-        let mut copy = [0u8; service_api::block::MAX_SECTORS * service_api::block::SECTOR_SIZE];
-        let copy = copy.get_mut(..bytes.len()).ok_or(BlockError(BAD_REQUEST))?;
-        copy.copy_from_slice(bytes);
-        block::transfer(lba, copy, true).map_err(BlockError)
+        block::write(lba, bytes).map_err(BlockError)
     }
 
     fn count(&self) -> Result<u32, BlockError> {

@@ -18,8 +18,9 @@ pub fn start() {
 /// Output: one request to the driver, as a `serial::WRITE` message would be.
 pub fn write(bytes: &[u8]) {
     let mut serial = SERIAL.lock();
-    if serial.enter(&mut [bytes.len() as u64]) == Pass::Serve {
-        arch::serial::write_bytes(bytes);
+    let mut length = [bytes.len() as u64];
+    if serial.enter(&mut length) == Pass::Serve {
+        arch::serial::write_bytes(&bytes[..(length[0] as usize).min(bytes.len())]);
     }
 }
 
