@@ -55,26 +55,3 @@ pub fn manifest_text() -> Option<&'static str> {
 pub fn task_specs() -> impl Iterator<Item = TaskSpec<'static>> {
     manifest_text().into_iter().flat_map(|text| manifest::tasks(text).filter_map(Result::ok))
 }
-
-/// Spawns the task described by `spec`, logging (not panicking) when it cannot.
-pub fn spawn(s: &mut crate::sched::Scheduler, spec: &TaskSpec<'static>) -> Option<libipc::TaskId> {
-    let Some(image) = file(spec.image) else {
-        log::error!("task {}: image {} is not in the ramdisk", spec.name, spec.image);
-        return None;
-    };
-    match s.spawn(spec, image) {
-        Ok(id) => {
-            log::info!(
-                "task {} ({id}) loaded from {}, priority {}",
-                spec.name,
-                spec.image,
-                spec.priority
-            );
-            Some(id)
-        }
-        Err(error) => {
-            log::error!("task {}: {error}", spec.name);
-            None
-        }
-    }
-}

@@ -87,10 +87,10 @@ fn fill(
             }
         }
     }
-    // The fault-injection snippets, at the same address in every task (see `inject`).
+    // The fault-injection snippets, at the same address in every task (see `research::inject`).
     let code = UserAccess { writable: false, executable: true };
-    let frame = space.map_user_page(crate::inject::INJECTION_PAGE, code)?;
-    let snippets = crate::inject::page();
+    let frame = space.map_user_page(crate::research::inject::INJECTION_PAGE, code)?;
+    let snippets = crate::arch::fault_code::user_snippet_page();
     // SAFETY: the frame was just mapped for this task and is reached through the physical
     // memory mapping; the copy is exactly one page.
     unsafe {

@@ -15,8 +15,16 @@ mod arch;
 mod bootfs;
 /// The kernel command line from QEMU (`log=`, `test=`, `exit-after-boot`).
 mod cmdline;
-/// The code page that makes an injected fault happen in the task itself.
-mod inject;
+/// Putting messages, notifications and errors into a task's registers.
+mod delivery;
+/// The kernel's side of services built into it (the monolithic flavour).
+mod in_kernel;
+/// Device interrupts to their drivers.
+mod interrupts;
+/// Interrupt lines: which task owns each.
+mod irq;
+/// A task's life: started from an image, woken by the clock, ended by exit, fault or kill.
+mod lifecycle;
 /// Building a task's address space and first registers from its ELF image.
 mod loader;
 /// The `log` facade backend: timestamped lines on the serial console.
@@ -27,12 +35,18 @@ mod mm;
 mod panic;
 /// `print!`/`println!` straight to the serial console.
 mod print;
-/// The task table and the scheduler: who runs, and every switch between tasks.
+/// Fault injection and benchmark state, behind one hook point.
+mod research;
+/// The scheduler: which task runs next.
 mod sched;
 /// Services built into the kernel: the monolithic flavour (empty in the microkernel).
 mod services;
-/// System call decoding and handlers.
-mod syscall;
+/// The kernel's state behind one lock: the task table, the scheduler, interrupt routes.
+mod state;
+/// Every switch between tasks, on the way back to ring 3.
+mod switch;
+/// System calls: the table, and one free function per call, by family.
+mod syscalls;
 /// Running the system: boot tasks from the manifest, then the scheduler.
 #[cfg(not(feature = "guest-tests"))]
 mod system;

@@ -1,46 +1,47 @@
 //! Running the system (the kernel built without the test suite).
 
 use crate::cmdline::Cmdline;
-use crate::{bootfs, sched, services};
+use crate::state::{self, Event, Kernel, Observer};
+use crate::{bootfs, in_kernel, lifecycle, services, switch};
 
 /// What the booted kernel does when it is not running tests: start the manifest's boot tasks
 /// and schedule them. With `exit-after-boot`, power off once every task has ended.
 pub fn run(cmdline: Cmdline) -> ! {
-    sched::with(|s| {
+    state::with(|k| {
         services::start();
         for spec in bootfs::task_specs().filter(|spec| spec.start) {
             // The monolithic flavour runs these services itself; the rest are tasks.
             if services::is_builtin(spec.name.as_bytes()) {
-                s.add_builtin(&spec);
+                in_kernel::add_service(k, &spec);
             } else {
-                bootfs::spawn(s, &spec);
+                lifecycle::start_boot_task(k, &spec);
             }
         }
-        let observer: sched::Observer = if cmdline.flag("exit-after-boot") {
+        let observer: Observer = if cmdline.flag("exit-after-boot") {
             power_off_when_all_ended
         } else {
             say_when_all_ended
         };
-        s.set_observer(Some(observer));
+        k.observer = Some(observer);
     });
-    sched::start()
+    switch::start()
 }
 
-fn all_ended(s: &sched::Scheduler) -> bool {
-    s.tasks().iter().all(|task| !task.state.is_alive())
+fn all_ended(k: &Kernel) -> bool {
+    k.tasks.iter().all(|task| !task.state.is_alive())
 }
 
 /// The `exit-after-boot` observer: once no task is alive, the boot has been shown.
-fn power_off_when_all_ended(s: &mut sched::Scheduler, _: sched::Event) {
-    if all_ended(s) {
+fn power_off_when_all_ended(k: &mut Kernel, _: Event) {
+    if all_ended(k) {
         log::info!("exit-after-boot: every task has ended; powering off");
         crate::arch::qemu::exit(crate::arch::qemu::ExitCode::Success);
     }
 }
 
 /// The default observer: says once that nothing is left to run.
-fn say_when_all_ended(s: &mut sched::Scheduler, event: sched::Event) {
-    if matches!(event, sched::Event::TaskEnded(_)) && all_ended(s) {
+fn say_when_all_ended(k: &mut Kernel, event: Event) {
+    if matches!(event, Event::TaskEnded(_)) && all_ended(k) {
         log::info!("every task has ended; the kernel idles (quit QEMU with Ctrl-A X)");
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::arch::TrapFrame;
 use crate::arch::paging::AddressSpace;
+use crate::research::record::Research;
 use kernel_core::manifest::{MAX_NAME_LEN, TaskSpec};
 use libipc::abi::{Lease, MAX_LEASES};
 use libipc::{FaultKind, TaskId};
@@ -29,7 +30,9 @@ pub enum TaskState {
     /// Blocked in `sleep` until the tick count reaches `until`.
     Sleeping { until: u64 },
     /// Blocked in `send` or `call` until `to` receives; the message waits in its registers.
-    Sending { to: TaskId, wants_reply: bool, deadline: u64 },
+    /// `order` counts blocking sends kernel-wide, so a receiver takes equal-priority senders
+    /// first come, first served.
+    Sending { to: TaskId, wants_reply: bool, deadline: u64, order: u64 },
     /// Blocked in `call` after `from` received the message, until `from` replies.
     AwaitingReply { from: TaskId },
     /// Blocked in `receive` (from anyone, or only from `from`).
@@ -88,15 +91,6 @@ impl core::fmt::Display for TaskName {
     }
 }
 
-/// An armed fault: its kind, how many more waits for a message before it fires, and the seed
-/// that picks what a corruption fault changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Injection {
-    pub kind: u64,
-    pub after: u16,
-    pub seed: u64,
-}
-
 pub struct Task {
     /// The slot index and its generation, bumped when the task ends, so the ids of a dead task
     /// stop working at once.
@@ -115,9 +109,6 @@ pub struct Task {
     pub quantum_left: u32,
     /// Notification bits raised and not yet received.
     pub notifications: u64,
-    /// Time-stamp counter when an interrupt was last forwarded to this task; delivered with
-    /// notifications (payload word 1) so a driver can measure its own wake-up latency.
-    pub interrupt_time: u64,
     /// Buffers lent with the pending `call`; valid while `AwaitingReply`.
     pub leases: [Lease; MAX_LEASES],
     pub lease_count: usize,
@@ -125,14 +116,8 @@ pub struct Task {
     pub end_reported: bool,
     /// How often `restart` has started this slot's task again.
     pub restarts: u32,
-    /// A fault `inject` armed, to fire when the task waits in `receive`.
-    pub injected: Option<Injection>,
-    /// A bit to flip in the next reply the task sends (`INJECT_CORRUPT_REPLY`'s seed).
-    pub corrupt_reply: Option<u64>,
-    /// Set by `INJECT_SKIP`: the task's next system call does nothing.
-    pub skip_syscall: bool,
-    /// Where its writable data lies (for `INJECT_FLIP_MEMORY`).
-    pub data: core::ops::Range<u64>,
+    /// Fault injection and benchmark state, read and written only by `research`.
+    pub research: Research,
     /// The user registers while the task is not on the CPU. Written by the scheduler when it
     /// switches away, read when it switches back; nobody else touches it.
     pub saved: TrapFrame,
@@ -141,29 +126,40 @@ pub struct Task {
     pub stats: TaskStats,
 }
 
+/// Where a task stands in the manifest's who-may-talk-to-whom table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Routes {
+    /// Bit `i` set: may send to the task at manifest position `i`.
+    pub send_mask: u64,
+    /// This task's own position in the manifest (for others' `send_mask`); `usize::MAX` for
+    /// none.
+    pub position: usize,
+}
+
 impl Task {
     /// The record of `spec`'s task `id`, named `name`, in `state`, with no memory, registers or
     /// counts yet: a task that runs gets those from its loaded image.
-    pub fn new(id: TaskId, spec: &TaskSpec<'static>, name: TaskName, state: TaskState) -> Task {
-        let manifest = crate::bootfs::manifest_text().unwrap_or("");
+    pub fn new(
+        id: TaskId,
+        spec: &TaskSpec<'static>,
+        name: TaskName,
+        routes: Routes,
+        state: TaskState,
+    ) -> Task {
         Task {
             id,
             spec: *spec,
             name,
-            send_mask: kernel_core::manifest::send_mask(manifest, spec),
-            position: kernel_core::manifest::position(manifest, spec.name).unwrap_or(usize::MAX),
+            send_mask: routes.send_mask,
+            position: routes.position,
             state,
             quantum_left: 0,
             notifications: 0,
-            interrupt_time: 0,
             leases: [Lease::default(); MAX_LEASES],
             lease_count: 0,
             end_reported: false,
             restarts: 0,
-            injected: None,
-            corrupt_reply: None,
-            skip_syscall: false,
-            data: 0..0,
+            research: Research::default(),
             saved: TrapFrame::default(),
             space: None,
             stats: TaskStats::default(),

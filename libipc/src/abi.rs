@@ -5,7 +5,8 @@
 //! A program puts the system call number in `rax` and up to five arguments in `rdi`, `rsi`,
 //! `rdx`, `r10`, `r8` (`rcx` and `r11` are taken by the `syscall` instruction itself), then
 //! executes `syscall`. On return `rax` holds 0 for success or a `SyscallError` code, and `rdx`
-//! holds the result value. Every other register is preserved. See docs/abi.md.
+//! holds the result value. Every other register is preserved. IPC calls use more registers:
+//! `IpcArgs` and `IpcResults` in `registers.rs`. See docs/abi.md.
 
 /// Defines `Sysnum` and its table from one list, so a number is written exactly once.
 macro_rules! system_calls {
@@ -298,21 +299,6 @@ impl FaultKind {
     }
 }
 
-/// # IPC registers
-///
-/// A message is an operation code and four payload words, carried in registers so that the
-/// common path copies no memory:
-///
-/// | register | `send`/`call`/`reply` in | `receive` out, `call` out |
-/// | --- | --- | --- |
-/// | `rdi` | `pack_target(to, op)` | `pack_target(from, op)` |
-/// | `rsi`, `rdx`, `r10`, `r8` | payload words 0-3 | payload words 0-3 |
-/// | `r9` | timeout in ticks (`send`, `call`, `receive`) | number of leases (`receive`) |
-/// | `r12` | lease table address (`call`); `from` (`reply_receive`) | - |
-/// | `r13` | lease count (`call`) | - |
-///
-/// `receive` takes `from` in `rdi` (`ANY_TASK` for an open receive) and its timeout in `r9`.
-pub const MESSAGE_WORDS: usize = 4;
 
 /// Timeout value that waits forever; 0 polls.
 pub const FOREVER: u64 = u64::MAX;
@@ -383,8 +369,10 @@ impl Lease {
 
 mod inject;
 mod records;
+mod registers;
 pub use inject::*;
 pub use records::*;
+pub use registers::*;
 
 #[cfg(test)]
 mod tests {

@@ -81,10 +81,9 @@ pub fn exit(code: u64) -> ! {
     }
 }
 
-pub fn task_info() -> TaskId {
-    // SAFETY: no arguments.
-    let raw = decode(unsafe { syscall(Sysnum::TaskInfo, [0; 5]) }).unwrap_or(0);
-    TaskId::from_raw(raw).unwrap_or(TaskId::new(0, 0))
+/// The caller's own id.
+pub fn task_info() -> Result<TaskId, IpcError> {
+    simple(Sysnum::TaskInfo, [0; 5]).and_then(returned_id)
 }
 
 /// Timer ticks since boot.
@@ -96,8 +95,8 @@ pub fn uptime() -> u64 {
 // ---- Message passing ---------------------------------------------------------------------
 
 use crate::abi::{
-    FOREVER, FaultInfo, KERNEL_SENDER, Lease, MESSAGE_WORDS, OP_NOTIFICATION, pack_target,
-    unpack_target,
+    FOREVER, FaultInfo, IpcArgs, IpcResults, KERNEL_SENDER, Lease, MESSAGE_WORDS,
+    OP_NOTIFICATION,
 };
 
 /// A message: an operation code and four payload words.
@@ -139,110 +138,96 @@ pub enum IpcError {
     Failed(SyscallError),
 }
 
-/// The registers an IPC system call reads and writes.
-#[derive(Clone, Copy, Debug, Default)]
-struct IpcRegisters {
-    rdi: u64,
-    rsi: u64,
-    rdx: u64,
-    r10: u64,
-    r8: u64,
-    r9: u64,
-    r12: u64,
-    r13: u64,
-}
-
+/// Executes an IPC system call: `args` go in their registers, the results come back in
+/// theirs (`abi::IpcArgs`, `abi::IpcResults`), with the status from `rax`.
+///
 /// # Safety
 /// Pointer registers (`r12` for `call`) must describe memory of the caller as the ABI says.
 #[inline(always)]
-unsafe fn ipc(number: Sysnum, mut r: IpcRegisters) -> (u64, IpcRegisters) {
+unsafe fn ipc(number: Sysnum, args: IpcArgs) -> (u64, IpcResults) {
     let status: u64;
+    let mut out = IpcResults::default();
     // SAFETY: `syscall` clobbers rcx and r11; the kernel writes only the registers named as
-    // outputs here and preserves the rest.
+    // outputs here (`IpcResults`, and the status in rax) and preserves the rest.
     unsafe {
         core::arch::asm!(
             "syscall",
             inlateout("rax") number as u64 => status,
-            inlateout("rdi") r.rdi,
-            inlateout("rsi") r.rsi,
-            inlateout("rdx") r.rdx,
-            inlateout("r10") r.r10,
-            inlateout("r8") r.r8,
-            inlateout("r9") r.r9,
-            in("r12") r.r12,
-            in("r13") r.r13,
+            inlateout("rdi") args.rdi => out.rdi,
+            inlateout("rsi") args.rsi => out.rsi,
+            inlateout("rdx") args.rdx => out.rdx,
+            inlateout("r10") args.r10 => out.r10,
+            inlateout("r8") args.r8 => out.r8,
+            inlateout("r9") args.r9 => out.r9,
+            in("r12") args.r12,
+            in("r13") args.r13,
             lateout("rcx") _,
             lateout("r11") _,
             options(nostack),
         );
     }
-    (status, r)
+    (status, out)
 }
 
-fn message_registers(to: TaskId, message: &Message) -> IpcRegisters {
-    let [a, b, c, d] = message.payload;
-    IpcRegisters {
-        rdi: pack_target(to, message.op),
-        rsi: a,
-        rdx: b,
-        r10: c,
-        r8: d,
-        ..Default::default()
-    }
+fn message_args(to: TaskId, message: &Message) -> IpcArgs {
+    IpcArgs::message(to, message.op, message.payload)
 }
 
-fn ipc_result((status, r): (u64, IpcRegisters)) -> Result<IpcRegisters, IpcError> {
+/// The task id a system call returned in `rdx`. The kernel only ever returns valid ids; a
+/// value with bits above 32 would be a kernel bug, and is an error here, never task 0.0.
+fn returned_id(raw: u64) -> Result<TaskId, IpcError> {
+    TaskId::from_raw(raw).ok_or(IpcError::Failed(SyscallError::InvalidArgument))
+}
+
+fn ipc_result((status, r): (u64, IpcResults)) -> Result<IpcResults, IpcError> {
     match status {
         0 => Ok(r),
         code => Err(match SyscallError::from_code(code) {
-            Some(SyscallError::DeadTask) => {
-                IpcError::Dead { current: TaskId::from_raw(r.rdx).unwrap_or(TaskId::new(0, 0)) }
-            }
+            Some(SyscallError::DeadTask) => match TaskId::from_raw(r.rdx) {
+                Some(current) => IpcError::Dead { current },
+                None => IpcError::Failed(SyscallError::DeadTask),
+            },
             Some(error) => IpcError::Failed(error),
             None => IpcError::Failed(SyscallError::InvalidArgument),
         }),
     }
 }
 
-fn received(r: IpcRegisters) -> Received {
-    let (sender, op) = unpack_target(r.rdi);
-    Received {
-        sender,
-        message: Message { op, payload: [r.rsi, r.rdx, r.r10, r.r8] },
-        leases: r.r9 as usize,
-    }
+fn received(r: IpcResults) -> Received {
+    let (sender, op) = r.sender();
+    Received { sender, message: Message { op, payload: r.payload() }, leases: r.leases() as usize }
 }
 
 /// Sends `message` to `to`; returns once `to` has received it. `timeout` is in ticks (0
 /// polls: fails with `WouldBlock` unless `to` is waiting; `FOREVER` waits as long as needed).
 pub fn send(to: TaskId, message: &Message, timeout: u64) -> Result<(), IpcError> {
-    let registers = IpcRegisters { r9: timeout, ..message_registers(to, message) };
+    let args = IpcArgs { r9: timeout, ..message_args(to, message) };
     // SAFETY: no pointers are passed.
-    ipc_result(unsafe { ipc(Sysnum::Send, registers) }).map(|_| ())
+    ipc_result(unsafe { ipc(Sysnum::Send, args) }).map(|_| ())
 }
 
 /// Sends `message` to `to`, lending it `leases`, and waits for the reply.
 pub fn call(to: TaskId, message: &Message, leases: &[Lease]) -> Result<Received, IpcError> {
-    let registers = IpcRegisters {
+    let args = IpcArgs {
         r9: FOREVER,
         r12: leases.as_ptr() as u64,
         r13: leases.len() as u64,
-        ..message_registers(to, message)
+        ..message_args(to, message)
     };
     // SAFETY: r12/r13 describe the `leases` slice, which the kernel only reads; the buffers it
     // names are the caller's to lend.
-    ipc_result(unsafe { ipc(Sysnum::Call, registers) }).map(received)
+    ipc_result(unsafe { ipc(Sysnum::Call, args) }).map(received)
 }
 
 /// Waits for a message (or pending notification) from anyone, or only from `from`.
 pub fn receive(from: Option<TaskId>, timeout: u64) -> Result<Received, IpcError> {
-    let registers = IpcRegisters {
+    let args = IpcArgs {
         rdi: from.map_or(crate::abi::ANY_TASK, TaskId::to_raw),
         r9: timeout,
         ..Default::default()
     };
     // SAFETY: no pointers are passed.
-    ipc_result(unsafe { ipc(Sysnum::Receive, registers) }).map(received)
+    ipc_result(unsafe { ipc(Sysnum::Receive, args) }).map(received)
 }
 
 /// Waits only for notifications (a closed receive on `KERNEL_SENDER`): messages from tasks
@@ -255,7 +240,7 @@ pub fn wait_notification(timeout: u64) -> Result<u64, IpcError> {
 /// Replies to `to`, which is waiting in `call` on this task.
 pub fn reply(to: TaskId, message: &Message) -> Result<(), IpcError> {
     // SAFETY: no pointers are passed.
-    ipc_result(unsafe { ipc(Sysnum::Reply, message_registers(to, message)) }).map(|_| ())
+    ipc_result(unsafe { ipc(Sysnum::Reply, message_args(to, message)) }).map(|_| ())
 }
 
 /// Replies to `to` (ignoring a caller that has died meanwhile), then receives.
@@ -265,20 +250,20 @@ pub fn reply_receive(
     from: Option<TaskId>,
     timeout: u64,
 ) -> Result<Received, IpcError> {
-    let registers = IpcRegisters {
+    let args = IpcArgs {
         r9: timeout,
         r12: from.map_or(crate::abi::ANY_TASK, TaskId::to_raw),
-        ..message_registers(to, message)
+        ..message_args(to, message)
     };
     // SAFETY: no pointers are passed.
-    ipc_result(unsafe { ipc(Sysnum::ReplyReceive, registers) }).map(received)
+    ipc_result(unsafe { ipc(Sysnum::ReplyReceive, args) }).map(received)
 }
 
 /// Sets notification `bits` of `to` without blocking.
 pub fn notify(to: TaskId, bits: u64) -> Result<(), IpcError> {
-    let registers = IpcRegisters { rdi: to.to_raw(), rsi: bits, ..Default::default() };
+    let args = IpcArgs { rdi: to.to_raw(), rsi: bits, ..Default::default() };
     // SAFETY: no pointers are passed.
-    ipc_result(unsafe { ipc(Sysnum::Notify, registers) }).map(|_| ())
+    ipc_result(unsafe { ipc(Sysnum::Notify, args) }).map(|_| ())
 }
 
 /// Copies from lease `index` of `caller` (blocked in `call` on this task), at `offset`.
@@ -324,7 +309,7 @@ unsafe fn lease_copy(
     buffer: *mut u8,
     length: usize,
 ) -> Result<usize, IpcError> {
-    let registers = IpcRegisters {
+    let args = IpcArgs {
         rdi: caller.to_raw(),
         rsi: index as u64,
         rdx: offset,
@@ -333,14 +318,14 @@ unsafe fn lease_copy(
         ..Default::default()
     };
     // SAFETY: the caller vouches for the buffer registers.
-    ipc_result(unsafe { ipc(number, registers) }).map(|r| r.rdx as usize)
+    ipc_result(unsafe { ipc(number, args) }).map(|r| r.rdx as usize)
 }
 
 /// The length and access (`LEASE_READ`, `LEASE_WRITE`) of lease `index` of `caller`.
 pub fn lease_info(caller: TaskId, index: usize) -> Result<(u64, u64), IpcError> {
-    let registers = IpcRegisters { rdi: caller.to_raw(), rsi: index as u64, ..Default::default() };
+    let args = IpcArgs { rdi: caller.to_raw(), rsi: index as u64, ..Default::default() };
     // SAFETY: no pointers are passed.
-    ipc_result(unsafe { ipc(Sysnum::LeaseInfo, registers) }).map(|r| (r.rdx, r.r10))
+    ipc_result(unsafe { ipc(Sysnum::LeaseInfo, args) }).map(|r| (r.rdx, r.r10))
 }
 
 /// The length of lease `index` of `caller` if it grants `access` (`LEASE_READ` and/or
@@ -383,7 +368,7 @@ pub fn serve(mut handle: impl FnMut(&Received) -> Option<Message>) -> ! {
 fn simple(number: Sysnum, args: [u64; 5]) -> Result<u64, IpcError> {
     // SAFETY: callers pass no pointers, or pointers to their own buffers as documented.
     let (status, value) = unsafe { syscall(number, args) };
-    ipc_result((status, IpcRegisters { rdx: value, ..Default::default() })).map(|r| r.rdx)
+    ipc_result((status, IpcResults { rdx: value, ..Default::default() })).map(|r| r.rdx)
 }
 
 /// Unmasks interrupt line `line` (owned by the caller) after handling its notification.
@@ -403,8 +388,7 @@ pub fn port_write(port: u16, width: u8, value: u32) -> Result<(), IpcError> {
 
 /// Starts `task` afresh from its boot image; returns its new id.
 pub fn restart(task: TaskId) -> Result<TaskId, IpcError> {
-    simple(Sysnum::Restart, [task.to_raw(), 0, 0, 0, 0])
-        .map(|raw| TaskId::from_raw(raw).unwrap_or(task))
+    simple(Sysnum::Restart, [task.to_raw(), 0, 0, 0, 0]).and_then(returned_id)
 }
 
 /// How `task` ended; `None` asks for the next ended task not yet reported.
@@ -420,8 +404,7 @@ pub fn fault_info(task: Option<TaskId>) -> Result<FaultInfo, IpcError> {
 
 /// The current id of the task named `name` in the manifest.
 pub fn lookup(name: &str) -> Result<TaskId, IpcError> {
-    simple(Sysnum::Lookup, [name.as_ptr() as u64, name.len() as u64, 0, 0, 0])
-        .map(|raw| TaskId::from_raw(raw).unwrap_or(TaskId::new(0, 0)))
+    simple(Sysnum::Lookup, [name.as_ptr() as u64, name.len() as u64, 0, 0, 0]).and_then(returned_id)
 }
 
 /// The status of the task in slot `index`, or `NoSuchTask` past the last slot.
@@ -459,8 +442,7 @@ pub fn spawn(template: &str, name: &str, image: &[u8], argument: &str) -> Result
         argument: argument.as_ptr() as u64,
         argument_length: argument.len() as u64,
     };
-    let raw = simple(Sysnum::Spawn, [&request as *const _ as u64, 0, 0, 0, 0])?;
-    Ok(TaskId::from_raw(raw).unwrap_or(TaskId::new(0, 0)))
+    simple(Sysnum::Spawn, [&request as *const _ as u64, 0, 0, 0, 0]).and_then(returned_id)
 }
 
 /// Physical memory, kernel heap and task table use, for `mem`.
@@ -468,4 +450,35 @@ pub fn memory_info() -> Result<crate::abi::MemoryStats, IpcError> {
     let mut stats = crate::abi::MemoryStats::default();
     simple(Sysnum::MemoryInfo, [&mut stats as *mut _ as u64, 0, 0, 0, 0])?;
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_with_high_bits_is_an_error_never_task_zero() {
+        assert_eq!(returned_id(TaskId::new(3, 1).to_raw()), Ok(TaskId::new(3, 1)));
+        assert_eq!(returned_id(1 << 40), Err(IpcError::Failed(SyscallError::InvalidArgument)));
+        let dead = IpcResults { rdx: 1 << 40, ..Default::default() };
+        assert_eq!(
+            ipc_result((SyscallError::DeadTask.code(), dead)),
+            Err(IpcError::Failed(SyscallError::DeadTask)),
+            "a dead partner whose new id is garbled is still reported dead, not as task 0.0"
+        );
+        let dead = IpcResults { rdx: TaskId::new(2, 5).to_raw(), ..Default::default() };
+        assert_eq!(
+            ipc_result((SyscallError::DeadTask.code(), dead)),
+            Err(IpcError::Dead { current: TaskId::new(2, 5) })
+        );
+    }
+
+    #[test]
+    fn received_messages_come_from_the_result_registers() {
+        let r = IpcResults::message(TaskId::new(1, 2), 7, [10, 11, 12, 13], 3);
+        let got = received(r);
+        assert_eq!(got.sender, TaskId::new(1, 2));
+        assert_eq!(got.message, Message::new(7, [10, 11, 12, 13]));
+        assert_eq!(got.leases, 3);
+    }
 }

@@ -42,9 +42,28 @@ impl Turns {
     }
 }
 
+/// The sender a receiver takes next among those waiting, given as `(slot, priority, order)`
+/// with `order` counting up as senders started to wait: the most urgent priority first, and
+/// among equals the one that has waited longest (first come, first served), so no sender of
+/// equal priority can be passed over forever because of where its slot lies.
+pub fn first_come_first_served(waiting: impl Iterator<Item = (usize, u8, u64)>) -> Option<usize> {
+    waiting.min_by_key(|&(_, priority, order)| (priority, order)).map(|(slot, _, _)| slot)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn senders_of_equal_priority_are_taken_in_arrival_order() {
+        // Slot 5 started waiting before slot 2: the lower slot must not jump the queue.
+        let waiting = [(2, 3, 11), (5, 3, 10), (7, 4, 1)];
+        assert_eq!(first_come_first_served(waiting.into_iter()), Some(5));
+        // A more urgent sender goes first however recently it came.
+        let waiting = [(2, 3, 11), (5, 3, 10), (7, 1, 99)];
+        assert_eq!(first_come_first_served(waiting.into_iter()), Some(7));
+        assert_eq!(first_come_first_served([].into_iter()), None);
+    }
 
     fn pick(turns: &Turns, ready: &[Option<u8>]) -> Option<usize> {
         turns.select_next(ready.len(), |i| ready[i])

@@ -33,7 +33,7 @@ pub use none::{arm, call, interrupt, is_builtin, start, stop, take_stopped};
 pub enum Answer {
     /// The reply's four payload words.
     Now([u64; 4]),
-    /// Later (a console read waits for a line): the service calls `Kernel::reply`.
+    /// Later (a console read waits for a line): the service calls `Host::reply`.
     #[cfg_attr(not(feature = "monolithic"), allow(dead_code))]
     Later,
     /// Never: an injected `skip` dropped the request, registers and all.
@@ -43,7 +43,7 @@ pub enum Answer {
 
 /// The rest of the kernel, as a built-in service sees it: its callers and their leases.
 #[cfg_attr(not(feature = "monolithic"), allow(dead_code))]
-pub trait Kernel {
+pub trait Host {
     /// The leases `caller` lent with its pending call.
     fn leases(&self, caller: TaskId) -> Option<KernelLeases<'_>>;
     /// Whether `caller` still waits for `service`'s reply.

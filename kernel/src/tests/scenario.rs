@@ -10,7 +10,8 @@
 
 use super::TestResult;
 use crate::mm::frames::{self, FrameStats};
-use crate::sched::{self, Event, Scheduler};
+use crate::state::{self, Event, Kernel};
+use crate::{lifecycle, switch};
 use crate::task::TaskState;
 use crate::{bootfs, time};
 use alloc::string::String;
@@ -43,7 +44,7 @@ pub struct Outcome {
     /// Ticks from start to the scenario's end.
     pub elapsed: u64,
     /// Interrupt line 8 (the clock the `rtc` driver uses), counted since boot.
-    pub rtc_irq: crate::sched::IrqStats,
+    pub rtc_irq: crate::irq::IrqStats,
 }
 
 pub struct TaskOutcome {
@@ -95,7 +96,7 @@ pub fn start(
     passed: usize,
     failed: usize,
 ) -> ! {
-    sched::with(|s| {
+    state::with(|s| {
         *RUNNING.lock() = Some(Running {
             scenarios,
             filter,
@@ -109,13 +110,13 @@ pub fn start(
             passed,
             failed,
         });
-        s.set_observer(Some(observe));
+        s.observer = Some(observe);
         launch_next(s);
     });
-    sched::start()
+    switch::start()
 }
 
-fn observe(s: &mut Scheduler, event: Event) {
+fn observe(s: &mut Kernel, event: Event) {
     let mut guard = RUNNING.lock();
     let Some(run) = guard.as_mut() else { return };
     match event {
@@ -127,7 +128,7 @@ fn observe(s: &mut Scheduler, event: Event) {
                 .slots
                 .iter()
                 .filter(|(o, _)| *o != slot)
-                .map(|(o, _)| s.tasks()[*o].stats.ticks)
+                .map(|(o, _)| s.tasks[*o].stats.ticks)
                 .sum();
             run.ended.push((slot, others));
             run.last_end = Some(time::ticks());
@@ -139,7 +140,7 @@ fn observe(s: &mut Scheduler, event: Event) {
             let now = time::ticks();
             let scenario = run.scenario(run.next - 1).expect("a scenario is running");
             let all_ended = run.slots.iter().all(|(slot, name)| {
-                SERVE_FOREVER.contains(name) || !s.tasks()[*slot].state.is_alive()
+                SERVE_FOREVER.contains(name) || !s.tasks[*slot].state.is_alive()
             });
             let grace_over = run.last_end.is_some_and(|end| now >= end + GRACE_TICKS);
             if (all_ended && grace_over) || now >= run.started_at + scenario.deadline {
@@ -150,13 +151,13 @@ fn observe(s: &mut Scheduler, event: Event) {
     }
 }
 
-fn witness_calls(s: &Scheduler, run: &Running) -> Option<u64> {
+fn witness_calls(s: &Kernel, run: &Running) -> Option<u64> {
     let (slot, _) = run.slots.iter().find(|(_, name)| *name == WITNESS)?;
-    Some(s.tasks()[*slot].stats.syscalls)
+    Some(s.tasks[*slot].stats.syscalls)
 }
 
 /// Judges the scenario under way, cleans up after it and launches the next.
-fn finish_current(s: &mut Scheduler) {
+fn finish_current(s: &mut Kernel) {
     let mut guard = RUNNING.lock();
     let run = guard.as_mut().expect("a scenario is running");
     let scenario = run.scenario(run.next - 1).expect("a scenario is running");
@@ -166,8 +167,8 @@ fn finish_current(s: &mut Scheduler) {
             .iter()
             .map(|&(slot, name)| TaskOutcome {
                 name,
-                state: s.tasks()[slot].state,
-                stats: s.tasks()[slot].stats,
+                state: s.tasks[slot].state,
+                stats: s.tasks[slot].stats,
                 others_ticks_at_end: run
                     .ended
                     .iter()
@@ -177,14 +178,14 @@ fn finish_current(s: &mut Scheduler) {
             .collect(),
         witness_calls_at_first_end: run.witness_calls_at_first_end,
         elapsed: time::ticks() - run.started_at,
-        rtc_irq: s.irq_stats(8),
+        rtc_irq: s.irqs.stats(8),
     };
     let slots: Vec<usize> = run.slots.iter().map(|(slot, _)| *slot).collect();
     let frames_before = run.frames_before;
     drop(guard);
     // Kill what is left (the witness), then every frame the scenario took must be back.
     for slot in slots {
-        s.kill(slot);
+        lifecycle::kill(s, slot);
     }
     let result = (scenario.check)(&outcome).and_then(|()| {
         let after = frames::stats();
@@ -211,7 +212,7 @@ fn finish_current(s: &mut Scheduler) {
 }
 
 /// Starts the next scenario that matches the filter, or ends the run.
-fn launch_next(s: &mut Scheduler) {
+fn launch_next(s: &mut Kernel) {
     let mut guard = RUNNING.lock();
     let run = guard.as_mut().expect("the runner is set up");
     while run.scenario(run.next).is_some_and(|s| !s.name.contains(run.filter)) {
@@ -230,7 +231,7 @@ fn launch_next(s: &mut Scheduler) {
     run.frames_before = frames::stats();
     for name in scenario.tasks {
         let spec = bootfs::task_specs().find(|spec| spec.name == *name);
-        match spec.and_then(|spec| bootfs::spawn(s, &spec)) {
+        match spec.and_then(|spec| lifecycle::start_boot_task(s, &spec)) {
             Some(id) => run.slots.push((usize::from(id.index), name)),
             None => crate::println!("  (could not start task {name}; see the log above)"),
         }

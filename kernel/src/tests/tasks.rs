@@ -5,7 +5,8 @@ use crate::arch::paging::AddressSpace;
 use crate::loader::LoadError;
 use crate::mm::frames;
 use crate::mm::layout::{USER_END, USER_STACK_TOP};
-use crate::sched::{self, Scheduler};
+use crate::state::{self, Kernel};
+use crate::lifecycle;
 use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
 use crate::{bootfs, check, check_eq};
 use alloc::vec::Vec;
@@ -33,26 +34,26 @@ pub const TESTS: &[GuestTest] = &[
 ];
 
 /// Spawns the manifest task `name` (not run), calls `f` with its slot, then kills it.
-fn with_task(name: &str, f: impl FnOnce(&mut Scheduler, usize) -> TestResult) -> TestResult {
-    sched::with(|s| with_task_in(s, name, f))
+fn with_task(name: &str, f: impl FnOnce(&mut Kernel, usize) -> TestResult) -> TestResult {
+    state::with(|s| with_task_in(s, name, f))
 }
 
 fn with_task_in(
-    s: &mut Scheduler,
+    s: &mut Kernel,
     name: &str,
-    f: impl FnOnce(&mut Scheduler, usize) -> TestResult,
+    f: impl FnOnce(&mut Kernel, usize) -> TestResult,
 ) -> TestResult {
     let spec =
         bootfs::task_specs().find(|spec| spec.name == name).ok_or("task not in the manifest")?;
-    let id = bootfs::spawn(s, &spec).ok_or("spawn failed")?;
+    let id = lifecycle::start_boot_task(s, &spec).ok_or("spawn failed")?;
     let slot = usize::from(id.index);
     let result = f(s, slot);
-    s.kill(slot);
+    lifecycle::kill(s, slot);
     result
 }
 
-fn space(s: &Scheduler, slot: usize) -> &AddressSpace {
-    s.tasks()[slot].space.as_ref().expect("a live task has memory")
+fn space(s: &Kernel, slot: usize) -> &AddressSpace {
+    s.tasks[slot].space.as_ref().expect("a live task has memory")
 }
 
 fn address_spaces_share_no_user_frames() -> TestResult {
@@ -135,7 +136,7 @@ fn broken_elf_is_refused_without_leaks() -> TestResult {
     }
     // SAFETY: the u64 buffer is valid for `cut` bytes and u8 needs no alignment.
     let truncated = unsafe { core::slice::from_raw_parts(words.as_ptr() as *const u8, cut) };
-    let result = sched::with(|s| s.spawn(&spec, truncated).map(|id| id.index));
+    let result = state::with(|s| lifecycle::spawn(s, &spec, truncated).map(|id| id.index));
     match result {
         Err(LoadError::Elf(ElfError::BadFileRange { .. })) => {}
         other => return Err(alloc::format!("a truncated image gave {other:?}")),

@@ -118,7 +118,7 @@ pub const SCENARIOS: &[Scenario] = &[
     }),
     // No alignment-check scenario: QEMU's TCG does not raise #AC (the `fault align` program
     // survives there), so it could only pass by not testing anything. On hardware #AC takes
-    // the same path as every exception above: `trap::dispatch` -> `sched::fault_current`.
+    // the same path as every exception above: `trap::dispatch` -> `lifecycle::fault_current`.
     fault_scenario!("user::sse_is_disabled", "f-sse", |o| faulted(
         o,
         "f-sse",

@@ -5,8 +5,10 @@
 /// its next message: the kernel resumes it in a tiny code page of its address space that
 /// executes the faulting instruction (see docs/ipc.md, "Fault injection").
 pub const INJECT_KILL: u64 = 0;
-/// Exit with the panic exit code 101, as a Rust program that panics does.
+/// Exit with `PANIC_EXIT_CODE`, as a Rust program that panics does.
 pub const INJECT_PANIC: u64 = 1;
+/// The exit code of a program that panicked (the runtime's panic handler exits with it).
+pub const PANIC_EXIT_CODE: u64 = 101;
 /// Read address 0: a page fault.
 pub const INJECT_NULLPTR: u64 = 2;
 /// `cli`: a general-protection fault.

@@ -126,7 +126,10 @@ fn run(console: &mut Console, fs: &Files, line: &str) {
                 ticks % TICKS_PER_SECOND
             );
         }
-        "whoami" => say!(console, "shell, task {}\n", sys::task_info()),
+        "whoami" => match sys::task_info() {
+            Ok(me) => say!(console, "shell, task {me}\n"),
+            Err(_) => say!(console, "shell, task unknown\n"),
+        },
         "clear" => console.write("\x1b[2J\x1b[H"),
         "ps" => tasks::ps(console),
         "inject" => tasks::inject(console, words),

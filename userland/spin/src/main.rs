@@ -14,7 +14,7 @@ const WORK_PER_ROUND: u64 = 2_000_000;
 
 fn main(argument: &str) -> u64 {
     let rounds: u64 = argument.parse().unwrap_or(5);
-    let me = sys::task_info();
+    let Ok(me) = sys::task_info() else { return 1 };
     let mut sum = 0u64;
     for round in 1..=rounds {
         for i in 0..WORK_PER_ROUND {

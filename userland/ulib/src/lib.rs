@@ -18,8 +18,8 @@ pub mod serve;
 /// The time-stamp counter and summaries of samples, for benchmarks.
 pub mod timing;
 
-/// Exit code of a program that panicked.
-pub const PANIC_EXIT_CODE: u64 = 101;
+/// Exit code of a program that panicked (the ABI's, so injected panics look the same).
+pub use libipc::abi::PANIC_EXIT_CODE;
 
 /// Defines `_start`, which the kernel enters with the start argument's address in `rdi` and
 /// its length in `rsi`, calls `main(argument)` and exits with its result.

@@ -72,3 +72,14 @@ pub fn halt_forever() -> ! {
         instructions::hlt();
     }
 }
+
+/// Executes `int3` and returns whether execution went on after it (the breakpoint handler
+/// counts the trap and resumes at the next instruction).
+#[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
+pub fn breakpoint() -> bool {
+    let mut after_trap = 0u64;
+    // SAFETY: `int3` traps into the breakpoint handler, which counts it and returns to the next
+    // instruction; the `mov` then proves execution continued here.
+    unsafe { core::arch::asm!("int3", "mov {0}, 1", out(reg) after_trap) };
+    after_trap == 1
+}

@@ -5,6 +5,8 @@
 
 /// Small privileged-instruction helpers: halt, interrupt flag, control registers.
 pub mod cpu;
+/// The machine code of injected faults, for ring 3 and for ring 0.
+pub mod fault_code;
 /// Reading named files from QEMU's firmware configuration device (the kernel command line).
 pub mod fw_cfg;
 /// The global descriptor table and the task state segment with its interrupt stacks.

@@ -1,5 +1,5 @@
 //! I/O port access on behalf of driver tasks, after the scheduler has checked that the task
-//! owns the port (`sched::manage::port_io`).
+//! owns the port (`syscalls::devices::port_io`).
 
 use ::x86_64::instructions::port::Port;
 

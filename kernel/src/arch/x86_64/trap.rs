@@ -78,7 +78,7 @@ pub fn dispatch(frame: &mut TrapFrame) -> *const TrapFrame {
     let vector = frame.vector;
     match vector {
         // A system call prepares its own return to ring 3 (under the same scheduler lock).
-        SYSCALL_VECTOR => return crate::syscall::handle(frame),
+        SYSCALL_VECTOR => return crate::syscalls::handle(frame),
         // Counted, not logged: the NMI may have interrupted the serial port's lock holder. It
         // runs on its own stack, so it must not switch tasks either (hence the return).
         NMI => {
@@ -88,7 +88,7 @@ pub fn dispatch(frame: &mut TrapFrame) -> *const TrapFrame {
         DOUBLE_FAULT | MACHINE_CHECK => kernel_exception(frame),
         // The task did something wrong: stop it, keep a record, run someone else.
         vector if vector < FIRST_IRQ_VECTOR && from_user => {
-            crate::sched::fault_current(fault_record(frame))
+            crate::lifecycle::fault_current(fault_record(frame))
         }
         BREAKPOINT => {
             BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
@@ -99,7 +99,7 @@ pub fn dispatch(frame: &mut TrapFrame) -> *const TrapFrame {
         vector => device_interrupt((vector - FIRST_IRQ_VECTOR) as u8, from_user),
     }
     if from_user {
-        return crate::sched::before_return_to_user(frame);
+        return crate::switch::before_return_to_user(frame);
     }
     frame
 }
@@ -122,12 +122,12 @@ fn device_interrupt(line: u8, from_user: bool) {
     if line == pit::IRQ_LINE {
         crate::time::tick();
         pic::end_of_interrupt(line);
-        crate::sched::timer_tick(from_user);
+        crate::lifecycle::timer_tick(from_user);
         return;
     }
     // A driver's line: the scheduler masks it and notifies the owner, who acknowledges it
     // with `irq_ack` once the device is handled. Nobody's line: counted and masked again.
-    if !crate::sched::interrupt(line) {
+    if !crate::interrupts::interrupt(line) {
         UNEXPECTED_IRQS.fetch_add(1, Ordering::Relaxed);
         pic::mask(line);
     }

@@ -23,6 +23,7 @@
 //! so `rsp` is 16-byte aligned at the `call`, as the System V ABI wants.
 
 use core::mem::offset_of;
+use libipc::abi::{IpcArgs, IpcResults};
 
 /// The registers of the interrupted code, in the order the entry stubs push them.
 #[repr(C)]
@@ -50,6 +51,28 @@ pub struct TrapFrame {
     pub rflags: u64,
     pub rsp: u64,
     pub ss: u64,
+}
+
+impl TrapFrame {
+    /// The five argument registers of a plain system call, in ABI order.
+    #[inline(always)]
+    pub fn syscall_args(&self) -> [u64; 5] {
+        [self.rdi, self.rsi, self.rdx, self.r10, self.r8]
+    }
+
+    /// The registers an IPC system call reads, gathered field by field by name.
+    #[inline(always)]
+    pub fn ipc_args(&self) -> IpcArgs {
+        let (rdi, rsi, rdx, r10, r8) = (self.rdi, self.rsi, self.rdx, self.r10, self.r8);
+        IpcArgs { rdi, rsi, rdx, r10, r8, r9: self.r9, r12: self.r12, r13: self.r13 }
+    }
+
+    /// Writes the registers an IPC system call returns (`r12` and `r13` are kept).
+    #[inline(always)]
+    pub fn set_ipc_results(&mut self, results: IpcResults) {
+        let IpcResults { rdi, rsi, rdx, r10, r8, r9 } = results;
+        (self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9) = (rdi, rsi, rdx, r10, r8, r9);
+    }
 }
 
 // The assembly below hard-codes this layout.

@@ -6,7 +6,7 @@
 
 use super::gate::{Gate, Pass, Service};
 use crate::arch;
-use crate::services::{Answer, Kernel};
+use crate::services::{Answer, Host};
 use ata_core::{Channel, Disk, Drive, SECTOR_SIZE};
 use libipc::TaskId;
 use service_api::serve::words;
@@ -70,7 +70,7 @@ pub fn interrupt() {
     arch::port_read(COMMAND_BLOCK + ata_core::register::STATUS, 1);
 }
 
-pub fn call(kernel: &mut dyn Kernel, caller: TaskId, op: u32, payload: [u64; 4]) -> Answer {
+pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -> Answer {
     let mut block = BLOCK.lock();
     let mut registers = [u64::from(op), payload[0]];
     match block.enter(&mut registers) {

@@ -4,7 +4,7 @@
 
 use super::gate::{Gate, Pass, Service};
 use super::serial;
-use crate::services::{Answer, Kernel};
+use crate::services::{Answer, Host};
 use console_core::{Completed, LineEditor, MAX_LINE, translate_output};
 use libipc::TaskId;
 use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
@@ -27,7 +27,7 @@ pub static CONSOLE: Mutex<Service<Console>> = Mutex::new(Service {
     state: Console { editor: LineEditor::new(), reader: None, last_reader: None },
 });
 
-pub fn call(kernel: &mut dyn Kernel, caller: TaskId, op: u32, payload: [u64; 4]) -> Answer {
+pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -> Answer {
     let mut console = CONSOLE.lock();
     let mut registers = [u64::from(op), payload[0]];
     match console.enter(&mut registers) {
@@ -43,7 +43,7 @@ pub fn call(kernel: &mut dyn Kernel, caller: TaskId, op: u32, payload: [u64; 4])
 }
 
 /// Bytes typed (from the serial line or the keyboard): edit, echo, complete lines.
-pub fn input(bytes: &[u8], kernel: &mut dyn Kernel) {
+pub fn input(bytes: &[u8], kernel: &mut dyn Host) {
     if bytes.is_empty() {
         return;
     }
@@ -72,7 +72,7 @@ pub fn input(bytes: &[u8], kernel: &mut dyn Kernel) {
 }
 
 impl Console {
-    fn handle(&mut self, kernel: &mut dyn Kernel, caller: TaskId, op: u32) -> Answer {
+    fn handle(&mut self, kernel: &mut dyn Host, caller: TaskId, op: u32) -> Answer {
         let Some(leases) = kernel.leases(caller) else {
             return Answer::Now([BAD_REQUEST, 0, 0, 0]);
         };
@@ -129,7 +129,7 @@ impl Console {
     }
 
     /// Answers the waiting reader with the line just completed.
-    fn deliver_line(&mut self, kernel: &mut dyn Kernel, gate: &mut Gate) {
+    fn deliver_line(&mut self, kernel: &mut dyn Host, gate: &mut Gate) {
         let Some(reader) = self.reader else { return };
         let words = match kernel.leases(reader) {
             Some(leases) => self.take_line(&leases),

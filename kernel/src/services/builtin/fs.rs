@@ -3,7 +3,7 @@
 
 use super::block;
 use super::gate::{Gate, Pass, Service};
-use crate::services::{Answer, Kernel};
+use crate::services::{Answer, Host};
 use fs_core::{BlockError, Chunked, FileStore, Sectors};
 use libipc::TaskId;
 use service_api::serve::words;
@@ -32,7 +32,7 @@ impl Sectors for BuiltinDisk {
     }
 }
 
-pub fn call(kernel: &mut dyn Kernel, caller: TaskId, op: u32, payload: [u64; 4]) -> Answer {
+pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -> Answer {
     let mut fs = FS.lock();
     let mut registers = [u64::from(op), payload[0], payload[1]];
     match fs.enter(&mut registers) {

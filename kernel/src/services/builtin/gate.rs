@@ -1,11 +1,11 @@
 //! Where an injected fault meets a built-in service: every request and interrupt a service
 //! gets passes its `Gate`, and an armed fault whose count has come fires there, in ring 0,
-//! inside the kernel. The same kinds as in ring 3 (`crate::inject`), with the consequences a
+//! inside the kernel. The same kinds as in ring 3 (`crate::research`), with the consequences a
 //! monolithic kernel has: a null pointer or a division by zero is a kernel exception, a hang
 //! stops the machine, a `kill` loses the service for good.
 
-use super::ring0;
-use crate::task::Injection;
+use crate::arch::fault_code;
+use crate::research::record::Injection;
 use libipc::abi::{
     INJECT_CORRUPT_REPLY, INJECT_FLIP_MEMORY, INJECT_FLIP_REGISTER, INJECT_KILL, INJECT_KINDS,
     INJECT_PANIC, INJECT_SKIP,
@@ -69,7 +69,7 @@ impl Gate {
         }
         let kind = INJECT_KINDS.get(injection.kind as usize).unwrap_or(&"?");
         log::warn!("built-in {}: injected fault {kind} fires in ring 0", self.name);
-        let random = crate::inject::mix(injection.seed);
+        let random = crate::research::inject::mix(injection.seed);
         match injection.kind {
             INJECT_KILL => {
                 self.stopped = true;
@@ -86,7 +86,7 @@ impl Gate {
                 let word = (random % (state.len() / 8) as u64) as usize * 8;
                 state[word + ((random >> 8) % 8) as usize] ^= 1 << ((random >> 16) % 8);
             }
-            kind => ring0::fault(kind),
+            kind => fault_code::run_in_ring0(kind),
         }
         Pass::Serve
     }
@@ -94,7 +94,7 @@ impl Gate {
     /// Applies a pending `badreply` to the words of the reply about to go out.
     pub fn leave(&mut self, words: &mut [u64; 4]) {
         if let Some(seed) = self.corrupt_reply.take() {
-            let random = crate::inject::mix(seed);
+            let random = crate::research::inject::mix(seed);
             words[((random >> 8) % 4) as usize] ^= 1 << (random % 64);
         }
     }

@@ -4,7 +4,7 @@
 use super::console;
 use super::gate::{Gate, Pass, Service};
 use crate::arch;
-use crate::services::Kernel;
+use crate::services::Host;
 use keyboard_core::Keyboard;
 use keyboard_core::controller::{self, Ports};
 use spin::Mutex;
@@ -31,7 +31,7 @@ pub fn start() {
 }
 
 /// Line 1: decode what the controller holds, then give the keys to the console.
-pub fn interrupt(kernel: &mut dyn Kernel) {
+pub fn interrupt(kernel: &mut dyn Host) {
     let mut keys = [0u8; 64];
     let mut count = 0;
     {

@@ -3,8 +3,8 @@
 //! off throughout); a service calls another only in one direction (console to serial, file
 //! server to block), so the locks always nest the same way.
 
-use super::{Answer, Kernel};
-use crate::task::Injection;
+use super::{Answer, Host};
+use crate::research::record::Injection;
 use core::sync::atomic::{AtomicU8, Ordering};
 use libipc::TaskId;
 use service_api::status::BAD_REQUEST;
@@ -14,7 +14,6 @@ mod console;
 mod fs;
 mod gate;
 mod keyboard;
-mod ring0;
 mod serial;
 
 /// The services built in, by manifest name; a bit per service in `STOPPED`.
@@ -39,7 +38,7 @@ pub fn start() {
 /// A `call` from `caller` to the built-in service `name`.
 pub fn call(
     name: &[u8],
-    kernel: &mut dyn Kernel,
+    kernel: &mut dyn Host,
     caller: TaskId,
     op: u32,
     payload: [u64; 4],
@@ -54,7 +53,7 @@ pub fn call(
 }
 
 /// An interrupt on `line`, for the built-in driver that owns it.
-pub fn interrupt(line: u8, kernel: &mut dyn Kernel) -> bool {
+pub fn interrupt(line: u8, kernel: &mut dyn Host) -> bool {
     match line {
         service_api::serial::IRQ => serial::interrupt(kernel),
         service_api::keyboard::IRQ => keyboard::interrupt(kernel),

@@ -4,7 +4,7 @@
 use super::console;
 use super::gate::{Gate, Pass, Service};
 use crate::arch;
-use crate::services::Kernel;
+use crate::services::Host;
 use spin::Mutex;
 
 pub static SERIAL: Mutex<Service<()>> =
@@ -26,7 +26,7 @@ pub fn write(bytes: &[u8]) {
 
 /// Line 4: received bytes go to the console (after the lock is dropped: the console's echo
 /// comes back here through `write`).
-pub fn interrupt(kernel: &mut dyn Kernel) {
+pub fn interrupt(kernel: &mut dyn Host) {
     let mut bytes = [0u8; 64];
     let count = {
         let mut serial = SERIAL.lock();

@@ -5,7 +5,9 @@
 //! owns no interrupts or ports. It takes the template's priority, `talks_to` and privileges,
 //! and its own name. It has no boot image, so `restart` refuses it.
 
-use super::{Outcome, Scheduler};
+use super::outcome::Outcome;
+use crate::lifecycle::spawn_into;
+use crate::state::Kernel;
 use crate::task::TaskName;
 use crate::usercopy::{UserSlice, copy_from_user, copy_value_to_user, copy_values_from_user};
 use alloc::vec::Vec;
@@ -15,12 +17,12 @@ use libipc::abi::{MAX_SPAWN_IMAGE, MemoryStats, SpawnRequest, field_name};
 /// A task argument is at most this long (the loader's limit).
 const MAX_ARGUMENT: u64 = 256;
 
-impl Scheduler {
-    pub fn spawn_program(&mut self, request: u64) -> Outcome {
-        if !self.tasks[self.current].spec.privileges.spawn {
+/// `spawn(request)`: starts a program from the image a `SpawnRequest` of the caller names.
+pub fn spawn(k: &mut Kernel, caller: usize, request: u64) -> Outcome {
+        if !k.tasks[caller].spec.privileges.spawn {
             return SyscallError::Denied.into();
         }
-        let space = self.tasks[self.current].space.as_ref().expect("the running task has memory");
+        let space = k.space_of(caller);
         let mut fields = [SpawnRequest::default()];
         if let Err(error) = copy_values_from_user(space, request, &mut fields) {
             return error.into();
@@ -65,8 +67,8 @@ impl Scheduler {
         };
         let spec = kernel_core::manifest::TaskSpec { image: "", arg: "", ..spec };
         // Only slots of ended programs are reused: a dead server's slot waits for its restart.
-        let slot = self.tasks.iter().position(|t| !t.state.is_alive() && t.spec.image.is_empty());
-        match self.spawn_into(slot, &spec, &image, TaskName::new(name), argument) {
+        let slot = k.tasks.iter().position(|t| !t.state.is_alive() && t.spec.image.is_empty());
+        match spawn_into(k, slot, &spec, &image, TaskName::new(name), argument) {
             Ok(id) => {
                 log::info!("task {name} ({id}) spawned from a {}-byte image", image.len());
                 Outcome::Value(id.to_raw())
@@ -76,9 +78,10 @@ impl Scheduler {
                 SyscallError::InvalidArgument.into()
             }
         }
-    }
+}
 
-    pub fn memory_info(&mut self, buffer: u64) -> Outcome {
+/// `memory_info(buffer)`: physical memory, kernel heap and task table use, for `mem`.
+pub fn memory_info(k: &mut Kernel, caller: usize, buffer: u64) -> Outcome {
         let frames = crate::mm::frames::stats();
         let (heap_used, heap_free) = crate::mm::heap::usage();
         let stats = MemoryStats {
@@ -86,13 +89,11 @@ impl Scheduler {
             frames_free: frames.free as u64,
             heap_used: heap_used as u64,
             heap_free: heap_free as u64,
-            tasks: self.tasks.len() as u64,
-            tasks_alive: self.tasks.iter().filter(|t| t.state.is_alive()).count() as u64,
+            tasks: k.tasks.len() as u64,
+            tasks_alive: k.tasks.iter().filter(|t| t.state.is_alive()).count() as u64,
         };
-        let space = self.tasks[self.current].space.as_ref().expect("the running task has memory");
-        match copy_value_to_user(space, buffer, &stats) {
+        match copy_value_to_user(k.space_of(caller), buffer, &stats) {
             Ok(()) => Outcome::Value(0),
             Err(error) => error.into(),
         }
-    }
 }

@@ -1,0 +1,85 @@
+//! The machine code of injected faults: the ring-3 snippets every task maps, and the same
+//! faulty instructions run by the kernel itself (the monolithic flavour).
+//!
+//! A ring-3 fault is a real CPU exception in the task's own context, so the kernel handles it
+//! like any other. The snippets are encoded here by hand because they are copied into a page
+//! of every address space, not linked into the kernel; the system call they make takes its
+//! number from the ABI.
+
+#[cfg(feature = "monolithic")]
+use core::arch::asm;
+use libipc::Sysnum;
+use libipc::abi::{
+    INJECT_DIVZERO, INJECT_HANG, INJECT_NULLPTR, INJECT_PANIC, INJECT_PRIVILEGED, INJECT_STACK,
+    PANIC_EXIT_CODE,
+};
+
+/// Each snippet starts at `kind * SNIPPET_SLOT` in the page.
+const SNIPPET_SLOT: u64 = 0x10;
+const PAGE_BYTES: usize = 4096;
+/// `int3`: what fills the page between snippets, so a jump into the gaps traps at once.
+const INT3: u8 = 0xcc;
+
+/// `mov eax, imm32; mov edi, imm32; syscall; jmp $`: what a panicking Rust program does.
+const fn exit_snippet() -> [u8; 14] {
+    let number = (Sysnum::Exit as u32).to_le_bytes();
+    let code = (PANIC_EXIT_CODE as u32).to_le_bytes();
+    [
+        0xb8, number[0], number[1], number[2], number[3], // mov eax, Exit
+        0xbf, code[0], code[1], code[2], code[3], // mov edi, PANIC_EXIT_CODE
+        0x0f, 0x05, // syscall
+        0xeb, 0xfe, // jmp $ (never reached)
+    ]
+}
+
+/// The page every task maps read-only and executable: one snippet per kind with one.
+pub fn user_snippet_page() -> [u8; PAGE_BYTES] {
+    let mut page = [INT3; PAGE_BYTES];
+    let exit = exit_snippet();
+    let snippets: [(u64, &[u8]); 6] = [
+        (INJECT_PANIC, &exit),
+        (INJECT_NULLPTR, &[0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0]), // mov rax, qword ptr [0]
+        (INJECT_PRIVILEGED, &[0xfa]),                            // cli
+        (INJECT_DIVZERO, &[0x31, 0xc9, 0xf7, 0xf1]),             // xor ecx, ecx; div ecx
+        (INJECT_HANG, &[0xeb, 0xfe]),                            // jmp $
+        (INJECT_STACK, &[0x50, 0xeb, 0xfd]),                     // 1: push rax; jmp 1b
+    ];
+    for (kind, code) in snippets {
+        let at = (kind * SNIPPET_SLOT) as usize;
+        page[at..at + code.len()].copy_from_slice(code);
+    }
+    page
+}
+
+/// Where the snippet for `kind` starts in the page, or `None` for kinds with no snippet.
+pub fn snippet_offset(kind: u64) -> Option<u64> {
+    (INJECT_PANIC..=INJECT_STACK).contains(&kind).then_some(kind * SNIPPET_SLOT)
+}
+
+/// Runs the faulty instruction of `kind` in ring 0. Most never return: the CPU raises an
+/// exception in the kernel, which cannot pin it on anybody, so it stops.
+#[cfg(feature = "monolithic")]
+pub fn run_in_ring0(kind: u64) {
+    match kind {
+        // SAFETY: none of these is safe, by design: each is the fault being injected. They
+        // touch no Rust-visible state, and the asm declares every register it clobbers.
+        INJECT_NULLPTR => unsafe { asm!("mov rax, qword ptr [0]", out("rax") _) },
+        // Ring 0 may run `cli`: nothing happens at all (interrupts are already off here),
+        // which is the point: a kernel cannot tell a driver's privileged mistake from its
+        // own code.
+        // SAFETY: as above; `cli` only clears the interrupt flag, already clear in the kernel.
+        INJECT_PRIVILEGED => unsafe { asm!("cli") },
+        // SAFETY: as above; the division by zero raises #DE before any register changes.
+        INJECT_DIVZERO => unsafe {
+            asm!("xor ecx, ecx", "div ecx", out("eax") _, out("ecx") _, out("edx") _)
+        },
+        // With interrupts off, nothing ever runs again: not the timer, not a watchdog.
+        INJECT_HANG => loop {
+            core::hint::spin_loop();
+        },
+        // SAFETY: as above; pushes run the trap stack into whatever lies below it until a
+        // write faults, and the fault cannot be delivered on the broken stack (#DF).
+        INJECT_STACK => unsafe { asm!("2:", "push rax", "jmp 2b", options(noreturn)) },
+        _ => {}
+    }
+}

@@ -1,0 +1,117 @@
+//! The kernel's side of services built into it (the monolithic flavour, see `services`):
+//! each has a task slot in state `InKernel`, so `lookup`, `ps`, `kill` and `inject` treat it
+//! like a server, but a `call` to it runs the service right here, in ring 0, instead of
+//! waking a task. A call the service answers later (a console read waiting for a line)
+//! leaves the caller in `AwaitingReply`, exactly as a ring-3 server would.
+
+use crate::arch::TrapFrame;
+use crate::delivery::{raise_notification, write_message};
+use crate::lifecycle::{kill, routes};
+use crate::services::{self, Answer, Host, KernelLeases};
+use crate::state::Kernel;
+use crate::syscalls::outcome::Outcome;
+use crate::task::{Task, TaskName, TaskState};
+use kernel_core::manifest::TaskSpec;
+use libipc::{SyscallError, TaskId};
+
+/// Gives the built-in service `spec` names a slot, in manifest order like any task.
+#[cfg_attr(feature = "guest-tests", allow(dead_code))] // the system starts them, not tests
+pub fn add_service(k: &mut Kernel, spec: &TaskSpec<'static>) -> TaskId {
+    let id = TaskId::new(k.tasks.len() as u16, 0);
+    let name = TaskName::new(spec.name);
+    k.tasks.push(Task::new(id, spec, name, routes(spec), TaskState::InKernel));
+    id
+}
+
+/// A `call` from `caller` (its registers `live`) to the built-in service in slot `service`
+/// (kept out of line: the message path of the microkernel never comes here).
+#[inline(never)]
+pub fn call(
+    k: &mut Kernel,
+    caller: usize,
+    service: usize,
+    live: &mut TrapFrame,
+    wants_reply: bool,
+) -> Outcome {
+    if !wants_reply {
+        return SyscallError::InvalidArgument.into(); // a service only answers calls
+    }
+    k.tasks[service].stats.syscalls += 1; // `ps` shows requests served
+    let (service_id, name) = (k.tasks[service].id, k.tasks[service].name);
+    let caller_id = k.tasks[caller].id;
+    let args = live.ipc_args();
+    let (_, op) = args.target();
+    let answer = services::call(name.as_bytes(), k, caller_id, op, args.payload());
+    end_stopped_services(k);
+    match answer {
+        Answer::Now(words) => {
+            k.tasks[caller].lease_count = 0;
+            write_message(live, service_id, 0, words, 0);
+            Outcome::Written
+        }
+        Answer::Later => {
+            k.tasks[caller].state = TaskState::AwaitingReply { from: service_id };
+            k.sched.switch_away();
+            Outcome::Blocked
+        }
+        // An injected `skip`: the caller's registers come back as they went in.
+        Answer::Skipped => {
+            k.tasks[caller].lease_count = 0;
+            Outcome::Written
+        }
+    }
+}
+
+/// An interrupt for a built-in driver; false when no built-in service has that line.
+pub fn interrupt(k: &mut Kernel, line: u8) -> bool {
+    let handled = services::interrupt(line, k);
+    end_stopped_services(k);
+    handled
+}
+
+/// Ends the slots of services that stopped themselves (an injected `kill` that waited
+/// for its message), so callers see them gone.
+fn end_stopped_services(k: &mut Kernel) {
+    while let Some(name) = services::take_stopped() {
+        if let Some(index) = service_slot(k, name.as_bytes()) {
+            kill(k, index);
+        }
+    }
+}
+
+fn service_slot(k: &Kernel, name: &[u8]) -> Option<usize> {
+    k.tasks.iter().position(|t| t.state == TaskState::InKernel && t.name.as_bytes() == name)
+}
+
+impl Host for Kernel {
+    fn leases(&self, caller: TaskId) -> Option<KernelLeases<'_>> {
+        let task = self.tasks.get(usize::from(caller.index)).filter(|t| t.id == caller)?;
+        let space = task.space.as_ref()?;
+        Some(KernelLeases::new(&task.leases[..task.lease_count], space))
+    }
+
+    fn awaits(&self, caller: TaskId, service: &[u8]) -> bool {
+        let Some(slot) = service_slot(self, service) else { return false };
+        let from = self.tasks[slot].id;
+        self.tasks
+            .get(usize::from(caller.index))
+            .is_some_and(|t| t.id == caller && t.state == TaskState::AwaitingReply { from })
+    }
+
+    fn reply(&mut self, caller: TaskId, service: &[u8], words: [u64; 4]) {
+        if !self.awaits(caller, service) {
+            return; // it died, or was killed, while it waited
+        }
+        let from = self.tasks[service_slot(self, service).expect("awaits found it")].id;
+        let index = usize::from(caller.index);
+        write_message(&mut self.tasks[index].saved, from, 0, words, 0);
+        self.tasks[index].lease_count = 0;
+        self.sched.make_ready(&mut self.tasks, index);
+    }
+
+    fn notify(&mut self, task: TaskId, bits: u64) {
+        if let Ok(index) = self.resolve(task) {
+            raise_notification(self, index, bits);
+        }
+    }
+}

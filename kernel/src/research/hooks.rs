@@ -1,0 +1,132 @@
+//! The one hook point: where the kernel's paths meet fault injection.
+//!
+//! `at` is inlined into each path that needs it and tests one byte of the task's `Research`
+//! record (`armed`); everything else (`run`) is out of line and cold, so a path with no armed
+//! task reads and costs as if the hook were not there.
+
+use super::inject;
+use super::record::{Injection, Point};
+use crate::arch::TrapFrame;
+use crate::lifecycle::kill;
+use crate::state::Kernel;
+use crate::task::Task;
+use libipc::abi::{
+    INJECT_CORRUPT_REPLY, INJECT_FLIP_MEMORY, INJECT_FLIP_REGISTER, INJECT_KILL, INJECT_KINDS,
+    INJECT_SKIP,
+};
+
+/// Where a path is, and what the hook may change there.
+pub enum At<'a> {
+    /// A system call of the running task, before it is decoded.
+    SyscallEntry,
+    /// The task is about to block in `receive`; `registers` are what it will resume with.
+    ReceiveWait(&'a mut TrapFrame),
+    /// The task has just replied to the task in slot `caller`.
+    Reply { caller: usize },
+}
+
+/// What the path does next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Continue,
+    /// Skip the system call: it returns with the registers as they were.
+    Skip,
+    /// The task was ended (an injected `kill`): nobody resumes it.
+    Ended,
+}
+
+/// The hook: runs what task `task` has armed at this point, if anything.
+#[inline(always)]
+pub fn at(k: &mut Kernel, task: usize, at: At) -> Verdict {
+    let point = match at {
+        At::SyscallEntry => Point::SyscallEntry,
+        At::ReceiveWait(_) => Point::ReceiveWait,
+        At::Reply { .. } => Point::Reply,
+    };
+    if !armed(&k.tasks[task], point) {
+        return Verdict::Continue;
+    }
+    run(k, task, at)
+}
+
+/// The hook's whole cost on a path with nothing armed: one byte tested. For a path that
+/// already holds the task's record (the system call entry), so the test costs no second
+/// lookup; `run` follows when it says yes.
+#[inline(always)]
+pub fn armed(task: &Task, point: Point) -> bool {
+    task.research.armed & point as u8 != 0
+}
+
+/// What is armed at `at` for `task`: the slow path of `at`.
+#[cold]
+#[inline(never)]
+pub fn run(k: &mut Kernel, task: usize, at: At) -> Verdict {
+    let research = &mut k.tasks[task].research;
+    match at {
+        At::SyscallEntry => {
+            research.take(Point::SyscallEntry);
+            Verdict::Skip
+        }
+        At::Reply { caller } => {
+            research.take(Point::Reply);
+            let seed = research.reply_seed;
+            inject::corrupt_reply(&mut k.tasks[caller].saved, seed);
+            Verdict::Continue
+        }
+        At::ReceiveWait(registers) => {
+            let Some(mut injection) = research.injection.take() else {
+                research.take(Point::ReceiveWait);
+                return Verdict::Continue;
+            };
+            if injection.after > 0 {
+                injection.after -= 1;
+                research.injection = Some(injection);
+                return Verdict::Continue;
+            }
+            research.take(Point::ReceiveWait);
+            fire(k, task, injection, registers)
+        }
+    }
+}
+
+/// Makes `injection` happen to `task`, whose registers (as it will resume from its
+/// `receive`) are given: a jump to the fault's snippet, the corruption, or (`kill`) its end.
+#[cold]
+pub fn fire(k: &mut Kernel, task: usize, injection: Injection, registers: &mut TrapFrame) -> Verdict {
+    let record = &mut k.tasks[task];
+    let what = match injection.kind {
+        INJECT_KILL => "ended",
+        INJECT_FLIP_REGISTER => inject::flip_register(registers, injection.seed),
+        INJECT_CORRUPT_REPLY => {
+            record.research.reply_seed = injection.seed;
+            record.research.arm(Point::Reply);
+            "its next reply will carry a flipped bit"
+        }
+        INJECT_SKIP => {
+            record.research.arm(Point::SyscallEntry);
+            "its next system call will be skipped"
+        }
+        INJECT_FLIP_MEMORY => match record.space.as_ref() {
+            Some(space) => inject::flip_memory(space, record.research.data.clone(), injection.seed),
+            None => "no memory",
+        },
+        kind => match inject::entry(kind) {
+            Some(rip) => {
+                registers.rip = rip;
+                "resumes at the fault's code"
+            }
+            None => "nothing to do",
+        },
+    };
+    log::info!(
+        "task {} ({}): injected fault {} fired at its receive: {what}",
+        record.name,
+        record.id,
+        INJECT_KINDS.get(injection.kind as usize).unwrap_or(&"?")
+    );
+    if injection.kind == INJECT_KILL {
+        kill(k, task);
+        return Verdict::Ended;
+    }
+    Verdict::Continue
+}

@@ -1,0 +1,13 @@
+//! Research hooks: fault injection and the state benchmarks read, kept out of the hot paths.
+//!
+//! Each task carries one `Research` sub-record (`record.rs`). The kernel's paths reach it
+//! through one hook point, `hooks::at`, which tests one byte of that record and runs nothing
+//! more unless the task has work armed there. `inject.rs` is what an armed fault does to a
+//! task (its machine code is in `arch::fault_code`).
+
+/// The one hook point and what happens there.
+pub mod hooks;
+/// What each kind of fault does to a task: a jump to its snippet, or one flipped bit.
+pub mod inject;
+/// The per-task sub-record and its hook-point bits.
+pub mod record;

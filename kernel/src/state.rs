@@ -1,0 +1,90 @@
+//! The kernel's state, behind one lock: the task table, the scheduler, interrupt routes.
+//!
+//! System calls (`syscalls/`) are free functions over this `Kernel`, as in Hubris; the lock
+//! is only taken with interrupts disabled (the kernel runs with IF clear; the idle loop drops
+//! the lock before it waits), and a system call takes it once, for the call and the return to
+//! ring 3 together (`switch::handle_and_return`).
+
+use crate::arch::cpu::without_interrupts;
+use crate::arch::paging::AddressSpace;
+use crate::irq::IrqRoutes;
+use crate::sched::Scheduler;
+use crate::task::Task;
+use crate::time;
+use alloc::vec::Vec;
+use libipc::abi::FOREVER;
+use libipc::{SyscallError, TaskId};
+use spin::{Mutex, MutexGuard};
+
+/// Slots in the task table; a task id's index is below this.
+pub const MAX_TASKS: usize = 64;
+
+/// What the kernel tells its observer (the test harness, or the exit-after-boot check).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The task in this slot exited, faulted or was killed.
+    TaskEnded(usize),
+    /// A timer tick went by.
+    Tick,
+}
+
+pub type Observer = fn(&mut Kernel, Event);
+
+pub struct Kernel {
+    /// The task table. Index = `TaskId::index`; a slot keeps its ended task (and its
+    /// generation) until reused.
+    pub tasks: Vec<Task>,
+    pub sched: Scheduler,
+    pub irqs: IrqRoutes,
+    pub observer: Option<Observer>,
+    /// Blocking sends so far: the next one's `TaskState::Sending::order`.
+    pub sends: u64,
+}
+
+static KERNEL: Mutex<Kernel> = Mutex::new(Kernel {
+    tasks: Vec::new(),
+    sched: Scheduler::new(),
+    irqs: IrqRoutes::new(),
+    observer: None,
+    sends: 0,
+});
+
+/// Runs `f` on the kernel's state with interrupts disabled.
+pub fn with<R>(f: impl FnOnce(&mut Kernel) -> R) -> R {
+    without_interrupts(|| f(&mut KERNEL.lock()))
+}
+
+/// The kernel's state, locked from a trap, where interrupts are already off.
+pub fn lock_in_trap() -> MutexGuard<'static, Kernel> {
+    KERNEL.lock()
+}
+
+impl Kernel {
+    /// The slot of the live task `id`, or why there is none: `DeadTask` with its current id
+    /// when the slot has moved on (or the task ended), `NoSuchTask` for an unknown slot.
+    pub fn resolve(&self, id: TaskId) -> Result<usize, (SyscallError, u64)> {
+        let index = usize::from(id.index);
+        let task = self.tasks.get(index).ok_or((SyscallError::NoSuchTask, 0))?;
+        if task.id != id || !task.state.is_alive() {
+            return Err((SyscallError::DeadTask, task.id.to_raw()));
+        }
+        Ok(index)
+    }
+
+    /// The memory of the live task in `index`.
+    pub fn space_of(&self, index: usize) -> &AddressSpace {
+        self.tasks[index].space.as_ref().expect("a live task has memory")
+    }
+
+    /// Tells the observer, if there is one.
+    pub fn observe(&mut self, event: Event) {
+        if let Some(observer) = self.observer {
+            observer(self, event);
+        }
+    }
+}
+
+/// The deadline for a timeout in ticks (`FOREVER` never comes).
+pub fn deadline(timeout: u64) -> u64 {
+    if timeout == FOREVER { FOREVER } else { time::ticks().saturating_add(timeout) }
+}

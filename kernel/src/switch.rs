@@ -1,0 +1,117 @@
+//! Every switch between tasks, made on the way back to ring 3.
+//!
+//! When a task leaves the CPU its registers are copied from the trap frame into its
+//! `Task::saved`, and the exit path restores the next task's straight from its record, so a
+//! switch copies one frame, not two. Whatever a saved frame holds, it goes back to ring 3
+//! with user selectors, interrupts on, no I/O privilege, and only to a user address.
+
+use crate::arch::cpu;
+use crate::arch::{self, TrapFrame, USER_CODE_SELECTOR, USER_DATA_SELECTOR};
+use crate::lifecycle::end_task;
+use crate::mm::layout::USER_END;
+use crate::state::{self, Kernel};
+use crate::task::{FaultRecord, TaskState};
+use libipc::FaultKind;
+
+const RFLAGS_INTERRUPTS: u64 = 1 << 9;
+const RFLAGS_IOPL: u64 = 3 << 12;
+
+/// Starts running tasks; never returns. Waits (halted) while no task is ready.
+pub fn start() -> ! {
+    // The kernel runs with interrupts off; they come back on in ring 3 (RFLAGS.IF of the
+    // frame) and in the idle wait. Boot left them on, so turn them off before the first exit.
+    cpu::disable_interrupts();
+    loop {
+        if let Some(frame) =
+            state::with(|k| switch_to_next(k).map(|next| &k.tasks[next].saved as *const TrapFrame))
+        {
+            // SAFETY: the frame is the chosen task's saved registers (sanitised by
+            // `switch_to_next`), and with interrupts off nothing touches them before the exit.
+            unsafe { arch::enter_user(frame) };
+        }
+        cpu::wait_for_interrupt();
+    }
+}
+
+/// Called on every return to ring 3 but a system call's: switches tasks if one is pending.
+/// Idles here while nothing is ready. Returns the frame to restore: `frame`, or the next
+/// task's saved registers.
+pub fn before_return_to_user(frame: &mut TrapFrame) -> *const TrapFrame {
+    handle_and_return(frame, |_, _| {})
+}
+
+/// Runs `handle` on the kernel's state and prepares the return to ring 3 under the same lock:
+/// the system call path takes the lock once. Called from a trap, so interrupts are already
+/// off.
+#[inline(always)]
+pub fn handle_and_return(
+    frame: &mut TrapFrame,
+    handle: impl FnOnce(&mut Kernel, &mut TrapFrame),
+) -> *const TrapFrame {
+    debug_assert!(!cpu::interrupts_enabled(), "traps run with interrupts off");
+    let resume = {
+        let mut k = state::lock_in_trap();
+        handle(&mut k, frame);
+        prepare_return(&mut k, frame)
+    };
+    if let Some(resume) = resume {
+        return resume;
+    }
+    // Nothing can run: wait for an interrupt to make something ready.
+    loop {
+        cpu::wait_for_interrupt();
+        if let Some(resume) = state::with(|k| prepare_return(k, frame)) {
+            return resume;
+        }
+    }
+}
+
+/// The registers to resume in ring 3: `frame` if the same task goes on, else the next task's
+/// saved registers. `None` when no task is ready.
+#[inline(always)]
+fn prepare_return(k: &mut Kernel, frame: &mut TrapFrame) -> Option<*const TrapFrame> {
+    // The common case, kept inline: the same task goes on, to a user address.
+    if !k.sched.switch_pending && k.sched.frame_live && frame.rip < USER_END {
+        return Some(frame);
+    }
+    switch_or_stop(k, frame)
+}
+
+/// The rest of `prepare_return`: stop a task about to return to a non-user address (only a
+/// kernel bug could cause that), or switch to the next ready task.
+#[inline(never)]
+fn switch_or_stop(k: &mut Kernel, frame: &mut TrapFrame) -> Option<*const TrapFrame> {
+    if !k.sched.switch_pending && k.sched.frame_live {
+        let current = k.sched.current;
+        end_task(k, current, TaskState::Faulted(bad_return(frame.rip)));
+    }
+    if k.sched.frame_live {
+        k.tasks[k.sched.current].saved.clone_from(frame);
+        k.sched.frame_live = false;
+    }
+    let next = switch_to_next(k)?;
+    Some(&k.tasks[next].saved)
+}
+
+/// Picks the next ready task and activates its address space; returns its slot, whose
+/// `saved` registers are ready to resume.
+fn switch_to_next(k: &mut Kernel) -> Option<usize> {
+    loop {
+        let next = k.sched.choose(&k.tasks)?;
+        let task = &mut k.tasks[next];
+        let saved = &mut task.saved;
+        saved.cs = u64::from(USER_CODE_SELECTOR);
+        saved.ss = u64::from(USER_DATA_SELECTOR);
+        saved.rflags = (saved.rflags | RFLAGS_INTERRUPTS) & !RFLAGS_IOPL;
+        if saved.rip < USER_END {
+            task.space.as_ref().expect("a ready task has memory").activate();
+            return Some(next);
+        }
+        let record = bad_return(saved.rip);
+        end_task(k, next, TaskState::Faulted(record));
+    }
+}
+
+fn bad_return(rip: u64) -> FaultRecord {
+    FaultRecord { kind: FaultKind::BadReturnAddress, error_code: 0, rip, address: 0 }
+}

@@ -1,0 +1,50 @@
+//! `inject`: arm a fault in another task, for fault-isolation experiments (what an armed
+//! fault does when it fires is in `research`).
+
+use super::outcome::Outcome;
+use super::tasks::managed_target;
+use crate::lifecycle::kill;
+use crate::research::hooks;
+use crate::research::inject::is_kind;
+use crate::research::record::Injection;
+use crate::state::Kernel;
+use crate::task::TaskState;
+use libipc::SyscallError;
+use libipc::abi::INJECT_KILL;
+
+/// `inject(task, kind, detail)`: arm a fault in a task, to fire at its next message after
+/// `detail`'s count of waits; `INJECT_KILL` with no count ends it now. Needs the `inject`
+/// privilege.
+pub fn inject(k: &mut Kernel, caller: usize, task: u64, kind: u64, detail: u64) -> Outcome {
+    let privileged = k.tasks[caller].spec.privileges.inject;
+    let (index, id) = match managed_target(k, caller, task, privileged) {
+        Ok(target) => target,
+        Err(refusal) => return refusal,
+    };
+    log::info!("task {} ({id}): fault {kind} injected by {}", k.tasks[index].name, k.tasks[caller].name);
+    if !is_kind(kind) {
+        return SyscallError::InvalidArgument.into();
+    }
+    let mut injection = Injection { kind, after: detail as u16, seed: detail >> 16 };
+    let kill_now = kind == INJECT_KILL && injection.after == 0;
+    if k.tasks[index].state == TaskState::InKernel && !kill_now {
+        // Built into the kernel: the service fires it itself, in ring 0.
+        crate::services::arm(k.tasks[index].name.as_bytes(), injection);
+    } else if kill_now {
+        kill(k, index);
+    } else if matches!(k.tasks[index].state, TaskState::Receiving { .. }) {
+        // Already waiting: the message it waits for is the first one.
+        if injection.after == 0 {
+            let mut saved = k.tasks[index].saved.clone();
+            let _ = hooks::fire(k, index, injection, &mut saved); // never `kill` here
+            k.tasks[index].saved = saved;
+        } else {
+            injection.after -= 1;
+            k.tasks[index].research.arm_injection(injection);
+        }
+    } else {
+        // It fires when the task next waits in `receive`.
+        k.tasks[index].research.arm_injection(injection);
+    }
+    Outcome::Value(0)
+}

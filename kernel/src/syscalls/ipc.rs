@@ -1,0 +1,218 @@
+//! Synchronous message passing: send, call, receive, reply, reply_receive, notify.
+//!
+//! Rendezvous only: a message waits in its sender's saved registers, never in a kernel queue,
+//! so memory use does not grow with what tasks do. A blocked task's registers are in
+//! `Task::saved`; the caller's are the live trap frame `live`. A receiver with several
+//! senders waiting takes the most urgent first, and among equals the one that has waited
+//! longest.
+
+use super::outcome::Outcome;
+use crate::arch::TrapFrame;
+use crate::delivery::{raise_notification, write_message, write_notification};
+use crate::mm::layout::USER_END;
+use crate::research::hooks::{self, At, Verdict};
+use crate::state::{Kernel, deadline};
+use crate::task::TaskState;
+use crate::usercopy::copy_values_from_user;
+use kernel_core::sched::first_come_first_served;
+use libipc::abi::{ANY_TASK, KERNEL_SENDER, LEASE_READ, LEASE_WRITE, Lease, MAX_LEASES};
+use libipc::{SyscallError, TaskId};
+
+/// `send` (`wants_reply` false) or `call` (true) from `caller`.
+pub fn send(k: &mut Kernel, caller: usize, live: &mut TrapFrame, wants_reply: bool) -> Outcome {
+    let args = live.ipc_args();
+    let (to, op) = args.target();
+    let target = match k.resolve(to) {
+        Ok(target) => target,
+        Err(error) => return error.into(),
+    };
+    if target == caller {
+        return SyscallError::InvalidArgument.into(); // it could never be received
+    }
+    if !may_send(k, caller, target) {
+        return SyscallError::Denied.into();
+    }
+    if wants_reply {
+        if let Err(error) = take_leases(k, caller, args.lease_table()) {
+            return error.into();
+        }
+    }
+    let my_id = k.tasks[caller].id;
+    if let TaskState::Receiving { from, .. } = k.tasks[target].state {
+        if from.is_none_or(|from| from == my_id) {
+            let count = k.tasks[caller].lease_count as u64;
+            write_message(&mut k.tasks[target].saved, my_id, op, args.payload(), count);
+            k.sched.make_ready(&mut k.tasks, target);
+            if k.tasks[target].spec.priority < k.tasks[caller].spec.priority {
+                // The sender was the most urgent ready task; now the receiver is.
+                k.sched.hint_next(target);
+            }
+            if !wants_reply {
+                return Outcome::Value(0);
+            }
+            k.tasks[caller].state = TaskState::AwaitingReply { from: to };
+            k.sched.switch_away();
+            return Outcome::Blocked;
+        }
+    }
+    if k.tasks[target].state == TaskState::InKernel {
+        return crate::in_kernel::call(k, caller, target, live, wants_reply);
+    }
+    if args.timeout() == 0 {
+        k.tasks[caller].lease_count = 0;
+        return SyscallError::WouldBlock.into();
+    }
+    k.sends += 1;
+    let (deadline, order) = (deadline(args.timeout()), k.sends);
+    k.tasks[caller].state = TaskState::Sending { to, wants_reply, deadline, order };
+    k.sched.switch_away();
+    Outcome::Blocked
+}
+
+/// `receive` from `caller`: `from_word` is a task id, `ANY_TASK`, or `KERNEL_SENDER` (for
+/// notifications only).
+pub fn receive(
+    k: &mut Kernel,
+    caller: usize,
+    live: &mut TrapFrame,
+    from_word: u64,
+    timeout: u64,
+) -> Outcome {
+    let from = if from_word == ANY_TASK {
+        None
+    } else if from_word == KERNEL_SENDER.to_raw() {
+        // A closed receive on the kernel: wait for notifications only (a driver waiting
+        // for its device's interrupt in the middle of a request).
+        Some(KERNEL_SENDER)
+    } else {
+        let Some(id) = TaskId::from_raw(from_word) else {
+            return SyscallError::InvalidArgument.into();
+        };
+        match k.resolve(id) {
+            Ok(index) if index == caller => return SyscallError::InvalidArgument.into(), // never
+            Ok(_) => {}
+            Err(error) => return error.into(),
+        }
+        Some(id)
+    };
+    let takes_notifications = from.is_none_or(|from| from == KERNEL_SENDER);
+    if takes_notifications && k.tasks[caller].notifications != 0 {
+        let bits = core::mem::take(&mut k.tasks[caller].notifications);
+        write_notification(live, bits, k.tasks[caller].research.interrupt_time);
+        return Outcome::Written;
+    }
+    let my_id = k.tasks[caller].id;
+    let tasks = &k.tasks;
+    let waiting = (0..tasks.len()).filter_map(|i| match tasks[i].state {
+        TaskState::Sending { to, order, .. }
+            if to == my_id && from.is_none_or(|f| f == tasks[i].id) =>
+        {
+            Some((i, tasks[i].spec.priority, order))
+        }
+        _ => None,
+    });
+    if let Some(sender) = first_come_first_served(waiting) {
+        let TaskState::Sending { wants_reply, .. } = k.tasks[sender].state else {
+            unreachable!("the sender was chosen among tasks in `Sending`")
+        };
+        let sender_id = k.tasks[sender].id;
+        let count = k.tasks[sender].lease_count as u64;
+        let message = k.tasks[sender].saved.ipc_args();
+        let (_, op) = message.target();
+        write_message(live, sender_id, op, message.payload(), count);
+        if wants_reply {
+            k.tasks[sender].state = TaskState::AwaitingReply { from: my_id };
+        } else {
+            let saved = &mut k.tasks[sender].saved;
+            (saved.rax, saved.rdx) = (0, 0);
+            k.sched.make_ready(&mut k.tasks, sender);
+        }
+        return Outcome::Written;
+    }
+    if timeout == 0 {
+        return SyscallError::WouldBlock.into();
+    }
+    // An armed fault fires when the task waits for a message: it resumes, with that message,
+    // at the fault's snippet instead of after its `receive`, or with the state it corrupted.
+    if hooks::at(k, caller, At::ReceiveWait(live)) == Verdict::Ended {
+        return Outcome::Blocked; // killed: nobody resumes it
+    }
+    k.tasks[caller].state = TaskState::Receiving { from, deadline: deadline(timeout) };
+    k.sched.switch_away();
+    Outcome::Blocked
+}
+
+/// `reply` from `caller` to a task waiting in `call` on it.
+pub fn reply(k: &mut Kernel, caller: usize, live: &TrapFrame) -> Outcome {
+    let args = live.ipc_args();
+    let (to, op) = args.target();
+    let target = match k.resolve(to) {
+        Ok(target) => target,
+        Err(error) => return error.into(),
+    };
+    let my_id = k.tasks[caller].id;
+    if k.tasks[target].state != (TaskState::AwaitingReply { from: my_id }) {
+        return SyscallError::InvalidArgument.into();
+    }
+    write_message(&mut k.tasks[target].saved, my_id, op, args.payload(), 0);
+    hooks::at(k, caller, At::Reply { caller: target });
+    k.tasks[target].lease_count = 0;
+    k.sched.make_ready(&mut k.tasks, target);
+    Outcome::Value(0)
+}
+
+/// `reply_receive`: reply (a caller that has gone is no error here), then receive.
+pub fn reply_receive(k: &mut Kernel, caller: usize, live: &mut TrapFrame) -> Outcome {
+    let _ = reply(k, caller, live);
+    let args = live.ipc_args();
+    receive(k, caller, live, args.reply_receive_from(), args.timeout())
+}
+
+/// `notify(task, bits)` from `caller`.
+pub fn notify(k: &mut Kernel, caller: usize, target: u64, bits: u64) -> Outcome {
+    let Some(id) = TaskId::from_raw(target) else {
+        return SyscallError::InvalidArgument.into();
+    };
+    let target = match k.resolve(id) {
+        Ok(target) => target,
+        Err(error) => return error.into(),
+    };
+    if !may_send(k, caller, target) {
+        return SyscallError::Denied.into();
+    }
+    raise_notification(k, target, bits);
+    Outcome::Value(0)
+}
+
+/// Whether the manifest lets `from` send to `to`.
+fn may_send(k: &Kernel, from: usize, to: usize) -> bool {
+    let position = k.tasks[to].position;
+    position < 64 && k.tasks[from].send_mask & 1 << position != 0
+}
+
+/// Copies the lease table `(address, count)` of `caller` into its record.
+fn take_leases(k: &mut Kernel, caller: usize, (table, count): (u64, u64)) -> Result<(), SyscallError> {
+    let count = usize::try_from(count).map_err(|_| SyscallError::TooLong)?;
+    if count > MAX_LEASES {
+        return Err(SyscallError::TooLong);
+    }
+    if count == 0 {
+        k.tasks[caller].lease_count = 0;
+        return Ok(()); // the common call: nothing to copy
+    }
+    let mut leases = [Lease::default(); MAX_LEASES];
+    copy_values_from_user(k.space_of(caller), table, &mut leases[..count])?;
+    if leases[..count].iter().any(|l| l.access & !(LEASE_READ | LEASE_WRITE) != 0) {
+        return Err(SyscallError::InvalidArgument);
+    }
+    // Every lent range must lie in user space; its pages are checked at each copy.
+    if leases[..count]
+        .iter()
+        .any(|l| l.address.checked_add(l.length).is_none_or(|end| end > USER_END))
+    {
+        return Err(SyscallError::BadAddress);
+    }
+    k.tasks[caller].leases = leases;
+    k.tasks[caller].lease_count = count;
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! System calls: one `match` from number to handler, each handler a free function over the
+//! kernel's state (`state::Kernel`), as in Hubris's `syscalls.rs`.
+//!
+//! The entry (`arch/x86_64/syscall_entry.rs`) saves the caller's registers in a `TrapFrame`
+//! and `trap::dispatch` calls `handle`. Plain calls take up to five arguments in rdi, rsi,
+//! rdx, r10, r8 (`TrapFrame::syscall_args`); the message calls use the IPC registers
+//! (`libipc::abi::IpcArgs`). The status goes back in rax (0 or a `SyscallError` code) and the
+//! value in rdx (docs/abi.md). A bad argument is an error code for the caller, never a fault
+//! of the kernel.
+//!
+//! | family | file |
+//! | --- | --- |
+//! | `debug_write`, `yield`, `sleep`, `exit`, `task_info`, `uptime` | `basic.rs` |
+//! | `send`, `call`, `receive`, `reply`, `reply_receive`, `notify` | `ipc.rs` |
+//! | `lease_read`, `lease_write`, `lease_info` | `leases.rs` |
+//! | `irq_ack`, `port_read`, `port_write` | `devices.rs` |
+//! | `restart`, `kill`, `fault_info`, `lookup`, `task_status` | `tasks.rs` |
+//! | `inject` | `inject.rs` |
+//! | `spawn`, `memory_info` | `spawn.rs` |
+
+mod basic;
+mod devices;
+mod inject;
+mod ipc;
+mod leases;
+pub mod outcome;
+mod spawn;
+mod tasks;
+
+use crate::arch::TrapFrame;
+use crate::research::hooks::{self, At, Verdict};
+use crate::research::record::Point;
+use crate::state::Kernel;
+use crate::switch;
+use libipc::Sysnum;
+use outcome::{Outcome, finish};
+
+/// Handles the system call in `frame` and prepares the return to ring 3, which may resume
+/// another task if this call blocked the caller or woke a more urgent one.
+pub fn handle(frame: &mut TrapFrame) -> *const TrapFrame {
+    switch::handle_and_return(frame, |k, frame| {
+        let caller = k.sched.current;
+        let task = &mut k.tasks[caller];
+        task.stats.syscalls += 1;
+        if hooks::armed(task, Point::SyscallEntry)
+            && hooks::run(k, caller, At::SyscallEntry) == Verdict::Skip
+        {
+            return; // an injected `skip`: as if the `syscall` instruction were not there
+        }
+        match Sysnum::try_from(frame.rax) {
+            Ok(number) => dispatch(k, caller, number, frame),
+            Err(error) => finish(frame, error.into()),
+        }
+    })
+}
+
+/// The system call table.
+fn dispatch(k: &mut Kernel, caller: usize, number: Sysnum, f: &mut TrapFrame) {
+    // Argument `i` of a plain call, read in the arm that needs it (not all five up front).
+    macro_rules! arg {
+        ($i:literal) => {
+            f.syscall_args()[$i]
+        };
+    }
+    let outcome = match number {
+        Sysnum::DebugWrite => basic::debug_write(k, caller, arg!(0), arg!(1)),
+        Sysnum::Yield => basic::yield_turn(k, caller),
+        Sysnum::Sleep => basic::sleep(k, caller, arg!(0)),
+        Sysnum::Exit => basic::exit(k, caller, arg!(0)),
+        Sysnum::TaskInfo => return finish(f, Outcome::Value(k.tasks[caller].id.to_raw())),
+        Sysnum::Uptime => return finish(f, Outcome::Value(crate::time::ticks())),
+        Sysnum::Send => ipc::send(k, caller, f, false),
+        Sysnum::Call => ipc::send(k, caller, f, true),
+        Sysnum::Receive => {
+            let args = f.ipc_args();
+            ipc::receive(k, caller, f, args.receive_from(), args.timeout())
+        }
+        Sysnum::Reply => ipc::reply(k, caller, f),
+        Sysnum::ReplyReceive => ipc::reply_receive(k, caller, f),
+        Sysnum::Notify => ipc::notify(k, caller, arg!(0), arg!(1)),
+        Sysnum::LeaseRead => leases::copy(k, caller, f.syscall_args(), false),
+        Sysnum::LeaseWrite => leases::copy(k, caller, f.syscall_args(), true),
+        Sysnum::LeaseInfo => leases::info(k, caller, f),
+        Sysnum::TaskStatus => tasks::task_status(k, caller, arg!(0), arg!(1)),
+        Sysnum::Kill => tasks::kill(k, caller, arg!(0)),
+        Sysnum::Inject => inject::inject(k, caller, arg!(0), arg!(1), arg!(2)),
+        Sysnum::Spawn => spawn::spawn(k, caller, arg!(0)),
+        Sysnum::MemoryInfo => spawn::memory_info(k, caller, arg!(0)),
+        Sysnum::IrqAck => devices::irq_ack(k, caller, arg!(0)),
+        Sysnum::PortRead => devices::port_io(k, caller, arg!(0), arg!(1), None),
+        Sysnum::PortWrite => devices::port_io(k, caller, arg!(0), arg!(1), Some(arg!(2))),
+        Sysnum::Restart => tasks::restart(k, caller, arg!(0)),
+        Sysnum::FaultInfo => tasks::fault_info(k, caller, arg!(0), arg!(1)),
+        Sysnum::Lookup => tasks::lookup(k, caller, arg!(0), arg!(1)),
+    };
+    finish(f, outcome)
+}

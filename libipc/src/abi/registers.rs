@@ -1,0 +1,164 @@
+//! The IPC registers: which register carries what, defined once for the user stubs and the
+//! kernel.
+//!
+//! A message is an operation code and four payload words, carried in registers so that the
+//! common path copies no memory. `IpcArgs` is what an IPC system call reads, `IpcResults`
+//! what it writes back besides the status in `rax`. Each field is named after its register:
+//! the user stub binds each field to that register in its `asm!`, and the kernel's trap frame
+//! gathers and scatters the same fields (`arch::TrapFrame::ipc_args`). Everything else reads
+//! them through the typed accessors below, never by register name. `LAYOUT` is the table in
+//! docs/abi.md; a host test checks the two agree.
+
+use super::{TaskId, pack_target, unpack_target};
+
+/// Words of payload in one message.
+pub const MESSAGE_WORDS: usize = 4;
+
+/// What an IPC system call reads (besides the number in `rax`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IpcArgs {
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub r10: u64,
+    pub r8: u64,
+    pub r9: u64,
+    pub r12: u64,
+    pub r13: u64,
+}
+
+/// What an IPC system call writes back besides the status in `rax`. `r12` and `r13` are
+/// never written: a caller may keep values there across any system call.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IpcResults {
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub r10: u64,
+    pub r8: u64,
+    pub r9: u64,
+}
+
+impl IpcArgs {
+    /// A message to `to`: `send`, `call` and `reply` (the timeout and leases are added by
+    /// the caller with struct update syntax).
+    pub const fn message(to: TaskId, op: u32, payload: [u64; MESSAGE_WORDS]) -> Self {
+        let [rsi, rdx, r10, r8] = payload;
+        IpcArgs { rdi: pack_target(to, op), rsi, rdx, r10, r8, r9: 0, r12: 0, r13: 0 }
+    }
+
+    /// Whom the message goes to, and its operation code (`send`, `call`, `reply`).
+    pub const fn target(&self) -> (TaskId, u32) {
+        unpack_target(self.rdi)
+    }
+
+    pub const fn payload(&self) -> [u64; MESSAGE_WORDS] {
+        [self.rsi, self.rdx, self.r10, self.r8]
+    }
+
+    /// Ticks to wait (`send`, `call`, `receive`, `reply_receive`): 0 polls, `FOREVER` waits.
+    pub const fn timeout(&self) -> u64 {
+        self.r9
+    }
+
+    /// `receive`: whom to take a message from (`ANY_TASK`, a raw task id, or
+    /// `KERNEL_SENDER` for notifications only).
+    pub const fn receive_from(&self) -> u64 {
+        self.rdi
+    }
+
+    /// `reply_receive`: whom to take the next message from, as `receive_from` (`rdi` holds the
+    /// reply's target there).
+    pub const fn reply_receive_from(&self) -> u64 {
+        self.r12
+    }
+
+    /// `call`: the address of the lease table and how many leases it holds.
+    pub const fn lease_table(&self) -> (u64, u64) {
+        (self.r12, self.r13)
+    }
+}
+
+impl IpcResults {
+    /// A delivered message: from `sender`, with operation `op`, and `leases` lent with it.
+    pub const fn message(
+        sender: TaskId,
+        op: u32,
+        payload: [u64; MESSAGE_WORDS],
+        leases: u64,
+    ) -> Self {
+        let [rsi, rdx, r10, r8] = payload;
+        IpcResults { rdi: pack_target(sender, op), rsi, rdx, r10, r8, r9: leases }
+    }
+
+    /// Who sent the message, and its operation code.
+    pub const fn sender(&self) -> (TaskId, u32) {
+        unpack_target(self.rdi)
+    }
+
+    pub const fn payload(&self) -> [u64; MESSAGE_WORDS] {
+        [self.rsi, self.rdx, self.r10, self.r8]
+    }
+
+    /// How many buffers the sender lent (a server reads them with `lease_read`).
+    pub const fn leases(&self) -> u64 {
+        self.r9
+    }
+}
+
+/// The register table of docs/abi.md, row by row: register, what the IPC calls read from it,
+/// what they leave in it. Kept next to the structs above so the two change together.
+pub const LAYOUT: [[&str; 3]; 6] = [
+    ["`rdi`", "`pack_target(to, op)`; `from` for `receive`", "`pack_target(from, op)`"],
+    ["`rsi`, `rdx`, `r10`, `r8`", "payload words 0-3", "payload words 0-3"],
+    [
+        "`r9`",
+        "timeout in ticks (`send`, `call`, `receive`, `reply_receive`)",
+        "number of leases lent (0 in a reply)",
+    ],
+    ["`r12`", "lease table address (`call`); `from` (`reply_receive`)", "kept"],
+    ["`r13`", "lease count (`call`)", "kept"],
+    ["`rax`", "the system call number", "0 or a `SyscallError` code"],
+];
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+
+/// `LAYOUT` as the Markdown table docs/abi.md carries.
+fn layout_markdown() -> std::string::String {
+    let mut table = std::string::String::from(
+        "| register | what IPC calls read | what they leave |\n| --- | --- | --- |\n",
+    );
+    for [register, read, written] in LAYOUT {
+        table += &std::format!("| {register} | {read} | {written} |\n");
+    }
+    table
+}
+
+    #[test]
+    fn a_message_reads_back_through_the_views() {
+        let to = TaskId::new(4, 2);
+        let args = IpcArgs { r9: 7, r12: 0x1000, r13: 2, ..IpcArgs::message(to, 9, [1, 2, 3, 4]) };
+        assert_eq!(args.target(), (to, 9));
+        assert_eq!(args.payload(), [1, 2, 3, 4]);
+        assert_eq!(args.timeout(), 7);
+        assert_eq!(args.lease_table(), (0x1000, 2));
+        let results = IpcResults::message(to, 9, args.payload(), 2);
+        assert_eq!((results.sender(), results.payload(), results.leases()), ((to, 9), [1, 2, 3, 4], 2));
+    }
+
+    #[test]
+    fn docs_carry_the_register_table() {
+        let path = std::concat!(std::env!("CARGO_MANIFEST_DIR"), "/../docs/abi.md");
+        let docs = std::fs::read_to_string(path).expect("docs/abi.md is readable");
+        assert!(
+            docs.contains(&layout_markdown()),
+            "docs/abi.md must contain the IPC register table exactly as `LAYOUT` renders it:\n{}",
+            layout_markdown()
+        );
+    }
+}
