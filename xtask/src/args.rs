@@ -1,4 +1,5 @@
-//! The command line of `cargo xtask`, parsed by hand (a few flags do not need a parser crate).
+//! The command line of `cargo xtask`, parsed with clap's derive API into the plain argument
+//! types the commands take.
 
 use crate::bench::BenchArgs;
 use crate::faults::FaultsArgs;
@@ -6,61 +7,20 @@ use crate::images::Flavor;
 use crate::qemu::{Accel, Firmware};
 use crate::test::TestArgs;
 use crate::util::Failure;
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::fmt::Write as _;
+use std::str::FromStr;
 use std::time::Duration;
 
-pub const USAGE: &str = "\
-usage: cargo xtask <command> [options]
-
-commands:
-  qemu [options] [-- <kernel command line>]   build and boot the system in QEMU
-      --release          optimised kernel
-      --uefi             boot with UEFI firmware (OVMF) instead of BIOS
-      --accel tcg|kvm    accelerator (default tcg; kvm only on real hardware)
-      --gdb              wait for gdb on localhost:1234 before the first instruction
-      --display          open QEMU's window: type there (PS/2 keyboard) as well as here
-      --flavor micro|monolithic
-                         micro (default): drivers, console and file server are ring-3
-                         servers; monolithic: the same code built into the kernel
-      --fresh-disk       make the data disk (target/moat/disk.img) again from
-                         userland/rootfs; otherwise it is kept between boots
-      --exit-after-boot  stop once booted (the shell prompt, or the kernel powering off when
-                         every task has ended) and exit 0; also accepted after --
-    kernel command line words: log=error|warn|info|debug|trace, exit-after-boot
-  test [FILTER] [options]   host unit tests, in-guest tests and boot checks
-      FILTER             only tests whose name contains FILTER
-      --host             only the host unit tests
-      --guest            only the in-guest tests and boot checks
-      --release          test the optimised kernel
-      --timeout SECS     seconds per QEMU run before it counts as hung (default 120;
-                         the environment variable MOAT_TIMEOUT_SCALE multiplies it)
-  bench [--quick] [--flavor micro|monolithic|both] [--timeout SECS]
-                            boot the benchmark system and report guest instructions per
-                            operation (QEMU -icount shift=0); --quick: one pass, for CI;
-                            --flavor: the service operations (console write, file read,
-                            create and delete, listing) on that flavour, or on both with
-                            the micro/monolithic ratio
-  faults [options]          the fault-injection campaign (docs/faults.md): inject faults
-                            into the drivers and servers under a checked workload, on
-                            either flavour, and report what each did to the system
-      --flavor micro|monolithic|both   (default both)
-      --runs N           injections per flavour (default 200)
-      --seed S           the plan's seed (default 1); the same seed, the same faults
-      --replay ID        only the injection with this id (from target/faults/faults.csv)
-      --quick            6 set injections per flavour (a null pointer, a division by zero,
-                         a panic, a stack overflow, a hang, a kill); fails if one of
-                         them crashes the microkernel
-      --timeout SECS     seconds a shell command may take before it counts as hung
-                         (default 10; MOAT_TIMEOUT_SCALE multiplies it)
-  build [--release]         build the kernel and its BIOS and UEFI images
-  help                      this text
-";
-
-const DEFAULT_TIMEOUT_SECS: f64 = 120.0;
-
+/// What to do, with every option resolved (defaults filled in, timeouts scaled).
 #[derive(Debug)]
 pub enum Command {
-    Help,
-    Build { release: bool },
+    /// Print this help text: `help`, `--help` or no command at all.
+    Help(String),
+    Build {
+        release: bool,
+    },
     Qemu(QemuArgs),
     Test(TestArgs),
     Bench(BenchArgs),
@@ -82,218 +42,330 @@ pub struct QemuArgs {
     pub cmdline: String,
 }
 
+/// Build, boot and test Moat.
+#[derive(Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Sub>,
+}
+
+#[derive(Subcommand)]
+enum Sub {
+    /// build and boot the system in QEMU
+    Qemu(QemuOpts),
+    /// host unit tests, in-guest tests and boot checks
+    Test(TestOpts),
+    /// boot the benchmark system and report guest instructions per operation
+    ///
+    /// Boots the benchmark system under QEMU with -icount shift=0, so that a duration in TSC
+    /// ticks is a count of guest instructions, and reports each operation's cost; with
+    /// --flavor, the service operations instead, on one flavour or on both side by side.
+    Bench(BenchOpts),
+    /// the fault-injection campaign (docs/faults.md)
+    ///
+    /// Injects faults into the drivers and servers under a checked workload, on either
+    /// flavour, and reports what each did to the system.
+    Faults(FaultsOpts),
+    /// build the kernel and its BIOS and UEFI images
+    #[command(args_override_self = true)]
+    Build {
+        /// optimised kernel
+        #[arg(long)]
+        release: bool,
+    },
+}
+
+// Every subcommand lets a repeated option override itself (the last `--flavor` wins), as the
+// hand-written parser did.
+#[derive(Args)]
+#[command(args_override_self = true)]
+struct QemuOpts {
+    /// optimised kernel
+    #[arg(long)]
+    release: bool,
+    /// boot with UEFI firmware (OVMF) instead of BIOS
+    #[arg(long)]
+    uefi: bool,
+    /// accelerator (kvm only on real hardware)
+    #[arg(long, value_enum, default_value_t = AccelName::Tcg)]
+    accel: AccelName,
+    /// wait for gdb on localhost:1234 before the first instruction
+    #[arg(long)]
+    gdb: bool,
+    /// open QEMU's window: type there (PS/2 keyboard) as well as here
+    #[arg(long)]
+    display: bool,
+    /// which system to boot
+    #[arg(long, value_enum, default_value_t = OneFlavor::Micro)]
+    flavor: OneFlavor,
+    /// make the data disk (target/moat/disk.img) again from userland/rootfs; otherwise it is
+    /// kept between boots
+    #[arg(long)]
+    fresh_disk: bool,
+    /// stop once booted (the shell prompt, or the kernel powering off when every task has
+    /// ended) and exit 0; also accepted after --
+    #[arg(long)]
+    exit_after_boot: bool,
+    /// the kernel command line: log=error|warn|info|debug|trace, exit-after-boot
+    #[arg(last = true, value_name = "KERNEL WORDS")]
+    kernel_words: Vec<String>,
+}
+
+#[derive(Args)]
+#[command(args_override_self = true)]
+struct TestOpts {
+    /// only tests whose name contains FILTER
+    filter: Option<String>,
+    /// only the host unit tests
+    #[arg(long)]
+    host: bool,
+    /// only the in-guest tests and boot checks
+    #[arg(long)]
+    guest: bool,
+    /// test the optimised kernel
+    #[arg(long)]
+    release: bool,
+    /// seconds per QEMU run before it counts as hung (the environment variable
+    /// MOAT_TIMEOUT_SCALE multiplies it)
+    #[arg(long, value_name = "SECS", default_value_t = 120.0, value_parser = seconds,
+          allow_negative_numbers = true)]
+    timeout: f64,
+}
+
+#[derive(Args)]
+#[command(args_override_self = true)]
+struct BenchOpts {
+    /// one pass, for CI: no repeat check, no wall-clock pass
+    #[arg(long)]
+    quick: bool,
+    /// the service operations (console write, file read, create and delete, listing) on that
+    /// flavour, or on both with the micro/monolithic ratio, instead of the kernel's own paths
+    #[arg(long, value_enum)]
+    flavor: Option<Flavors>,
+    /// seconds per QEMU run before it counts as hung (MOAT_TIMEOUT_SCALE multiplies it)
+    #[arg(long, value_name = "SECS", default_value_t = 120.0, value_parser = seconds,
+          allow_negative_numbers = true)]
+    timeout: f64,
+}
+
+#[derive(Args)]
+#[command(args_override_self = true)]
+struct FaultsOpts {
+    /// the flavours to inject into
+    #[arg(long, value_enum, default_value_t = Flavors::Both)]
+    flavor: Flavors,
+    /// injections per flavour
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = whole_number::<usize>)]
+    runs: usize,
+    /// the plan's seed; the same seed, the same faults
+    #[arg(long, value_name = "S", default_value_t = 1, value_parser = whole_number::<u64>)]
+    seed: u64,
+    /// only the injection with this id (from target/faults/faults.csv)
+    #[arg(long, value_name = "ID")]
+    replay: Option<String>,
+    /// 6 set injections per flavour (a null pointer, a division by zero, a panic, a stack
+    /// overflow, a hang, a kill); fails if one of them crashes the microkernel
+    #[arg(long)]
+    quick: bool,
+    /// seconds a shell command may take before it counts as hung (MOAT_TIMEOUT_SCALE
+    /// multiplies it)
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = seconds,
+          allow_negative_numbers = true)]
+    timeout: f64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AccelName {
+    /// software emulation
+    Tcg,
+    /// hardware virtualisation, only on real hardware
+    Kvm,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OneFlavor {
+    /// drivers, console and file server are ring-3 servers
+    Micro,
+    /// the same code built into the kernel
+    Monolithic,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Flavors {
+    /// the microkernel system only
+    Micro,
+    /// the monolithic system only
+    Monolithic,
+    /// both, side by side
+    Both,
+}
+
+impl From<OneFlavor> for Flavor {
+    fn from(flavor: OneFlavor) -> Flavor {
+        match flavor {
+            OneFlavor::Micro => Flavor::Micro,
+            OneFlavor::Monolithic => Flavor::Monolithic,
+        }
+    }
+}
+
+impl Flavors {
+    fn list(self) -> Vec<Flavor> {
+        match self {
+            Flavors::Micro => vec![Flavor::Micro],
+            Flavors::Monolithic => vec![Flavor::Monolithic],
+            Flavors::Both => Flavor::BOTH.to_vec(),
+        }
+    }
+}
+
+/// Parses the words after `cargo xtask`; `MOAT_TIMEOUT_SCALE` comes from the environment.
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, Failure> {
-    let mut args = args.into_iter();
-    let Some(command) = args.next() else { return Ok(Command::Help) };
-    let rest: Vec<String> = args.collect();
-    match command.as_str() {
-        "help" | "--help" | "-h" => Ok(Command::Help),
-        "build" => match rest.as_slice() {
-            [] => Ok(Command::Build { release: false }),
-            [flag] if flag == "--release" => Ok(Command::Build { release: true }),
-            _ => Err(unknown(&rest.join(" "))),
-        },
-        "qemu" => parse_qemu(rest).map(Command::Qemu),
-        "test" => parse_test(rest, std::env::var("MOAT_TIMEOUT_SCALE").ok()).map(Command::Test),
-        "bench" => parse_bench(rest, std::env::var("MOAT_TIMEOUT_SCALE").ok()).map(Command::Bench),
-        "faults" => {
-            parse_faults(rest, std::env::var("MOAT_TIMEOUT_SCALE").ok()).map(Command::Faults)
+    parse_with(args, std::env::var("MOAT_TIMEOUT_SCALE").ok().as_deref())
+}
+
+/// `parse` with the timeout scale given, so that tests need not touch the environment.
+fn parse_with(
+    args: impl IntoIterator<Item = String>,
+    timeout_scale: Option<&str>,
+) -> Result<Command, Failure> {
+    let argv = std::iter::once("xtask".to_owned()).chain(args);
+    let parsed =
+        cli().try_get_matches_from(argv).and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(error) if error.kind() == ErrorKind::DisplayHelp => {
+            return Ok(Command::Help(error.render().to_string()));
         }
-        other => Err(unknown(other)),
-    }
-}
-
-fn unknown(what: &str) -> Failure {
-    Failure::new(format!("unknown command or option `{what}`\n\n{USAGE}"))
-}
-
-fn parse_qemu(args: Vec<String>) -> Result<QemuArgs, Failure> {
-    let mut parsed = QemuArgs {
-        release: false,
-        exit_after_boot: false,
-        firmware: Firmware::Bios,
-        accel: Accel::Tcg,
-        gdb: false,
-        display: false,
-        fresh_disk: false,
-        flavor: Flavor::Micro,
-        cmdline: String::new(),
+        // clap's message is already a sentence with a usage line; main adds its own prefix.
+        Err(error) => {
+            let text = error.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text).trim_end().to_owned();
+            return Err(Failure::new(text));
+        }
     };
-    let mut kernel_words = Vec::new();
-    let mut args = args.into_iter();
-    let mut after_separator = false;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--exit-after-boot" => {
-                parsed.exit_after_boot = true;
-                kernel_words.push("exit-after-boot".to_owned());
-            }
-            "--" => after_separator = true,
-            _ if after_separator => kernel_words.push(arg),
-            "--release" => parsed.release = true,
-            "--display" => parsed.display = true,
-            "--fresh-disk" => parsed.fresh_disk = true,
-            "--flavor" => parsed.flavor = parse_flavor(args.next())?,
-            "--uefi" => parsed.firmware = Firmware::Uefi,
-            "--gdb" => parsed.gdb = true,
-            "--accel" => {
-                parsed.accel = match args.next().as_deref() {
-                    Some("tcg") => Accel::Tcg,
-                    Some("kvm") => Accel::Kvm,
-                    _ => return Err(Failure::new("--accel takes `tcg` or `kvm`")),
-                }
-            }
-            _ => return Err(unknown(&arg)),
-        }
-    }
-    parsed.cmdline = kernel_words.join(" ");
-    Ok(parsed)
-}
-
-fn parse_test(args: Vec<String>, timeout_scale: Option<String>) -> Result<TestArgs, Failure> {
-    let mut filter = None;
-    let (mut host_only, mut guest_only, mut release) = (false, false, false);
-    let mut timeout_secs = DEFAULT_TIMEOUT_SECS;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--host" => host_only = true,
-            "--guest" => guest_only = true,
-            "--release" => release = true,
-            "--timeout" => timeout_secs = parse_seconds(args.next())?,
-            _ if arg.starts_with('-') => return Err(unknown(&arg)),
-            _ if filter.is_none() => filter = Some(arg),
-            _ => return Err(Failure::new("give at most one test name filter")),
-        }
-    }
-    Ok(TestArgs {
-        filter,
-        host: !guest_only,
-        guest: !host_only,
-        release,
-        timeout: scaled(timeout_secs, timeout_scale)?,
+    let scaled = |seconds| scaled(seconds, timeout_scale);
+    Ok(match cli.command {
+        None => Command::Help(help()),
+        Some(Sub::Build { release }) => Command::Build { release },
+        Some(Sub::Qemu(opts)) => Command::Qemu(opts.into_args()),
+        Some(Sub::Test(opts)) => Command::Test(TestArgs {
+            filter: opts.filter,
+            host: !opts.guest,
+            guest: !opts.host,
+            release: opts.release,
+            timeout: scaled(opts.timeout)?,
+        }),
+        Some(Sub::Bench(opts)) => Command::Bench(BenchArgs {
+            quick: opts.quick,
+            flavors: opts.flavor.map(Flavors::list),
+            timeout: scaled(opts.timeout)?,
+        }),
+        Some(Sub::Faults(opts)) => Command::Faults(FaultsArgs {
+            flavors: opts.flavor.list(),
+            // The quick campaign is its own set of six; `--runs` does not apply to it.
+            runs: if opts.quick { 6 } else { opts.runs },
+            seed: opts.seed,
+            replay: opts.replay,
+            quick: opts.quick,
+            patience: scaled(opts.timeout)?,
+        }),
     })
 }
 
-fn parse_bench(args: Vec<String>, timeout_scale: Option<String>) -> Result<BenchArgs, Failure> {
-    let mut quick = false;
-    let mut flavors = None;
-    let mut timeout_secs = DEFAULT_TIMEOUT_SECS;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--flavor" => flavors = Some(parse_flavors(args.next())?),
-            "--timeout" => timeout_secs = parse_seconds(args.next())?,
-            _ => return Err(unknown(&arg)),
+impl QemuOpts {
+    fn into_args(self) -> QemuArgs {
+        // `--exit-after-boot` also works among the kernel words, and either way the kernel gets
+        // the word too (it powers off by itself when every task has ended).
+        let mut exit_after_boot = self.exit_after_boot;
+        let mut words = Vec::new();
+        if exit_after_boot {
+            words.push("exit-after-boot".to_owned());
+        }
+        for word in self.kernel_words {
+            match word.as_str() {
+                "--exit-after-boot" => {
+                    exit_after_boot = true;
+                    words.push("exit-after-boot".to_owned());
+                }
+                "--" => {}
+                _ => words.push(word),
+            }
+        }
+        QemuArgs {
+            release: self.release,
+            exit_after_boot,
+            firmware: if self.uefi { Firmware::Uefi } else { Firmware::Bios },
+            accel: match self.accel {
+                AccelName::Tcg => Accel::Tcg,
+                AccelName::Kvm => Accel::Kvm,
+            },
+            gdb: self.gdb,
+            display: self.display,
+            fresh_disk: self.fresh_disk,
+            flavor: self.flavor.into(),
+            cmdline: words.join(" "),
         }
     }
-    Ok(BenchArgs { quick, flavors, timeout: scaled(timeout_secs, timeout_scale)? })
 }
 
-fn parse_faults(args: Vec<String>, timeout_scale: Option<String>) -> Result<FaultsArgs, Failure> {
-    let mut parsed = FaultsArgs {
-        flavors: Flavor::BOTH.to_vec(),
-        runs: 200,
-        seed: 1,
-        replay: None,
-        quick: false,
-        patience: Duration::ZERO,
-    };
-    let mut timeout_secs = 10.0;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--flavor" => parsed.flavors = parse_flavors(args.next())?,
-            "--runs" => parsed.runs = parse_number(args.next(), "--runs")? as usize,
-            "--seed" => parsed.seed = parse_number(args.next(), "--seed")?,
-            "--replay" => {
-                parsed.replay =
-                    Some(args.next().ok_or_else(|| Failure::new("--replay takes an id"))?)
-            }
-            "--quick" => {
-                parsed.quick = true;
-                parsed.runs = 6;
-            }
-            "--timeout" => timeout_secs = parse_seconds(args.next())?,
-            _ => return Err(unknown(&arg)),
-        }
+/// The parser, with every command's options appended to the top-level help so that
+/// `cargo xtask help` lists everything in one place.
+fn cli() -> clap::Command {
+    let mut command = Cli::command();
+    command.build();
+    let mut details =
+        String::from("Each command's options (`cargo xtask help <COMMAND>` shows one):");
+    for sub in command.get_subcommands().filter(|sub| sub.get_name() != "help") {
+        let name = sub.get_name();
+        let about = sub.get_about().map(|about| about.to_string()).unwrap_or_default();
+        // Each command's own -h/--help line would only repeat itself here.
+        let text = (sub.clone().mut_arg("help", |help| help.hide(true)))
+            .help_template("{usage-heading} {usage}\n\n{all-args}")
+            .render_help();
+        let _ = write!(details, "\n\n{name}: {about}\n\n{}", text.to_string().trim_end());
     }
-    parsed.patience = scaled(timeout_secs, timeout_scale)?;
-    Ok(parsed)
+    Cli::command().after_help(details)
 }
 
-fn parse_number(value: Option<String>, flag: &str) -> Result<u64, Failure> {
-    value
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| Failure::new(format!("{flag} takes a whole number")))
+/// The full help text, as `cargo xtask help` prints it.
+pub fn help() -> String {
+    cli().render_help().to_string()
 }
 
-/// `micro`, `monolithic` or `both`.
-fn parse_flavors(value: Option<String>) -> Result<Vec<Flavor>, Failure> {
-    match value.as_deref() {
-        Some("both") => Ok(Flavor::BOTH.to_vec()),
-        _ => parse_flavor(value).map(|flavor| vec![flavor]),
-    }
+/// A `--timeout` value: seconds, more than zero.
+fn seconds(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .ok_or_else(|| "it must be a positive number of seconds".to_owned())
 }
 
-fn parse_flavor(value: Option<String>) -> Result<Flavor, Failure> {
-    value
-        .as_deref()
-        .and_then(Flavor::parse)
-        .ok_or_else(|| Failure::new("--flavor takes `micro` or `monolithic`"))
-}
-
-fn parse_seconds(value: Option<String>) -> Result<f64, Failure> {
-    value
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|s| *s > 0.0)
-        .ok_or_else(|| Failure::new("--timeout takes a positive number of seconds"))
+/// A `--runs` or `--seed` value.
+fn whole_number<T: FromStr>(text: &str) -> Result<T, String> {
+    text.parse().map_err(|_| "it must be a whole number".to_owned())
 }
 
 /// `seconds` times the `MOAT_TIMEOUT_SCALE` factor, if set.
-fn scaled(seconds: f64, scale: Option<String>) -> Result<Duration, Failure> {
+fn scaled(seconds: f64, scale: Option<&str>) -> Result<Duration, Failure> {
     let factor = match scale {
         None => 1.0,
-        Some(text) => text.parse::<f64>().ok().filter(|s| *s > 0.0).ok_or_else(|| {
-            Failure::new(format!("MOAT_TIMEOUT_SCALE={text:?} is not a positive number"))
-        })?,
+        Some(text) => {
+            text.parse::<f64>().ok().filter(|f| f.is_finite() && *f > 0.0).ok_or_else(|| {
+                Failure::new(format!(
+                    "MOAT_TIMEOUT_SCALE is `{text}`, which is not a positive number; \
+                     set it to a factor such as 2, or unset it"
+                ))
+            })?
+        }
     };
-    Ok(Duration::from_secs_f64(seconds * factor))
+    Duration::try_from_secs_f64(seconds * factor).map_err(|_| {
+        Failure::new(format!(
+            "a timeout of {seconds} seconds scaled by MOAT_TIMEOUT_SCALE ({factor}) is too long"
+        ))
+    })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(text: &str) -> Vec<String> {
-        text.split_whitespace().map(str::to_owned).collect()
-    }
-
-    #[test]
-    fn qemu_flags_and_kernel_words() {
-        let parsed = parse_qemu(words("--uefi --release -- log=debug --exit-after-boot")).unwrap();
-        assert_eq!(parsed.firmware, Firmware::Uefi);
-        assert!(parsed.release);
-        assert_eq!(parsed.cmdline, "log=debug exit-after-boot");
-        assert_eq!(parse_qemu(words("--exit-after-boot")).unwrap().cmdline, "exit-after-boot");
-    }
-
-    #[test]
-    fn qemu_rejects_unknown_flags_and_accelerators() {
-        assert!(parse_qemu(words("--frobnicate")).is_err());
-        assert!(parse_qemu(words("--accel xen")).is_err());
-        assert_eq!(parse_qemu(words("--accel kvm")).unwrap().accel, Accel::Kvm);
-    }
-
-    #[test]
-    fn test_filter_scopes_and_timeout() {
-        let parsed = parse_test(words("heap --guest --timeout 30"), Some("2".into())).unwrap();
-        assert_eq!(parsed.filter.as_deref(), Some("heap"));
-        assert!(parsed.guest && !parsed.host);
-        assert_eq!(parsed.timeout, Duration::from_secs(60));
-        assert!(parse_test(words("a b"), None).is_err());
-        assert!(parse_test(words("--timeout -1"), None).is_err());
-        assert!(parse_test(vec![], Some("fast".into())).is_err());
-    }
-}
+mod tests;

@@ -8,7 +8,8 @@
 
 use crate::images::{self, BuildOptions, Flavor, KernelKind};
 use crate::qemu::{self, Firmware, RunOptions};
-use crate::util::{Failure, workspace_root};
+use crate::util::{Failure, to_json, workspace_root};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -192,35 +193,64 @@ fn render_table(icount: &Pass, wall: Option<&Pass>, repeatable: Option<bool>) ->
     out
 }
 
+/// `target/bench/results.json`.
+#[derive(Serialize)]
+struct Report {
+    mode: &'static str,
+    quick: bool,
+    /// Whether two icount passes agreed; null in quick mode (one pass).
+    repeatable: Option<bool>,
+    ticks_per_instruction: f64,
+    operations: Vec<OperationReport>,
+}
+
+#[derive(Serialize)]
+struct OperationReport {
+    name: &'static str,
+    label: &'static str,
+    instructions_median: u64,
+    instructions_p99: u64,
+    ticks_min: u64,
+    ticks_max: u64,
+    samples: u64,
+    /// Null without the wall-clock pass.
+    wall_ticks_median: Option<u64>,
+    sel4_instructions: Option<u64>,
+}
+
 fn render_json(
     icount: &Pass,
     wall: Option<&Pass>,
     repeatable: Option<bool>,
     quick: bool,
 ) -> String {
-    let mut operations = Vec::new();
-    for (name, label, reference) in OPERATIONS {
-        let Some(sample) = icount.operations.get(name) else { continue };
-        let (median, p99) = icount.instructions(name).unwrap_or_default();
-        let wall_ticks =
-            wall.and_then(|w| w.net(name)).map_or("null".to_owned(), |(m, _)| m.to_string());
-        operations.push(format!(
-            "    {{\"name\": \"{name}\", \"label\": \"{label}\", \"instructions_median\": {median}, \
-             \"instructions_p99\": {p99}, \"ticks_min\": {}, \"ticks_max\": {}, \"samples\": {}, \
-             \"wall_ticks_median\": {wall_ticks}, \"sel4_instructions\": {}}}",
-            sample.min,
-            sample.max,
-            sample.samples,
-            reference.map_or("null".to_owned(), |r| r.to_string())
-        ));
-    }
-    format!(
-        "{{\n  \"mode\": \"qemu tcg, -icount shift=0\",\n  \"quick\": {quick},\n  \"repeatable\": {},\n  \
-         \"ticks_per_instruction\": {:.4},\n  \"operations\": [\n{}\n  ]\n}}\n",
-        repeatable.map_or("null".to_owned(), |r| r.to_string()),
-        icount.ticks_per_instruction(),
-        operations.join(",\n")
-    )
+    let operations = OPERATIONS
+        .iter()
+        .filter_map(|&(name, label, reference)| {
+            let sample = icount.operations.get(name)?;
+            let (median, p99) = icount.instructions(name).unwrap_or_default();
+            Some(OperationReport {
+                name,
+                label,
+                instructions_median: median,
+                instructions_p99: p99,
+                ticks_min: sample.min,
+                ticks_max: sample.max,
+                samples: sample.samples,
+                wall_ticks_median: wall.and_then(|w| w.net(name)).map(|(m, _)| m),
+                sel4_instructions: reference,
+            })
+        })
+        .collect();
+    let report = Report {
+        mode: "qemu tcg, -icount shift=0",
+        quick,
+        repeatable,
+        // Four decimals, as the file has always had them.
+        ticks_per_instruction: (icount.ticks_per_instruction() * 1e4).round() / 1e4,
+        operations,
+    };
+    to_json(&report)
 }
 
 #[cfg(test)]
@@ -258,13 +288,49 @@ bench: BENCH DONE
     #[test]
     fn json_and_table_name_every_measured_operation() {
         let pass = parse(OUTPUT);
-        let json = render_json(&pass, None, Some(true), false);
+        let wall = parse("bench: BENCH null_syscall median=1200 p99=1300 min=1 max=2 samples=9\n");
+        let json: serde_json::Value =
+            serde_json::from_str(&render_json(&pass, Some(&wall), Some(true), false)).unwrap();
+        assert_eq!(json["mode"], "qemu tcg, -icount shift=0");
+        assert_eq!(json["quick"], false);
+        assert_eq!(json["repeatable"], true);
+        assert_eq!(json["ticks_per_instruction"], 1.0);
+        let operations = json["operations"].as_array().unwrap();
+        // Report order, measured operations only.
+        let names: Vec<&str> = operations.iter().map(|o| o["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["null_syscall", "empty"]);
+        let null = serde_json::json!({
+            "name": "null_syscall",
+            "label": "null system call (entry to return)",
+            "instructions_median": 100,
+            "instructions_p99": 110,
+            "ticks_min": 118,
+            "ticks_max": 400,
+            "samples": 1000,
+            "wall_ticks_median": 1200,
+            "sel4_instructions": 89,
+        });
+        assert_eq!(operations[0], null);
+        assert!(operations[1]["sel4_instructions"].is_null());
+        let quick: serde_json::Value =
+            serde_json::from_str(&render_json(&pass, None, None, true)).unwrap();
         assert!(
-            json.contains("\"name\": \"null_syscall\"")
-                && json.contains("\"instructions_median\": 100")
+            quick["repeatable"].is_null() && quick["operations"][0]["wall_ticks_median"].is_null()
         );
-        assert!(json.contains("\"repeatable\": true"));
         let table = render_table(&pass, None, None);
         assert!(table.contains("null system call") && table.contains("quick mode"));
+    }
+
+    #[test]
+    fn ticks_per_instruction_keeps_four_decimals() {
+        let mut pass = parse(OUTPUT);
+        pass.calibration = Some((200003, 200001));
+        let json: serde_json::Value =
+            serde_json::from_str(&render_json(&pass, None, None, true)).unwrap();
+        assert_eq!(json["ticks_per_instruction"], 1.0);
+        pass.calibration = Some((1234567, 1000000));
+        let json: serde_json::Value =
+            serde_json::from_str(&render_json(&pass, None, None, true)).unwrap();
+        assert_eq!(json["ticks_per_instruction"], 1.2346);
     }
 }

@@ -6,7 +6,8 @@
 use crate::bench::{Pass, run_pass};
 use crate::images::{self, BuildOptions, Flavor, KernelKind};
 use crate::qemu::{self, Firmware};
-use crate::util::{Failure, workspace_root};
+use crate::util::{Failure, to_json, workspace_root};
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -83,23 +84,41 @@ fn render_table(passes: &[(Flavor, Pass)]) -> String {
     out
 }
 
+/// `target/bench/services.json`.
+#[derive(Serialize)]
+struct Report {
+    mode: &'static str,
+    unit: &'static str,
+    operations: Vec<OperationReport>,
+}
+
+/// One operation; a flavour that was not measured is null, and so is the ratio then.
+#[derive(Serialize)]
+struct OperationReport {
+    name: &'static str,
+    label: &'static str,
+    micro: Option<u64>,
+    monolithic: Option<u64>,
+    ratio: Option<f64>,
+}
+
 fn render_json(passes: &[(Flavor, Pass)]) -> String {
-    let number = |value: Option<u64>| value.map_or("null".to_owned(), |v| v.to_string());
-    let operations: Vec<String> = OPERATIONS
+    let operations = OPERATIONS
         .iter()
-        .map(|(name, label)| {
-            format!(
-                "    {{\"name\": \"{name}\", \"label\": \"{label}\", \"micro\": {}, \"monolithic\": {}, \"ratio\": {}}}",
-                number(median(passes, Flavor::Micro, name)),
-                number(median(passes, Flavor::Monolithic, name)),
-                ratio(passes, name).map_or("null".to_owned(), |r| format!("{r:.3}"))
-            )
+        .map(|&(name, label)| OperationReport {
+            name,
+            label,
+            micro: median(passes, Flavor::Micro, name),
+            monolithic: median(passes, Flavor::Monolithic, name),
+            // Three decimals, as the file has always had them.
+            ratio: ratio(passes, name).map(|r| (r * 1e3).round() / 1e3),
         })
         .collect();
-    format!(
-        "{{\n  \"mode\": \"qemu tcg, -icount shift=0\",\n  \"unit\": \"guest instructions, median\",\n  \"operations\": [\n{}\n  ]\n}}\n",
-        operations.join(",\n")
-    )
+    to_json(&Report {
+        mode: "qemu tcg, -icount shift=0",
+        unit: "guest instructions, median",
+        operations,
+    })
 }
 
 #[cfg(test)]
@@ -125,7 +144,43 @@ mod tests {
         assert_eq!(ratio(&passes, "file_read_4k"), Some(3.0));
         let table = render_table(&passes);
         assert!(table.contains("3.00x"), "{table}");
-        assert!(render_json(&passes).contains("\"ratio\": 3.000"));
         assert_eq!(ratio(&passes, "directory_list"), None);
+    }
+
+    #[test]
+    fn json_has_every_operation_in_order() {
+        let micro = pass(
+            "x: BENCH empty median=10 p99=10 min=10 max=10 samples=50\n\
+             x: BENCH console_write_64 median=710 p99=800 min=700 max=900 samples=50\n\
+             x: BENCH file_read_4k median=3010 p99=3100 min=3000 max=3200 samples=50\n",
+        );
+        let monolithic = pass(
+            "x: BENCH empty median=10 p99=10 min=10 max=10 samples=50\n\
+             x: BENCH console_write_64 median=310 p99=400 min=300 max=500 samples=50\n\
+             x: BENCH file_read_4k median=1010 p99=1100 min=1000 max=1200 samples=50\n",
+        );
+        let passes = [(Flavor::Micro, micro), (Flavor::Monolithic, monolithic)];
+        let json: serde_json::Value = serde_json::from_str(&render_json(&passes)).unwrap();
+        assert_eq!(json["mode"], "qemu tcg, -icount shift=0");
+        assert_eq!(json["unit"], "guest instructions, median");
+        let operations = json["operations"].as_array().unwrap();
+        let names: Vec<&str> = operations.iter().map(|o| o["name"].as_str().unwrap()).collect();
+        assert_eq!(names, OPERATIONS.map(|(name, _)| name));
+        let console = serde_json::json!({
+            "name": "console_write_64",
+            "label": "console write, 64 bytes",
+            "micro": 700,
+            "monolithic": 300,
+            "ratio": 2.333,
+        });
+        assert_eq!(operations[0], console);
+        assert_eq!(operations[1]["ratio"], 3.0);
+        let unmeasured = &operations[3];
+        assert!(unmeasured["micro"].is_null() && unmeasured["ratio"].is_null());
+        // One flavour only: the other column and the ratio are null.
+        let json: serde_json::Value = serde_json::from_str(&render_json(&passes[..1])).unwrap();
+        assert_eq!(json["operations"][0]["micro"], 700);
+        assert!(json["operations"][0]["monolithic"].is_null());
+        assert!(json["operations"][0]["ratio"].is_null());
     }
 }

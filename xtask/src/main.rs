@@ -29,7 +29,7 @@ mod test;
 mod toolchain;
 /// Building the user programs and the ramdisk.
 mod userland;
-/// The error type and process helpers.
+/// The error type, process helpers and JSON output.
 mod util;
 
 use args::{Command, QemuArgs};
@@ -40,8 +40,8 @@ use util::Failure;
 
 fn main() -> ExitCode {
     let result = args::parse(std::env::args().skip(1)).and_then(|command| match command {
-        Command::Help => {
-            print!("{}", args::USAGE);
+        Command::Help(text) => {
+            println!("{}", text.trim_end());
             Ok(())
         }
         Command::Build { release } => build(release),

@@ -1,4 +1,5 @@
 //! Small helpers shared by the commands: the error type and running child processes.
+//! Also the one way the reports under `target/` are written as JSON.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -26,6 +27,16 @@ pub fn run_status(command: &mut Command, what: &str) -> Result<(), Failure> {
         Failure::new(format!("{what}: could not start {:?}: {e}", command.get_program()))
     })?;
     if status.success() { Ok(()) } else { Err(Failure::new(format!("{what} failed ({status})"))) }
+}
+
+/// `value` as pretty-printed JSON with a final newline, for the reports under `target/`.
+pub fn to_json(value: &impl serde::Serialize) -> String {
+    // The reports are plain structs of numbers and strings, and maps with string keys: they
+    // always serialise.
+    let mut json =
+        serde_json::to_string_pretty(value).expect("a report of plain data serialises to JSON");
+    json.push('\n');
+    json
 }
 
 /// The workspace root (the parent of this crate's folder).

@@ -3,6 +3,9 @@
 //! can be archived or mailed as one file and still open years later.
 
 use super::outcome::{Flavor, KINDS, Outcome, Record};
+use crate::util::to_json;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -184,69 +187,78 @@ fn csv_quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-fn json(records: &[Record]) -> String {
-    let mut out = String::from("{\n  \"records\": [");
-    for (n, r) in records.iter().enumerate() {
-        let i = &r.injection;
-        // Non-finite numbers are not JSON.
-        let seconds =
-            if r.seconds.is_finite() { format!("{:.3}", r.seconds) } else { "null".to_owned() };
-        // The seed is a hex string, as in the id: a u64 does not fit a JSON reader's double.
-        let _ = write!(
-            out,
-            "{}\n    {{\"id\": {}, \"flavor\": \"{}\", \"index\": {}, \"target\": {}, \
-             \"kind\": {}, \"after\": {}, \"seed\": \"{:#x}\", \"outcome\": \"{}\", \"boot\": {}, \
-             \"seconds\": {seconds}, \"detail\": {}}}",
-            if n == 0 { "" } else { "," },
-            json_string(&i.id()),
-            i.flavor.name(),
-            i.index,
-            json_string(&i.target),
-            json_string(&i.kind),
-            i.after,
-            i.seed,
-            r.outcome.name(),
-            r.boot,
-            json_string(&r.detail),
-        );
-    }
-    out.push_str("\n  ],\n  \"summary\": {");
-    for (n, (flavor, counts)) in by_flavor(records).iter().enumerate() {
-        let fields: Vec<String> = Outcome::ALL
-            .iter()
-            .map(|o| format!("\"{}\": {}", o.name(), counts[*o as usize]))
-            .collect();
-        let _ = write!(
-            out,
-            "{}\n    \"{}\": {{{}, \"total\": {}}}",
-            if n == 0 { "" } else { "," },
-            flavor.name(),
-            fields.join(", "),
-            total(counts)
-        );
-    }
-    out.push_str("\n  }\n}\n");
-    out
+/// faults.json: every record, then the outcome counts per flavor.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    records: Vec<JsonRecord<'a>>,
+    summary: Summary,
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c < ' ' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
+#[derive(Serialize)]
+struct JsonRecord<'a> {
+    id: String,
+    flavor: &'static str,
+    index: usize,
+    target: &'a str,
+    kind: &'a str,
+    after: u16,
+    /// A hex string, as in the id: a u64 does not fit a JSON reader's double.
+    seed: String,
+    outcome: &'static str,
+    boot: usize,
+    /// Null if not finite (not a JSON number).
+    seconds: Option<f64>,
+    detail: &'a str,
+}
+
+/// Per flavor name, the count of each outcome (in `Outcome::ALL` order) and a total.
+struct Summary(BTreeMap<Flavor, Counts>);
+
+impl Serialize for Summary {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(
+            self.0.iter().map(|(flavor, counts)| (flavor.name(), OutcomeCounts(counts))),
+        )
     }
-    out.push('"');
-    out
+}
+
+/// One flavor's counts, keyed by outcome name; a map rather than a struct so that the keys
+/// follow `Outcome::ALL`.
+struct OutcomeCounts<'a>(&'a Counts);
+
+impl Serialize for OutcomeCounts<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(Outcome::ALL.len() + 1))?;
+        for outcome in Outcome::ALL {
+            map.serialize_entry(outcome.name(), &self.0[outcome as usize])?;
+        }
+        map.serialize_entry("total", &total(self.0))?;
+        map.end()
+    }
+}
+
+fn json(records: &[Record]) -> String {
+    let records_out = records
+        .iter()
+        .map(|r| {
+            let i = &r.injection;
+            JsonRecord {
+                id: i.id(),
+                flavor: i.flavor.name(),
+                index: i.index,
+                target: &i.target,
+                kind: &i.kind,
+                after: i.after,
+                seed: format!("{:#x}", i.seed),
+                outcome: r.outcome.name(),
+                boot: r.boot,
+                // Three decimals, as in the CSV.
+                seconds: r.seconds.is_finite().then(|| (r.seconds * 1e3).round() / 1e3),
+                detail: &r.detail,
+            }
+        })
+        .collect();
+    to_json(&JsonReport { records: records_out, summary: Summary(by_flavor(records)) })
 }
 
 #[cfg(test)]
@@ -351,48 +363,59 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
     }
 
-    /// Brackets balance outside strings, and strings close.
-    fn balanced(json: &str) -> bool {
-        let mut stack = Vec::new();
-        let mut chars = json.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => {
-                            chars.next();
-                        }
-                        Some(c) if c < ' ' => return false,
-                        Some(_) => {}
-                        None => return false,
-                    }
-                },
-                '{' | '[' => stack.push(c),
-                '}' if stack.pop() != Some('{') => return false,
-                ']' if stack.pop() != Some('[') => return false,
-                _ => {}
-            }
+    #[test]
+    fn json_parses_with_every_record_and_the_summary() {
+        let mut records = records();
+        records[1].seconds = f64::NAN;
+        records[2].seconds = 12.34567;
+        let json: serde_json::Value = serde_json::from_str(&json(&records)).unwrap();
+        let out = json["records"].as_array().unwrap();
+        assert_eq!(out.len(), records.len());
+        for (r, o) in records.iter().zip(out) {
+            assert_eq!(o["id"], r.injection.id());
+            assert_eq!(o["detail"], r.detail.as_str());
         }
-        stack.is_empty()
+        let first = serde_json::json!({
+            "id": "micro-0-fs-kill-2-0xbeef",
+            "flavor": "micro",
+            "index": 0,
+            "target": "fs",
+            "kind": "kill",
+            "after": 2,
+            "seed": "0xbeef",
+            "outcome": "transparent",
+            "boot": 0,
+            "seconds": 1.25,
+            "detail": "restarted",
+        });
+        assert_eq!(out[0], first);
+        assert!(out[1]["seconds"].is_null());
+        assert_eq!(out[2]["seconds"], 12.346);
+        assert_eq!(out[3]["outcome"], "kernel-crash");
+        let micro = serde_json::json!({
+            "transparent": 2, "visible-error": 1, "service-lost": 0, "hang": 0,
+            "kernel-crash": 1, "data-corrupted": 0, "total": 4,
+        });
+        assert_eq!(json["summary"]["micro"], micro);
+        assert_eq!(json["summary"]["monolithic"]["total"], 4);
+        assert_eq!(json["summary"].as_object().unwrap().len(), 2);
+        let empty: serde_json::Value = serde_json::from_str(&super::json(&[])).unwrap();
+        assert_eq!(empty, serde_json::json!({"records": [], "summary": {}}));
     }
 
     #[test]
-    fn json_is_balanced_and_complete() {
-        let records = records();
-        let json = json(&records);
-        assert!(balanced(&json), "{json}");
-        for r in &records {
-            assert!(json.contains(&format!("\"id\": \"{}\"", r.injection.id())));
+    fn json_keeps_the_order_of_outcomes_and_escapes_strings() {
+        let text = json(&records());
+        // Keys in Outcome::ALL order, then the total, as readers of the file have seen them.
+        let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.name()).collect();
+        let mut at = text.find("\"micro\": {").unwrap();
+        for key in names.iter().chain(&["total"]) {
+            let found = text[at..].find(&format!("\"{key}\":")).expect(key);
+            at += found;
         }
-        assert!(json.contains(r#""detail": "cat: error, \"fs\" said <EIO>""#));
-        assert!(json.contains(r#""detail": "KERNEL PANIC\\ at \u001b[31m\n""#));
-        assert!(json.contains(
-            "\"micro\": {\"transparent\": 2, \"visible-error\": 1, \"service-lost\": 0, \
-             \"hang\": 0, \"kernel-crash\": 1, \"data-corrupted\": 0, \"total\": 4}"
-        ));
-        assert!(balanced(&super::json(&[])));
-        assert!(!balanced("{\"a\": [1}"));
+        assert!(text.contains(r#""detail": "cat: error, \"fs\" said <EIO>""#));
+        assert!(text.contains(r#""detail": "KERNEL PANIC\\ at \u001b[31m\n""#));
+        assert!(text.ends_with("}\n"));
     }
 
     #[test]
@@ -434,6 +457,9 @@ mod tests {
         for path in &paths {
             assert!(std::fs::metadata(path).unwrap().len() > 0, "{}", path.display());
         }
+        let written: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&paths[1]).unwrap()).unwrap();
+        assert_eq!(written["records"].as_array().unwrap().len(), records().len());
         std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
     }
 }
