@@ -33,12 +33,14 @@ pub fn write_notification(registers: &mut TrapFrame, bits: u64, interrupt_time: 
 /// Sets notification `bits` of `index`, delivering them at once if it waits in an open
 /// receive. Used by `notify`, interrupts, and the kernel's task-ended notice.
 pub fn raise_notification(k: &mut Kernel, index: usize, bits: u64) {
-    let task = &mut k.tasks[index];
+    let Kernel { tasks, sched, .. } = k;
+    let tasks = tasks.as_mut_slice(); // one bounds check per index (see `syscalls::ipc::send`)
+    let task = &mut tasks[index];
     task.notifications |= bits;
     if let TaskState::Receiving { from: None | Some(KERNEL_SENDER), .. } = task.state {
         let bits = core::mem::take(&mut task.notifications);
         write_notification(&mut task.saved, bits, task.research.interrupt_time);
-        k.sched.make_ready(&mut k.tasks, index);
+        sched.make_ready(tasks, index);
     }
 }
 

@@ -52,8 +52,10 @@ impl Scheduler {
 
     /// Makes a blocked task ready, and asks for a switch if it outranks the running one.
     pub fn make_ready(&mut self, tasks: &mut [Task], index: usize) {
-        tasks[index].state = TaskState::Ready;
-        self.preempt_for(tasks, tasks[index].spec.priority);
+        let task = &mut tasks[index];
+        task.state = TaskState::Ready;
+        let priority = task.spec.priority;
+        self.preempt_for(tasks, priority);
     }
 
     /// A task of `priority` has become ready: switch if it outranks the running one.
@@ -83,9 +85,13 @@ impl Scheduler {
     }
 
     /// Picks the next ready task and makes it current (its registers are in its `saved`).
+    /// Inlined into the one switch path that calls it.
+    #[inline(always)]
     pub fn choose(&mut self, tasks: &[Task]) -> Option<usize> {
         self.switch_pending = false;
-        let hinted = self.next_hint.take().filter(|&i| tasks[i].state == TaskState::Ready);
+        // `matches!` tests the tag byte; `==` on the whole enum was an out-of-line call here.
+        let hinted =
+            self.next_hint.take().filter(|&i| matches!(tasks[i].state, TaskState::Ready));
         let next = match hinted {
             Some(next) => next,
             None => self.turns.select_next(tasks.len(), |i| {

@@ -1,8 +1,8 @@
 //! The one hook point: where the kernel's paths meet fault injection.
 //!
-//! `at` is inlined into each path that needs it and tests one byte of the task's `Research`
-//! record (`armed`); everything else (`run`) is out of line and cold, so a path with no armed
-//! task reads and costs as if the hook were not there.
+//! Each path that needs it tests one byte of the task's `Research` record (`armed`, inlined);
+//! everything else (`run`) is out of line and cold, so a path with no armed task reads and
+//! costs as if the hook were not there. `At` names the three points.
 
 use super::inject;
 use super::record::{Injection, Point};
@@ -35,29 +35,14 @@ pub enum Verdict {
     Ended,
 }
 
-/// The hook: runs what task `task` has armed at this point, if anything.
-#[inline(always)]
-pub fn at(k: &mut Kernel, task: usize, at: At) -> Verdict {
-    let point = match at {
-        At::SyscallEntry => Point::SyscallEntry,
-        At::ReceiveWait(_) => Point::ReceiveWait,
-        At::Reply { .. } => Point::Reply,
-    };
-    if !armed(&k.tasks[task], point) {
-        return Verdict::Continue;
-    }
-    run(k, task, at)
-}
-
-/// The hook's whole cost on a path with nothing armed: one byte tested. For a path that
-/// already holds the task's record (the system call entry), so the test costs no second
-/// lookup; `run` follows when it says yes.
+/// The hook's whole cost on a path with nothing armed: one byte of a task record the path
+/// already holds. Every hook point reads `if armed(task, point) { run(...) }`.
 #[inline(always)]
 pub fn armed(task: &Task, point: Point) -> bool {
     task.research.armed & point as u8 != 0
 }
 
-/// What is armed at `at` for `task`: the slow path of `at`.
+/// Runs what `task` has armed at `at` (called only when `armed` says so).
 #[cold]
 #[inline(never)]
 pub fn run(k: &mut Kernel, task: usize, at: At) -> Verdict {

@@ -1,8 +1,8 @@
 //! Research hooks: fault injection and the state benchmarks read, kept out of the hot paths.
 //!
 //! Each task carries one `Research` sub-record (`record.rs`). The kernel's paths reach it
-//! through one hook point, `hooks::at`, which tests one byte of that record and runs nothing
-//! more unless the task has work armed there. `inject.rs` is what an armed fault does to a
+//! through one hook point, `hooks::armed` then `hooks::run`: a test of one byte of that
+//! record, and nothing more unless the task has work armed there. `inject.rs` is what an armed fault does to a
 //! task (its machine code is in `arch::fault_code`).
 
 /// The one hook point and what happens there.

@@ -11,6 +11,7 @@ use crate::arch::TrapFrame;
 use crate::delivery::{raise_notification, write_message, write_notification};
 use crate::mm::layout::USER_END;
 use crate::research::hooks::{self, At, Verdict};
+use crate::research::record::Point;
 use crate::state::{Kernel, deadline};
 use crate::task::TaskState;
 use crate::usercopy::copy_values_from_user;
@@ -37,21 +38,25 @@ pub fn send(k: &mut Kernel, caller: usize, live: &mut TrapFrame, wants_reply: bo
             return error.into();
         }
     }
-    let my_id = k.tasks[caller].id;
-    if let TaskState::Receiving { from, .. } = k.tasks[target].state {
+    // One slice for the whole path: its length stays in a register, so each bounds check
+    // below is a compare, not a reload.
+    let Kernel { tasks, sched, .. } = k;
+    let tasks = tasks.as_mut_slice();
+    let my_id = tasks[caller].id;
+    if let TaskState::Receiving { from, .. } = tasks[target].state {
         if from.is_none_or(|from| from == my_id) {
-            let count = k.tasks[caller].lease_count as u64;
-            write_message(&mut k.tasks[target].saved, my_id, op, args.payload(), count);
-            k.sched.make_ready(&mut k.tasks, target);
-            if k.tasks[target].spec.priority < k.tasks[caller].spec.priority {
+            let count = tasks[caller].lease_count as u64;
+            write_message(&mut tasks[target].saved, my_id, op, args.payload(), count);
+            sched.make_ready(tasks, target);
+            if tasks[target].spec.priority < tasks[caller].spec.priority {
                 // The sender was the most urgent ready task; now the receiver is.
-                k.sched.hint_next(target);
+                sched.hint_next(target);
             }
             if !wants_reply {
                 return Outcome::Value(0);
             }
-            k.tasks[caller].state = TaskState::AwaitingReply { from: to };
-            k.sched.switch_away();
+            tasks[caller].state = TaskState::AwaitingReply { from: to };
+            sched.switch_away();
             return Outcome::Blocked;
         }
     }
@@ -95,14 +100,18 @@ pub fn receive(
         }
         Some(id)
     };
+    // One slice for the whole path: its length stays in a register, so each bounds check
+    // below is a compare, not a reload.
+    let Kernel { tasks, sched, .. } = k;
+    let tasks = tasks.as_mut_slice();
     let takes_notifications = from.is_none_or(|from| from == KERNEL_SENDER);
-    if takes_notifications && k.tasks[caller].notifications != 0 {
-        let bits = core::mem::take(&mut k.tasks[caller].notifications);
-        write_notification(live, bits, k.tasks[caller].research.interrupt_time);
+    let me = &mut tasks[caller];
+    if takes_notifications && me.notifications != 0 {
+        let bits = core::mem::take(&mut me.notifications);
+        write_notification(live, bits, me.research.interrupt_time);
         return Outcome::Written;
     }
-    let my_id = k.tasks[caller].id;
-    let tasks = &k.tasks;
+    let my_id = me.id;
     let waiting = (0..tasks.len()).filter_map(|i| match tasks[i].state {
         TaskState::Sending { to, order, .. }
             if to == my_id && from.is_none_or(|f| f == tasks[i].id) =>
@@ -112,20 +121,20 @@ pub fn receive(
         _ => None,
     });
     if let Some(sender) = first_come_first_served(waiting) {
-        let TaskState::Sending { wants_reply, .. } = k.tasks[sender].state else {
+        let TaskState::Sending { wants_reply, .. } = tasks[sender].state else {
             unreachable!("the sender was chosen among tasks in `Sending`")
         };
-        let sender_id = k.tasks[sender].id;
-        let count = k.tasks[sender].lease_count as u64;
-        let message = k.tasks[sender].saved.ipc_args();
+        let sender_id = tasks[sender].id;
+        let count = tasks[sender].lease_count as u64;
+        let message = tasks[sender].saved.ipc_args();
         let (_, op) = message.target();
         write_message(live, sender_id, op, message.payload(), count);
         if wants_reply {
-            k.tasks[sender].state = TaskState::AwaitingReply { from: my_id };
+            tasks[sender].state = TaskState::AwaitingReply { from: my_id };
         } else {
-            let saved = &mut k.tasks[sender].saved;
+            let saved = &mut tasks[sender].saved;
             (saved.rax, saved.rdx) = (0, 0);
-            k.sched.make_ready(&mut k.tasks, sender);
+            sched.make_ready(tasks, sender);
         }
         return Outcome::Written;
     }
@@ -134,7 +143,9 @@ pub fn receive(
     }
     // An armed fault fires when the task waits for a message: it resumes, with that message,
     // at the fault's snippet instead of after its `receive`, or with the state it corrupted.
-    if hooks::at(k, caller, At::ReceiveWait(live)) == Verdict::Ended {
+    if hooks::armed(&tasks[caller], Point::ReceiveWait)
+        && hooks::run(k, caller, At::ReceiveWait(live)) == Verdict::Ended
+    {
         return Outcome::Blocked; // killed: nobody resumes it
     }
     k.tasks[caller].state = TaskState::Receiving { from, deadline: deadline(timeout) };
@@ -150,13 +161,16 @@ pub fn reply(k: &mut Kernel, caller: usize, live: &TrapFrame) -> Outcome {
         Ok(target) => target,
         Err(error) => return error.into(),
     };
-    let my_id = k.tasks[caller].id;
-    if k.tasks[target].state != (TaskState::AwaitingReply { from: my_id }) {
+    let tasks = k.tasks.as_mut_slice(); // as in `send`
+    let my_id = tasks[caller].id;
+    if tasks[target].state != (TaskState::AwaitingReply { from: my_id }) {
         return SyscallError::InvalidArgument.into();
     }
-    write_message(&mut k.tasks[target].saved, my_id, op, args.payload(), 0);
-    hooks::at(k, caller, At::Reply { caller: target });
-    k.tasks[target].lease_count = 0;
+    write_message(&mut tasks[target].saved, my_id, op, args.payload(), 0);
+    tasks[target].lease_count = 0;
+    if hooks::armed(&tasks[caller], Point::Reply) {
+        hooks::run(k, caller, At::Reply { caller: target });
+    }
     k.sched.make_ready(&mut k.tasks, target);
     Outcome::Value(0)
 }
