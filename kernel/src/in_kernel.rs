@@ -6,12 +6,12 @@
 
 use crate::arch::TrapFrame;
 use crate::delivery::{raise_notification, write_message};
-use crate::lifecycle::{kill, routes};
+use crate::lifecycle::kill;
 use crate::services::{self, Answer, Host, KernelLeases};
 use crate::state::Kernel;
 use crate::syscalls::outcome::Outcome;
 use crate::task::{Task, TaskName, TaskState};
-use kernel_core::manifest::TaskSpec;
+use kernel_core::manifest::{Service as BuiltinService, TaskSpec};
 use libipc::{SyscallError, TaskId};
 
 /// Gives the built-in service `spec` names a slot, in manifest order like any task.
@@ -19,7 +19,7 @@ use libipc::{SyscallError, TaskId};
 pub fn add_service(k: &mut Kernel, spec: &TaskSpec<'static>) -> TaskId {
     let id = TaskId::new(k.tasks.len() as u16, 0);
     let name = TaskName::new(spec.name);
-    k.tasks.push(Task::new(id, spec, name, routes(spec), TaskState::InKernel));
+    k.tasks.push(Task::new(id, spec, name, TaskState::InKernel));
     id
 }
 
@@ -37,11 +37,14 @@ pub fn call(
         return SyscallError::InvalidArgument.into(); // a service only answers calls
     }
     k.tasks[service].stats.syscalls += 1; // `ps` shows requests served
-    let (service_id, name) = (k.tasks[service].id, k.tasks[service].name);
+    let service_id = k.tasks[service].id;
+    let Some(which) = k.tasks[service].spec.service else {
+        return SyscallError::InvalidArgument.into(); // only a built-in service is `InKernel`
+    };
     let caller_id = k.tasks[caller].id;
     let args = live.ipc_args();
     let (_, op) = args.target();
-    let answer = services::call(name.as_bytes(), k, caller_id, op, args.payload());
+    let answer = services::call(which, k, caller_id, op, args.payload());
     end_stopped_services(k);
     match answer {
         Answer::Now(words) => {
@@ -72,15 +75,15 @@ pub fn interrupt(k: &mut Kernel, line: u8) -> bool {
 /// Ends the slots of services that stopped themselves (an injected `kill` that waited
 /// for its message), so callers see them gone.
 fn end_stopped_services(k: &mut Kernel) {
-    while let Some(name) = services::take_stopped() {
-        if let Some(index) = service_slot(k, name.as_bytes()) {
+    while let Some(service) = services::take_stopped() {
+        if let Some(index) = service_slot(k, service) {
             kill(k, index);
         }
     }
 }
 
-fn service_slot(k: &Kernel, name: &[u8]) -> Option<usize> {
-    k.tasks.iter().position(|t| t.state == TaskState::InKernel && t.name.as_bytes() == name)
+fn service_slot(k: &Kernel, service: BuiltinService) -> Option<usize> {
+    k.tasks.iter().position(|t| t.state == TaskState::InKernel && t.spec.service == Some(service))
 }
 
 impl Host for Kernel {
@@ -90,7 +93,7 @@ impl Host for Kernel {
         Some(KernelLeases::new(&task.leases[..task.lease_count], space))
     }
 
-    fn awaits(&self, caller: TaskId, service: &[u8]) -> bool {
+    fn awaits(&self, caller: TaskId, service: BuiltinService) -> bool {
         let Some(slot) = service_slot(self, service) else { return false };
         let from = self.tasks[slot].id;
         self.tasks
@@ -98,7 +101,7 @@ impl Host for Kernel {
             .is_some_and(|t| t.id == caller && t.state == TaskState::AwaitingReply { from })
     }
 
-    fn reply(&mut self, caller: TaskId, service: &[u8], words: [u64; 4]) {
+    fn reply(&mut self, caller: TaskId, service: BuiltinService, words: [u64; 4]) {
         if !self.awaits(caller, service) {
             return; // it died, or was killed, while it waited
         }

@@ -9,20 +9,11 @@ use crate::delivery::{raise_notification, wake_with_error};
 use crate::loader::{self, LoadError};
 use crate::sched::QUANTUM_TICKS;
 use crate::state::{self, Event, Kernel, MAX_TASKS};
-use crate::task::{FaultRecord, Routes, Task, TaskName, TaskState};
+use crate::task::{FaultRecord, Task, TaskName, TaskState};
 use crate::{bootfs, time};
 use kernel_core::manifest::TaskSpec;
 use libipc::abi::TASK_ENDED_BIT;
 use libipc::{SyscallError, TaskId};
-
-/// Where `spec` stands in the boot manifest's who-may-talk-to-whom table.
-pub fn routes(spec: &TaskSpec<'static>) -> Routes {
-    let manifest = bootfs::manifest_text().unwrap_or("");
-    Routes {
-        send_mask: kernel_core::manifest::send_mask(manifest, spec),
-        position: kernel_core::manifest::position(manifest, spec.name).unwrap_or(usize::MAX),
-    }
-}
 
 /// Starts the boot task `spec` from its image in the ramdisk, logging (not panicking) when
 /// it cannot.
@@ -75,7 +66,7 @@ pub fn spawn_into(
         restarts: slot.map_or(0, |s| k.tasks[s].restarts),
         saved: loaded.frame,
         space: Some(loaded.space),
-        ..Task::new(id, spec, name, routes(spec), TaskState::Ready)
+        ..Task::new(id, spec, name, TaskState::Ready)
     };
     task.research.data = loaded.data;
     let index = match slot {
@@ -113,8 +104,8 @@ pub fn fault_current(record: FaultRecord) {
 pub fn end_task(k: &mut Kernel, index: usize, state: TaskState) {
     let task = &mut k.tasks[index];
     log_end(task, &state);
-    if task.state == TaskState::InKernel {
-        crate::services::stop(task.name.as_bytes());
+    if let (TaskState::InKernel, Some(service)) = (task.state, task.spec.service) {
+        crate::services::stop(service);
     }
     task.state = state;
     task.lease_count = 0;

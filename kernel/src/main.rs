@@ -11,7 +11,7 @@ extern crate alloc;
 
 /// Everything that touches the machine directly: assembly, port I/O, CPU tables.
 mod arch;
-/// The ramdisk: boot manifest and user programs.
+/// The ramdisk: the user programs.
 mod bootfs;
 /// The kernel command line from QEMU (`log=`, `test=`, `exit-after-boot`).
 mod cmdline;
@@ -27,6 +27,8 @@ mod irq;
 mod lifecycle;
 /// Building a task's address space and first registers from its ELF image.
 mod loader;
+/// The boot manifest, compiled in by the build: every task the system knows.
+mod manifest;
 /// The `log` facade backend: timestamped lines on the serial console.
 mod logger;
 /// Memory: physical frames, the kernel heap, the virtual layout.

@@ -2,19 +2,19 @@
 
 use crate::cmdline::Cmdline;
 use crate::state::{self, Event, Kernel, Observer};
-use crate::{bootfs, in_kernel, lifecycle, services, switch};
+use crate::{in_kernel, lifecycle, manifest, services, switch};
 
 /// What the booted kernel does when it is not running tests: start the manifest's boot tasks
 /// and schedule them. With `exit-after-boot`, power off once every task has ended.
 pub fn run(cmdline: Cmdline) -> ! {
     state::with(|k| {
         services::start();
-        for spec in bootfs::task_specs().filter(|spec| spec.start) {
+        for spec in manifest::TASKS.iter().filter(|spec| spec.start) {
             // The monolithic flavour runs these services itself; the rest are tasks.
-            if services::is_builtin(spec.name.as_bytes()) {
-                in_kernel::add_service(k, &spec);
+            if services::built_in(spec).is_some() {
+                in_kernel::add_service(k, spec);
             } else {
-                lifecycle::start_boot_task(k, &spec);
+                lifecycle::start_boot_task(k, spec);
             }
         }
         let observer: Observer = if cmdline.flag("exit-after-boot") {

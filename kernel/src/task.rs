@@ -95,15 +95,11 @@ pub struct Task {
     /// The slot index and its generation, bumped when the task ends, so the ids of a dead task
     /// stop working at once.
     pub id: TaskId,
-    /// From the manifest, which lives in the ramdisk for the life of the kernel: name,
-    /// priority, and the resources the task owns.
+    /// From the manifest compiled into the kernel (`manifest::TASKS`): name, priority, the
+    /// resources the task owns, whom it may send to.
     pub spec: TaskSpec<'static>,
     /// The name `ps` shows and `lookup` finds: the manifest's, or a spawned program's own.
     pub name: TaskName,
-    /// Bit `i` set: may send to the task at manifest position `i`.
-    pub send_mask: u64,
-    /// This task's own position in the manifest (for others' `send_mask`).
-    pub position: usize,
     pub state: TaskState,
     /// Timer ticks left of its current turn; refilled when used up or given away by `yield`.
     pub quantum_left: u32,
@@ -126,16 +122,6 @@ pub struct Task {
     pub stats: TaskStats,
 }
 
-/// Where a task stands in the manifest's who-may-talk-to-whom table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Routes {
-    /// Bit `i` set: may send to the task at manifest position `i`.
-    pub send_mask: u64,
-    /// This task's own position in the manifest (for others' `send_mask`); `usize::MAX` for
-    /// none.
-    pub position: usize,
-}
-
 impl Task {
     /// The record of `spec`'s task `id`, named `name`, in `state`, with no memory, registers or
     /// counts yet: a task that runs gets those from its loaded image.
@@ -143,15 +129,12 @@ impl Task {
         id: TaskId,
         spec: &TaskSpec<'static>,
         name: TaskName,
-        routes: Routes,
         state: TaskState,
     ) -> Task {
         Task {
             id,
             spec: *spec,
             name,
-            send_mask: routes.send_mask,
-            position: routes.position,
             state,
             quantum_left: 0,
             notifications: 0,

@@ -1,6 +1,7 @@
 //! Building the kernel and its ramdisk and wrapping them into bootable disk images.
 
 use crate::toolchain::{self, KERNEL_TARGET};
+use crate::{descriptors, manifest};
 use crate::userland;
 use crate::util::{Failure, run_status, workspace_root};
 use std::path::PathBuf;
@@ -28,7 +29,7 @@ impl KernelKind {
         }
     }
 
-    /// The manifest whose tasks go into this kernel's ramdisk.
+    /// The manifest compiled into this kernel, whose programs go into its ramdisk.
     fn manifest(self) -> &'static str {
         match self {
             KernelKind::System => "system.toml",
@@ -87,8 +88,25 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     let root = workspace_root();
     let profile = if options.release { "release" } else { "debug" };
 
+    // Both kinds build to the same path; copy each out before the other overwrites it.
+    let flavor = match options.flavor {
+        Flavor::Micro => String::new(),
+        other => format!("-{}", other.name()),
+    };
+    let out_dir = root.join("target/moat").join(format!("{}{flavor}-{profile}", kind.name()));
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| Failure::new(format!("{}: {e}", out_dir.display())))?;
+    // The manifest is compiled into the kernel (`descriptors.rs`, `kernel/build.rs`).
+    let manifest_path = root.join(kind.manifest());
+    let tasks = manifest::read(&manifest_path)?;
+    let descriptors = out_dir.join("manifest.rs");
+    let text = manifest::kernel_format(&tasks, kind.manifest());
+    std::fs::write(&descriptors, descriptors::render(&text, kind.manifest()))
+        .map_err(|e| Failure::new(format!("writing {}: {e}", descriptors.display())))?;
+
     let mut cargo = toolchain::cargo();
     cargo.current_dir(&root).args(["build", "--quiet", "--package", "kernel"]);
+    cargo.env(descriptors::ENV, &descriptors);
     cargo.args(["--target", KERNEL_TARGET]);
     if options.release {
         cargo.arg("--release");
@@ -108,21 +126,13 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     cargo.arg("--target-dir").arg(&target_dir);
     run_status(&mut cargo, "building the kernel")?;
 
-    // Both kinds build to the same path; copy each out before the other overwrites it.
-    let flavor = match options.flavor {
-        Flavor::Micro => String::new(),
-        other => format!("-{}", other.name()),
-    };
-    let out_dir = root.join("target/moat").join(format!("{}{flavor}-{profile}", kind.name()));
-    std::fs::create_dir_all(&out_dir)
-        .map_err(|e| Failure::new(format!("{}: {e}", out_dir.display())))?;
     let built = target_dir.join(KERNEL_TARGET).join(profile).join("kernel");
     let kernel = out_dir.join("kernel");
     std::fs::copy(&built, &kernel)
         .map_err(|e| Failure::new(format!("copying {}: {e}", built.display())))?;
 
     let (ramdisk, programs) =
-        userland::build_ramdisk(&root.join(kind.manifest()), options.release, &out_dir)?;
+        userland::build_ramdisk(&manifest_path, options.release, &out_dir)?;
 
     // The image builder is a host program, built by the pinned toolchain in its own target
     // folder so its nightly artifacts never mix with xtask's stable ones.

@@ -11,6 +11,8 @@ mod bench;
 mod bench_services;
 /// The boot checks `cargo xtask test` runs.
 mod boot_checks;
+/// Compiling a manifest into the kernel's static task table.
+mod descriptors;
 /// The data disk: making, filling and checking it.
 mod disk;
 /// `cargo xtask faults`: the fault-injection campaign.

@@ -15,8 +15,9 @@
 //! ```
 //!
 //! xtask checks it here, on the host, with messages that name the task and field, then writes
-//! the line format the kernel reads into the ramdisk and checks that with the kernel's own
-//! parser (`kernel/core/src/manifest.rs`), so the two can never disagree.
+//! it in the kernel's line format and checks that with the kernel's own parser
+//! (`kernel/core/src/manifest.rs`), so the two can never disagree; `descriptors.rs` compiles
+//! the checked lines into the kernel's static task table.
 
 use crate::util::Failure;
 use std::path::Path;

@@ -1,6 +1,7 @@
-//! Building the user programs and packing them, with the manifest, into the ramdisk.
+//! Building the user programs and packing them into the ramdisk (the manifest itself is
+//! compiled into the kernel: `descriptors.rs`).
 
-use crate::manifest::{self, BootTask};
+use crate::manifest;
 use crate::toolchain::{self, KERNEL_TARGET};
 use crate::util::{Failure, run_status, workspace_root};
 use std::collections::BTreeSet;
@@ -10,15 +11,14 @@ use std::path::{Path, PathBuf};
 /// A built program: its crate name and the executable.
 pub type Program = (String, PathBuf);
 
-/// Builds every program the manifest names and writes `ramdisk.tar` into `out_dir`: the
-/// kernel-format manifest as `manifest` and each task's program as `bin/<crate>`. Returns the
+/// Builds every program the manifest names and writes `ramdisk.tar` into `out_dir`: each
+/// task's program as `bin/<crate>`. Returns the
 /// archive's path and the built `programs` of the manifest, which go on the data disk.
 pub fn build_ramdisk(
     manifest_path: &Path,
     release: bool,
     out_dir: &Path,
 ) -> Result<(PathBuf, Vec<Program>), Failure> {
-    let root = workspace_root();
     let tasks = manifest::read(manifest_path)?;
     let programs = manifest::programs(manifest_path)?;
     let binaries: BTreeSet<&str> = tasks
@@ -35,12 +35,11 @@ pub fn build_ramdisk(
         }
     }
     let built = build_programs(&binaries, release)?;
-    let source = manifest_path.strip_prefix(&root).unwrap_or(manifest_path).display().to_string();
     let path = out_dir.join("ramdisk.tar");
     let in_tasks: BTreeSet<&str> = tasks.iter().map(|t| t.binary.as_str()).collect();
     let for_tasks: Vec<Program> =
         built.iter().filter(|(name, _)| in_tasks.contains(name.as_str())).cloned().collect();
-    write_archive(&path, &tasks, &source, &for_tasks)
+    write_archive(&path, &for_tasks)
         .map_err(|e| Failure::new(format!("writing {}: {e}", path.display())))?;
     let for_disk = built.into_iter().filter(|(name, _)| programs.contains(name)).collect();
     Ok((path, for_disk))
@@ -93,12 +92,7 @@ fn build_programs(
     Ok(binaries.iter().map(|b| (b.to_string(), dir.join(b))).collect())
 }
 
-fn write_archive(
-    path: &Path,
-    tasks: &[BootTask],
-    source: &str,
-    built: &[(String, PathBuf)],
-) -> std::io::Result<()> {
+fn write_archive(path: &Path, built: &[(String, PathBuf)]) -> std::io::Result<()> {
     let mut archive = tar::Builder::new(std::fs::File::create(path)?);
     let mut add = |name: &str, data: &[u8]| {
         let mut header = tar::Header::new_ustar();
@@ -108,7 +102,6 @@ fn write_archive(
         header.set_cksum();
         archive.append_data(&mut header, name, data)
     };
-    add("manifest", manifest::kernel_format(tasks, source).as_bytes())?;
     for (binary, file) in built {
         add(&format!("bin/{binary}"), &std::fs::read(file)?)?;
     }

@@ -1,6 +1,6 @@
 //! The boot file system: the ramdisk, a plain ustar archive (inspect it with `tar tvf`).
 //!
-//! xtask packs the boot manifest and the user programs into it; the bootloader loads it into
+//! xtask packs the user programs into it; the bootloader loads it into
 //! memory; the kernel reads files from it by name through `tar-no-std`, which validates the
 //! whole archive up front, so a corrupt ramdisk is one clear error at boot.
 

@@ -7,7 +7,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
-/// The ramdisk: a tar archive of the boot manifest and the user programs.
+/// The ramdisk: a tar archive of the user programs.
 pub mod bootfs;
 /// The kernel command line: `key=value` words handed over by QEMU's fw_cfg.
 pub mod cmdline;
@@ -15,7 +15,7 @@ pub mod cmdline;
 pub mod elf;
 /// Physical frame bookkeeping: a bitmap over the usable memory of the boot memory map.
 pub mod frames;
-/// The boot manifest: which tasks to start.
+/// The boot manifest: which tasks to start, checked and compiled on the host.
 pub mod manifest;
 /// Picking the next task to run.
 pub mod sched;

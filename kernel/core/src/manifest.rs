@@ -1,7 +1,8 @@
 //! The boot manifest: which tasks the kernel starts, from which image, at which priority.
 //!
-//! Users edit `system.toml`; xtask checks it and writes this simpler form into the ramdisk, one
-//! task per line, so the kernel needs no TOML parser:
+//! Users edit `system.toml`; xtask checks it and writes this simpler form, one task per line,
+//! checks that with `check` here (on the host), and compiles it with `compile` into the static
+//! table the kernel includes (`xtask/src/descriptors.rs`), so the kernel parses nothing:
 //!
 //! ```text
 //! # comment
@@ -40,6 +41,49 @@ pub struct TaskSpec<'a> {
     pub irqs: u16,
     pub ports: PortRanges,
     pub privileges: Privileges,
+    /// Filled in by `compile`: bit `i` set means it may send to the task at position `i`.
+    pub send_mask: u64,
+    /// Filled in by `compile`: where the task stands in the manifest (for others'
+    /// `send_mask`).
+    pub position: usize,
+    /// Filled in by `compile`: the built-in service of this name, for the monolithic
+    /// flavour (which runs it in the kernel instead of starting the task).
+    pub service: Option<Service>,
+}
+
+/// The services the monolithic flavour can build into the kernel, by manifest name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    Serial,
+    Console,
+    Keyboard,
+    Block,
+    Fs,
+}
+
+impl Service {
+    pub const ALL: [Service; 5] =
+        [Service::Serial, Service::Console, Service::Keyboard, Service::Block, Service::Fs];
+
+    /// The manifest name of the task the service stands in for.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Service::Serial => "serial",
+            Service::Console => "console",
+            Service::Keyboard => "keyboard",
+            Service::Block => "block",
+            Service::Fs => "fs",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Service> {
+        Service::ALL.into_iter().find(|service| service.name() == name)
+    }
+
+    /// Its index in `ALL`, for tables indexed by service.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// Up to `MAX_PORT_RANGES` inclusive I/O port ranges.
@@ -52,6 +96,15 @@ pub struct PortRanges {
 pub const MAX_PORT_RANGES: usize = 4;
 
 impl PortRanges {
+    /// The first `count` of `ranges` (the form the build writes into the kernel).
+    pub const fn from_ranges(ranges: [(u16, u16); MAX_PORT_RANGES], count: usize) -> Self {
+        PortRanges { ranges, count }
+    }
+
+    pub fn ranges(&self) -> &[(u16, u16)] {
+        &self.ranges[..self.count]
+    }
+
     /// True when every port of `first..first + width` is inside one range.
     pub fn allows(&self, first: u16, width: u16) -> bool {
         let Some(last) = first.checked_add(width.saturating_sub(1)) else { return false };
@@ -150,6 +203,18 @@ pub fn check(text: &str) -> Result<usize, ManifestError<'_>> {
     Ok(count)
 }
 
+/// The tasks of a checked manifest (see `check`) with what depends on the whole manifest
+/// filled in: send masks, positions, built-in services. The build turns these into the
+/// kernel's static table, so the kernel itself never parses a manifest.
+pub fn compile(text: &str) -> impl Iterator<Item = TaskSpec<'_>> {
+    tasks(text).filter_map(Result::ok).enumerate().map(move |(position, spec)| TaskSpec {
+        send_mask: send_mask(text, &spec),
+        position,
+        service: Service::from_name(spec.name),
+        ..spec
+    })
+}
+
 /// Bit `i` set for each task at position `i` of the manifest that `spec` may send to.
 /// Manifests of more than 64 tasks give the tasks past 64 no peers.
 pub fn send_mask(text: &str, spec: &TaskSpec) -> u64 {
@@ -217,6 +282,9 @@ fn parse_task(line: usize, fields: &str) -> Result<TaskSpec<'_>, ManifestError<'
         irqs,
         ports,
         privileges,
+        send_mask: 0,
+        position: 0,
+        service: None,
     })
 }
 
@@ -349,6 +417,9 @@ task name=fault-cli image=bin/fault priority=2 start=no quiet=yes arg=cli
                 irqs: 0,
                 ports: PortRanges::default(),
                 privileges: Privileges::default(),
+                send_mask: 0,
+                position: 0,
+                service: None,
             }
         );
         assert_eq!(tasks[1].arg, "cli");
@@ -415,6 +486,22 @@ task name=fault-cli image=bin/fault priority=2 start=no quiet=yes arg=cli
         assert!(log.privileges.restart && log.privileges.faults && !rtc.privileges.restart);
         assert_eq!(position(text, "log"), Some(1));
         assert_eq!(position(text, "nobody"), None);
+    }
+
+    #[test]
+    fn compiling_fills_in_masks_positions_and_services() {
+        let text = "task name=serial image=x priority=1 talks_to=app\n\
+                    task name=app image=y priority=2 talks_to=serial,app\n";
+        let compiled: Vec<_> = compile(text).collect();
+        assert_eq!(compiled.len(), 2);
+        assert_eq!((compiled[0].position, compiled[0].send_mask), (0, 0b10));
+        assert_eq!((compiled[1].position, compiled[1].send_mask), (1, 0b11));
+        assert_eq!(compiled[0].service, Some(Service::Serial));
+        assert_eq!(compiled[1].service, None);
+        for service in Service::ALL {
+            assert_eq!(Service::from_name(service.name()), Some(service));
+            assert_eq!(Service::ALL[service.index()], service);
+        }
     }
 
     #[test]

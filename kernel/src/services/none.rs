@@ -3,16 +3,17 @@
 
 use super::{Answer, Host};
 use crate::research::record::Injection;
+use kernel_core::manifest::{Service as BuiltinService, TaskSpec};
 use libipc::TaskId;
 
-pub fn is_builtin(_name: &[u8]) -> bool {
-    false
+pub fn built_in(_spec: &TaskSpec) -> Option<BuiltinService> {
+    None
 }
 
 #[cfg_attr(feature = "guest-tests", allow(dead_code))]
 pub fn start() {}
 
-pub fn call(_: &[u8], _: &mut dyn Host, _: TaskId, _: u32, _: [u64; 4]) -> Answer {
+pub fn call(_: BuiltinService, _: &mut dyn Host, _: TaskId, _: u32, _: [u64; 4]) -> Answer {
     Answer::Now([service_api::status::BAD_REQUEST, 0, 0, 0])
 }
 
@@ -20,10 +21,10 @@ pub fn interrupt(_line: u8, _kernel: &mut dyn Host) -> bool {
     false
 }
 
-pub fn arm(_name: &[u8], _injection: Injection) {}
+pub fn arm(_service: BuiltinService, _injection: Injection) {}
 
-pub fn stop(_name: &[u8]) {}
+pub fn stop(_service: BuiltinService) {}
 
-pub fn take_stopped() -> Option<&'static str> {
+pub fn take_stopped() -> Option<BuiltinService> {
     None
 }

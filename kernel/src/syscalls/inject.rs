@@ -27,9 +27,10 @@ pub fn inject(k: &mut Kernel, caller: usize, task: u64, kind: u64, detail: u64) 
     }
     let mut injection = Injection { kind, after: detail as u16, seed: detail >> 16 };
     let kill_now = kind == INJECT_KILL && injection.after == 0;
-    if k.tasks[index].state == TaskState::InKernel && !kill_now {
+    let in_kernel = k.tasks[index].spec.service.filter(|_| k.tasks[index].state == TaskState::InKernel);
+    if let (Some(service), false) = (in_kernel, kill_now) {
         // Built into the kernel: the service fires it itself, in ring 0.
-        crate::services::arm(k.tasks[index].name.as_bytes(), injection);
+        crate::services::arm(service, injection);
     } else if kill_now {
         kill(k, index);
     } else if matches!(k.tasks[index].state, TaskState::Receiving { .. }) {

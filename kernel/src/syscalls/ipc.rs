@@ -200,8 +200,8 @@ pub fn notify(k: &mut Kernel, caller: usize, target: u64, bits: u64) -> Outcome 
 
 /// Whether the manifest lets `from` send to `to`.
 fn may_send(k: &Kernel, from: usize, to: usize) -> bool {
-    let position = k.tasks[to].position;
-    position < 64 && k.tasks[from].send_mask & 1 << position != 0
+    let position = k.tasks[to].spec.position;
+    position < 64 && k.tasks[from].spec.send_mask & 1 << position != 0
 }
 
 /// Copies the lease table `(address, count)` of `caller` into its record.

@@ -33,7 +33,7 @@ pub fn spawn(k: &mut Kernel, caller: usize, request: u64) -> Outcome {
         else {
             return SyscallError::InvalidArgument.into();
         };
-        let Some(spec) = crate::bootfs::task_specs().find(|spec| spec.name == template) else {
+        let Some(&spec) = crate::manifest::find(template) else {
             return SyscallError::NoSuchTask.into();
         };
         // Boot tasks and device owners are not templates: copies would fight over the device.

@@ -35,7 +35,7 @@ pub fn restart(k: &mut Kernel, caller: usize, task: u64) -> Outcome {
     if let Err(refusal) = may_manage(k, caller, index) {
         return refusal;
     }
-    if crate::services::is_builtin(k.tasks[index].name.as_bytes()) {
+    if crate::services::built_in(&k.tasks[index].spec).is_some() {
         // Code inside the kernel cannot be started afresh: its state is the kernel's.
         return SyscallError::InvalidArgument.into();
     }

@@ -13,7 +13,7 @@ use crate::mm::frames::{self, FrameStats};
 use crate::state::{self, Event, Kernel};
 use crate::{lifecycle, switch};
 use crate::task::TaskState;
-use crate::{bootfs, time};
+use crate::time;
 use alloc::string::String;
 use alloc::vec::Vec;
 use spin::Mutex;
@@ -230,8 +230,8 @@ fn launch_next(s: &mut Kernel) {
     run.started_at = time::ticks();
     run.frames_before = frames::stats();
     for name in scenario.tasks {
-        let spec = bootfs::task_specs().find(|spec| spec.name == *name);
-        match spec.and_then(|spec| lifecycle::start_boot_task(s, &spec)) {
+        let spec = crate::manifest::find(name);
+        match spec.and_then(|spec| lifecycle::start_boot_task(s, spec)) {
             Some(id) => run.slots.push((usize::from(id.index), name)),
             None => crate::println!("  (could not start task {name}; see the log above)"),
         }

@@ -44,7 +44,7 @@ fn with_task_in(
     f: impl FnOnce(&mut Kernel, usize) -> TestResult,
 ) -> TestResult {
     let spec =
-        bootfs::task_specs().find(|spec| spec.name == name).ok_or("task not in the manifest")?;
+        crate::manifest::find(name).ok_or("task not in the manifest")?;
     let id = lifecycle::start_boot_task(s, &spec).ok_or("spawn failed")?;
     let slot = usize::from(id.index);
     let result = f(s, slot);
@@ -124,7 +124,7 @@ fn user_copies_check_every_page() -> TestResult {
 }
 
 fn broken_elf_is_refused_without_leaks() -> TestResult {
-    let spec = bootfs::task_specs().find(|spec| spec.name == "hello").ok_or("no hello task")?;
+    let spec = crate::manifest::find("hello").ok_or("no hello task")?;
     let image = bootfs::file(spec.image).ok_or("no hello image")?;
     let before = frames::stats();
     // Keep the first 0x1800 bytes: the headers survive, the code segment's bytes are cut off.

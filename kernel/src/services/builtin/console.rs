@@ -5,6 +5,7 @@
 use super::gate::{Gate, Pass, Service};
 use super::serial;
 use crate::services::{Answer, Host};
+use kernel_core::manifest::Service as BuiltinService;
 use console_core::{Completed, LineEditor, MAX_LINE, translate_output};
 use libipc::TaskId;
 use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
@@ -12,7 +13,7 @@ use service_api::serve::Leases;
 use service_api::status::{BAD_REQUEST, BUSY, END_OF_INPUT, OK};
 use spin::Mutex;
 
-const NAME: &[u8] = b"console";
+const NAME: BuiltinService = BuiltinService::Console;
 
 pub struct Console {
     editor: LineEditor,

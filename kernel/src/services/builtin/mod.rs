@@ -5,6 +5,7 @@
 
 use super::{Answer, Host};
 use crate::research::record::Injection;
+use kernel_core::manifest::{Service as BuiltinService, TaskSpec};
 use core::sync::atomic::{AtomicU8, Ordering};
 use libipc::TaskId;
 use service_api::status::BAD_REQUEST;
@@ -16,15 +17,13 @@ mod gate;
 mod keyboard;
 mod serial;
 
-/// The services built in, by manifest name; a bit per service in `STOPPED`.
-const NAMES: [&str; 5] = ["serial", "console", "keyboard", "block", "fs"];
-
 /// Services that stopped themselves (an injected `kill` that fired) and whose slot the
-/// scheduler has not ended yet.
+/// kernel has not ended yet: bit `BuiltinService::index`.
 static STOPPED: AtomicU8 = AtomicU8::new(0);
 
-pub fn is_builtin(name: &[u8]) -> bool {
-    NAMES.iter().any(|n| n.as_bytes() == name)
+/// The service built in for the manifest entry `spec`, as the build compiled it.
+pub fn built_in(spec: &TaskSpec) -> Option<BuiltinService> {
+    spec.service
 }
 
 /// Sets up the built-in drivers' devices and interrupt lines.
@@ -32,23 +31,24 @@ pub fn start() {
     serial::start();
     keyboard::start();
     block::start();
-    log::info!("built into the kernel: {}", NAMES.join(", "));
+    let names: alloc::vec::Vec<&str> = BuiltinService::ALL.iter().map(|s| s.name()).collect();
+    log::info!("built into the kernel: {}", names.join(", "));
 }
 
-/// A `call` from `caller` to the built-in service `name`.
+/// A `call` from `caller` to the built-in `service`.
 pub fn call(
-    name: &[u8],
+    service: BuiltinService,
     kernel: &mut dyn Host,
     caller: TaskId,
     op: u32,
     payload: [u64; 4],
 ) -> Answer {
-    match name {
-        b"console" => console::call(kernel, caller, op, payload),
-        b"fs" => fs::call(kernel, caller, op, payload),
-        b"block" => block::call(kernel, caller, op, payload),
+    match service {
+        BuiltinService::Console => console::call(kernel, caller, op, payload),
+        BuiltinService::Fs => fs::call(kernel, caller, op, payload),
+        BuiltinService::Block => block::call(kernel, caller, op, payload),
         // The drivers' bytes go straight to the console inside the kernel; nobody else reads.
-        _ => Answer::Now([BAD_REQUEST, 0, 0, 0]),
+        BuiltinService::Serial | BuiltinService::Keyboard => Answer::Now([BAD_REQUEST, 0, 0, 0]),
     }
 }
 
@@ -63,38 +63,37 @@ pub fn interrupt(line: u8, kernel: &mut dyn Host) -> bool {
     true
 }
 
-/// Arms an injected fault in service `name`, to fire at its request (or interrupt) after
+/// Arms an injected fault in `service`, to fire at its request (or interrupt) after
 /// `injection.after` more.
-pub fn arm(name: &[u8], injection: Injection) {
-    with_gate(name, |gate| gate.arm(injection));
+pub fn arm(service: BuiltinService, injection: Injection) {
+    with_gate(service, |gate| gate.arm(injection));
 }
 
 /// The service's slot was ended (`kill`): it serves nothing more.
-pub fn stop(name: &[u8]) {
-    with_gate(name, |gate| gate.stopped = true);
+pub fn stop(service: BuiltinService) {
+    with_gate(service, |gate| gate.stopped = true);
 }
 
-/// A service that stopped itself since the last call, for the scheduler to end its slot.
-pub fn take_stopped() -> Option<&'static str> {
+/// A service that stopped itself since the last call, for the kernel to end its slot.
+pub fn take_stopped() -> Option<BuiltinService> {
     let bits = STOPPED.load(Ordering::Relaxed);
-    let index = (0..NAMES.len()).find(|i| bits & 1 << i != 0)?;
-    STOPPED.fetch_and(!(1 << index), Ordering::Relaxed);
-    Some(NAMES[index])
+    let service = BuiltinService::ALL.into_iter().find(|s| bits & 1 << s.index() != 0)?;
+    STOPPED.fetch_and(!(1 << service.index()), Ordering::Relaxed);
+    Some(service)
 }
 
 fn note_stopped(name: &str) {
-    if let Some(index) = NAMES.iter().position(|n| *n == name) {
-        STOPPED.fetch_or(1 << index, Ordering::Relaxed);
+    if let Some(service) = BuiltinService::from_name(name) {
+        STOPPED.fetch_or(1 << service.index(), Ordering::Relaxed);
     }
 }
 
-fn with_gate(name: &[u8], f: impl FnOnce(&mut gate::Gate)) {
-    match name {
-        b"serial" => f(&mut serial::SERIAL.lock().gate),
-        b"console" => f(&mut console::CONSOLE.lock().gate),
-        b"keyboard" => f(&mut keyboard::KEYBOARD.lock().gate),
-        b"block" => f(&mut block::BLOCK.lock().gate),
-        b"fs" => f(&mut fs::FS.lock().gate),
-        _ => {}
+fn with_gate(service: BuiltinService, f: impl FnOnce(&mut gate::Gate)) {
+    match service {
+        BuiltinService::Serial => f(&mut serial::SERIAL.lock().gate),
+        BuiltinService::Console => f(&mut console::CONSOLE.lock().gate),
+        BuiltinService::Keyboard => f(&mut keyboard::KEYBOARD.lock().gate),
+        BuiltinService::Block => f(&mut block::BLOCK.lock().gate),
+        BuiltinService::Fs => f(&mut fs::FS.lock().gate),
     }
 }
