@@ -15,7 +15,10 @@ fn main() {
         Some(path) => {
             println!("cargo:rerun-if-changed={}", PathBuf::from(&path).display());
             std::fs::read_to_string(&path).unwrap_or_else(|error| {
-                panic!("{ENV} names {}, which cannot be read: {error}", PathBuf::from(&path).display())
+                panic!(
+                    "{ENV} names {}, which cannot be read: {error}",
+                    PathBuf::from(&path).display()
+                )
             })
         }
         None => {

@@ -27,10 +27,10 @@ mod irq;
 mod lifecycle;
 /// Building a task's address space and first registers from its ELF image.
 mod loader;
-/// The boot manifest, compiled in by the build: every task the system knows.
-mod manifest;
 /// The `log` facade backend: timestamped lines on the serial console.
 mod logger;
+/// The boot manifest, compiled in by the build: every task the system knows.
+mod manifest;
 /// Memory: physical frames, the kernel heap, the virtual layout.
 mod mm;
 /// What happens when the kernel panics: report, then tell QEMU it failed.

@@ -90,8 +90,7 @@ impl Scheduler {
     pub fn choose(&mut self, tasks: &[Task]) -> Option<usize> {
         self.switch_pending = false;
         // `matches!` tests the tag byte; `==` on the whole enum was an out-of-line call here.
-        let hinted =
-            self.next_hint.take().filter(|&i| matches!(tasks[i].state, TaskState::Ready));
+        let hinted = self.next_hint.take().filter(|&i| matches!(tasks[i].state, TaskState::Ready));
         let next = match hinted {
             Some(next) => next,
             None => self.turns.select_next(tasks.len(), |i| {

@@ -125,12 +125,7 @@ pub struct Task {
 impl Task {
     /// The record of `spec`'s task `id`, named `name`, in `state`, with no memory, registers or
     /// counts yet: a task that runs gets those from its loaded image.
-    pub fn new(
-        id: TaskId,
-        spec: &TaskSpec<'static>,
-        name: TaskName,
-        state: TaskState,
-    ) -> Task {
+    pub fn new(id: TaskId, spec: &TaskSpec<'static>, name: TaskName, state: TaskState) -> Task {
         Task {
             id,
             spec: *spec,

@@ -299,7 +299,6 @@ impl FaultKind {
     }
 }
 
-
 /// Timeout value that waits forever; 0 polls.
 pub const FOREVER: u64 = u64::MAX;
 

@@ -1,9 +1,9 @@
 //! Building the kernel and its ramdisk and wrapping them into bootable disk images.
 
 use crate::toolchain::{self, KERNEL_TARGET};
-use crate::{descriptors, manifest};
 use crate::userland;
 use crate::util::{Failure, run_status, workspace_root};
+use crate::{descriptors, manifest};
 use std::path::PathBuf;
 
 /// Which kernel to build.
@@ -131,8 +131,7 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     std::fs::copy(&built, &kernel)
         .map_err(|e| Failure::new(format!("copying {}: {e}", built.display())))?;
 
-    let (ramdisk, programs) =
-        userland::build_ramdisk(&manifest_path, options.release, &out_dir)?;
+    let (ramdisk, programs) = userland::build_ramdisk(&manifest_path, options.release, &out_dir)?;
 
     // The image builder is a host program, built by the pinned toolchain in its own target
     // folder so its nightly artifacts never mix with xtask's stable ones.

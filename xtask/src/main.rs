@@ -29,6 +29,9 @@ mod qemu;
 mod test;
 /// The pinned kernel toolchain.
 mod toolchain;
+/// Checks on the shape of the source tree (host tests only).
+#[cfg(test)]
+mod tree_checks;
 /// Building the user programs and the ramdisk.
 mod userland;
 /// The error type, process helpers and JSON output.

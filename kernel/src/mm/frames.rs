@@ -29,7 +29,7 @@ pub fn init(regions: &MemoryRegions) {
     let Some(plan) = plan_bitmap(usable()) else {
         panic!("the memory map has no usable region large enough for the frame bitmap");
     };
-    let storage = super::phys_to_virt(plan.storage.start) as *mut u64;
+    let storage = super::physical::phys_to_virt(plan.storage.start) as *mut u64;
     // SAFETY: the storage frames are usable RAM that nothing else uses yet (the allocator
     // reserves them below), mapped writable at the offset, and `u64`-aligned (frame-aligned).
     let words = unsafe { core::slice::from_raw_parts_mut(storage, plan.words) };

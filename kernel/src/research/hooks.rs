@@ -77,7 +77,12 @@ pub fn run(k: &mut Kernel, task: usize, at: At) -> Verdict {
 /// Makes `injection` happen to `task`, whose registers (as it will resume from its
 /// `receive`) are given: a jump to the fault's snippet, the corruption, or (`kill`) its end.
 #[cold]
-pub fn fire(k: &mut Kernel, task: usize, injection: Injection, registers: &mut TrapFrame) -> Verdict {
+pub fn fire(
+    k: &mut Kernel,
+    task: usize,
+    injection: Injection,
+    registers: &mut TrapFrame,
+) -> Verdict {
     let record = &mut k.tasks[task];
     let what = match injection.kind {
         INJECT_KILL => "ended",

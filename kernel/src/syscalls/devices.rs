@@ -22,7 +22,13 @@ pub fn irq_ack(k: &mut Kernel, caller: usize, line: u64) -> Outcome {
 
 /// `port_read(port, width)` and `port_write(port, width, value)`, for ports the manifest
 /// gave the caller.
-pub fn port_io(k: &mut Kernel, caller: usize, port: u64, width: u64, value: Option<u64>) -> Outcome {
+pub fn port_io(
+    k: &mut Kernel,
+    caller: usize,
+    port: u64,
+    width: u64,
+    value: Option<u64>,
+) -> Outcome {
     let (Ok(port), Ok(width @ (1 | 2 | 4))) = (u16::try_from(port), u8::try_from(width)) else {
         return SyscallError::InvalidArgument.into();
     };

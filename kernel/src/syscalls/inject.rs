@@ -21,13 +21,18 @@ pub fn inject(k: &mut Kernel, caller: usize, task: u64, kind: u64, detail: u64) 
         Ok(target) => target,
         Err(refusal) => return refusal,
     };
-    log::info!("task {} ({id}): fault {kind} injected by {}", k.tasks[index].name, k.tasks[caller].name);
+    log::info!(
+        "task {} ({id}): fault {kind} injected by {}",
+        k.tasks[index].name,
+        k.tasks[caller].name
+    );
     if !is_kind(kind) {
         return SyscallError::InvalidArgument.into();
     }
     let mut injection = Injection { kind, after: detail as u16, seed: detail >> 16 };
     let kill_now = kind == INJECT_KILL && injection.after == 0;
-    let in_kernel = k.tasks[index].spec.service.filter(|_| k.tasks[index].state == TaskState::InKernel);
+    let in_kernel =
+        k.tasks[index].spec.service.filter(|_| k.tasks[index].state == TaskState::InKernel);
     if let (Some(service), false) = (in_kernel, kill_now) {
         // Built into the kernel: the service fires it itself, in ring 0.
         crate::services::arm(service, injection);

@@ -205,7 +205,11 @@ fn may_send(k: &Kernel, from: usize, to: usize) -> bool {
 }
 
 /// Copies the lease table `(address, count)` of `caller` into its record.
-fn take_leases(k: &mut Kernel, caller: usize, (table, count): (u64, u64)) -> Result<(), SyscallError> {
+fn take_leases(
+    k: &mut Kernel,
+    caller: usize,
+    (table, count): (u64, u64),
+) -> Result<(), SyscallError> {
     let count = usize::try_from(count).map_err(|_| SyscallError::TooLong)?;
     if count > MAX_LEASES {
         return Err(SyscallError::TooLong);

@@ -68,8 +68,7 @@ fn lent_lease(
     lender: u64,
     index: u64,
 ) -> Result<(usize, Lease), Outcome> {
-    let lender_id =
-        TaskId::from_raw(lender).ok_or(Outcome::from(SyscallError::InvalidArgument))?;
+    let lender_id = TaskId::from_raw(lender).ok_or(Outcome::from(SyscallError::InvalidArgument))?;
     let lender = k.resolve(lender_id).map_err(Outcome::from)?;
     let me = k.tasks[server].id;
     let lent_to_me = k.tasks[lender].state == (TaskState::AwaitingReply { from: me });

@@ -19,81 +19,80 @@ const MAX_ARGUMENT: u64 = 256;
 
 /// `spawn(request)`: starts a program from the image a `SpawnRequest` of the caller names.
 pub fn spawn(k: &mut Kernel, caller: usize, request: u64) -> Outcome {
-        if !k.tasks[caller].spec.privileges.spawn {
-            return SyscallError::Denied.into();
+    if !k.tasks[caller].spec.privileges.spawn {
+        return SyscallError::Denied.into();
+    }
+    let space = k.space_of(caller);
+    let mut fields = [SpawnRequest::default()];
+    if let Err(error) = copy_values_from_user(space, request, &mut fields) {
+        return error.into();
+    }
+    let [request] = fields;
+    let (Some(template), Some(name)) = (field_name(&request.template), field_name(&request.name))
+    else {
+        return SyscallError::InvalidArgument.into();
+    };
+    let Some(&spec) = crate::manifest::find(template) else {
+        return SyscallError::NoSuchTask.into();
+    };
+    // Boot tasks and device owners are not templates: copies would fight over the device.
+    if spec.start || spec.irqs != 0 || spec.ports != Default::default() {
+        return SyscallError::Denied.into();
+    }
+    if request.image_length > MAX_SPAWN_IMAGE || request.argument_length > MAX_ARGUMENT {
+        return SyscallError::TooLong.into();
+    }
+    let mut image = Vec::new();
+    if image.try_reserve_exact(request.image_length as usize).is_err() {
+        return SyscallError::OutOfMemory.into();
+    }
+    image.resize(request.image_length as usize, 0);
+    let mut argument = [0u8; MAX_ARGUMENT as usize];
+    let argument = &mut argument[..request.argument_length as usize];
+    let copied =
+        copy_from_user(space, UserSlice::new(request.image, request.image_length), &mut image)
+            .and_then(|()| {
+                copy_from_user(
+                    space,
+                    UserSlice::new(request.argument, request.argument_length),
+                    argument,
+                )
+            });
+    if let Err(error) = copied {
+        return error.into();
+    }
+    let Ok(argument) = core::str::from_utf8(argument) else {
+        return SyscallError::InvalidArgument.into();
+    };
+    let spec = kernel_core::manifest::TaskSpec { image: "", arg: "", ..spec };
+    // Only slots of ended programs are reused: a dead server's slot waits for its restart.
+    let slot = k.tasks.iter().position(|t| !t.state.is_alive() && t.spec.image.is_empty());
+    match spawn_into(k, slot, &spec, &image, TaskName::new(name), argument) {
+        Ok(id) => {
+            log::info!("task {name} ({id}) spawned from a {}-byte image", image.len());
+            Outcome::Value(id.to_raw())
         }
-        let space = k.space_of(caller);
-        let mut fields = [SpawnRequest::default()];
-        if let Err(error) = copy_values_from_user(space, request, &mut fields) {
-            return error.into();
+        Err(error) => {
+            log::warn!("spawn {name}: {error}");
+            SyscallError::InvalidArgument.into()
         }
-        let [request] = fields;
-        let (Some(template), Some(name)) =
-            (field_name(&request.template), field_name(&request.name))
-        else {
-            return SyscallError::InvalidArgument.into();
-        };
-        let Some(&spec) = crate::manifest::find(template) else {
-            return SyscallError::NoSuchTask.into();
-        };
-        // Boot tasks and device owners are not templates: copies would fight over the device.
-        if spec.start || spec.irqs != 0 || spec.ports != Default::default() {
-            return SyscallError::Denied.into();
-        }
-        if request.image_length > MAX_SPAWN_IMAGE || request.argument_length > MAX_ARGUMENT {
-            return SyscallError::TooLong.into();
-        }
-        let mut image = Vec::new();
-        if image.try_reserve_exact(request.image_length as usize).is_err() {
-            return SyscallError::OutOfMemory.into();
-        }
-        image.resize(request.image_length as usize, 0);
-        let mut argument = [0u8; MAX_ARGUMENT as usize];
-        let argument = &mut argument[..request.argument_length as usize];
-        let copied =
-            copy_from_user(space, UserSlice::new(request.image, request.image_length), &mut image)
-                .and_then(|()| {
-                    copy_from_user(
-                        space,
-                        UserSlice::new(request.argument, request.argument_length),
-                        argument,
-                    )
-                });
-        if let Err(error) = copied {
-            return error.into();
-        }
-        let Ok(argument) = core::str::from_utf8(argument) else {
-            return SyscallError::InvalidArgument.into();
-        };
-        let spec = kernel_core::manifest::TaskSpec { image: "", arg: "", ..spec };
-        // Only slots of ended programs are reused: a dead server's slot waits for its restart.
-        let slot = k.tasks.iter().position(|t| !t.state.is_alive() && t.spec.image.is_empty());
-        match spawn_into(k, slot, &spec, &image, TaskName::new(name), argument) {
-            Ok(id) => {
-                log::info!("task {name} ({id}) spawned from a {}-byte image", image.len());
-                Outcome::Value(id.to_raw())
-            }
-            Err(error) => {
-                log::warn!("spawn {name}: {error}");
-                SyscallError::InvalidArgument.into()
-            }
-        }
+    }
 }
 
 /// `memory_info(buffer)`: physical memory, kernel heap and task table use, for `mem`.
 pub fn memory_info(k: &mut Kernel, caller: usize, buffer: u64) -> Outcome {
-        let frames = crate::mm::frames::stats();
-        let (heap_used, heap_free) = crate::mm::heap::usage();
-        let stats = MemoryStats {
-            frames: frames.managed as u64,
-            frames_free: frames.free as u64,
-            heap_used: heap_used as u64,
-            heap_free: heap_free as u64,
-            tasks: k.tasks.len() as u64,
-            tasks_alive: k.tasks.iter().filter(|t| t.state.is_alive()).count() as u64,
-        };
-        match copy_value_to_user(k.space_of(caller), buffer, &stats) {
-            Ok(()) => Outcome::Value(0),
-            Err(error) => error.into(),
-        }
+    let frames = crate::mm::frames::stats();
+    let (heap_used, heap_free) = crate::mm::heap::usage();
+    let stats = MemoryStats {
+        frames: frames.managed as u64,
+        frames_free: frames.free as u64,
+        heap_used: heap_used as u64,
+        heap_free: heap_free as u64,
+        tasks: k.tasks.len() as u64,
+        tasks_alive: k.tasks.iter().filter(|t| t.state.is_alive()).count() as u64,
+    };
+    match copy_value_to_user(k.space_of(caller), buffer, &stats) {
+        Ok(()) => Outcome::Value(0),
+        Err(error) => error.into(),
+    }
 }

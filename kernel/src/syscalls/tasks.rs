@@ -66,11 +66,7 @@ pub fn kill(k: &mut Kernel, caller: usize, task: u64) -> Outcome {
         Ok(target) => target,
         Err(refusal) => return refusal,
     };
-    log::info!(
-        "task {} ({id}) killed on request of {}",
-        k.tasks[index].name,
-        k.tasks[caller].name
-    );
+    log::info!("task {} ({id}) killed on request of {}", k.tasks[index].name, k.tasks[caller].name);
     lifecycle::kill(k, index);
     Outcome::Value(0)
 }

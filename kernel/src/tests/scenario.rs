@@ -11,9 +11,9 @@
 use super::TestResult;
 use crate::mm::frames::{self, FrameStats};
 use crate::state::{self, Event, Kernel};
-use crate::{lifecycle, switch};
 use crate::task::TaskState;
 use crate::time;
+use crate::{lifecycle, switch};
 use alloc::string::String;
 use alloc::vec::Vec;
 use spin::Mutex;

@@ -2,11 +2,11 @@
 
 use super::{GuestTest, TestResult};
 use crate::arch::paging::AddressSpace;
+use crate::lifecycle;
 use crate::loader::LoadError;
 use crate::mm::frames;
 use crate::mm::layout::{USER_END, USER_STACK_TOP};
 use crate::state::{self, Kernel};
-use crate::lifecycle;
 use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
 use crate::{bootfs, check, check_eq};
 use alloc::vec::Vec;
@@ -43,8 +43,7 @@ fn with_task_in(
     name: &str,
     f: impl FnOnce(&mut Kernel, usize) -> TestResult,
 ) -> TestResult {
-    let spec =
-        crate::manifest::find(name).ok_or("task not in the manifest")?;
+    let spec = crate::manifest::find(name).ok_or("task not in the manifest")?;
     let id = lifecycle::start_boot_task(s, &spec).ok_or("spawn failed")?;
     let slot = usize::from(id.index);
     let result = f(s, slot);

@@ -128,16 +128,16 @@ mod tests {
     extern crate std;
     use super::*;
 
-/// `LAYOUT` as the Markdown table docs/abi.md carries.
-fn layout_markdown() -> std::string::String {
-    let mut table = std::string::String::from(
-        "| register | what IPC calls read | what they leave |\n| --- | --- | --- |\n",
-    );
-    for [register, read, written] in LAYOUT {
-        table += &std::format!("| {register} | {read} | {written} |\n");
+    /// `LAYOUT` as the Markdown table docs/abi.md carries.
+    fn layout_markdown() -> std::string::String {
+        let mut table = std::string::String::from(
+            "| register | what IPC calls read | what they leave |\n| --- | --- | --- |\n",
+        );
+        for [register, read, written] in LAYOUT {
+            table += &std::format!("| {register} | {read} | {written} |\n");
+        }
+        table
     }
-    table
-}
 
     #[test]
     fn a_message_reads_back_through_the_views() {
@@ -148,7 +148,10 @@ fn layout_markdown() -> std::string::String {
         assert_eq!(args.timeout(), 7);
         assert_eq!(args.lease_table(), (0x1000, 2));
         let results = IpcResults::message(to, 9, args.payload(), 2);
-        assert_eq!((results.sender(), results.payload(), results.leases()), ((to, 9), [1, 2, 3, 4], 2));
+        assert_eq!(
+            (results.sender(), results.payload(), results.leases()),
+            ((to, 9), [1, 2, 3, 4], 2)
+        );
     }
 
     #[test]

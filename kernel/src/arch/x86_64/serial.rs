@@ -61,7 +61,7 @@ pub fn write_bytes(bytes: &[u8]) {
 pub fn enable_receive_interrupt() {
     const INTERRUPT_ENABLE: u16 = COM1 + 1;
     const DATA_READY: u32 = 1;
-    super::port_write(INTERRUPT_ENABLE, 1, DATA_READY);
+    super::ports::port_write(INTERRUPT_ENABLE, 1, DATA_READY);
 }
 
 /// Moves received bytes into `into`; returns how many there were.

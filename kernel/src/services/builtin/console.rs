@@ -5,8 +5,8 @@
 use super::gate::{Gate, Pass, Service};
 use super::serial;
 use crate::services::{Answer, Host};
-use kernel_core::manifest::Service as BuiltinService;
 use console_core::{Completed, LineEditor, MAX_LINE, translate_output};
+use kernel_core::manifest::Service as BuiltinService;
 use libipc::TaskId;
 use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
 use service_api::serve::Leases;

@@ -5,8 +5,8 @@
 
 use super::{Answer, Host};
 use crate::research::record::Injection;
-use kernel_core::manifest::{Service as BuiltinService, TaskSpec};
 use core::sync::atomic::{AtomicU8, Ordering};
+use kernel_core::manifest::{Service as BuiltinService, TaskSpec};
 use libipc::TaskId;
 use service_api::status::BAD_REQUEST;
 
