@@ -9,7 +9,6 @@
 #![no_main]
 
 use ata_core::{Channel, Disk, Drive, SECTOR_SIZE};
-use libipc::abi::FOREVER;
 use libipc::sys::{self, Message};
 use service_api::block::IRQ;
 use service_api::serve::words;
@@ -84,14 +83,13 @@ fn main(_argument: &str) -> u64 {
             None
         }
     };
-    loop {
-        let Ok(request) = sys::receive(None, FOREVER) else { continue };
+    sys::serve(|request| {
         if let Some(bits) = request.notification() {
             // An interrupt outside a transfer (a late one): just let the line fire again.
             if bits & 1 << IRQ != 0 {
                 let _ = sys::irq_ack(IRQ);
             }
-            continue;
+            return None;
         }
         let (op, lba) = (request.message.op, request.message.payload[0]);
         let reply = match disk.as_mut() {
@@ -101,6 +99,6 @@ fn main(_argument: &str) -> u64 {
         if let Err(DEVICE_ERROR) = reply {
             ulib::println!("disk error at sector {lba}");
         }
-        let _ = sys::reply(request.sender, &Message::new(0, words(reply)));
-    }
+        Some(Message::new(0, words(reply)))
+    })
 }

@@ -13,7 +13,7 @@
 
 use console_core::{Completed, LineEditor, MAX_LINE, translate_output};
 use libipc::TaskId;
-use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE, Lease};
+use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease};
 use libipc::sys::{self, Message, Received};
 use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
 use service_api::serve::Leases;
@@ -50,20 +50,16 @@ fn main(_argument: &str) -> u64 {
         reader: None,
         last_reader: None,
     };
-    loop {
-        let Ok(request) = sys::receive(None, FOREVER) else { continue };
-        if let Some(bits) = request.notification() {
-            for (source, bit) in INPUT_BITS.iter().enumerate() {
-                if bits & bit != 0 {
-                    console.take_input(source);
-                }
+    // `READ_LINE` gets no answer from the loop: the line's reply goes out with `sys::reply`.
+    sys::serve(|request| {
+        let Some(bits) = request.notification() else { return console.handle(request) };
+        for (source, bit) in INPUT_BITS.iter().enumerate() {
+            if bits & bit != 0 {
+                console.take_input(source);
             }
-            continue;
         }
-        if let Some(reply) = console.handle(&request) {
-            let _ = sys::reply(request.sender, &reply);
-        }
-    }
+        None
+    })
 }
 
 fn status(code: u64, count: u64) -> Message {
