@@ -12,7 +12,7 @@
 #![forbid(unsafe_code)]
 
 /// The block driver's protocol on top: one request to one reply.
-pub mod serve;
+pub mod requests;
 
 /// Register offsets from the command block base (0x1f0 on the primary channel).
 pub mod register {

@@ -11,9 +11,9 @@
 use ata_core::{Channel, Disk, Drive, SECTOR_SIZE};
 use libipc::sys::{self, Message};
 use service_api::block::IRQ;
-use service_api::serve::words;
+use service_api::leases::words;
 use service_api::status::DEVICE_ERROR;
-use ulib::serve::CallerLeases;
+use ulib::leases::CallerLeases;
 
 ulib::entry!(main);
 
@@ -93,7 +93,7 @@ fn main(_argument: &str) -> u64 {
         }
         let (op, lba) = (request.message.op, request.message.payload[0]);
         let reply = match disk.as_mut() {
-            Some(disk) => ata_core::serve::handle(disk, op, lba, &CallerLeases(request.sender)),
+            Some(disk) => ata_core::requests::handle(disk, op, lba, &CallerLeases(request.sender)),
             None => Err(DEVICE_ERROR),
         };
         if let Err(DEVICE_ERROR) = reply {

@@ -16,11 +16,11 @@ use libipc::TaskId;
 use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease};
 use libipc::sys::{self, Message, Received};
 use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
-use service_api::serve::Leases;
+use service_api::leases::Leases;
 use service_api::status::{BAD_REQUEST, BUSY, END_OF_INPUT, OK};
 use service_api::{keyboard, serial};
 use ulib::client::{Retry, Server};
-use ulib::serve::CallerLeases;
+use ulib::leases::CallerLeases;
 
 ulib::entry!(main);
 

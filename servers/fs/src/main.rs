@@ -10,11 +10,11 @@
 use fs_core::{BlockError, Chunked, FileStore, Sectors};
 use libipc::abi::Lease;
 use libipc::sys::{self, Message};
-use service_api::serve::words;
+use service_api::leases::words;
 use service_api::status::DEVICE_ERROR;
 use service_api::{block, status};
 use ulib::client::{Retry, Server};
-use ulib::serve::CallerLeases;
+use ulib::leases::CallerLeases;
 
 ulib::entry!(main);
 
@@ -71,7 +71,7 @@ fn main(_argument: &str) -> u64 {
         let reply = match &store {
             Some(store) => {
                 let leases = CallerLeases(request.sender);
-                fs_core::serve::handle(store, request.message.op, [word0, word1], &leases)
+                fs_core::requests::handle(store, request.message.op, [word0, word1], &leases)
             }
             None => Err(DEVICE_ERROR),
         };

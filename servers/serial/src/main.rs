@@ -17,12 +17,12 @@ use libipc::TaskId;
 use libipc::abi::{LEASE_READ, LEASE_WRITE};
 use libipc::sys::{self, Message, Received};
 use service_api::serial::{BASE_PORT, INPUT_READY_BIT, IRQ, READ, WRITE};
-use service_api::serve::Leases;
+use service_api::leases::Leases;
 use service_api::status::{BAD_REQUEST, OK};
 use uart_16550::backend::Backend;
 use uart_16550::spec::registers::IER;
 use uart_16550::{BaudRate, Config, Uart16550};
-use ulib::serve::CallerLeases;
+use ulib::leases::CallerLeases;
 
 ulib::entry!(main);
 

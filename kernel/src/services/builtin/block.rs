@@ -9,7 +9,7 @@ use crate::arch;
 use crate::services::{Answer, Host};
 use ata_core::{Channel, Disk, Drive, SECTOR_SIZE};
 use libipc::TaskId;
-use service_api::serve::words;
+use service_api::leases::words;
 use service_api::status::{BAD_REQUEST, DEVICE_ERROR};
 use spin::Mutex;
 
@@ -80,7 +80,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
     }
     let Some(leases) = kernel.leases(caller) else { return Answer::Now([BAD_REQUEST, 0, 0, 0]) };
     let reply = match block.state.as_mut() {
-        Some(disk) => ata_core::serve::handle(disk, registers[0] as u32, registers[1], &leases),
+        Some(disk) => ata_core::requests::handle(disk, registers[0] as u32, registers[1], &leases),
         None => Err(DEVICE_ERROR),
     };
     let mut words = words(reply);

@@ -8,7 +8,7 @@ use crate::services::{Answer, Host};
 use console_core::{Completed, LineEditor, MAX_LINE, translate_output};
 use libipc::TaskId;
 use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
-use service_api::serve::Leases;
+use service_api::leases::Leases;
 use service_api::status::{BAD_REQUEST, BUSY, END_OF_INPUT, OK};
 use spin::Mutex;
 
