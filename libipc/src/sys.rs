@@ -95,8 +95,7 @@ pub fn uptime() -> u64 {
 // ---- Message passing ---------------------------------------------------------------------
 
 use crate::abi::{
-    FOREVER, FaultInfo, IpcArgs, IpcResults, KERNEL_SENDER, Lease, MESSAGE_WORDS,
-    OP_NOTIFICATION,
+    FOREVER, FaultInfo, IpcArgs, IpcResults, KERNEL_SENDER, Lease, MESSAGE_WORDS, OP_NOTIFICATION,
 };
 
 /// A message: an operation code and four payload words.

@@ -17,8 +17,8 @@
 use libipc::SyscallError;
 use libipc::sys::{self, IpcError, Message, Received};
 use service_api::leases::Leases;
-use ulib::println;
 use ulib::leases::CallerLeases;
+use ulib::println;
 
 ulib::entry!(main);
 
