@@ -337,30 +337,8 @@ pub fn lent_length(caller: TaskId, index: usize, access: u64) -> Option<u64> {
         .map(|(length, _)| length)
 }
 
-/// Serves requests forever: `handle` answers each message with a reply, or `None` for
-/// notifications and requests that need none. A caller that died before its reply is skipped.
-pub fn serve(mut handle: impl FnMut(&Received) -> Option<Message>) -> ! {
-    // The caller to answer and the answer; the registers of the next `reply_receive` are built
-    // straight from them (this loop is on every server's hot path).
-    let mut caller = KERNEL_SENDER;
-    let mut reply = Message::default();
-    let mut answering = false;
-    loop {
-        let next = if answering {
-            reply_receive(caller, &reply, None, FOREVER)
-        } else {
-            receive(None, FOREVER)
-        };
-        answering = false;
-        let Ok(request) = next else { continue };
-        let from_kernel = request.sender == KERNEL_SENDER;
-        if let Some(answer) = handle(&request) {
-            if !from_kernel {
-                (caller, reply, answering) = (request.sender, answer, true);
-            }
-        }
-    }
-}
+mod serve;
+pub use serve::{ServeLoop, serve};
 
 // ---- Devices and privileged operations -----------------------------------------------------
 

@@ -4,7 +4,7 @@
 use crate::arch::paging::AddressSpace;
 use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
 use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease};
-use service_api::serve::Leases;
+use service_api::leases::Leases;
 
 pub struct KernelLeases<'a> {
     table: &'a [Lease],

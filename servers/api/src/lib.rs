@@ -70,10 +70,10 @@ pub mod status {
 }
 
 /// What request-handling code needs from wherever it runs: the leases of the request being
-/// served. The ring-3 servers reach them through lease system calls (`ulib::serve`); the
+/// served. The ring-3 servers reach them through lease system calls (`ulib::leases`); the
 /// monolithic kernel copies straight from the caller's memory. So one handler, in a service's
 /// `-core` library, serves both flavours.
-pub mod serve {
+pub mod leases {
     /// The leases of the request being served.
     pub trait Leases {
         /// The length of lease `index` if it lets the server write it (`write`) or read it.

@@ -11,8 +11,11 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+/// The channel as I/O ports, for drivers that reach them one port at a time.
+pub mod ports;
 /// The block driver's protocol on top: one request to one reply.
-pub mod serve;
+pub mod requests;
+pub use ports::{PortChannel, Ports};
 
 /// Register offsets from the command block base (0x1f0 on the primary channel).
 pub mod register {

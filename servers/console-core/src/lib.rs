@@ -18,10 +18,12 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
-/// Longest line the editor keeps; further bytes are refused (and not echoed).
 mod ring;
 pub use ring::{ByteRing, RING_CAPACITY};
+/// The console's protocol on top: requests, and the reader waiting for a line.
+pub mod requests;
 
+/// Longest line the editor keeps; further bytes are refused (and not echoed).
 pub const MAX_LINE: usize = 200;
 /// How many earlier lines Up can bring back.
 pub const HISTORY: usize = 8;

@@ -3,24 +3,22 @@
 //! `service_api::console`.
 //!
 //! Input: the serial driver (or the keyboard driver) notifies its `INPUT_READY_BIT`; the
-//! console reads the bytes with `serial::READ`, feeds them to the line editor, echoes, and
-//! hands a completed line to the client waiting in
-//! `READ_LINE` (whose call it answers only then). Output: `WRITE` requests, with `\n` turned
-//! into `\r\n`, go to the serial driver.
+//! console reads the bytes with `serial::READ`, feeds them to the line editor and echoes;
+//! `console_core::requests` hands a completed line to the client waiting in `READ_LINE`
+//! (whose call it answers only then). Output: `WRITE` requests, with `\n` turned into
+//! `\r\n`, go to the serial driver.
 
 #![no_std]
 #![no_main]
 
-use console_core::{Completed, LineEditor, MAX_LINE, translate_output};
+use console_core::MAX_LINE;
+use console_core::requests::{Clients, Terminal};
 use libipc::TaskId;
-use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE, Lease};
-use libipc::sys::{self, Message, Received};
-use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
-use service_api::serve::Leases;
-use service_api::status::{BAD_REQUEST, BUSY, END_OF_INPUT, OK};
+use libipc::abi::Lease;
+use libipc::sys;
 use service_api::{keyboard, serial};
 use ulib::client::{Retry, Server};
-use ulib::serve::CallerLeases;
+use ulib::leases::CallerLeases;
 
 ulib::entry!(main);
 
@@ -35,79 +33,56 @@ struct Console {
     /// Input comes from the serial and the keyboard driver (`INPUT_BITS` order); output goes
     /// to the serial driver, `inputs[SERIAL]`.
     inputs: [Server; 2],
-    editor: LineEditor,
-    /// The client waiting in `READ_LINE`: its call is answered when a line is complete.
-    reader: Option<TaskId>,
-    /// The last client that read a line: Ctrl-C goes to it when nobody is reading (the shell,
-    /// while a program that does not read runs in the foreground).
-    last_reader: Option<TaskId>,
+    terminal: Terminal<TaskId>,
+}
+
+/// The console's clients, reached through system calls.
+struct Callers;
+
+impl Clients for Callers {
+    type Id = TaskId;
+    type Leases<'a> = CallerLeases;
+
+    fn leases(&self, caller: TaskId) -> Option<CallerLeases> {
+        Some(CallerLeases(caller))
+    }
+
+    fn awaits(&self, caller: TaskId) -> bool {
+        sys::lease_info(caller, 0).is_ok()
+    }
+
+    fn reply(&mut self, caller: TaskId, words: [u64; 4]) {
+        let _ = sys::reply(caller, &sys::Message::new(0, words));
+    }
+
+    fn notify(&mut self, task: TaskId, bits: u64) {
+        let _ = sys::notify(task, bits);
+    }
 }
 
 fn main(_argument: &str) -> u64 {
     let mut console = Console {
         inputs: [Server::new("serial"), Server::new("keyboard")],
-        editor: LineEditor::new(),
-        reader: None,
-        last_reader: None,
+        terminal: Terminal::new(),
     };
-    loop {
-        let Ok(request) = sys::receive(None, FOREVER) else { continue };
-        if let Some(bits) = request.notification() {
-            for (source, bit) in INPUT_BITS.iter().enumerate() {
-                if bits & bit != 0 {
-                    console.take_input(source);
-                }
+    // A `READ_LINE` with no line yet gets no answer from the loop: `Callers::reply` sends it.
+    sys::serve(|request| {
+        let Some(bits) = request.notification() else {
+            let Console { inputs, terminal } = &mut console;
+            let output = |piece: &[u8]| send(&inputs[SERIAL], piece);
+            let words = terminal.request(&Callers, request.sender, request.message.op, output)?;
+            return Some(sys::Message::new(0, words));
+        };
+        for (source, bit) in INPUT_BITS.iter().enumerate() {
+            if bits & bit != 0 {
+                console.take_input(source);
             }
-            continue;
         }
-        if let Some(reply) = console.handle(&request) {
-            let _ = sys::reply(request.sender, &reply);
-        }
-    }
-}
-
-fn status(code: u64, count: u64) -> Message {
-    Message::new(0, [code, count, 0, 0])
+        None
+    })
 }
 
 impl Console {
-    /// Answers a client request now, or returns `None` to answer later (`READ_LINE`).
-    fn handle(&mut self, request: &Received) -> Option<Message> {
-        let caller = request.sender;
-        let needs = match request.message.op {
-            WRITE => LEASE_READ,
-            READ_LINE => LEASE_WRITE,
-            _ => return Some(status(BAD_REQUEST, 0)),
-        };
-        // Lease 0 with the right access, or the request is refused at once (a `READ_LINE`
-        // that could never be answered must not wait for a line).
-        let Some(length) = sys::lent_length(caller, 0, needs) else {
-            return Some(status(BAD_REQUEST, 0));
-        };
-        match request.message.op {
-            WRITE => {
-                let mut chunk = [0u8; 128];
-                let written = CallerLeases(caller).read_all(0, length, &mut chunk, |text| {
-                    translate_output(text, |piece| self.send(piece))
-                });
-                Some(if written { status(OK, length) } else { status(BAD_REQUEST, 0) })
-            }
-            // Another client waits for the line, unless it has died meanwhile.
-            READ_LINE
-                if self.reader.is_some_and(|r| r != caller && sys::lease_info(r, 0).is_ok()) =>
-            {
-                Some(status(BUSY, 0))
-            }
-            READ_LINE => {
-                self.reader = Some(caller);
-                self.last_reader = Some(caller);
-                self.deliver_line();
-                None
-            }
-            _ => Some(status(BAD_REQUEST, 0)),
-        }
-    }
-
     /// Reads what an input driver has received and runs it through the line editor.
     fn take_input(&mut self, source: usize) {
         // One notification may stand for more bytes than one read takes: read until drained.
@@ -127,57 +102,23 @@ impl Console {
             // The most one key can echo: erasing a full line and showing another (history).
             let mut echo = [0u8; 4 * MAX_LINE];
             let mut echo_len = 0;
-            let event = self.editor.feed(byte, |out| {
+            let event = self.terminal.editor.feed(byte, |out| {
                 let room = (echo.len() - echo_len).min(out.len());
                 echo[echo_len..echo_len + room].copy_from_slice(&out[..room]);
                 echo_len += room;
             });
-            self.send(&echo[..echo_len]);
-            match event {
-                Some(Completed::Line) => self.deliver_line(),
-                Some(Completed::Interrupt) => {
-                    if let Some(reader) = self.reader.or(self.last_reader) {
-                        let _ = sys::notify(reader, INTERRUPT_BIT);
-                    }
-                }
-                Some(Completed::EndOfInput) => {
-                    if let Some(reader) = self.reader.take() {
-                        let _ = sys::reply(reader, &status(END_OF_INPUT, 0));
-                    }
-                }
-                None => {}
-            }
+            send(&self.inputs[SERIAL], &echo[..echo_len]);
+            self.terminal.edited(event, &mut Callers);
         }
         count
     }
+}
 
-    /// Hands a completed line to the waiting reader, if both exist.
-    fn deliver_line(&mut self) {
-        let Some(reader) = self.reader else { return };
-        if !self.editor.has_line() {
-            return;
-        }
-        let mut line = [0u8; MAX_LINE];
-        let mut len = 0;
-        self.editor.take_line(|text| {
-            line[..text.len()].copy_from_slice(text);
-            len = text.len();
-        });
-        self.reader = None;
-        let fits = sys::lease_info(reader, 0).map_or(0, |(length, _)| length as usize).min(len);
-        let reply = match sys::lease_write(reader, 0, 0, &line[..fits]) {
-            Ok(n) => status(OK, n as u64),
-            Err(_) => status(BAD_REQUEST, 0),
-        };
-        let _ = sys::reply(reader, &reply);
+/// Sends bytes to the terminal through the serial driver (found again if it restarted).
+fn send(serial: &Server, bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
     }
-
-    /// Sends bytes to the terminal through the serial driver (found again if it restarted).
-    fn send(&mut self, bytes: &[u8]) {
-        if bytes.is_empty() {
-            return;
-        }
-        let lease = [Lease::read(bytes)];
-        let _ = self.inputs[SERIAL].call(serial::WRITE, [0; 4], &lease, Retry::Safe);
-    }
+    let lease = [Lease::read(bytes)];
+    let _ = serial.call(serial::WRITE, [0; 4], &lease, Retry::Safe);
 }

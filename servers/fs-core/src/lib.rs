@@ -22,10 +22,10 @@ pub use format::{PARTITION_START, format};
 
 mod fat16;
 mod format;
+/// The file server's protocol on top: one request to one reply.
+pub mod requests;
 /// Disks reached a few sectors per request (the block protocol's limit).
 mod sectors;
-/// The file server's protocol on top: one request to one reply.
-pub mod serve;
 pub use sectors::{BlockError, Chunked, Sectors};
 
 /// What went wrong, as a status code of `service_api::status` (`NOT_FOUND`, `NO_SPACE`, ...).

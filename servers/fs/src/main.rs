@@ -8,13 +8,13 @@
 #![no_main]
 
 use fs_core::{BlockError, Chunked, FileStore, Sectors};
-use libipc::abi::{FOREVER, Lease};
+use libipc::abi::Lease;
 use libipc::sys::{self, Message};
-use service_api::serve::words;
+use service_api::leases::words;
 use service_api::status::DEVICE_ERROR;
 use service_api::{block, status};
 use ulib::client::{Retry, Server};
-use ulib::serve::CallerLeases;
+use ulib::leases::CallerLeases;
 
 ulib::entry!(main);
 
@@ -53,10 +53,9 @@ impl BlockClient {
 
 fn main(_argument: &str) -> u64 {
     let mut store: Option<FileStore<Chunked<BlockClient>>> = None;
-    loop {
-        let Ok(request) = sys::receive(None, FOREVER) else { continue };
+    sys::serve(|request| {
         if request.notification().is_some() {
-            continue;
+            return None;
         }
         // Mount at the first request (and again after a failed mount): the block driver may
         // still be starting when this server does.
@@ -72,10 +71,10 @@ fn main(_argument: &str) -> u64 {
         let reply = match &store {
             Some(store) => {
                 let leases = CallerLeases(request.sender);
-                fs_core::serve::handle(store, request.message.op, [word0, word1], &leases)
+                fs_core::requests::handle(store, request.message.op, [word0, word1], &leases)
             }
             None => Err(DEVICE_ERROR),
         };
-        let _ = sys::reply(request.sender, &Message::new(0, words(reply)));
-    }
+        Some(Message::new(0, words(reply)))
+    })
 }

@@ -11,7 +11,7 @@ use console_core::ByteRing;
 use keyboard_core::Keyboard;
 use keyboard_core::controller::{self, Ports};
 use libipc::TaskId;
-use libipc::abi::{FOREVER, LEASE_WRITE};
+use libipc::abi::LEASE_WRITE;
 use libipc::sys::{self, Message, Received};
 use service_api::keyboard::{INPUT_READY_BIT, IRQ};
 use service_api::serial::READ;
@@ -37,27 +37,23 @@ fn main(_argument: &str) -> u64 {
     let mut keyboard = Keyboard::new();
     let mut ring = ByteRing::new();
     let mut console: Option<TaskId> = None;
-    loop {
-        let Ok(request) = sys::receive(None, FOREVER) else { continue };
-        if let Some(bits) = request.notification() {
-            if bits & 1 << IRQ != 0 {
-                let mut got = false;
-                controller::drain(&mut KernelPorts, |scancode| {
-                    if let Some((bytes, len)) = keyboard.feed(scancode) {
-                        bytes[..len].iter().for_each(|&b| ring.push(b));
-                        got = true;
-                    }
-                });
-                let _ = sys::irq_ack(IRQ);
-                if got {
-                    console = ulib::client::notify_by_name("console", console, INPUT_READY_BIT);
+    sys::serve(|request| {
+        let Some(bits) = request.notification() else { return Some(handle(request, &mut ring)) };
+        if bits & 1 << IRQ != 0 {
+            let mut got = false;
+            controller::drain(&mut KernelPorts, |scancode| {
+                if let Some((bytes, len)) = keyboard.feed(scancode) {
+                    bytes[..len].iter().for_each(|&b| ring.push(b));
+                    got = true;
                 }
+            });
+            let _ = sys::irq_ack(IRQ);
+            if got {
+                console = ulib::client::notify_by_name("console", console, INPUT_READY_BIT);
             }
-            continue;
         }
-        let reply = handle(&request, &mut ring);
-        let _ = sys::reply(request.sender, &reply);
-    }
+        None
+    })
 }
 
 /// `READ`: the oldest keys into lease 0, removed only once the copy worked.

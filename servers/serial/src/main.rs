@@ -14,15 +14,15 @@
 
 use console_core::ByteRing;
 use libipc::TaskId;
-use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE};
+use libipc::abi::{LEASE_READ, LEASE_WRITE};
 use libipc::sys::{self, Message, Received};
+use service_api::leases::Leases;
 use service_api::serial::{BASE_PORT, INPUT_READY_BIT, IRQ, READ, WRITE};
-use service_api::serve::Leases;
 use service_api::status::{BAD_REQUEST, OK};
 use uart_16550::backend::Backend;
 use uart_16550::spec::registers::IER;
 use uart_16550::{BaudRate, Config, Uart16550};
-use ulib::serve::CallerLeases;
+use ulib::leases::CallerLeases;
 
 ulib::entry!(main);
 
@@ -55,26 +55,24 @@ fn main(_argument: &str) -> u64 {
     let mut ring = ByteRing::new();
     let mut output = Transmitter { queue: ByteRing::new() };
     let mut listener: Option<TaskId> = None;
-    loop {
-        let Ok(request) = sys::receive(None, FOREVER) else { continue };
-        if let Some(bits) = request.notification() {
-            if bits & 1 << IRQ != 0 {
-                let mut got = false;
-                while let Ok(byte) = uart.try_receive_byte() {
-                    ring.push(byte);
-                    got = true;
-                }
-                output.pump();
-                let _ = sys::irq_ack(IRQ);
-                if got {
-                    listener = ulib::client::notify_by_name("console", listener, INPUT_READY_BIT);
-                }
+    sys::serve(|request| {
+        let Some(bits) = request.notification() else {
+            return Some(handle(request, &mut output, &mut ring));
+        };
+        if bits & 1 << IRQ != 0 {
+            let mut got = false;
+            while let Ok(byte) = uart.try_receive_byte() {
+                ring.push(byte);
+                got = true;
             }
-            continue;
+            output.pump();
+            let _ = sys::irq_ack(IRQ);
+            if got {
+                listener = ulib::client::notify_by_name("console", listener, INPUT_READY_BIT);
+            }
         }
-        let reply = handle(&request, &mut output, &mut ring);
-        let _ = sys::reply(request.sender, &reply);
-    }
+        None
+    })
 }
 
 /// Register offsets and bits the transmitter uses directly (the crate's API sends by polling).

@@ -21,7 +21,7 @@
 use libipc::abi::{
     FaultInfo, LEASE_WRITE, STATE_RECEIVING, TASK_ENDED_BIT, TASK_FAULTED, TASK_KILLED,
 };
-use libipc::sys::{self, Message, Received};
+use libipc::sys::{self, Message, Received, ServeLoop};
 use libipc::{FaultKind, TaskId};
 use service_api::status::{BAD_REQUEST, NOT_FOUND, OK};
 use service_api::supervisor::{
@@ -111,10 +111,12 @@ fn main(argument: &str) -> u64 {
     }
     println!("looking after: {argument}");
     let mut next_look = sys::uptime() + WATCH_TICKS;
+    let mut server = ServeLoop::new();
     loop {
         let due = watched.iter().flatten().filter(|w| w.state == WAITING).map(|w| w.due).min();
         let wake = due.map_or(next_look, |due| due.min(next_look));
-        match sys::receive(None, wake.saturating_sub(sys::uptime()).max(1)) {
+        // The receive times out in time for the next restart or look for hangs.
+        match server.next(wake.saturating_sub(sys::uptime()).max(1)) {
             Ok(message)
                 if message.notification().is_some_and(|bits| bits & TASK_ENDED_BIT != 0) =>
             {
@@ -127,7 +129,7 @@ fn main(argument: &str) -> u64 {
                     STATUS => status(&watched, &request),
                     _ => spawn::handle(&request),
                 };
-                let _ = sys::reply(request.sender, &reply);
+                server.answer(&request, reply);
             }
             _ => {}
         }

@@ -16,9 +16,9 @@
 
 use libipc::SyscallError;
 use libipc::sys::{self, IpcError, Message, Received};
-use service_api::serve::Leases;
+use service_api::leases::Leases;
+use ulib::leases::CallerLeases;
 use ulib::println;
-use ulib::serve::CallerLeases;
 
 ulib::entry!(main);
 

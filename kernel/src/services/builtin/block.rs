@@ -7,49 +7,28 @@
 use super::gate::{Gate, Pass, Service};
 use crate::arch;
 use crate::services::{Answer, Host};
-use ata_core::{Channel, Disk, Drive, SECTOR_SIZE};
+use ata_core::ports::COMMAND_BLOCK;
+use ata_core::{Disk, Drive, PortChannel};
 use libipc::TaskId;
-use service_api::serve::words;
+use service_api::leases::words;
 use service_api::status::{BAD_REQUEST, DEVICE_ERROR};
 use spin::Mutex;
 
-const COMMAND_BLOCK: u16 = 0x1f0;
-const CONTROL_BLOCK: u16 = 0x3f6;
-
-pub static BLOCK: Mutex<Service<Option<Disk<Ports>>>> =
+pub static BLOCK: Mutex<Service<Option<Disk<Channel>>>> =
     Mutex::new(Service { gate: Gate::new("block"), state: None });
 
 /// The primary channel through `in` and `out`.
+type Channel = PortChannel<Ports>;
+
 pub struct Ports;
 
-impl Channel for Ports {
-    fn read(&mut self, register: u16) -> u8 {
-        arch::port_read(COMMAND_BLOCK + register, 1) as u8
+impl ata_core::Ports for Ports {
+    fn read(&mut self, port: u16, width: u8) -> Option<u32> {
+        Some(arch::port_read(port, width))
     }
 
-    fn write(&mut self, register: u16, value: u8) {
-        arch::port_write(COMMAND_BLOCK + register, 1, u32::from(value));
-    }
-
-    fn read_data(&mut self, sector: &mut [u8; SECTOR_SIZE]) {
-        for word in sector.chunks_exact_mut(4) {
-            word.copy_from_slice(&arch::port_read(COMMAND_BLOCK, 4).to_le_bytes());
-        }
-    }
-
-    fn write_data(&mut self, sector: &[u8; SECTOR_SIZE]) {
-        for word in sector.chunks_exact(4) {
-            let value = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
-            arch::port_write(COMMAND_BLOCK, 4, value);
-        }
-    }
-
-    fn alternate_status(&mut self) -> u8 {
-        arch::port_read(CONTROL_BLOCK, 1) as u8
-    }
-
-    fn control(&mut self, value: u8) {
-        arch::port_write(CONTROL_BLOCK, 1, u32::from(value));
+    fn write(&mut self, port: u16, width: u8, value: u32) {
+        arch::port_write(port, width, value);
     }
 
     fn wait_interrupt(&mut self) -> bool {
@@ -58,7 +37,7 @@ impl Channel for Ports {
 }
 
 pub fn start() {
-    match Disk::identify(Ports, Drive::Slave) {
+    match Disk::identify(PortChannel(Ports), Drive::Slave) {
         Ok(disk) => BLOCK.lock().state = Some(disk),
         Err(error) => log::warn!("built-in block: no data disk ({error:?})"),
     }
@@ -80,7 +59,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
     }
     let Some(leases) = kernel.leases(caller) else { return Answer::Now([BAD_REQUEST, 0, 0, 0]) };
     let reply = match block.state.as_mut() {
-        Some(disk) => ata_core::serve::handle(disk, registers[0] as u32, registers[1], &leases),
+        Some(disk) => ata_core::requests::handle(disk, registers[0] as u32, registers[1], &leases),
         None => Err(DEVICE_ERROR),
     };
     let mut words = words(reply);
@@ -103,7 +82,7 @@ pub fn write(lba: u32, bytes: &[u8]) -> Result<(), u64> {
 fn transfer(
     lba: u32,
     length: usize,
-    moved: impl FnOnce(&mut Disk<Ports>, u32, usize) -> Result<(), ata_core::AtaError>,
+    moved: impl FnOnce(&mut Disk<Channel>, u32, usize) -> Result<(), ata_core::AtaError>,
 ) -> Result<(), u64> {
     let mut block = BLOCK.lock();
     let mut registers = [u64::from(lba), length as u64];

@@ -1,12 +1,12 @@
 //! The built-in file server: `fs-core` over the built-in block driver, with the ring-3 file
-//! server's protocol (`service_api::fs`), served by the same `fs_core::serve::handle`.
+//! server's protocol (`service_api::fs`), served by the same `fs_core::requests::handle`.
 
 use super::block;
 use super::gate::{Gate, Pass, Service};
 use crate::services::{Answer, Host};
 use fs_core::{BlockError, Chunked, FileStore, Sectors};
 use libipc::TaskId;
-use service_api::serve::words;
+use service_api::leases::words;
 use service_api::status::{self, BAD_REQUEST, DEVICE_ERROR};
 use spin::Mutex;
 
@@ -52,7 +52,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
     let reply = match fs.state.as_ref() {
         Some(store) => {
             let op = registers[0] as u32;
-            fs_core::serve::handle(store, op, [registers[1], registers[2]], &leases)
+            fs_core::requests::handle(store, op, [registers[1], registers[2]], &leases)
         }
         None => Err(DEVICE_ERROR),
     };

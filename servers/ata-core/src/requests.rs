@@ -3,7 +3,7 @@
 
 use crate::{AtaError, Channel, Disk, SECTOR_SIZE};
 use service_api::block::{INFO, MAX_SECTORS, READ, WRITE};
-use service_api::serve::{Leases, Reply};
+use service_api::leases::{Leases, Reply};
 use service_api::status::{BAD_REQUEST, DEVICE_ERROR, TOO_LARGE};
 
 /// Serves request `op` for sector `lba_word`: `READ` fills lease 0, `WRITE` sends it, both in

@@ -7,7 +7,7 @@ use service_api::fs::{
     CREATE, ENTRY_SIZE, IS_DIRECTORY, LIST, MAKE_DIRECTORY, MAX_PATH, READ, REMOVE, RENAME, STAT,
     TRUNCATE, WRITE,
 };
-use service_api::serve::{Leases, Reply};
+use service_api::leases::{Leases, Reply};
 use service_api::status::{BAD_NAME, BAD_REQUEST, TOO_LARGE};
 
 /// Bytes move between the disk and a lease through this much stack at a time.

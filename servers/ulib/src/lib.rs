@@ -14,7 +14,7 @@ pub mod client;
 /// Files through the file server: by path, or as `File`s with an offset.
 pub mod fs;
 /// The server side of a request: its leases, for the shared request handlers.
-pub mod serve;
+pub mod leases;
 /// The time-stamp counter and summaries of samples, for benchmarks.
 pub mod timing;
 

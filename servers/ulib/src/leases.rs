@@ -1,10 +1,10 @@
 //! The server side of a request: its leases, reached through the lease system calls, for the
-//! shared handlers of the `-core` libraries (`service_api::serve`).
+//! shared handlers of the `-core` libraries (`service_api::leases`).
 
 use libipc::TaskId;
 use libipc::abi::{LEASE_READ, LEASE_WRITE};
 use libipc::sys;
-use service_api::serve::Leases;
+use service_api::leases::Leases;
 
 /// The leases of `caller`, which waits in `call` on this server.
 pub struct CallerLeases(pub TaskId);
