@@ -1,7 +1,7 @@
 //! The microkernel flavour: no service is built in, so none of these is ever reached with
 //! work to do.
 
-use super::{Answer, Host};
+use super::host::{Answer, Host};
 use crate::research::record::Injection;
 use kernel_core::manifest::{Service as BuiltinService, TaskSpec};
 use libipc::TaskId;

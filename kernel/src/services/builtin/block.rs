@@ -6,7 +6,7 @@
 
 use super::gate::{Gate, Pass, Service};
 use crate::arch;
-use crate::services::{Answer, Host};
+use crate::services::host::{Answer, Host};
 use ata_core::ports::COMMAND_BLOCK;
 use ata_core::{Disk, Drive, PortChannel};
 use libipc::TaskId;

@@ -4,7 +4,8 @@
 
 use super::gate::{Gate, Pass, Service};
 use super::serial;
-use crate::services::{Answer, Host, KernelLeases};
+use crate::services::host::{Answer, Host};
+use crate::services::leases::KernelLeases;
 use console_core::requests::{Clients, Terminal};
 use kernel_core::manifest::Service as BuiltinService;
 use libipc::TaskId;

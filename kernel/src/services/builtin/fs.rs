@@ -3,7 +3,7 @@
 
 use super::block;
 use super::gate::{Gate, Pass, Service};
-use crate::services::{Answer, Host};
+use crate::services::host::{Answer, Host};
 use fs_core::{BlockError, Chunked, FileStore, Sectors};
 use libipc::TaskId;
 use service_api::leases::words;

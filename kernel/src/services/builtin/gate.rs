@@ -6,6 +6,8 @@
 
 use crate::arch::fault_code;
 use crate::research::record::Injection;
+use core::sync::atomic::{AtomicU8, Ordering};
+use kernel_core::manifest::Service as BuiltinService;
 use libipc::abi::{
     INJECT_CORRUPT_REPLY, INJECT_FLIP_MEMORY, INJECT_FLIP_REGISTER, INJECT_KILL, INJECT_KINDS,
     INJECT_PANIC, INJECT_SKIP,
@@ -73,7 +75,7 @@ impl Gate {
         match injection.kind {
             INJECT_KILL => {
                 self.stopped = true;
-                super::note_stopped(self.name);
+                note_stopped(self.name);
                 return Pass::Stopped;
             }
             INJECT_PANIC => panic!("injected panic in the built-in {} service", self.name),
@@ -97,5 +99,23 @@ impl Gate {
             let random = crate::research::inject::mix(seed);
             words[((random >> 8) % 4) as usize] ^= 1 << (random % 64);
         }
+    }
+}
+
+/// Services that stopped themselves (an injected `kill` that fired) and whose slot the
+/// kernel has not ended yet: bit `BuiltinService::index`.
+static STOPPED: AtomicU8 = AtomicU8::new(0);
+
+/// A service that stopped itself since the last call, for the kernel to end its slot.
+pub fn take_stopped() -> Option<BuiltinService> {
+    let bits = STOPPED.load(Ordering::Relaxed);
+    let service = BuiltinService::ALL.into_iter().find(|s| bits & 1 << s.index() != 0)?;
+    STOPPED.fetch_and(!(1 << service.index()), Ordering::Relaxed);
+    Some(service)
+}
+
+fn note_stopped(name: &str) {
+    if let Some(service) = BuiltinService::from_name(name) {
+        STOPPED.fetch_or(1 << service.index(), Ordering::Relaxed);
     }
 }

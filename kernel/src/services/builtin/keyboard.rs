@@ -1,10 +1,8 @@
 //! The built-in keyboard driver: scancodes from the i8042 in the interrupt handler, turned
-//! into terminal bytes by `keyboard-core` and handed straight to the console.
+//! into terminal bytes by `keyboard-core` and handed to the console by `builtin::interrupt`.
 
-use super::console;
 use super::gate::{Gate, Pass, Service};
 use crate::arch;
-use crate::services::Host;
 use keyboard_core::Keyboard;
 use keyboard_core::controller::{self, Ports};
 use spin::Mutex;
@@ -30,9 +28,8 @@ pub fn start() {
     arch::unmask_irq(service_api::keyboard::IRQ);
 }
 
-/// Line 1: decode what the controller holds, then give the keys to the console.
-pub fn interrupt(kernel: &mut dyn Host) {
-    let mut keys = [0u8; 64];
+/// Line 1: decodes what the controller holds into `keys` (for the console); returns how many.
+pub fn interrupt(keys: &mut [u8]) -> usize {
     let mut count = 0;
     {
         let mut keyboard = KEYBOARD.lock();
@@ -48,5 +45,5 @@ pub fn interrupt(kernel: &mut dyn Host) {
             }
         });
     }
-    console::input(&keys[..count], kernel);
+    count
 }

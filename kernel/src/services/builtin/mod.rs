@@ -3,9 +3,8 @@
 //! off throughout); a service calls another only in one direction (console to serial, file
 //! server to block), so the locks always nest the same way.
 
-use super::{Answer, Host};
+use super::host::{Answer, Host};
 use crate::research::record::Injection;
-use core::sync::atomic::{AtomicU8, Ordering};
 use kernel_core::manifest::{Service as BuiltinService, TaskSpec};
 use libipc::TaskId;
 use service_api::status::BAD_REQUEST;
@@ -14,12 +13,9 @@ mod block;
 mod console;
 mod fs;
 mod gate;
+pub use gate::take_stopped;
 mod keyboard;
 mod serial;
-
-/// Services that stopped themselves (an injected `kill` that fired) and whose slot the
-/// kernel has not ended yet: bit `BuiltinService::index`.
-static STOPPED: AtomicU8 = AtomicU8::new(0);
 
 /// The service built in for the manifest entry `spec`, as the build compiled it.
 pub fn built_in(spec: &TaskSpec) -> Option<BuiltinService> {
@@ -55,8 +51,17 @@ pub fn call(
 /// An interrupt on `line`, for the built-in driver that owns it.
 pub fn interrupt(line: u8, kernel: &mut dyn Host) -> bool {
     match line {
-        service_api::serial::IRQ => serial::interrupt(kernel),
-        service_api::keyboard::IRQ => keyboard::interrupt(kernel),
+        // Input drivers hand their bytes to the console here, so neither needs the other.
+        service_api::serial::IRQ => {
+            let mut bytes = [0u8; 64];
+            let count = serial::interrupt(&mut bytes);
+            console::input(&bytes[..count], kernel);
+        }
+        service_api::keyboard::IRQ => {
+            let mut keys = [0u8; 64];
+            let count = keyboard::interrupt(&mut keys);
+            console::input(&keys[..count], kernel);
+        }
         service_api::block::IRQ => block::interrupt(),
         _ => return false,
     }
@@ -72,20 +77,6 @@ pub fn arm(service: BuiltinService, injection: Injection) {
 /// The service's slot was ended (`kill`): it serves nothing more.
 pub fn stop(service: BuiltinService) {
     with_gate(service, |gate| gate.stopped = true);
-}
-
-/// A service that stopped itself since the last call, for the kernel to end its slot.
-pub fn take_stopped() -> Option<BuiltinService> {
-    let bits = STOPPED.load(Ordering::Relaxed);
-    let service = BuiltinService::ALL.into_iter().find(|s| bits & 1 << s.index() != 0)?;
-    STOPPED.fetch_and(!(1 << service.index()), Ordering::Relaxed);
-    Some(service)
-}
-
-fn note_stopped(name: &str) {
-    if let Some(service) = BuiltinService::from_name(name) {
-        STOPPED.fetch_or(1 << service.index(), Ordering::Relaxed);
-    }
 }
 
 fn with_gate(service: BuiltinService, f: impl FnOnce(&mut gate::Gate)) {

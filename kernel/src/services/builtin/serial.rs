@@ -1,10 +1,8 @@
 //! The built-in serial driver: COM1's output for the console, and its input, taken in the
-//! interrupt handler and handed straight to the console.
+//! interrupt handler and handed to the console by `builtin::interrupt`.
 
-use super::console;
 use super::gate::{Gate, Pass, Service};
 use crate::arch;
-use crate::services::Host;
 use spin::Mutex;
 
 pub static SERIAL: Mutex<Service<()>> =
@@ -24,17 +22,13 @@ pub fn write(bytes: &[u8]) {
     }
 }
 
-/// Line 4: received bytes go to the console (after the lock is dropped: the console's echo
-/// comes back here through `write`).
-pub fn interrupt(kernel: &mut dyn Host) {
-    let mut bytes = [0u8; 64];
-    let count = {
-        let mut serial = SERIAL.lock();
-        match serial.enter(&mut []) {
-            Pass::Serve => arch::serial::receive(&mut bytes),
-            // A stopped driver leaves the bytes in the UART; nobody reads them any more.
-            Pass::Skip | Pass::Stopped => 0,
-        }
-    };
-    console::input(&bytes[..count], kernel);
+/// Line 4: the received bytes, into `bytes`; returns how many. The caller hands them to the
+/// console after this lock is dropped (the console's echo comes back here through `write`).
+pub fn interrupt(bytes: &mut [u8]) -> usize {
+    let mut serial = SERIAL.lock();
+    match serial.enter(&mut []) {
+        Pass::Serve => arch::serial::receive(bytes),
+        // A stopped driver leaves the bytes in the UART; nobody reads them any more.
+        Pass::Skip | Pass::Stopped => 0,
+    }
 }
