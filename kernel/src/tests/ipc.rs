@@ -39,6 +39,12 @@ pub const SCENARIOS: &[Scenario] = &[
         check: closed_receive,
     },
     Scenario {
+        name: "ipc::senders_are_taken_in_turn",
+        tasks: &["echo-late", "client-q1", "client-q2"],
+        deadline: 500,
+        check: in_turn,
+    },
+    Scenario {
         name: "ipc::notifications_accumulate",
         tasks: &["waiter", "notifier"],
         deadline: 500,
@@ -92,6 +98,11 @@ fn closed_receive(outcome: &Outcome) -> TestResult {
     exited_cleanly(outcome, "client-a")?;
     exited_cleanly(outcome, "client-b")?;
     exited_cleanly(outcome, "echo-closed")
+}
+
+fn in_turn(outcome: &Outcome) -> TestResult {
+    exited_cleanly(outcome, "client-q1")?;
+    exited_cleanly(outcome, "client-q2")
 }
 
 fn notifications(outcome: &Outcome) -> TestResult {

@@ -13,6 +13,7 @@
 #![no_main]
 
 use console_core::ByteRing;
+use crossbeam_utils::Backoff;
 use libipc::TaskId;
 use libipc::abi::{LEASE_READ, LEASE_WRITE};
 use libipc::sys::{self, Message, Received};
@@ -116,8 +117,11 @@ impl Transmitter {
     }
 
     fn wait_and_send(&mut self) {
+        // Each poll of the line status is a system call: back off between polls (a doubling
+        // run of `pause`s, capped), so a slow line costs a few polls, not thousands.
+        let backoff = Backoff::new();
         while port(LINE_STATUS) & TRANSMITTER_EMPTY == 0 {
-            core::hint::spin_loop();
+            backoff.spin();
         }
         self.pump();
     }

@@ -16,6 +16,7 @@ const ECHO: u32 = 1;
 const SUM_LEASE: u32 = 2;
 const FILL_LEASE: u32 = 3;
 const CRASH: u32 = 4;
+const ORDER: u32 = 5;
 
 fn main(argument: &str) -> u64 {
     match argument {
@@ -27,6 +28,7 @@ fn main(argument: &str) -> u64 {
         "closed-ok" => closed_ok(),
         "notify-wait" => notify_wait(),
         "notify-send" => notify_send(),
+        other if other.starts_with("queue:") => queue(other),
         other => {
             println!("unknown test {other:?}");
             2
@@ -142,6 +144,30 @@ fn closed_ok() -> u64 {
     let Ok(server) = sys::lookup("echo-closed") else { return 3 };
     sys::sleep(30); // until client-a's 20-tick send has timed out
     require!(sys::send(server, &Message::new(ECHO, [0; 4]), FOREVER).is_ok());
+    0
+}
+
+/// `queue:<delay>:<place>`: after `delay` ticks, call `echo-late` (still asleep, so this
+/// task waits in `send` behind any caller that came earlier) and check it was taken
+/// `place`-th: equal-priority senders are served first come, first served.
+fn queue(argument: &str) -> u64 {
+    let mut words = argument.split(':').skip(1).map(|w| w.parse::<u64>().unwrap_or(0));
+    let (delay, place) = (words.next().unwrap_or(0), words.next().unwrap_or(0));
+    let Ok(server) = sys::lookup("echo-late") else { return 3 };
+    sys::sleep(delay);
+    let reply = sys::call(server, &Message::new(ORDER, [0; 4]), &[]);
+    match reply.map(|r| r.message.payload[0]) {
+        Ok(taken) if taken == place => {}
+        Ok(taken) => {
+            println!("expected to be taken in place {place}, was taken in place {taken}");
+            return 4;
+        }
+        Err(_) => {
+            println!("the call to echo-late failed");
+            return 5;
+        }
+    }
+    println!("taken in turn, in place {place}");
     0
 }
 

@@ -7,9 +7,11 @@
 //! - `FILL_LEASE`: write `payload[0]` as a byte pattern over all of lease 0 (its length from
 //!   `lease_info`).
 //! - `CRASH`: fault (null pointer read) without replying, so the caller is left waiting.
+//! - `ORDER`: reply with how many requests this server has taken, this one included.
 //!
 //! Argument `closed:<name>`: take exactly one message, only from task `<name>`, and exit 0
-//! if it came from there.
+//! if it came from there. Argument `late:<ticks>`: sleep that long before serving, so callers
+//! queue up in `send`.
 
 #![no_std]
 #![no_main]
@@ -26,17 +28,26 @@ pub const ECHO: u32 = 1;
 pub const SUM_LEASE: u32 = 2;
 pub const FILL_LEASE: u32 = 3;
 pub const CRASH: u32 = 4;
+pub const ORDER: u32 = 5;
 
 fn main(argument: &str) -> u64 {
     if let Some(name) = argument.strip_prefix("closed:") {
         return closed_receive(name);
     }
-    sys::serve(handle)
+    if let Some(ticks) = argument.strip_prefix("late:") {
+        sys::sleep(ticks.parse().unwrap_or(20));
+    }
+    let mut taken = 0u64;
+    sys::serve(|request| {
+        taken += 1;
+        handle(request, taken)
+    })
 }
 
-fn handle(request: &Received) -> Option<Message> {
+fn handle(request: &Received, taken: u64) -> Option<Message> {
     let payload = request.message.payload;
     Some(match request.message.op {
+        ORDER => Message::new(ORDER, [taken, 0, 0, 0]),
         ECHO => Message::new(ECHO, payload.map(|w| w.wrapping_add(1))),
         SUM_LEASE => sum_lease(request),
         FILL_LEASE => fill_lease(request, payload[0] as u8),
