@@ -28,5 +28,9 @@ fn main() {
             EMPTY.to_string()
         }
     };
-    std::fs::write(out.join("manifest.rs"), table).expect("OUT_DIR is writable");
+    // Written only when it changed, so an unchanged table does not recompile the kernel.
+    let path = out.join("manifest.rs");
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(table.as_str()) {
+        std::fs::write(&path, table).expect("OUT_DIR is writable");
+    }
 }

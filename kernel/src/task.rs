@@ -112,7 +112,7 @@ pub struct Task {
     pub end_reported: bool,
     /// How often `restart` has started this slot's task again.
     pub restarts: u32,
-    /// Fault injection and benchmark state, read and written only by `research`.
+    /// Fault injection and benchmark state (see `research::record`).
     pub research: Research,
     /// The user registers while the task is not on the CPU. Written by the scheduler when it
     /// switches away, read when it switches back; nobody else touches it.

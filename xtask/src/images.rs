@@ -88,7 +88,7 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     let root = workspace_root();
     let profile = if options.release { "release" } else { "debug" };
 
-    // Both kinds build to the same path; copy each out before the other overwrites it.
+    // Each kind and flavour has its own output folder.
     let flavor = match options.flavor {
         Flavor::Micro => String::new(),
         other => format!("-{}", other.name()),
@@ -101,8 +101,13 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     let tasks = manifest::read(&manifest_path)?;
     let descriptors = out_dir.join("manifest.rs");
     let text = manifest::kernel_format(&tasks, kind.manifest());
-    std::fs::write(&descriptors, descriptors::render(&text, kind.manifest()))
-        .map_err(|e| Failure::new(format!("writing {}: {e}", descriptors.display())))?;
+    let table = descriptors::render(&text, kind.manifest())
+        .map_err(|message| Failure::new(format!("{}: {message}", kind.manifest())))?;
+    // Written only when it changed: the kernel's build script reruns when its time does.
+    if std::fs::read_to_string(&descriptors).ok().as_deref() != Some(table.as_str()) {
+        std::fs::write(&descriptors, table)
+            .map_err(|e| Failure::new(format!("writing {}: {e}", descriptors.display())))?;
+    }
 
     let mut cargo = toolchain::cargo();
     cargo.current_dir(&root).args(["build", "--quiet", "--package", "kernel"]);
@@ -126,6 +131,7 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     cargo.arg("--target-dir").arg(&target_dir);
     run_status(&mut cargo, "building the kernel")?;
 
+    // Both kinds build to the same path; copy each out before the other overwrites it.
     let built = target_dir.join(KERNEL_TARGET).join(profile).join("kernel");
     let kernel = out_dir.join("kernel");
     std::fs::copy(&built, &kernel)

@@ -21,8 +21,8 @@ pub enum At<'a> {
     SyscallEntry,
     /// The task is about to block in `receive`; `registers` are what it will resume with.
     ReceiveWait(&'a mut TrapFrame),
-    /// The task has just replied to the task in slot `caller`.
-    Reply { caller: usize },
+    /// The task has just replied to the task in slot `client`.
+    Reply { client: usize },
 }
 
 /// What the path does next.
@@ -52,10 +52,10 @@ pub fn run(k: &mut Kernel, task: usize, at: At) -> Verdict {
             research.take(Point::SyscallEntry);
             Verdict::Skip
         }
-        At::Reply { caller } => {
+        At::Reply { client } => {
             research.take(Point::Reply);
             let seed = research.reply_seed;
-            inject::corrupt_reply(&mut k.tasks[caller].saved, seed);
+            inject::corrupt_reply(&mut k.tasks[client].saved, seed);
             Verdict::Continue
         }
         At::ReceiveWait(registers) => {

@@ -1,12 +1,12 @@
 //! Fault injection: what happens to a task when an injected fault fires.
 //!
 //! Every address space gets one read-only, executable page at `INJECTION_PAGE` holding the
-//! snippets of `arch::fault_code`. `inject(task, kind, detail)` arms the task; when it waits for a message
-//! (after letting `detail`'s count of waits pass) the kernel resumes it at the snippet for
-//! `kind` instead of after its `receive`, so the fault is a real CPU exception (or a real
-//! `exit`) in the task's own ring-3 context, handled like any other. Corruption faults instead
-//! flip one bit, picked by `detail`'s seed, of a register, a data word or the next reply, and
-//! let the task run on.
+//! snippets of `arch::fault_code`. `inject(task, kind, detail)` arms the task; when it waits
+//! for a message (after letting `detail`'s count of waits pass) the kernel resumes it at the
+//! snippet for `kind` instead of after its `receive`, so the fault is a real CPU exception (or
+//! a real `exit`) in the task's own ring-3 context, handled like any other. Corruption faults
+//! instead flip one bit, picked by `detail`'s seed, of a register, a data word or the next
+//! reply, and let the task run on.
 
 use crate::arch::paging::AddressSpace;
 use crate::arch::{TrapFrame, fault_code};

@@ -1,5 +1,6 @@
-//! What fault injection and the benchmarks keep per task: one sub-record of `Task`, written
-//! only through `research::hooks` and the `inject` system call.
+//! What fault injection and the benchmarks keep per task: one sub-record of `Task`. The
+//! injection state is armed by the `inject` system call and fired by `research::hooks`; the
+//! loader records `data`, and interrupt forwarding stamps `interrupt_time`.
 
 use core::ops::Range;
 

@@ -169,7 +169,7 @@ pub fn reply(k: &mut Kernel, caller: usize, live: &TrapFrame) -> Outcome {
     write_message(&mut tasks[target].saved, my_id, op, args.payload(), 0);
     tasks[target].lease_count = 0;
     if hooks::armed(&tasks[caller], Point::Reply) {
-        hooks::run(k, caller, At::Reply { caller: target });
+        hooks::run(k, caller, At::Reply { client: target });
     }
     k.sched.make_ready(&mut k.tasks, target);
     Outcome::Value(0)

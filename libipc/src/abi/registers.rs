@@ -5,8 +5,8 @@
 //! common path copies no memory. `IpcArgs` is what an IPC system call reads, `IpcResults`
 //! what it writes back besides the status in `rax`. Each field is named after its register:
 //! the user stub binds each field to that register in its `asm!`, and the kernel's trap frame
-//! gathers and scatters the same fields (`arch::TrapFrame::ipc_args`). Everything else reads
-//! them through the typed accessors below, never by register name. `LAYOUT` is the table in
+//! gathers and scatters the same fields (`arch::TrapFrame::ipc_args`). The message paths read
+//! them through the typed accessors below, not by register name. `LAYOUT` is the table in
 //! docs/abi.md; a host test checks the two agree.
 
 use super::{TaskId, pack_target, unpack_target};
@@ -152,6 +152,25 @@ mod tests {
             (results.sender(), results.payload(), results.leases()),
             ((to, 9), [1, 2, 3, 4], 2)
         );
+    }
+
+    /// Ties `LAYOUT`'s words to the accessors: each register holds a distinct value, and each
+    /// accessor must return the value of the register its row of the table names.
+    #[test]
+    fn the_table_names_the_registers_the_accessors_read() {
+        let args = IpcArgs { rdi: 1, rsi: 2, rdx: 3, r10: 4, r8: 5, r9: 6, r12: 7, r13: 8 };
+        let row = |register: &str| LAYOUT.iter().find(|r| r[0].contains(register)).unwrap();
+        assert!(row("`r9`")[1].contains("timeout") && args.timeout() == 6);
+        assert!(row("`r12`")[1].contains("lease table") && args.lease_table().0 == 7);
+        assert!(row("`r12`")[1].contains("`reply_receive`") && args.reply_receive_from() == 7);
+        assert!(row("`r13`")[1].contains("lease count") && args.lease_table().1 == 8);
+        assert!(row("`rdi`")[1].contains("`receive`") && args.receive_from() == 1);
+        assert!(row("`rsi`")[1].contains("payload") && args.payload() == [2, 3, 4, 5]);
+        let results = IpcResults { rdi: 1, rsi: 2, rdx: 3, r10: 4, r8: 5, r9: 6 };
+        assert!(row("`r9`")[2].contains("leases") && results.leases() == 6);
+        assert!(row("`rsi`")[2].contains("payload") && results.payload() == [2, 3, 4, 5]);
+        assert_eq!(results.sender(), unpack_target(1));
+        assert!(row("`r12`")[2] == "kept" && row("`r13`")[2] == "kept");
     }
 
     #[test]

@@ -118,7 +118,7 @@ impl Transmitter {
 
     fn wait_and_send(&mut self) {
         // Each poll of the line status is a system call: back off between polls (a doubling
-        // run of `pause`s, capped), so a slow line costs a few polls, not thousands.
+        // run of `pause`s, capped at 64), so a slow line costs fewer of them.
         let backoff = Backoff::new();
         while port(LINE_STATUS) & TRANSMITTER_EMPTY == 0 {
             backoff.spin();

@@ -220,8 +220,9 @@ fn watch_for_hangs(watched: &mut [Option<Watched>; WATCHED]) {
         let (Some((_, before)), true) = (previous, status.state <= STATE_RECEIVING) else {
             continue;
         };
+        // A garbled id is never killed as some other task.
+        let Some(id) = TaskId::from_raw(status.id) else { continue };
         if status.ticks.saturating_sub(before) >= HUNG_TICKS {
-            let id = TaskId::from_raw(status.id).unwrap_or(TaskId::new(index - 1, 0));
             println!(
                 "{name} ({id}) ran {} of the last {WATCH_TICKS} ticks: hung; killing it",
                 status.ticks - before

@@ -52,11 +52,15 @@ pub fn ps(console: &mut Console) {
     console.write("ID      NAME            STATE       PRIO  RESTARTS  SYSCALLS\n");
     let mut index = 0;
     while let Ok(status) = sys::task_status(index) {
-        let id = TaskId::from_raw(status.id).unwrap_or(TaskId::new(index, 0));
+        // The kernel only reports valid ids; a garbled one is shown as such, never as 0.0.
+        let id = match TaskId::from_raw(status.id) {
+            Some(id) => Line::format(format_args!("{id}")),
+            None => Line::format(format_args!("?")),
+        };
         say!(
             console,
             "{:<7} {:<15} {:<11} {:>4}  {:>8}  {:>8}\n",
-            Line::format(format_args!("{id}")),
+            id,
             status.name(),
             state_name(status.state),
             status.priority,

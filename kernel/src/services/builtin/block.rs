@@ -9,13 +9,14 @@ use crate::arch;
 use crate::services::host::{Answer, Host};
 use ata_core::ports::COMMAND_BLOCK;
 use ata_core::{Disk, Drive, PortChannel};
+use kernel_core::manifest::Service as BuiltinService;
 use libipc::TaskId;
 use service_api::leases::words;
 use service_api::status::{BAD_REQUEST, DEVICE_ERROR};
 use spin::Mutex;
 
 pub static BLOCK: Mutex<Service<Option<Disk<Channel>>>> =
-    Mutex::new(Service { gate: Gate::new("block"), state: None });
+    Mutex::new(Service { gate: Gate::new(BuiltinService::Block), state: None });
 
 /// The primary channel through `in` and `out`.
 type Channel = PortChannel<Ports>;
@@ -53,7 +54,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
     let mut block = BLOCK.lock();
     let mut registers = [u64::from(op), payload[0]];
     match block.enter(&mut registers) {
-        Pass::Serve => {}
+        Pass::Proceed => {}
         Pass::Skip => return Answer::Skipped,
         Pass::Stopped => return Answer::Now([DEVICE_ERROR, 0, 0, 0]),
     }
@@ -87,7 +88,7 @@ fn transfer(
     let mut block = BLOCK.lock();
     let mut registers = [u64::from(lba), length as u64];
     match block.enter(&mut registers) {
-        Pass::Serve => {}
+        Pass::Proceed => {}
         Pass::Skip => return Ok(()), // nothing moved, and nobody is told
         Pass::Stopped => return Err(DEVICE_ERROR),
     }

@@ -15,7 +15,7 @@ use spin::Mutex;
 const NAME: BuiltinService = BuiltinService::Console;
 
 pub static CONSOLE: Mutex<Service<Terminal<TaskId>>> =
-    Mutex::new(Service { gate: Gate::new("console"), state: Terminal::new() });
+    Mutex::new(Service { gate: Gate::new(BuiltinService::Console), state: Terminal::new() });
 
 /// The console's callers as the kernel holds them; replies pass the fault gate on the way.
 struct Callers<'a> {
@@ -52,7 +52,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
     let mut console = CONSOLE.lock();
     let mut registers = [u64::from(op), payload[0]];
     match console.enter(&mut registers) {
-        Pass::Serve => {}
+        Pass::Proceed => {}
         Pass::Skip => return Answer::Skipped,
         Pass::Stopped => return Answer::Now([BAD_REQUEST, 0, 0, 0]),
     }
@@ -73,7 +73,7 @@ pub fn input(bytes: &[u8], kernel: &mut dyn Host) {
         return;
     }
     let mut console = CONSOLE.lock();
-    if console.enter(&mut []) != Pass::Serve {
+    if console.enter(&mut []) != Pass::Proceed {
         return;
     }
     let Service { gate, state } = &mut *console;

@@ -5,13 +5,14 @@ use super::block;
 use super::gate::{Gate, Pass, Service};
 use crate::services::host::{Answer, Host};
 use fs_core::{BlockError, Chunked, FileStore, Sectors};
+use kernel_core::manifest::Service as BuiltinService;
 use libipc::TaskId;
 use service_api::leases::words;
 use service_api::status::{self, BAD_REQUEST, DEVICE_ERROR};
 use spin::Mutex;
 
 pub static FS: Mutex<Service<Option<FileStore<Chunked<BuiltinDisk>>>>> =
-    Mutex::new(Service { gate: Gate::new("fs"), state: None });
+    Mutex::new(Service { gate: Gate::new(BuiltinService::Fs), state: None });
 
 /// The built-in block driver, called directly.
 pub struct BuiltinDisk;
@@ -36,7 +37,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
     let mut fs = FS.lock();
     let mut registers = [u64::from(op), payload[0], payload[1]];
     match fs.enter(&mut registers) {
-        Pass::Serve => {}
+        Pass::Proceed => {}
         Pass::Skip => return Answer::Skipped,
         Pass::Stopped => return Answer::Now([DEVICE_ERROR, 0, 0, 0]),
     }

@@ -35,7 +35,7 @@ impl<S> Service<S> {
 /// What the service does with the request after the gate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pass {
-    Serve,
+    Proceed,
     /// An injected `skip`: do nothing at all.
     Skip,
     /// The service was killed: it serves nothing any more.
@@ -43,7 +43,7 @@ pub enum Pass {
 }
 
 pub struct Gate {
-    pub name: &'static str,
+    pub service: BuiltinService,
     armed: Option<Injection>,
     pub stopped: bool,
     /// Seed of a bit to flip in the next reply (`badreply`).
@@ -51,8 +51,8 @@ pub struct Gate {
 }
 
 impl Gate {
-    pub const fn new(name: &'static str) -> Self {
-        Gate { name, armed: None, stopped: false, corrupt_reply: None }
+    pub const fn new(service: BuiltinService) -> Self {
+        Gate { service, armed: None, stopped: false, corrupt_reply: None }
     }
 
     pub fn arm(&mut self, injection: Injection) {
@@ -63,22 +63,24 @@ impl Gate {
         if self.stopped {
             return Pass::Stopped;
         }
-        let Some(mut injection) = self.armed.take() else { return Pass::Serve };
+        let Some(mut injection) = self.armed.take() else { return Pass::Proceed };
         if injection.after > 0 {
             injection.after -= 1;
             self.armed = Some(injection);
-            return Pass::Serve;
+            return Pass::Proceed;
         }
         let kind = INJECT_KINDS.get(injection.kind as usize).unwrap_or(&"?");
-        log::warn!("built-in {}: injected fault {kind} fires in ring 0", self.name);
+        log::warn!("built-in {}: injected fault {kind} fires in ring 0", self.service.name());
         let random = crate::research::inject::mix(injection.seed);
         match injection.kind {
             INJECT_KILL => {
                 self.stopped = true;
-                note_stopped(self.name);
+                note_stopped(self.service);
                 return Pass::Stopped;
             }
-            INJECT_PANIC => panic!("injected panic in the built-in {} service", self.name),
+            INJECT_PANIC => {
+                panic!("injected panic in the built-in {} service", self.service.name())
+            }
             INJECT_SKIP => return Pass::Skip,
             INJECT_CORRUPT_REPLY => self.corrupt_reply = Some(injection.seed),
             INJECT_FLIP_REGISTER if !registers.is_empty() => {
@@ -90,7 +92,7 @@ impl Gate {
             }
             kind => fault_code::run_in_ring0(kind),
         }
-        Pass::Serve
+        Pass::Proceed
     }
 
     /// Applies a pending `badreply` to the words of the reply about to go out.
@@ -114,8 +116,6 @@ pub fn take_stopped() -> Option<BuiltinService> {
     Some(service)
 }
 
-fn note_stopped(name: &str) {
-    if let Some(service) = BuiltinService::from_name(name) {
-        STOPPED.fetch_or(1 << service.index(), Ordering::Relaxed);
-    }
+fn note_stopped(service: BuiltinService) {
+    STOPPED.fetch_or(1 << service.index(), Ordering::Relaxed);
 }

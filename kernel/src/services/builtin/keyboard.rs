@@ -3,12 +3,13 @@
 
 use super::gate::{Gate, Pass, Service};
 use crate::arch;
+use kernel_core::manifest::Service as BuiltinService;
 use keyboard_core::Keyboard;
 use keyboard_core::controller::{self, Ports};
 use spin::Mutex;
 
 pub static KEYBOARD: Mutex<Service<Keyboard>> =
-    Mutex::new(Service { gate: Gate::new("keyboard"), state: Keyboard::new() });
+    Mutex::new(Service { gate: Gate::new(BuiltinService::Keyboard), state: Keyboard::new() });
 
 /// The controller's ports, reached directly.
 struct KernelPorts;
@@ -33,9 +34,9 @@ pub fn interrupt(keys: &mut [u8]) -> usize {
     let mut count = 0;
     {
         let mut keyboard = KEYBOARD.lock();
-        let serve = keyboard.enter(&mut []) == Pass::Serve;
+        let proceed = keyboard.enter(&mut []) == Pass::Proceed;
         controller::drain(&mut KernelPorts, |scancode| {
-            if !serve {
+            if !proceed {
                 return; // a stopped driver still empties the controller, or it stops interrupting
             }
             if let Some((bytes, len)) = keyboard.state.feed(scancode) {

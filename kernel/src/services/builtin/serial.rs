@@ -3,10 +3,11 @@
 
 use super::gate::{Gate, Pass, Service};
 use crate::arch;
+use kernel_core::manifest::Service as BuiltinService;
 use spin::Mutex;
 
 pub static SERIAL: Mutex<Service<()>> =
-    Mutex::new(Service { gate: Gate::new("serial"), state: () });
+    Mutex::new(Service { gate: Gate::new(BuiltinService::Serial), state: () });
 
 pub fn start() {
     arch::serial::enable_receive_interrupt();
@@ -17,7 +18,7 @@ pub fn start() {
 pub fn write(bytes: &[u8]) {
     let mut serial = SERIAL.lock();
     let mut length = [bytes.len() as u64];
-    if serial.enter(&mut length) == Pass::Serve {
+    if serial.enter(&mut length) == Pass::Proceed {
         arch::serial::write_bytes(&bytes[..(length[0] as usize).min(bytes.len())]);
     }
 }
@@ -27,7 +28,7 @@ pub fn write(bytes: &[u8]) {
 pub fn interrupt(bytes: &mut [u8]) -> usize {
     let mut serial = SERIAL.lock();
     match serial.enter(&mut []) {
-        Pass::Serve => arch::serial::receive(bytes),
+        Pass::Proceed => arch::serial::receive(bytes),
         // A stopped driver leaves the bytes in the UART; nobody reads them any more.
         Pass::Skip | Pass::Stopped => 0,
     }
