@@ -21,6 +21,10 @@ pub enum Command {
     Build {
         release: bool,
     },
+    /// The system under QEMU and gdb, stopped at `kmain` with symbols.
+    Gdb {
+        release: bool,
+    },
     Qemu(QemuArgs),
     Test(TestArgs),
     Bench(BenchArgs),
@@ -70,6 +74,17 @@ enum Sub {
     /// build the kernel and its BIOS and UEFI images
     #[command(args_override_self = true)]
     Build {
+        /// optimised kernel
+        #[arg(long)]
+        release: bool,
+    },
+    /// debug the kernel: QEMU waits, gdb on this terminal stops at kmain with symbols
+    ///
+    /// Boots the system under QEMU stopped at its first instruction (the serial output goes to
+    /// a log file, named when it starts) and runs gdb with the kernel's symbols loaded where
+    /// the kernel runs; `continue` stops at kernel::kmain. QEMU stops when gdb quits.
+    #[command(args_override_self = true)]
+    Gdb {
         /// optimised kernel
         #[arg(long)]
         release: bool,
@@ -249,6 +264,7 @@ fn parse_with(
     Ok(match cli.command {
         None => Command::Help(help()),
         Some(Sub::Build { release }) => Command::Build { release },
+        Some(Sub::Gdb { release }) => Command::Gdb { release },
         Some(Sub::Qemu(opts)) => Command::Qemu(opts.into_args()),
         Some(Sub::Test(opts)) => Command::Test(TestArgs {
             filter: opts.filter,

@@ -107,8 +107,8 @@ pub fn run_pass(
     if run.exit_code != Some(0) || !run.output.contains("BENCH DONE") {
         let tail: Vec<&str> = run.output.lines().rev().take(20).collect();
         return Err(Failure::new(format!(
-            "the benchmark did not finish (QEMU status {:?}); last lines:\n{}",
-            run.exit_code,
+            "the benchmark did not finish (QEMU exited {}); last lines:\n{}",
+            qemu::describe_exit(run.exit_code),
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         )));
     }

@@ -17,6 +17,8 @@ mod descriptors;
 mod disk;
 /// `cargo xtask faults`: the fault-injection campaign.
 mod faults;
+/// `cargo xtask gdb`: the kernel under gdb, with its symbols where it runs.
+mod gdb;
 /// Reading the in-guest test suite's markers from the serial log.
 mod guest_log;
 /// Building the kernel and its disk images.
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Test(test_args) => test::run(&test_args),
         Command::Bench(bench_args) => bench::run(&bench_args),
         Command::Faults(faults_args) => faults::run(&faults_args),
+        Command::Gdb { release } => gdb::run(release),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -83,10 +86,11 @@ fn boot(args: &QemuArgs) -> Result<(), Failure> {
         qemu::Firmware::Uefi => &images.uefi,
     };
     if args.gdb {
+        let gdbinit = gdb::write_script(&images, gdb::PORT)?;
         eprintln!(
             "xtask: QEMU is waiting for a debugger. In another terminal:\n  \
-             gdb {} -ex 'target remote localhost:1234'",
-            images.kernel.display()
+             gdb -x {}\n(then `continue`: it stops at kernel::kmain; `cargo xtask gdb` does both in one)",
+            gdbinit.display()
         );
     } else {
         eprintln!("xtask: booting {} (quit with Ctrl-A X)", image.display());
@@ -94,7 +98,7 @@ fn boot(args: &QemuArgs) -> Result<(), Failure> {
     let options = RunOptions {
         firmware: args.firmware,
         accel: args.accel,
-        gdb: args.gdb,
+        gdb: args.gdb.then_some(gdb::PORT),
         cmdline: args.cmdline.clone(),
         interactive: true,
         icount: false,
@@ -135,7 +139,10 @@ fn boot_and_stop(image: &std::path::Path, options: &RunOptions) -> Result<(), Fa
         }
         Some(GUEST_SUCCESS) => Ok(()),
         Some(GUEST_FAILURE) => Err(Failure::new("the kernel reported a failure")),
-        other => Err(Failure::new(format!("QEMU stopped without reaching the shell ({other:?})"))),
+        other => Err(Failure::new(format!(
+            "QEMU stopped without reaching the shell: it exited {}",
+            qemu::describe_exit(other)
+        ))),
     }
 }
 

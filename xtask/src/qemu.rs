@@ -14,6 +14,19 @@ const QEMU: &str = "qemu-system-x86_64";
 pub const GUEST_SUCCESS: i32 = 33;
 pub const GUEST_FAILURE: i32 = 35;
 
+/// How QEMU ended, in words: its exit status and what the guest meant by it.
+pub fn describe_exit(code: Option<i32>) -> String {
+    match code {
+        Some(GUEST_SUCCESS) => format!("with status {GUEST_SUCCESS} (the kernel reported success)"),
+        Some(GUEST_FAILURE) => {
+            format!("with status {GUEST_FAILURE} (the kernel reported a failure or panicked)")
+        }
+        Some(0) => "with status 0 (the guest reset or powered off)".to_string(),
+        Some(code) => format!("with status {code}"),
+        None => "without a status (it was stopped, or killed by a signal)".to_string(),
+    }
+}
+
 /// Where distributions put a combined OVMF image usable with `-bios`.
 const OVMF_CANDIDATES: [&str; 5] = [
     "/usr/share/ovmf/OVMF.fd",
@@ -42,8 +55,8 @@ pub enum Accel {
 pub struct RunOptions {
     pub firmware: Firmware,
     pub accel: Accel,
-    /// Stop at the first instruction and wait for gdb on localhost:1234.
-    pub gdb: bool,
+    /// Stop at the first instruction and wait for gdb on this port of 127.0.0.1.
+    pub gdb: Option<u16>,
     /// The kernel command line, passed through fw_cfg.
     pub cmdline: String,
     /// Serial on the terminal with QEMU's monitor multiplexed (Ctrl-A X quits), or on stdout
@@ -66,7 +79,7 @@ impl RunOptions {
         RunOptions {
             firmware,
             accel: Accel::Tcg,
-            gdb: false,
+            gdb: None,
             cmdline,
             interactive: false,
             icount: false,
@@ -155,8 +168,8 @@ pub fn command(image: &Path, options: &RunOptions) -> Result<Command, Failure> {
         let value = escape_option_value(&options.cmdline);
         qemu.args(["-fw_cfg", &format!("name=opt/moat/cmdline,string={value}")]);
     }
-    if options.gdb {
-        qemu.args(["-s", "-S"]);
+    if let Some(port) = options.gdb {
+        qemu.args(["-gdb", &format!("tcp:127.0.0.1:{port}"), "-S"]);
     }
     Ok(qemu)
 }
@@ -332,7 +345,7 @@ mod tests {
         let options = RunOptions {
             firmware: Firmware::Bios,
             accel: Accel::Tcg,
-            gdb: true,
+            gdb: Some(1234),
             cmdline: "log=debug x=1,2".into(),
             interactive: false,
             icount: true,
@@ -349,6 +362,6 @@ mod tests {
         assert!(joined.contains("format=raw,file=/tmp/bios.img"));
         assert!(joined.contains("-icount shift=0 -rtc base=2000-01-01,clock=vm"));
         assert!(joined.contains("name=opt/moat/cmdline,string=log=debug x=1,,2"));
-        assert!(joined.ends_with("-s -S"));
+        assert!(joined.ends_with("-gdb tcp:127.0.0.1:1234 -S"));
     }
 }

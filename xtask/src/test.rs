@@ -106,6 +106,9 @@ fn parse_cargo_result(line: &str) -> Option<(usize, usize)> {
     Some((number_before(" passed")?, number_before(" failed")?))
 }
 
+/// The boot check that the debugger recipe works (`gdb.rs`), run after the others.
+const GDB_CHECK: &str = "boot::gdb_stops_at_kmain_with_symbols";
+
 fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
     let options = BuildOptions { release: args.release, flavor: Flavor::Micro };
     println!("== building the test kernel and the system kernel");
@@ -178,6 +181,18 @@ fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
             boots.passed += 1;
         } else {
             boots.failed += 1;
+        }
+    }
+    if GDB_CHECK.contains(filter) {
+        match crate::gdb::stops_at_kmain(&system_images, args.timeout)? {
+            Ok(()) => {
+                println!("boot {GDB_CHECK} ... ok");
+                boots.passed += 1;
+            }
+            Err(why) => {
+                println!("boot {GDB_CHECK} ... FAILED\n  {why}");
+                boots.failed += 1;
+            }
         }
     }
     Ok((guest, boots))

@@ -15,6 +15,8 @@ pub mod cmdline;
 pub mod elf;
 /// Physical frame bookkeeping: a bitmap over the usable memory of the boot memory map.
 pub mod frames;
+/// Where the kernel image is loaded (shared with the debugger recipe).
+pub mod layout;
 /// The boot manifest: which tasks to start, checked and compiled on the host.
 pub mod manifest;
 /// Picking the next task to run.

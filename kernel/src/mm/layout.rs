@@ -13,9 +13,8 @@
 //! 0xffff_ffff_8000_0000 ..                          kernel image (code, data, bss)
 //! ```
 
-/// Where the bootloader loads the kernel ELF: the top 2 GiB, which the `kernel` code model
-/// of the `x86_64-unknown-none` target expects.
-pub const KERNEL_BASE: u64 = 0xffff_ffff_8000_0000;
+/// Where the bootloader loads the kernel ELF (defined with the tools that need it too).
+pub use kernel_core::layout::KERNEL_BASE;
 
 /// The window in which the bootloader may place its own mappings.
 pub const BOOT_DYNAMIC_START: u64 = 0xffff_8000_0000_0000;

@@ -36,7 +36,7 @@ pub fn run(args: &FaultsArgs) -> Result<(), Failure> {
     std::fs::create_dir_all(&out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
     let planned: Vec<Injection> = match &args.replay {
         Some(id) => vec![Injection::parse_id(id).ok_or_else(|| {
-            Failure::new(format!("--replay {id:?}: not an injection id (see faults.csv)"))
+            Failure::new(format!("--replay {id}: not an injection id (see faults.csv)"))
         })?],
         None if args.quick => args.flavors.iter().flat_map(|&f| quick_plan(f)).collect(),
         None => args.flavors.iter().flat_map(|&f| plan(f, args.runs, args.seed)).collect(),
@@ -211,7 +211,8 @@ impl Seen {
             Wait::Exited(code, text) => {
                 self.look(&text);
                 self.crashed = true;
-                self.notes.push(format!("QEMU exited ({code:?}) during `{line}`"));
+                self.notes
+                    .push(format!("QEMU exited {} during `{line}`", qemu::describe_exit(code)));
                 return false;
             }
             Wait::TimedOut(text) => {
