@@ -25,6 +25,13 @@ pub enum Command {
     Gdb {
         release: bool,
     },
+    /// List the course labs.
+    LabList,
+    /// Make the student tree for a lab.
+    LabStart {
+        number: u32,
+        dir: Option<std::path::PathBuf>,
+    },
     Qemu(QemuArgs),
     Test(TestArgs),
     Bench(BenchArgs),
@@ -88,6 +95,27 @@ enum Sub {
         /// optimised kernel
         #[arg(long)]
         release: bool,
+    },
+    /// the course labs: list them, or make the student tree for one (docs/labs.md)
+    Lab {
+        #[command(subcommand)]
+        action: LabAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum LabAction {
+    /// the labs, with how many regions each asks the student to write
+    List,
+    /// make the student tree for lab N in DIR (default ../moat-lab-N)
+    ///
+    /// The tree is this repository with the code of lab N and every later lab replaced by
+    /// stubs that compile, and the earlier labs solved.
+    Start {
+        /// the lab's number
+        number: u32,
+        /// where to make the tree (it must not exist, or be empty)
+        dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -265,6 +293,10 @@ fn parse_with(
         None => Command::Help(help()),
         Some(Sub::Build { release }) => Command::Build { release },
         Some(Sub::Gdb { release }) => Command::Gdb { release },
+        Some(Sub::Lab { action: LabAction::List }) => Command::LabList,
+        Some(Sub::Lab { action: LabAction::Start { number, dir } }) => {
+            Command::LabStart { number, dir }
+        }
         Some(Sub::Qemu(opts)) => Command::Qemu(opts.into_args()),
         Some(Sub::Test(opts)) => Command::Test(TestArgs {
             filter: opts.filter,

@@ -23,6 +23,8 @@ mod gdb;
 mod guest_log;
 /// Building the kernel and its disk images.
 mod images;
+/// `cargo xtask lab`: the course labs and their student trees.
+mod labs;
 /// The system manifest: `system.toml` and `userland/tests.toml`.
 mod manifest;
 /// Finding or installing QEMU and the one QEMU command line.
@@ -57,6 +59,8 @@ fn main() -> ExitCode {
         Command::Bench(bench_args) => bench::run(&bench_args),
         Command::Faults(faults_args) => faults::run(&faults_args),
         Command::Gdb { release } => gdb::run(release),
+        Command::LabList => labs::list(),
+        Command::LabStart { number, dir } => labs::start(number, dir),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,5 @@
 //! `spawn`: programs started from an image in a task's memory (the supervisor reads them
-//! from the file system), and `memory_info`.
+//! from the file system).
 //!
 //! A spawned task is an instance of a manifest *template*: an entry with `start = false` that
 //! owns no interrupts or ports. It takes the template's priority, `talks_to` and privileges,
@@ -9,10 +9,10 @@ use super::outcome::Outcome;
 use crate::lifecycle::spawn_into;
 use crate::state::Kernel;
 use crate::task::TaskName;
-use crate::usercopy::{UserSlice, copy_from_user, copy_value_to_user, copy_values_from_user};
+use crate::usercopy::{UserSlice, copy_from_user, copy_values_from_user};
 use alloc::vec::Vec;
 use libipc::SyscallError;
-use libipc::abi::{MAX_SPAWN_IMAGE, MemoryStats, SpawnRequest, field_name};
+use libipc::abi::{MAX_SPAWN_IMAGE, SpawnRequest, field_name};
 
 /// A task argument is at most this long (the loader's limit).
 const MAX_ARGUMENT: u64 = 256;
@@ -76,23 +76,5 @@ pub fn spawn(k: &mut Kernel, caller: usize, request: u64) -> Outcome {
             log::warn!("spawn {name}: {error}");
             SyscallError::InvalidArgument.into()
         }
-    }
-}
-
-/// `memory_info(buffer)`: physical memory, kernel heap and task table use, for `mem`.
-pub fn memory_info(k: &mut Kernel, caller: usize, buffer: u64) -> Outcome {
-    let frames = crate::mm::frames::stats();
-    let (heap_used, heap_free) = crate::mm::heap::usage();
-    let stats = MemoryStats {
-        frames: frames.managed as u64,
-        frames_free: frames.free as u64,
-        heap_used: heap_used as u64,
-        heap_free: heap_free as u64,
-        tasks: k.tasks.len() as u64,
-        tasks_alive: k.tasks.iter().filter(|t| t.state.is_alive()).count() as u64,
-    };
-    match copy_value_to_user(k.space_of(caller), buffer, &stats) {
-        Ok(()) => Outcome::Value(0),
-        Err(error) => error.into(),
     }
 }

@@ -39,6 +39,12 @@ pub const SCENARIOS: &[Scenario] = &[
         check: closed_receive,
     },
     Scenario {
+        name: "syscalls::memory_info_reports_and_checks",
+        tasks: &["client-mem"],
+        deadline: 500,
+        check: memory_info,
+    },
+    Scenario {
         name: "ipc::senders_are_taken_in_turn",
         tasks: &["echo-late", "client-q1", "client-q2"],
         deadline: 500,
@@ -98,6 +104,10 @@ fn closed_receive(outcome: &Outcome) -> TestResult {
     exited_cleanly(outcome, "client-a")?;
     exited_cleanly(outcome, "client-b")?;
     exited_cleanly(outcome, "echo-closed")
+}
+
+fn memory_info(outcome: &Outcome) -> TestResult {
+    exited_cleanly(outcome, "client-mem")
 }
 
 fn in_turn(outcome: &Outcome) -> TestResult {
