@@ -203,6 +203,24 @@ impl TaskId {
     }
 }
 
+impl core::fmt::Display for SyscallError {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        f.write_str(match self {
+            SyscallError::UnknownSyscall => "no such system call",
+            SyscallError::BadAddress => "a buffer is not memory the caller may use",
+            SyscallError::TooLong => "a length or count is too large",
+            SyscallError::InvalidArgument => "an argument is out of range",
+            SyscallError::DeadTask => "the task has ended or was restarted",
+            SyscallError::WouldBlock => "the partner was not ready",
+            SyscallError::TimedOut => "the wait timed out",
+            SyscallError::Denied => "the manifest does not allow it",
+            SyscallError::BadLease => "no such lease, or not with that access",
+            SyscallError::NoSuchTask => "no such task",
+            SyscallError::OutOfMemory => "the kernel is out of memory",
+        })
+    }
+}
+
 impl core::fmt::Display for TaskId {
     fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
         write!(f, "{}.{}", self.index, self.generation)

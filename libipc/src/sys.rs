@@ -137,6 +137,17 @@ pub enum IpcError {
     Failed(SyscallError),
 }
 
+impl core::fmt::Display for IpcError {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        match self {
+            IpcError::Dead { current } => {
+                write!(f, "the partner ended or was restarted (now {current})")
+            }
+            IpcError::Failed(error) => write!(f, "{error}"),
+        }
+    }
+}
+
 /// Executes an IPC system call: `args` go in their registers, the results come back in
 /// theirs (`abi::IpcArgs`, `abi::IpcResults`), with the status from `rax`.
 ///

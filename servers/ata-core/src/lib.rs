@@ -75,6 +75,19 @@ pub enum AtaError {
     BadRange,
 }
 
+impl core::fmt::Display for AtaError {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        match self {
+            AtaError::NoDrive => f.write_str("no drive answers"),
+            AtaError::Drive(error) => {
+                write!(f, "the drive reported an error (register {error:#04x})")
+            }
+            AtaError::Timeout => f.write_str("the drive stayed busy"),
+            AtaError::BadRange => f.write_str("the sectors are outside the disk"),
+        }
+    }
+}
+
 /// The two drives a channel can hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Drive {

@@ -54,7 +54,7 @@ fn main(_argument: &str) -> u64 {
         Err(error) => {
             // Keep answering (with errors) rather than exit: the supervisor would only
             // restart a driver that has no disk to drive.
-            ulib::println!("no data disk on the primary ATA channel ({error:?})");
+            ulib::println!("no data disk on the primary ATA channel: {error}");
             None
         }
     };

@@ -200,7 +200,7 @@ fn restart(server: &mut Watched, id: TaskId, now: u64) {
         }
         Err(error) => {
             server.state = GAVE_UP;
-            println!("could not restart {name}: {error:?}");
+            println!("could not restart {name}: {error}");
         }
     }
 }

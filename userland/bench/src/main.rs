@@ -90,7 +90,7 @@ fn main(_argument: &str) -> u64 {
                 "BENCH interrupt_to_driver median={median} p99={p99} min={min} max={max} samples=200"
             );
         }
-        Err(error) => println!("interrupt measurement failed: {error:?}"),
+        Err(error) => println!("interrupt measurement failed: {error}"),
     }
     println!("BENCH DONE");
     0

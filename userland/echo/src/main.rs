@@ -107,7 +107,7 @@ fn closed_receive(name: &str) -> u64 {
             1
         }
         Err(error) => {
-            println!("closed receive failed: {error:?}");
+            println!("closed receive failed: {error}");
             2
         }
     }

@@ -40,7 +40,7 @@ impl ata_core::Ports for Ports {
 pub fn start() {
     match Disk::identify(PortChannel(Ports), Drive::Slave) {
         Ok(disk) => BLOCK.lock().state = Some(disk),
-        Err(error) => log::warn!("built-in block: no data disk ({error:?})"),
+        Err(error) => log::warn!("built-in block: no data disk: {error}"),
     }
     arch::unmask_irq(service_api::block::IRQ);
 }
