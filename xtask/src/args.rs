@@ -32,6 +32,11 @@ pub enum Command {
         number: u32,
         dir: Option<std::path::PathBuf>,
     },
+    /// Grade a lab on this tree.
+    Grade {
+        lab: u32,
+        timeout: Duration,
+    },
     Qemu(QemuArgs),
     Test(TestArgs),
     Bench(BenchArgs),
@@ -95,6 +100,20 @@ enum Sub {
         /// optimised kernel
         #[arg(long)]
         release: bool,
+    },
+    /// grade lab N on this tree: each test with its points, then `Score: X/Y`
+    ///
+    /// Runs the lab's tests, each in a boot of its own whose pass line must carry a nonce
+    /// fresh for this run, prints each with its points (and why it failed, and where to
+    /// look), writes target/grade/lab-N.json, and exits non-zero when short of full marks.
+    #[command(args_override_self = true)]
+    Grade {
+        /// the lab's number
+        lab: u32,
+        /// seconds per QEMU run before it counts as hung (MOAT_TIMEOUT_SCALE multiplies it)
+        #[arg(long, value_name = "SECS", default_value_t = 120.0, value_parser = seconds,
+              allow_negative_numbers = true)]
+        timeout: f64,
     },
     /// the course labs: list them, or make the student tree for one (docs/labs.md)
     Lab {
@@ -294,6 +313,7 @@ fn parse_with(
         Some(Sub::Build { release }) => Command::Build { release },
         Some(Sub::Gdb { release }) => Command::Gdb { release },
         Some(Sub::Lab { action: LabAction::List }) => Command::LabList,
+        Some(Sub::Grade { lab, timeout }) => Command::Grade { lab, timeout: scaled(timeout)? },
         Some(Sub::Lab { action: LabAction::Start { number, dir } }) => {
             Command::LabStart { number, dir }
         }

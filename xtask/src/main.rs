@@ -61,6 +61,7 @@ fn main() -> ExitCode {
         Command::Gdb { release } => gdb::run(release),
         Command::LabList => labs::list(),
         Command::LabStart { number, dir } => labs::start(number, dir),
+        Command::Grade { lab, timeout } => labs::grade::run(lab, timeout),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

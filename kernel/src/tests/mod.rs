@@ -11,7 +11,9 @@
 //! GUEST-TESTS DONE passed=9 failed=1
 //! ```
 //!
-//! and QEMU exits with the success code only when every test passed. A test that panics or
+//! and QEMU exits with the success code only when every test passed. A grader puts
+//! `nonce=N` on the command line, a number fresh for each run; every pass line then ends in
+//! ` nonce=N`, so a line printed by code written before the run cannot pass for one. A test that panics or
 //! faults stops the run: xtask then reports it as the one that crashed.
 //!
 //! To add a test, write a `fn() -> TestResult` in the module of its topic and list it in that
@@ -83,6 +85,9 @@ const SUITES: &[&[GuestTest]] =
 /// Runs the tests whose name contains the command line's `test=` value (all when absent), or
 /// the crash named by `crash=`, then exits QEMU.
 pub fn run(cmdline: Cmdline<'static>) -> ! {
+    if let Some(nonce) = cmdline.value("nonce") {
+        NONCE.call_once(|| nonce);
+    }
     if let Some(kind) = cmdline.value("crash") {
         crash::trigger(kind);
     }
@@ -95,18 +100,26 @@ pub fn run(cmdline: Cmdline<'static>) -> ! {
     let (mut passed, mut failed) = (0, 0);
     for test in selected() {
         crate::println!("TEST-START {}", test.name);
-        match (test.run)() {
-            Ok(()) => {
-                passed += 1;
-                crate::println!("TEST-PASS {}", test.name);
-            }
-            Err(reason) => {
-                failed += 1;
-                crate::println!("TEST-FAIL {}: {}", test.name, reason);
-            }
+        let result = (test.run)();
+        report(test.name, &result);
+        match result {
+            Ok(()) => passed += 1,
+            Err(_) => failed += 1,
         }
     }
     scenario::start(SCENARIOS, filter, passed, failed)
+}
+
+/// The grader's `nonce=`, if it gave one.
+static NONCE: spin::Once<&'static str> = spin::Once::new();
+
+/// Prints a test's verdict line; a pass carries the grader's nonce when there is one.
+pub fn report(name: &str, result: &TestResult) {
+    match (result, NONCE.get()) {
+        (Ok(()), Some(nonce)) => crate::println!("TEST-PASS {name} nonce={nonce}"),
+        (Ok(()), None) => crate::println!("TEST-PASS {name}"),
+        (Err(reason), _) => crate::println!("TEST-FAIL {name}: {reason}"),
+    }
 }
 
 /// Prints the tally and exits QEMU with the matching status.

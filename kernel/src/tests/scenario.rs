@@ -197,15 +197,10 @@ fn finish_current(s: &mut Kernel) {
     });
     let mut guard = RUNNING.lock();
     let run = guard.as_mut().expect("a scenario is running");
+    super::report(scenario.name, &result);
     match result {
-        Ok(()) => {
-            run.passed += 1;
-            crate::println!("TEST-PASS {}", scenario.name);
-        }
-        Err(reason) => {
-            run.failed += 1;
-            crate::println!("TEST-FAIL {}: {}", scenario.name, reason);
-        }
+        Ok(()) => run.passed += 1,
+        Err(_) => run.failed += 1,
     }
     drop(guard);
     launch_next(s);

@@ -1,6 +1,7 @@
 //! `cargo xtask lab`: the course labs (`labs/NN-name/`), and the student trees made from the
 //! one solution this repository is (`regions.rs`).
 
+pub mod grade;
 pub mod regions;
 
 use crate::util::{Failure, workspace_root};

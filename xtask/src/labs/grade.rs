@@ -1,0 +1,197 @@
+//! `cargo xtask grade N`: runs lab N's tests on this tree, with points, and a score.
+//!
+//! Each test runs in its own boot of the test kernel, whose command line carries a nonce drawn
+//! fresh for the run: a test counts only if the kernel printed `TEST-PASS <name> nonce=<N>`
+//! with that nonce (after xv6's `grade-lab-*` points and ChCore's checkpoint lines), so a pass
+//! line written into the code beforehand earns nothing. The result goes to the terminal, one
+//! line a test with its points and, on failure, the reason and where to look, then
+//! `Score: X/Y`; and to `target/grade/lab-N.json`.
+
+use crate::disk;
+use crate::images::{self, BuildOptions, Flavor, KernelKind};
+use crate::qemu::{self, Firmware, RunOptions};
+use crate::util::{Failure, to_json, workspace_root};
+use serde::Serialize;
+use std::time::Duration;
+
+/// One graded test: an in-guest test by name, its points, and where a student should look.
+pub struct Item {
+    pub test: &'static str,
+    pub points: u32,
+    pub hint: &'static str,
+}
+
+/// What each lab is graded on.
+const RUBRICS: &[(u32, &[Item])] = &[(
+    2,
+    &[Item {
+        test: "syscalls::memory_info_reports_and_checks",
+        points: 10,
+        hint: "the LAB 2 regions: the number in libipc/src/abi.rs, the dispatch in \
+               kernel/src/syscalls/mod.rs, the handler in kernel/src/syscalls/memory.rs \
+               (copy out with copy_value_to_user) and the wrapper in libipc/src/sys.rs",
+    }],
+)];
+
+/// How one test went.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Verdict {
+    pub test: String,
+    pub points: u32,
+    pub max: u32,
+    /// Why it earned nothing (empty when it passed).
+    pub reason: String,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    lab: u32,
+    score: u32,
+    max: u32,
+    tests: &'a [Verdict],
+}
+
+/// Judges one test from the serial output of its boot.
+pub fn judge(item: &Item, output: &str, nonce: &str) -> Verdict {
+    let pass = format!("TEST-PASS {} nonce={nonce}", item.test);
+    let fail = format!("TEST-FAIL {}: ", item.test);
+    let lines = || output.lines().map(str::trim_end);
+    let reason = if lines().any(|line| line == pass) {
+        String::new()
+    } else if let Some(line) = lines().find(|line| line.starts_with(&fail)) {
+        let said = programs_said(output, item.test);
+        let reason = line[fail.len()..].to_string();
+        if said.is_empty() { reason } else { format!("{reason}; the test's programs said: {said}") }
+    } else if lines().any(|line| line.starts_with(&format!("TEST-PASS {}", item.test))) {
+        "a pass line without this run's nonce (not printed by the test harness)".to_string()
+    } else if lines().any(|line| line == format!("TEST-START {}", item.test)) {
+        "the kernel stopped inside the test (see the log)".to_string()
+    } else {
+        "the test never ran (the kernel did not reach it)".to_string()
+    };
+    let points = if reason.is_empty() { item.points } else { 0 };
+    Verdict { test: item.test.to_string(), points, max: item.points, reason }
+}
+
+/// What the test's programs printed (their lines are `task: text`; the kernel's log lines
+/// start with a timestamp in brackets), the last few, joined.
+fn programs_said(output: &str, test: &str) -> String {
+    let start = format!("TEST-START {test}");
+    let said: Vec<&str> = output
+        .lines()
+        .skip_while(|line| line.trim_end() != start)
+        .skip(1)
+        .take_while(|line| !line.starts_with("TEST-"))
+        .filter(|line| !line.starts_with('[') && line.contains(": "))
+        .collect();
+    said[said.len().saturating_sub(3)..].join(" / ")
+}
+
+/// A number for this run that nobody could have known before it.
+fn fresh_nonce() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    hasher.write_u128(now.map_or(0, |d| d.as_nanos()));
+    hasher.write_u32(std::process::id());
+    format!("{:016x}", hasher.finish())
+}
+
+/// `cargo xtask grade N`.
+pub fn run(lab: u32, timeout: Duration) -> Result<(), Failure> {
+    let Some((_, items)) = RUBRICS.iter().find(|(number, _)| *number == lab) else {
+        let graded: Vec<String> = RUBRICS.iter().map(|(n, _)| n.to_string()).collect();
+        return Err(Failure::new(format!(
+            "lab {lab} has no grader yet; graded labs: {}",
+            graded.join(", ")
+        )));
+    };
+    let options = BuildOptions { release: false, flavor: Flavor::Micro };
+    let images = images::build(KernelKind::Tests, options)?;
+    qemu::ensure_installed(Firmware::Bios)?;
+    let out = workspace_root().join("target/grade");
+    std::fs::create_dir_all(&out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
+    let disk_image = out.join(format!("lab-{lab}.disk.img"));
+    let nonce = fresh_nonce();
+    println!("Grading lab {lab} ({} test(s), each in its own boot)", items.len());
+    let mut verdicts = Vec::new();
+    for item in items.iter() {
+        disk::create(&disk_image, &images.programs)?;
+        let cmdline = format!("nonce={nonce} test={}", item.test);
+        let options = RunOptions {
+            data_disk: Some(disk_image.clone()),
+            ..RunOptions::captured(Firmware::Bios, cmdline)
+        };
+        let run =
+            qemu::run_captured(&images.bios, &options, timeout, qemu::Session::default(), |_| {
+                false
+            })?;
+        let log = out.join(format!("lab-{lab}.{}.log", item.test.replace("::", "-")));
+        let _ = std::fs::write(&log, &run.output);
+        let verdict = judge(item, &run.output, &nonce);
+        println!("{:>4}/{:<3} {}", verdict.points, verdict.max, verdict.test);
+        if !verdict.reason.is_empty() {
+            println!("          why: {}\n          look at: {}", verdict.reason, item.hint);
+            println!("          log: {}", log.display());
+        }
+        verdicts.push(verdict);
+    }
+    let score: u32 = verdicts.iter().map(|v| v.points).sum();
+    let max: u32 = verdicts.iter().map(|v| v.max).sum();
+    let json = out.join(format!("lab-{lab}.json"));
+    std::fs::write(&json, to_json(&Report { lab, score, max, tests: &verdicts }))
+        .map_err(|e| Failure::new(format!("{}: {e}", json.display())))?;
+    println!("Score: {score}/{max}");
+    println!("(details in {})", json.display());
+    if score < max {
+        return Err(Failure::new(format!("lab {lab} scored {score} of {max} points")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ITEM: Item = Item { test: "t::one", points: 5, hint: "here" };
+
+    #[test]
+    fn only_a_pass_line_with_the_runs_nonce_earns_the_points() {
+        let pass = judge(&ITEM, "TEST-START t::one\nTEST-PASS t::one nonce=abc\n", "abc");
+        assert_eq!((pass.points, pass.reason.as_str()), (5, ""));
+        let forged = judge(&ITEM, "TEST-PASS t::one nonce=old\nTEST-PASS t::one\n", "abc");
+        assert_eq!(forged.points, 0);
+        assert!(forged.reason.contains("nonce"), "{}", forged.reason);
+    }
+
+    #[test]
+    fn failures_say_why() {
+        let failed = judge(&ITEM, "TEST-START t::one\nTEST-FAIL t::one: it broke\n", "n");
+        assert_eq!((failed.points, failed.reason.as_str()), (0, "it broke"));
+        let output = "TEST-START t::one\n[ 0.1] INFO kernel: x\nclient: write the call\nTEST-FAIL t::one: exit 4\n";
+        let told = judge(&ITEM, output, "n");
+        assert_eq!(told.reason, "exit 4; the test's programs said: client: write the call");
+        let crashed = judge(&ITEM, "TEST-START t::one\nKERNEL PANIC\n", "n");
+        assert!(crashed.reason.contains("stopped inside"));
+        assert!(judge(&ITEM, "", "n").reason.contains("never ran"));
+    }
+
+    #[test]
+    fn every_rubric_names_a_guest_test_that_exists() {
+        let root = workspace_root().join("kernel/src/tests");
+        let mut names = String::new();
+        for entry in std::fs::read_dir(&root).unwrap().flatten() {
+            names.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+        for (lab, items) in RUBRICS {
+            for item in items.iter() {
+                assert!(names.contains(&format!("\"{}\"", item.test)), "lab {lab}: {}", item.test);
+            }
+        }
+    }
+
+    #[test]
+    fn nonces_differ_between_runs() {
+        assert_ne!(fresh_nonce(), fresh_nonce());
+    }
+}
