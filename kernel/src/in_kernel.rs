@@ -38,8 +38,8 @@ pub fn call(
     }
     k.tasks[service].stats.syscalls += 1; // `ps` shows requests served
     let service_id = k.tasks[service].id;
-    let Some(which) = k.tasks[service].spec.service else {
-        return SyscallError::InvalidArgument.into(); // only a built-in service is `InKernel`
+    let Some(which) = k.tasks[service].in_kernel_service() else {
+        return SyscallError::InvalidArgument.into(); // callers come here only for `InKernel`
     };
     let caller_id = k.tasks[caller].id;
     let args = live.ipc_args();
@@ -83,7 +83,7 @@ fn end_stopped_services(k: &mut Kernel) {
 }
 
 fn service_slot(k: &Kernel, service: BuiltinService) -> Option<usize> {
-    k.tasks.iter().position(|t| t.state == TaskState::InKernel && t.spec.service == Some(service))
+    k.tasks.iter().position(|t| t.in_kernel_service() == Some(service))
 }
 
 impl Host for Kernel {

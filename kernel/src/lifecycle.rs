@@ -104,7 +104,7 @@ pub fn fault_current(record: FaultRecord) {
 pub fn end_task(k: &mut Kernel, index: usize, state: TaskState) {
     let task = &mut k.tasks[index];
     log_end(task, &state);
-    if let (TaskState::InKernel, Some(service)) = (task.state, task.spec.service) {
+    if let Some(service) = task.in_kernel_service() {
         crate::services::stop(service);
     }
     task.state = state;

@@ -3,7 +3,7 @@
 use crate::arch::TrapFrame;
 use crate::arch::paging::AddressSpace;
 use crate::research::record::Research;
-use kernel_core::manifest::{MAX_NAME_LEN, TaskSpec};
+use kernel_core::manifest::{MAX_NAME_LEN, Service, TaskSpec};
 use libipc::abi::{Lease, MAX_LEASES};
 use libipc::{FaultKind, TaskId};
 
@@ -123,6 +123,11 @@ pub struct Task {
 }
 
 impl Task {
+    /// The built-in service this slot stands for, while it does (state `InKernel`).
+    pub fn in_kernel_service(&self) -> Option<Service> {
+        if self.state == TaskState::InKernel { self.spec.service } else { None }
+    }
+
     /// The record of `spec`'s task `id`, named `name`, in `state`, with no memory, registers or
     /// counts yet: a task that runs gets those from its loaded image.
     pub fn new(id: TaskId, spec: &TaskSpec<'static>, name: TaskName, state: TaskState) -> Task {

@@ -12,7 +12,7 @@ use crate::qemu::{self, Firmware, RunOptions};
 use crate::util::{Failure, install_packages};
 use kernel_core::layout::KERNEL_BASE;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The port QEMU's gdb server listens on for `cargo xtask gdb` and `qemu --gdb`.
@@ -56,15 +56,9 @@ pub fn run(release: bool) -> Result<(), Failure> {
     qemu::ensure_installed(Firmware::Bios)?;
     let gdbinit = write_script(&images, PORT)?;
     let serial = images.kernel.with_file_name("gdb-serial.log");
-    let options =
-        RunOptions { gdb: Some(PORT), ..RunOptions::captured(Firmware::Bios, String::new()) };
-    let mut qemu = qemu::command(&images.bios, &options)?;
-    qemu.args(["-serial", &format!("file:{}", serial.display())]);
-    let mut qemu = qemu
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .map_err(|e| Failure::new(format!("starting QEMU: {e}")))?;
+    let log = std::fs::File::create(&serial)
+        .map_err(|e| Failure::new(format!("{}: {e}", serial.display())))?;
+    let mut qemu = spawn_waiting(images.bios.as_path(), PORT, log.into())?;
     eprintln!(
         "xtask: QEMU waits at the first instruction; the kernel's serial output goes to {}.\n\
          xtask: gdb stops at kmain after `continue` (script: {})",
@@ -88,15 +82,7 @@ pub fn stops_at_kmain(images: &Images, timeout: Duration) -> Result<Result<(), S
     let gdbinit = images.kernel.with_file_name("gdb-check");
     std::fs::write(&gdbinit, batch)
         .map_err(|e| Failure::new(format!("writing {}: {e}", gdbinit.display())))?;
-    let options =
-        RunOptions { gdb: Some(port), ..RunOptions::captured(Firmware::Bios, String::new()) };
-    let mut qemu = qemu::command(&images.bios, &options)?
-        .args(["-serial", "null"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| Failure::new(format!("starting QEMU: {e}")))?;
+    let mut qemu = spawn_waiting(&images.bios, port, Stdio::null())?;
     let output = run_batch(&gdbinit, timeout);
     let _ = qemu.kill();
     let _ = qemu.wait();
@@ -111,6 +97,19 @@ pub fn stops_at_kmain(images: &Images, timeout: Duration) -> Result<Result<(), S
             output.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
         )),
     })
+}
+
+/// QEMU booting `image`, stopped at its first instruction until gdb attaches on `port`; its
+/// serial console (on QEMU's standard output) goes to `serial`.
+fn spawn_waiting(image: &Path, port: u16, serial: Stdio) -> Result<Child, Failure> {
+    let options =
+        RunOptions { gdb: Some(port), ..RunOptions::captured(Firmware::Bios, String::new()) };
+    qemu::command(image, &options)?
+        .stdin(Stdio::null())
+        .stdout(serial)
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| Failure::new(format!("starting QEMU: {e}")))
 }
 
 /// Runs gdb in batch mode on `gdbinit` and returns what it printed; kills it at `timeout`.

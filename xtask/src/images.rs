@@ -137,7 +137,8 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     std::fs::copy(&built, &kernel)
         .map_err(|e| Failure::new(format!("copying {}: {e}", built.display())))?;
 
-    let (ramdisk, programs) = userland::build_ramdisk(&manifest_path, options.release, &out_dir)?;
+    let (ramdisk, programs) =
+        userland::build_ramdisk(&manifest_path, &tasks, options.release, &out_dir)?;
 
     // The image builder is a host program, built by the pinned toolchain in its own target
     // folder so its nightly artifacts never mix with xtask's stable ones.

@@ -1,7 +1,7 @@
 //! Building the user programs and packing them into the ramdisk (the manifest itself is
 //! compiled into the kernel: `descriptors.rs`).
 
-use crate::manifest;
+use crate::manifest::{self, BootTask};
 use crate::toolchain::{self, KERNEL_TARGET};
 use crate::util::{Failure, run_status, workspace_root};
 use std::collections::BTreeSet;
@@ -11,15 +11,16 @@ use std::path::{Path, PathBuf};
 /// A built program: its crate name and the executable.
 pub type Program = (String, PathBuf);
 
-/// Builds every program the manifest names and writes `ramdisk.tar` into `out_dir`: each
-/// task's program as `bin/<crate>`. Returns the
-/// archive's path and the built `programs` of the manifest, which go on the data disk.
+/// Builds every program the manifest at `manifest_path` names (its boot `tasks`, already read
+/// and checked, and its `programs`) and writes `ramdisk.tar` into `out_dir`: each task's
+/// program as `bin/<crate>`. Returns the archive's path and the built `programs`, which go on
+/// the data disk.
 pub fn build_ramdisk(
     manifest_path: &Path,
+    tasks: &[BootTask],
     release: bool,
     out_dir: &Path,
 ) -> Result<(PathBuf, Vec<Program>), Failure> {
-    let tasks = manifest::read(manifest_path)?;
     let programs = manifest::programs(manifest_path)?;
     let binaries: BTreeSet<&str> = tasks
         .iter()

@@ -217,17 +217,12 @@ pub fn compile(text: &str) -> impl Iterator<Item = TaskSpec<'_>> {
 
 /// Bit `i` set for each task at position `i` of the manifest that `spec` may send to.
 /// Manifests of more than 64 tasks give the tasks past 64 no peers.
-pub fn send_mask(text: &str, spec: &TaskSpec) -> u64 {
+fn send_mask(text: &str, spec: &TaskSpec) -> u64 {
     tasks(text)
         .filter_map(Result::ok)
         .enumerate()
         .filter(|(position, task)| *position < 64 && peers(spec.talks_to).any(|p| p == task.name))
         .fold(0, |mask, (position, _)| mask | 1 << position)
-}
-
-/// The position of the task named `name` in the manifest.
-pub fn position(text: &str, name: &str) -> Option<usize> {
-    tasks(text).filter_map(Result::ok).position(|task| task.name == name)
 }
 
 fn peers(list: &str) -> impl Iterator<Item = &str> {

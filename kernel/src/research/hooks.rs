@@ -49,18 +49,18 @@ pub fn run(k: &mut Kernel, task: usize, at: At) -> Verdict {
     let research = &mut k.tasks[task].research;
     match at {
         At::SyscallEntry => {
-            research.take(Point::SyscallEntry);
+            research.disarm(Point::SyscallEntry);
             Verdict::Skip
         }
         At::Reply { client } => {
-            research.take(Point::Reply);
+            research.disarm(Point::Reply);
             let seed = research.reply_seed;
             inject::corrupt_reply(&mut k.tasks[client].saved, seed);
             Verdict::Continue
         }
         At::ReceiveWait(registers) => {
             let Some(mut injection) = research.injection.take() else {
-                research.take(Point::ReceiveWait);
+                research.disarm(Point::ReceiveWait);
                 return Verdict::Continue;
             };
             if injection.after > 0 {
@@ -68,7 +68,7 @@ pub fn run(k: &mut Kernel, task: usize, at: At) -> Verdict {
                 research.injection = Some(injection);
                 return Verdict::Continue;
             }
-            research.take(Point::ReceiveWait);
+            research.disarm(Point::ReceiveWait);
             fire(k, task, injection, registers)
         }
     }

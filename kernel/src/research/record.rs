@@ -46,11 +46,9 @@ impl Research {
         self.armed |= point as u8;
     }
 
-    /// Disarms `point` and says whether it was armed.
-    pub fn take(&mut self, point: Point) -> bool {
-        let was = self.armed & point as u8 != 0;
+    /// Disarms `point`: its work is done.
+    pub fn disarm(&mut self, point: Point) {
         self.armed &= !(point as u8);
-        was
     }
 
     /// Arms `injection` to fire at the task's next wait for a message.

@@ -31,9 +31,7 @@ pub fn inject(k: &mut Kernel, caller: usize, task: u64, kind: u64, detail: u64) 
     }
     let mut injection = Injection { kind, after: detail as u16, seed: detail >> 16 };
     let kill_now = kind == INJECT_KILL && injection.after == 0;
-    let in_kernel =
-        k.tasks[index].spec.service.filter(|_| k.tasks[index].state == TaskState::InKernel);
-    if let (Some(service), false) = (in_kernel, kill_now) {
+    if let (Some(service), false) = (k.tasks[index].in_kernel_service(), kill_now) {
         // Built into the kernel: the service fires it itself, in ring 0.
         crate::services::arm(service, injection);
     } else if kill_now {

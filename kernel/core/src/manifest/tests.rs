@@ -91,8 +91,9 @@ fn resources_and_peers() {
     let log = tasks(text).nth(1).unwrap().unwrap();
     assert_eq!(send_mask(text, &log), 0b11);
     assert!(log.privileges.restart && log.privileges.faults && !rtc.privileges.restart);
-    assert_eq!(position(text, "log"), Some(1));
-    assert_eq!(position(text, "nobody"), None);
+    let position = |name| compile(text).find(|t| t.name == name).map(|t| t.position);
+    assert_eq!(position("log"), Some(1));
+    assert_eq!(position("nobody"), None);
 }
 
 #[test]
