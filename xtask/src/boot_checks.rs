@@ -85,9 +85,8 @@ const FILES_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "echo line one >> LOGS/A.TXT\r" },
     Keystrokes { after: "moat> ", send: "echo line two >> LOGS/A.TXT\r" },
     Keystrokes { after: "moat> ", send: "write W.TXT\r" },
-    Keystrokes { after: "holding only `.`\n", send: "alpha\r" },
-    Keystrokes { after: "alpha\n", send: "beta\r" },
-    Keystrokes { after: "beta\n", send: ".\r" },
+    // Pasted in one burst, ahead of the reads: the console keeps the lines typed ahead.
+    Keystrokes { after: "holding only `.`\n", send: "alpha\rbeta\r.\r" },
     Keystrokes { after: "moat> ", send: "cat W.TXT\r" },
     Keystrokes { after: "moat> ", send: "cat LOGS\r" },
     Keystrokes { after: "moat> ", send: "cat nope.txt\r" },

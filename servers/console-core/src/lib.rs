@@ -6,20 +6,26 @@
 //! | key | effect |
 //! | --- | --- |
 //! | printable byte | added to the line and echoed |
-//! | Enter (`\r` or `\n`) | the line is complete; echo a new line |
+//! | Enter (`\r` or `\n`) | the line is complete; echo a new line (refused, not echoed, while `TYPE_AHEAD` is full) |
 //! | Backspace (`0x08` or `0x7f`) | remove the last byte; echo "back, space, back" |
 //! | Ctrl-U | erase the whole line |
-//! | Ctrl-C | drop the line, echo `^C`, report an interrupt |
+//! | Ctrl-C | drop the line and the lines typed ahead, echo `^C`, report an interrupt |
 //! | Ctrl-D | on an empty line: end of input; otherwise ignored |
 //! | Up / Down (`ESC [ A`, `ESC [ B`) | replace the line with an earlier / later one (history) |
 //! | other `ESC [ x` sequences | ignored, all three bytes |
 //! | other control bytes | ignored |
+//!
+//! Lines completed before anyone reads them wait in order (`typeahead`), so what is typed or
+//! pasted ahead of a program is kept for it, echoed as it arrives.
 
 #![no_std]
 #![forbid(unsafe_code)]
 
 mod ring;
+mod typeahead;
 pub use ring::{ByteRing, RING_CAPACITY};
+use typeahead::LineQueue;
+pub use typeahead::TYPE_AHEAD;
 /// The console's protocol on top: requests, and the reader waiting for a line.
 pub mod requests;
 
@@ -38,7 +44,7 @@ const ESCAPE: u8 = 0x1b;
 /// What a keystroke completed, if anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Completed {
-    /// A line was entered; read it with `LineEditor::take_line`.
+    /// A line was entered; it waits for `LineEditor::take_line` behind any typed earlier.
     Line,
     /// Ctrl-C: the line was dropped.
     Interrupt,
@@ -59,8 +65,8 @@ enum Escape {
 pub struct LineEditor {
     line: [u8; MAX_LINE],
     len: usize,
-    /// Set when a line is complete and not yet taken.
-    ready: bool,
+    /// Completed lines not yet taken, oldest first.
+    completed: LineQueue,
     escape: Escape,
     /// Earlier lines, oldest first; `history_len` of them are valid.
     history: [([u8; MAX_LINE], usize); HISTORY],
@@ -80,7 +86,7 @@ impl LineEditor {
         Self {
             line: [0; MAX_LINE],
             len: 0,
-            ready: false,
+            completed: LineQueue::new(),
             escape: Escape::None,
             history: [([0; MAX_LINE], 0); HISTORY],
             history_len: 0,
@@ -90,9 +96,6 @@ impl LineEditor {
 
     /// Feeds one received byte; `echo` is called with bytes to send back to the terminal.
     pub fn feed(&mut self, byte: u8, mut echo: impl FnMut(&[u8])) -> Option<Completed> {
-        if self.ready {
-            return None; // the complete line must be taken first; typing ahead is dropped
-        }
         match (self.escape, byte) {
             (Escape::Started, b'[') => {
                 self.escape = Escape::Bracket;
@@ -116,9 +119,12 @@ impl LineEditor {
         }
         match byte {
             b'\r' | b'\n' => {
+                if !self.completed.push(&self.line[..self.len]) {
+                    return None; // no room: the line stays on screen to be entered later
+                }
                 echo(b"\r\n");
-                self.ready = true;
                 self.remember();
+                self.len = 0;
                 Some(Completed::Line)
             }
             BACKSPACE | DELETE => {
@@ -137,6 +143,7 @@ impl LineEditor {
             }
             CTRL_C => {
                 self.len = 0;
+                self.completed.clear();
                 echo(b"^C\r\n");
                 Some(Completed::Interrupt)
             }
@@ -192,20 +199,17 @@ impl LineEditor {
         self.browsing = back;
     }
 
-    /// The completed line, if there is one; the editor then starts a new line.
-    pub fn take_line(&mut self, mut into: impl FnMut(&[u8])) -> bool {
-        if !self.ready {
-            return false;
-        }
-        into(&self.line[..self.len]);
-        self.len = 0;
-        self.ready = false;
+    /// The oldest completed line not yet taken, if there is one.
+    pub fn take_line(&mut self, into: impl FnOnce(&[u8])) -> bool {
+        let mut line = [0u8; MAX_LINE];
+        let Some(len) = self.completed.pop(&mut line) else { return false };
+        into(&line[..len]);
         true
     }
 
     /// True when a completed line waits to be taken.
     pub fn has_line(&self) -> bool {
-        self.ready
+        !self.completed.is_empty()
     }
 }
 
@@ -296,15 +300,55 @@ mod tests {
         assert_eq!(echo.len(), MAX_LINE + 2);
     }
 
+    /// Takes every waiting line.
+    fn take_all(editor: &mut LineEditor) -> Vec<Vec<u8>> {
+        let mut lines = Vec::new();
+        while editor.take_line(|text| lines.push(text.to_vec())) {}
+        lines
+    }
+
     #[test]
-    fn typing_ahead_of_an_untaken_line_is_dropped() {
+    fn lines_typed_ahead_wait_in_order() {
         let mut editor = LineEditor::new();
-        assert_eq!(editor.feed(b'\r', |_| {}), Some(Completed::Line));
-        assert_eq!(editor.feed(b'x', |_| {}), None);
-        let mut taken = Vec::new();
-        assert!(editor.take_line(|line| taken = line.to_vec()));
-        assert!(taken.is_empty());
-        assert!(!editor.take_line(|_| {}));
+        let mut echo = Vec::new();
+        for &key in b"alpha\rbeta\r.\rpart" {
+            editor.feed(key, |bytes| echo.extend_from_slice(bytes));
+        }
+        assert_eq!(echo, b"alpha\r\nbeta\r\n.\r\npart", "each key is echoed as it arrives");
+        assert_eq!(take_all(&mut editor), [&b"alpha"[..], b"beta", b"."]);
+        editor.feed(b'\r', |_| {});
+        assert_eq!(take_all(&mut editor), [b"part"], "the line being typed is not taken early");
+    }
+
+    #[test]
+    fn enter_is_refused_while_the_lines_typed_ahead_fill_the_queue() {
+        let mut editor = LineEditor::new();
+        let line: Vec<u8> = core::iter::repeat_n(b'x', MAX_LINE).chain([b'\r']).collect();
+        let fit = TYPE_AHEAD / (MAX_LINE + 1);
+        for _ in 0..fit {
+            assert_eq!(type_keys_only(&mut editor, &line), [Completed::Line]);
+        }
+        // A last line that fills the queue to the byte, its `\n` included.
+        let rest = TYPE_AHEAD - fit * (MAX_LINE + 1) - 1;
+        assert_eq!(type_keys_only(&mut editor, &line[MAX_LINE - rest..]), [Completed::Line]);
+        assert!(type_keys_only(&mut editor, b"more\r").is_empty(), "Enter with the queue full");
+        assert_eq!(take_all(&mut editor).len(), fit + 1);
+        assert_eq!(type_keys_only(&mut editor, b"\r"), [Completed::Line], "the line waited");
+        assert_eq!(take_all(&mut editor), [b"more"]);
+    }
+
+    #[test]
+    fn ctrl_c_forgets_the_lines_typed_ahead() {
+        let mut editor = LineEditor::new();
+        type_keys_only(&mut editor, b"rm A\rrm B\rhalf\x03");
+        assert!(!editor.has_line());
+        type_keys_only(&mut editor, b"ls\r");
+        assert_eq!(take_all(&mut editor), [b"ls"]);
+    }
+
+    /// Feeds `keys` without taking lines; returns the events.
+    fn type_keys_only(editor: &mut LineEditor, keys: &[u8]) -> Vec<Completed> {
+        keys.iter().filter_map(|&key| editor.feed(key, |_| {})).collect()
     }
 
     #[test]

@@ -109,10 +109,13 @@ fn a_line_waits_for_its_reader_and_a_reader_for_its_line() {
     type_in(&mut terminal, &mut clients, b"hello\r");
     assert_eq!(clients.replies, [(1, [OK, 4, 0, 0])], "cut to the lease");
     assert_eq!(clients.leases[1].borrow().0, b"hell");
-    // Typed ahead: the next reader gets it at once.
-    type_in(&mut terminal, &mut clients, b"ls\r");
+    // Typed ahead, two lines in one burst: the next readers get them at once, in order.
+    type_in(&mut terminal, &mut clients, b"ls\r.\r");
     assert_eq!(terminal.request(&clients, 2, READ_LINE, |_| {}), Some([OK, 2, 0, 0]));
     assert_eq!(&clients.leases[2].borrow().0[..2], b"ls");
+    assert_eq!(terminal.request(&clients, 2, READ_LINE, |_| {}), Some([OK, 1, 0, 0]));
+    assert_eq!(&clients.leases[2].borrow().0[..1], b".");
+    assert_eq!(terminal.request(&clients, 2, READ_LINE, |_| {}), None, "nothing more typed");
 }
 
 #[test]
