@@ -6,15 +6,19 @@
 //! with user selectors, interrupts on, no I/O privilege, and only to a user address.
 
 use crate::arch::cpu;
-use crate::arch::{self, TrapFrame, USER_CODE_SELECTOR, USER_DATA_SELECTOR};
+use crate::arch::{self, TrapFrame};
 use crate::lifecycle::end_task;
 use crate::mm::layout::USER_END;
 use crate::state::{self, Kernel};
 use crate::task::{FaultRecord, TaskState};
 use libipc::FaultKind;
+// LAB 1 BEGIN: what a return to ring 3 is made of: its selectors and the RFLAGS bits it sets
+use crate::arch::{USER_CODE_SELECTOR, USER_DATA_SELECTOR};
 
 const RFLAGS_INTERRUPTS: u64 = 1 << 9;
 const RFLAGS_IOPL: u64 = 3 << 12;
+// LAB 1 STUB
+// LAB 1 END
 
 /// Starts running tasks; never returns. Waits (halted) while no task is ready.
 pub fn start() -> ! {
@@ -100,9 +104,13 @@ fn switch_to_next(k: &mut Kernel) -> Option<usize> {
         let next = k.sched.choose(&k.tasks)?;
         let task = &mut k.tasks[next];
         let saved = &mut task.saved;
+        // LAB 1 BEGIN: whatever the saved frame says, it goes back to ring 3: user selectors, interrupts on, no I/O privilege
         saved.cs = u64::from(USER_CODE_SELECTOR);
         saved.ss = u64::from(USER_DATA_SELECTOR);
         saved.rflags = (saved.rflags | RFLAGS_INTERRUPTS) & !RFLAGS_IOPL;
+        // LAB 1 STUB
+        // // The saved frame goes back as it is.
+        // LAB 1 END
         if saved.rip < USER_END {
             task.space.as_ref().expect("a ready task has memory").activate();
             return Some(next);

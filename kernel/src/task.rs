@@ -48,6 +48,25 @@ pub enum TaskState {
     Faulted(FaultRecord),
 }
 
+/// The state in words, for test reasons and reports.
+impl core::fmt::Display for TaskState {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        match self {
+            TaskState::Ready => write!(f, "ready to run"),
+            TaskState::Sleeping { until } => write!(f, "sleeping until tick {until}"),
+            TaskState::Sending { to, .. } => write!(f, "sending to {to}"),
+            TaskState::AwaitingReply { from } => write!(f, "waiting for a reply from {from}"),
+            TaskState::Receiving { .. } => write!(f, "waiting to receive"),
+            TaskState::InKernel => write!(f, "built into the kernel"),
+            TaskState::Exited { code } => write!(f, "exited with code {code}"),
+            TaskState::Killed => write!(f, "killed"),
+            TaskState::Faulted(record) => {
+                write!(f, "stopped by a {} at rip {:#x}", record.kind.name(), record.rip)
+            }
+        }
+    }
+}
+
 impl TaskState {
     /// Still has memory and may run again.
     pub fn is_alive(&self) -> bool {

@@ -32,6 +32,11 @@ pub enum Command {
         number: u32,
         dir: Option<std::path::PathBuf>,
     },
+    /// Grade labs both ways: the solution, then a fresh student tree.
+    LabCheck {
+        labs: Vec<u32>,
+        timeout: Duration,
+    },
     /// Grade a lab on this tree.
     Grade {
         lab: u32,
@@ -135,6 +140,20 @@ enum LabAction {
         number: u32,
         /// where to make the tree (it must not exist, or be empty)
         dir: Option<std::path::PathBuf>,
+    },
+    /// test the graders both ways: the solution must score full marks, and a fresh student
+    /// tree must build and earn nothing on any of its lab's tests
+    ///
+    /// For each lab (all graded labs if none is named): grades this tree, then makes the
+    /// student tree under target/lab-check/ and grades it there with its own xtask.
+    #[command(args_override_self = true)]
+    Check {
+        /// the labs' numbers (default: every graded lab)
+        labs: Vec<u32>,
+        /// seconds per QEMU run before it counts as hung (MOAT_TIMEOUT_SCALE multiplies it)
+        #[arg(long, value_name = "SECS", default_value_t = 120.0, value_parser = seconds,
+              allow_negative_numbers = true)]
+        timeout: f64,
     },
 }
 
@@ -316,6 +335,9 @@ fn parse_with(
         Some(Sub::Grade { lab, timeout }) => Command::Grade { lab, timeout: scaled(timeout)? },
         Some(Sub::Lab { action: LabAction::Start { number, dir } }) => {
             Command::LabStart { number, dir }
+        }
+        Some(Sub::Lab { action: LabAction::Check { labs, timeout } }) => {
+            Command::LabCheck { labs, timeout: scaled(timeout)? }
         }
         Some(Sub::Qemu(opts)) => Command::Qemu(opts.into_args()),
         Some(Sub::Test(opts)) => Command::Test(TestArgs {

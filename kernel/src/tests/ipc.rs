@@ -12,67 +12,80 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "ipc::call_reply_round_trip",
         tasks: &["echo", "client-rt"],
         deadline: 1000,
+        prepare: None,
         check: round_trip,
     },
     Scenario {
         name: "ipc::caller_learns_server_died",
         tasks: &["echo", "client-dead"],
         deadline: 500,
+        prepare: None,
         check: server_died,
     },
     Scenario {
         name: "ipc::leases_bounds_and_permissions",
         tasks: &["echo", "client-lease"],
         deadline: 500,
+        prepare: None,
         check: leases,
     },
     Scenario {
         name: "ipc::unpermitted_operations_are_denied",
         tasks: &["echo", "client-nope"],
         deadline: 500,
+        prepare: None,
         check: denied,
     },
     Scenario {
         name: "ipc::closed_receive_and_timeout",
         tasks: &["echo-closed", "client-a", "client-b"],
         deadline: 500,
+        prepare: None,
         check: closed_receive,
     },
     Scenario {
         name: "syscalls::memory_info_reports_and_checks",
         tasks: &["client-mem"],
         deadline: 500,
+        prepare: None,
         check: memory_info,
     },
     Scenario {
         name: "ipc::senders_are_taken_in_turn",
         tasks: &["echo-late", "client-q1", "client-q2"],
         deadline: 500,
+        prepare: None,
         check: in_turn,
     },
     Scenario {
         name: "ipc::notifications_accumulate",
         tasks: &["waiter", "notifier"],
         deadline: 500,
+        prepare: None,
         check: notifications,
     },
     Scenario {
         name: "ipc::interrupt_reaches_its_driver",
         tasks: &["rtc"],
         deadline: 1000,
+        prepare: None,
         check: interrupt,
     },
     Scenario {
         name: "ipc::restart_gives_a_new_generation",
         tasks: &["restarter", "victim"],
         deadline: 1000,
+        prepare: None,
         check: restart,
     },
 ];
 
+/// `name` exited with code 0 (its own checks passed).
 fn exited_cleanly(outcome: &Outcome, name: &str) -> TestResult {
-    check_eq!(outcome.task(name)?.state, TaskState::Exited { code: 0 });
-    Ok(())
+    match outcome.task(name)?.state {
+        TaskState::Exited { code: 0 } => Ok(()),
+        state => Err(alloc::format!("{name} did not exit cleanly ({state})")),
+    }
 }
 
 fn round_trip(outcome: &Outcome) -> TestResult {

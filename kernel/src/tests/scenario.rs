@@ -25,6 +25,9 @@ pub struct Scenario {
     pub tasks: &'static [&'static str],
     /// Ticks after which the scenario ends even if tasks are still running.
     pub deadline: u64,
+    /// Run once the tasks are started, before any of them runs: given the kernel and each
+    /// task's slot, in `tasks` order (to tamper with what the kernel holds for a task).
+    pub prepare: Option<fn(&mut Kernel, &[usize])>,
     pub check: fn(&Outcome) -> TestResult,
 }
 
@@ -230,5 +233,10 @@ fn launch_next(s: &mut Kernel) {
             Some(id) => run.slots.push((usize::from(id.index), name)),
             None => crate::println!("  (could not start task {name}; see the log above)"),
         }
+    }
+    if let Some(prepare) = scenario.prepare {
+        let slots: Vec<usize> = run.slots.iter().map(|(slot, _)| *slot).collect();
+        drop(guard);
+        prepare(s, &slots);
     }
 }

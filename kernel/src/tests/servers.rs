@@ -9,6 +9,7 @@ pub const SCENARIOS: &[Scenario] = &[Scenario {
     name: "servers::malformed_requests_are_refused",
     tasks: &["serial", "console", "block", "fs", "keyboard", "supervisor", "prober"],
     deadline: 1000,
+    prepare: None,
     check: malformed_requests,
 }];
 

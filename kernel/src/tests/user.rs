@@ -8,6 +8,7 @@
 use super::TestResult;
 use super::scenario::{Outcome, Scenario, WITNESS};
 use crate::mm::layout::USER_STACK_BOTTOM;
+use crate::state::Kernel;
 use crate::task::TaskState;
 use crate::{check, check_eq};
 use libipc::FaultKind;
@@ -21,7 +22,13 @@ const KERNEL_ADDRESS: u64 = 0xffff_ffff_8000_0000;
 
 macro_rules! fault_scenario {
     ($name:literal, $task:literal, $check:expr) => {
-        Scenario { name: $name, tasks: &[WITNESS, $task], deadline: 300, check: $check }
+        Scenario {
+            name: $name,
+            tasks: &[WITNESS, $task],
+            deadline: 300,
+            prepare: None,
+            check: $check,
+        }
     };
 }
 
@@ -30,24 +37,28 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "user::hello_runs_and_exits",
         tasks: &["hello"],
         deadline: 300,
+        prepare: None,
         check: hello_runs_and_exits,
     },
     Scenario {
         name: "user::sleep_wakes_on_time",
         tasks: &["sleeper"],
         deadline: 300,
+        prepare: None,
         check: sleep_wakes_on_time,
     },
     Scenario {
         name: "user::timer_preempts_cpu_bound_tasks",
         tasks: &["spin-a", "spin-b"],
         deadline: 3000,
+        prepare: None,
         check: timer_preempts_cpu_bound_tasks,
     },
     Scenario {
         name: "user::fuzzer_survives_100000_syscalls",
         tasks: &[WITNESS, "fuzz"],
         deadline: 6000,
+        prepare: None,
         check: fuzzer_survives,
     },
     fault_scenario!("user::fault_divide_by_zero", "f-divzero", |o| faulted(
@@ -95,6 +106,15 @@ pub const SCENARIOS: &[Scenario] = &[
         "f-wrmsr",
         FaultKind::GeneralProtection
     )),
+    // A saved frame that grants I/O privilege (IOPL 3), as a corrupted or forged frame might:
+    // the return to ring 3 must take it away again, so `in` still faults.
+    Scenario {
+        name: "user::saved_flags_cannot_grant_port_access",
+        tasks: &[WITNESS, "f-in"],
+        deadline: 300,
+        prepare: Some(grant_port_access),
+        check: |o| faulted(o, "f-in", FaultKind::GeneralProtection),
+    },
     fault_scenario!("user::page_fault_null_pointer", "f-null", |o| {
         page_fault(o, "f-null", PF_USER, |address| address == 0)
     }),
@@ -130,6 +150,14 @@ pub const SCENARIOS: &[Scenario] = &[
         FaultKind::DeviceNotAvailable
     )),
 ];
+
+/// RFLAGS.IOPL: the privilege level at or above which `in`, `out`, `cli` and `sti` are allowed.
+const RFLAGS_IOPL_3: u64 = 3 << 12;
+
+/// Sets IOPL 3 in the saved registers of the scenario's second task before its first run.
+fn grant_port_access(kernel: &mut Kernel, slots: &[usize]) {
+    kernel.tasks[slots[1]].saved.rflags |= RFLAGS_IOPL_3;
+}
 
 fn hello_runs_and_exits(outcome: &Outcome) -> TestResult {
     let hello = outcome.task("hello")?;
@@ -177,7 +205,7 @@ fn fuzzer_survives(outcome: &Outcome) -> TestResult {
 fn faulted(outcome: &Outcome, task: &str, kind: FaultKind) -> TestResult {
     let TaskState::Faulted(record) = outcome.task(task)?.state else {
         return Err(alloc::format!(
-            "{task} ended as {:?}, not with a fault",
+            "{task} was not stopped by a fault ({})",
             outcome.task(task)?.state
         ));
     };

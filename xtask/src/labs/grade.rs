@@ -11,7 +11,7 @@ use crate::disk;
 use crate::images::{self, BuildOptions, Flavor, KernelKind};
 use crate::qemu::{self, Firmware, RunOptions};
 use crate::util::{Failure, to_json, workspace_root};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// One graded test: an in-guest test by name, its points, and where a student should look.
@@ -21,20 +21,61 @@ pub struct Item {
     pub hint: &'static str,
 }
 
+/// Where lab 1's code is, for every one of its tests.
+const LAB_1_HINT: &str = "the LAB 1 regions: the ring-3 segments in kernel/src/arch/x86_64/gdt.rs \
+                          and what every return to ring 3 imposes in kernel/src/switch.rs";
+
+/// A lab 1 test: a program runs in ring 3 and must be stopped when it reaches past it.
+const fn lab_1(test: &'static str, points: u32) -> Item {
+    Item { test, points, hint: LAB_1_HINT }
+}
+
 /// What each lab is graded on.
-const RUBRICS: &[(u32, &[Item])] = &[(
-    2,
-    &[Item {
-        test: "syscalls::memory_info_reports_and_checks",
-        points: 10,
-        hint: "the LAB 2 regions: the number in libipc/src/abi.rs, the dispatch in \
+const RUBRICS: &[(u32, &[Item])] = &[
+    (
+        1,
+        &[
+            lab_1("user::hello_runs_and_exits", 2),
+            lab_1("user::privileged_cli", 1),
+            lab_1("user::privileged_hlt", 1),
+            lab_1("user::privileged_in", 1),
+            lab_1("user::privileged_wrmsr", 1),
+            lab_1("user::privileged_mov_cr3", 1),
+            lab_1("user::page_fault_reading_kernel_memory", 1),
+            lab_1("user::saved_flags_cannot_grant_port_access", 2),
+        ],
+    ),
+    (
+        2,
+        &[Item {
+            test: "syscalls::memory_info_reports_and_checks",
+            points: 10,
+            hint: "the LAB 2 regions: the number in libipc/src/abi.rs, the dispatch in \
                kernel/src/syscalls/mod.rs, the handler in kernel/src/syscalls/memory.rs \
                (copy out with copy_value_to_user) and the wrapper in libipc/src/sys.rs",
-    }],
-)];
+        }],
+    ),
+    (
+        3,
+        &[
+            Item {
+                test: "ipc::caller_learns_server_died",
+                points: 5,
+                hint: "the LAB 3 region in kernel/src/lifecycle.rs, tell_the_others: wake the \
+                       tasks blocked on the dead one with DeadTask and its new id",
+            },
+            Item {
+                test: "ipc::restart_gives_a_new_generation",
+                points: 5,
+                hint: "the LAB 3 region in kernel/src/lifecycle.rs, tell_the_others: raise \
+                       TASK_ENDED_BIT at the tasks with the `faults` privilege",
+            },
+        ],
+    ),
+];
 
 /// How one test went.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Verdict {
     pub test: String,
     pub points: u32,
@@ -43,12 +84,23 @@ pub struct Verdict {
     pub reason: String,
 }
 
-#[derive(Serialize)]
-struct Report<'a> {
-    lab: u32,
-    score: u32,
-    max: u32,
-    tests: &'a [Verdict],
+/// A lab's grade, as `target/grade/lab-N.json` holds it.
+#[derive(Serialize, Deserialize)]
+pub struct Report {
+    pub lab: u32,
+    pub score: u32,
+    pub max: u32,
+    pub tests: Vec<Verdict>,
+}
+
+/// The labs that have a grader, in order.
+pub fn graded_labs() -> Vec<u32> {
+    RUBRICS.iter().map(|(number, _)| *number).collect()
+}
+
+/// Where `cargo xtask grade N` writes lab N's report in the tree at `root`.
+pub fn report_path(root: &std::path::Path, lab: u32) -> std::path::PathBuf {
+    root.join(format!("target/grade/lab-{lab}.json"))
 }
 
 /// Judges one test from the serial output of its boot.
@@ -65,12 +117,28 @@ pub fn judge(item: &Item, output: &str, nonce: &str) -> Verdict {
     } else if lines().any(|line| line.starts_with(&format!("TEST-PASS {}", item.test))) {
         "a pass line without this run's nonce (not printed by the test harness)".to_string()
     } else if lines().any(|line| line == format!("TEST-START {}", item.test)) {
-        "the kernel stopped inside the test (see the log)".to_string()
+        format!("the kernel stopped inside the test{}", kernel_stop(output))
     } else {
-        "the test never ran (the kernel did not reach it)".to_string()
+        format!("the test never ran{}", kernel_stop(output))
     };
     let points = if reason.is_empty() { item.points } else { 0 };
     Verdict { test: item.test.to_string(), points, max: item.points, reason }
+}
+
+/// Why the kernel stopped, as its own report says (a panic's message, or the exception that
+/// stopped it), or a pointer to the log.
+fn kernel_stop(output: &str) -> String {
+    let lines: Vec<&str> = output.lines().map(str::trim).collect();
+    for (index, line) in lines.iter().enumerate() {
+        if line.starts_with("KERNEL PANIC") {
+            let message = lines.get(index + 1).copied().unwrap_or("");
+            return format!(": the kernel panicked: {message}");
+        }
+        if line.starts_with("EXCEPTION:") {
+            return format!(": {}", line.trim_start_matches("EXCEPTION:").trim());
+        }
+    }
+    " (the kernel did not reach it; see the log)".to_string()
 }
 
 /// What the test's programs printed (their lines are `task: text`; the kernel's log lines
@@ -99,6 +167,18 @@ fn fresh_nonce() -> String {
 
 /// `cargo xtask grade N`.
 pub fn run(lab: u32, timeout: Duration) -> Result<(), Failure> {
+    let report = grade(lab, timeout)?;
+    if report.score < report.max {
+        return Err(Failure::new(format!(
+            "lab {lab} scored {} of {} points",
+            report.score, report.max
+        )));
+    }
+    Ok(())
+}
+
+/// Grades lab `lab` on this tree, printing each test as it goes, and writes the report.
+pub fn grade(lab: u32, timeout: Duration) -> Result<Report, Failure> {
     let Some((_, items)) = RUBRICS.iter().find(|(number, _)| *number == lab) else {
         let graded: Vec<String> = RUBRICS.iter().map(|(n, _)| n.to_string()).collect();
         return Err(Failure::new(format!(
@@ -138,15 +218,13 @@ pub fn run(lab: u32, timeout: Duration) -> Result<(), Failure> {
     }
     let score: u32 = verdicts.iter().map(|v| v.points).sum();
     let max: u32 = verdicts.iter().map(|v| v.max).sum();
-    let json = out.join(format!("lab-{lab}.json"));
-    std::fs::write(&json, to_json(&Report { lab, score, max, tests: &verdicts }))
+    let report = Report { lab, score, max, tests: verdicts };
+    let json = report_path(&workspace_root(), lab);
+    std::fs::write(&json, to_json(&report))
         .map_err(|e| Failure::new(format!("{}: {e}", json.display())))?;
     println!("Score: {score}/{max}");
     println!("(details in {})", json.display());
-    if score < max {
-        return Err(Failure::new(format!("lab {lab} scored {score} of {max} points")));
-    }
-    Ok(())
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -171,9 +249,14 @@ mod tests {
         let output = "TEST-START t::one\n[ 0.1] INFO kernel: x\nclient: write the call\nTEST-FAIL t::one: exit 4\n";
         let told = judge(&ITEM, output, "n");
         assert_eq!(told.reason, "exit 4; the test's programs said: client: write the call");
-        let crashed = judge(&ITEM, "TEST-START t::one\nKERNEL PANIC\n", "n");
-        assert!(crashed.reason.contains("stopped inside"));
-        assert!(judge(&ITEM, "", "n").reason.contains("never ran"));
+        let crashed = judge(&ITEM, "TEST-START t::one\nKERNEL PANIC at a.rs:1:2\n  no GDT\n", "n");
+        assert_eq!(
+            crashed.reason,
+            "the kernel stopped inside the test: the kernel panicked: no GDT"
+        );
+        let trapped = "TEST-START t::one\nEXCEPTION: general protection in kernel mode\n";
+        assert!(judge(&ITEM, trapped, "n").reason.ends_with(": general protection in kernel mode"));
+        assert!(judge(&ITEM, "", "n").reason.contains("never ran (the kernel did not reach it"));
     }
 
     #[test]

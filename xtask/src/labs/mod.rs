@@ -1,6 +1,7 @@
 //! `cargo xtask lab`: the course labs (`labs/NN-name/`), and the student trees made from the
 //! one solution this repository is (`regions.rs`).
 
+pub mod check;
 pub mod grade;
 pub mod regions;
 
@@ -121,7 +122,19 @@ pub fn start(number: u32, dir: Option<PathBuf>) -> Result<(), Failure> {
             dir.display()
         )));
     }
-    for file in tree_files(&root)? {
+    let committed = write_student_tree(&root, number, &dir)?;
+    println!("{}: the student tree is in {}", lab.title, dir.display());
+    println!("The handout is labs/{}/README.md there.", lab.folder);
+    if committed {
+        println!("Its git history starts at the tree as handed out (`git diff` shows your work).");
+    }
+    Ok(())
+}
+
+/// Writes the student tree for lab `number` of the solution at `root` into `dir`, and starts
+/// its git history; returns whether the first commit was made (git may lack a user setup).
+fn write_student_tree(root: &Path, number: u32, dir: &Path) -> Result<bool, Failure> {
+    for file in tree_files(root)? {
         let from = root.join(&file);
         let to = dir.join(&file);
         let fail = |e: std::io::Error| Failure::new(format!("{}: {e}", to.display()));
@@ -140,8 +153,8 @@ pub fn start(number: u32, dir: Option<PathBuf>) -> Result<(), Failure> {
     }
     std::fs::write(dir.join(STUDENT_MARK), format!("{number}\n"))
         .map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
-    let git = |args: &[&str]| Command::new("git").current_dir(&dir).args(args).output();
-    let committed = git(&["init", "-q"]).is_ok_and(|o| o.status.success())
+    let git = |args: &[&str]| Command::new("git").current_dir(dir).args(args).output();
+    Ok(git(&["init", "-q"]).is_ok_and(|o| o.status.success())
         && git(&["add", "-A"]).is_ok_and(|o| o.status.success())
         && git(&[
             "-c",
@@ -152,13 +165,7 @@ pub fn start(number: u32, dir: Option<PathBuf>) -> Result<(), Failure> {
             "-qm",
             &format!("Lab {number}: the tree as handed out"),
         ])
-        .is_ok_and(|o| o.status.success());
-    println!("{}: the student tree is in {}", lab.title, dir.display());
-    println!("The handout is labs/{}/README.md there.", lab.folder);
-    if committed {
-        println!("Its git history starts at the tree as handed out (`git diff` shows your work).");
-    }
-    Ok(())
+        .is_ok_and(|o| o.status.success()))
 }
 
 #[cfg(test)]

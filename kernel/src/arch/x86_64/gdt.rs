@@ -64,9 +64,20 @@ pub fn init() {
         let mut gdt = GlobalDescriptorTable::new();
         let kernel_code = gdt.append(Descriptor::kernel_code_segment());
         let kernel_data = gdt.append(Descriptor::kernel_data_segment());
+        // LAB 1 BEGIN: the two ring-3 segments, in the order SYSRET derives them (table above)
         let user_data = gdt.append(Descriptor::user_data_segment());
         let user_code = gdt.append(Descriptor::user_code_segment());
-        assert_eq!((user_data.0, user_code.0), (USER_DATA_SELECTOR, USER_CODE_SELECTOR));
+        // LAB 1 STUB
+        // let user_data = SegmentSelector(0);
+        // let user_code = SegmentSelector(0);
+        // LAB 1 END
+        assert!(
+            (user_data.0, user_code.0) == (USER_DATA_SELECTOR, USER_CODE_SELECTOR),
+            "the GDT has no ring-3 segments where SYSRET looks: user data must be selector \
+             {USER_DATA_SELECTOR:#x} and user code {USER_CODE_SELECTOR:#x}, found {:#x} and {:#x}",
+            user_data.0,
+            user_code.0,
+        );
         // SAFETY: the TSS is a static that lives as long as the GDT.
         let tss = gdt.append(unsafe { Descriptor::tss_segment_unchecked(TSS.0.get()) });
         assert_eq!((kernel_code.0, kernel_data.0), (KERNEL_CODE_SELECTOR, KERNEL_DATA_SELECTOR));
