@@ -245,6 +245,10 @@ struct FaultsOpts {
     /// only the injection with this id (from target/faults/faults.csv)
     #[arg(long, value_name = "ID")]
     replay: Option<String>,
+    /// every injection into this server (serial, console, keyboard, block or fs): the
+    /// plan's kinds and moments, aimed at one target
+    #[arg(long, value_name = "NAME")]
+    target: Option<String>,
     /// 6 set injections per flavour (a null pointer, a division by zero, a panic, a stack
     /// overflow, a hang, a kill); fails if one of them crashes the microkernel
     #[arg(long)]
@@ -359,6 +363,7 @@ fn parse_with(
             seed: opts.seed,
             replay: opts.replay,
             quick: opts.quick,
+            target: opts.target,
             patience: scaled(opts.timeout)?,
         }),
     })

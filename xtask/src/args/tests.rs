@@ -141,6 +141,7 @@ fn faults_defaults_and_options() {
         seed: 1,
         replay: None,
         quick: false,
+        target: None,
         patience: Duration::from_secs(10),
     };
     assert_eq!(faults("").unwrap(), expected);
@@ -153,6 +154,8 @@ fn faults_defaults_and_options() {
     assert_eq!((parsed.runs, parsed.flavors), (6, vec![Flavor::Monolithic]));
     let id = "micro-17-fs-flipreg-3-0x9a1f";
     assert_eq!(faults(&format!("--replay {id}")).unwrap().replay.as_deref(), Some(id));
+    let aimed = faults("--target keyboard --runs 4").unwrap();
+    assert_eq!(aimed.target.as_deref(), Some("keyboard"));
 }
 
 #[test]

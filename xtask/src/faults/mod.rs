@@ -11,4 +11,4 @@ mod run;
 /// One QEMU under the campaign's control.
 mod session;
 
-pub use run::{FaultsArgs, run};
+pub use run::{FaultsArgs, aimed_campaign, run};

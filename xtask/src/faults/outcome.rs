@@ -168,17 +168,21 @@ impl Injection {
 
 /// The campaign's plan: `runs` injections for `flavor`, drawn deterministically from `seed`.
 /// Only the `flavor` field depends on the flavor, so both systems get the same faults in the
-/// same order and can be compared fault for fault.
-pub fn plan(flavor: Flavor, runs: usize, seed: u64) -> Vec<Injection> {
+/// same order and can be compared fault for fault. With `aim`, every injection goes into that
+/// one server, with the kinds, moments and seeds of the same plan unaimed.
+pub fn plan(flavor: Flavor, runs: usize, seed: u64, aim: Option<&str>) -> Vec<Injection> {
     let mut rng = SplitMix64(seed);
     (0..runs)
-        .map(|index| Injection {
-            flavor,
-            index,
-            target: TARGETS[rng.below(TARGETS.len())].to_owned(),
-            kind: KINDS[rng.below(KINDS.len())].to_owned(),
-            after: rng.below(5) as u16,
-            seed: rng.next() >> 32,
+        .map(|index| {
+            let drawn = TARGETS[rng.below(TARGETS.len())];
+            Injection {
+                flavor,
+                index,
+                target: aim.unwrap_or(drawn).to_owned(),
+                kind: KINDS[rng.below(KINDS.len())].to_owned(),
+                after: rng.below(5) as u16,
+                seed: rng.next() >> 32,
+            }
         })
         .collect()
 }
@@ -305,14 +309,14 @@ mod tests {
         };
         assert_eq!(injection.id(), "micro-17-fs-flipreg-3-0x9a1f");
         assert_eq!(Injection::parse_id(&injection.id()), Some(injection));
-        for injection in plan(Flavor::Monolithic, 50, 7) {
+        for injection in plan(Flavor::Monolithic, 50, 7, None) {
             assert_eq!(Injection::parse_id(&injection.id()).as_ref(), Some(&injection));
         }
         let extreme = Injection {
             index: usize::MAX,
             after: u16::MAX,
             seed: u64::MAX,
-            ..plan(Flavor::Micro, 1, 0)[0].clone()
+            ..plan(Flavor::Micro, 1, 0, None)[0].clone()
         };
         assert_eq!(Injection::parse_id(&extreme.id()), Some(extreme));
     }
@@ -337,12 +341,12 @@ mod tests {
 
     #[test]
     fn plan_is_deterministic() {
-        assert_eq!(plan(Flavor::Micro, 100, 42), plan(Flavor::Micro, 100, 42));
-        assert_ne!(plan(Flavor::Micro, 100, 42), plan(Flavor::Micro, 100, 43));
+        assert_eq!(plan(Flavor::Micro, 100, 42, None), plan(Flavor::Micro, 100, 42, None));
+        assert_ne!(plan(Flavor::Micro, 100, 42, None), plan(Flavor::Micro, 100, 43, None));
         // A longer plan extends a shorter one with the same seed.
-        assert_eq!(plan(Flavor::Micro, 10, 42)[..], plan(Flavor::Micro, 100, 42)[..10]);
-        let micro = plan(Flavor::Micro, 100, 42);
-        let monolithic = plan(Flavor::Monolithic, 100, 42);
+        assert_eq!(plan(Flavor::Micro, 10, 42, None)[..], plan(Flavor::Micro, 100, 42, None)[..10]);
+        let micro = plan(Flavor::Micro, 100, 42, None);
+        let monolithic = plan(Flavor::Monolithic, 100, 42, None);
         for (m, k) in micro.iter().zip(&monolithic) {
             assert_eq!((m.flavor, k.flavor), (Flavor::Micro, Flavor::Monolithic));
             assert_eq!(Injection { flavor: Flavor::Monolithic, ..m.clone() }, *k);
@@ -351,8 +355,18 @@ mod tests {
     }
 
     #[test]
+    fn an_aimed_plan_is_the_same_faults_into_one_server() {
+        let aimed = plan(Flavor::Micro, 40, 9, Some("keyboard"));
+        let unaimed = plan(Flavor::Micro, 40, 9, None);
+        assert!(aimed.iter().all(|i| i.target == "keyboard"));
+        for (a, u) in aimed.iter().zip(&unaimed) {
+            assert_eq!(*a, Injection { target: "keyboard".into(), ..u.clone() });
+        }
+    }
+
+    #[test]
     fn plan_covers_the_space() {
-        let plan = plan(Flavor::Micro, 200, 1);
+        let plan = plan(Flavor::Micro, 200, 1, None);
         assert_eq!(plan.len(), 200);
         assert!(plan.iter().enumerate().all(|(i, injection)| injection.index == i));
         for kind in KINDS {

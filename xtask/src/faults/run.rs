@@ -1,7 +1,9 @@
 //! Running a campaign: boot a flavour, inject the planned faults one after another under a
 //! checked workload, judge each, and boot afresh whenever the system did not come through.
 
-use super::outcome::{Evidence, Flavor, Injection, Outcome, Record, classify, plan, quick_plan};
+use super::outcome::{
+    Evidence, Flavor, Injection, Outcome, Record, TARGETS, classify, plan, quick_plan,
+};
 use super::report;
 use super::session::{PROMPT, Session, Wait};
 use crate::images::{self, BuildOptions, KernelKind};
@@ -19,6 +21,8 @@ pub struct FaultsArgs {
     pub replay: Option<String>,
     /// Fail unless the microkernel came through every injection without a kernel crash.
     pub quick: bool,
+    /// Every planned injection goes into this server (one of `TARGETS`).
+    pub target: Option<String>,
     /// How long one shell command may take before the system counts as hung.
     pub patience: Duration,
 }
@@ -32,6 +36,12 @@ const HEALTH_PAUSE: Duration = Duration::from_secs(2);
 const CRASH_SIGNS: [&str; 3] = ["KERNEL PANIC", "EXCEPTION: ", "double fault"];
 
 pub fn run(args: &FaultsArgs) -> Result<(), Failure> {
+    if let Some(target) = args.target.as_deref().filter(|t| !TARGETS.contains(t)) {
+        return Err(Failure::new(format!(
+            "--target {target}: not a server faults can go into; the targets are {}",
+            TARGETS.join(", ")
+        )));
+    }
     let out = workspace_root().join("target/faults");
     std::fs::create_dir_all(&out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
     let planned: Vec<Injection> = match &args.replay {
@@ -39,7 +49,10 @@ pub fn run(args: &FaultsArgs) -> Result<(), Failure> {
             Failure::new(format!("--replay {id}: not an injection id (see faults.csv)"))
         })?],
         None if args.quick => args.flavors.iter().flat_map(|&f| quick_plan(f)).collect(),
-        None => args.flavors.iter().flat_map(|&f| plan(f, args.runs, args.seed)).collect(),
+        None => {
+            let aim = args.target.as_deref();
+            args.flavors.iter().flat_map(|&f| plan(f, args.runs, args.seed, aim)).collect()
+        }
     };
     let mut records = Vec::new();
     for flavor in Flavor::BOTH {
@@ -72,6 +85,24 @@ pub fn run(args: &FaultsArgs) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// A seeded campaign of `runs` injections, all into `target`, on the microkernel system (for
+/// a lab's robustness part); logs and boot logs go under `out`.
+pub fn aimed_campaign(
+    target: &str,
+    runs: usize,
+    seed: u64,
+    patience: Duration,
+    out: &Path,
+) -> Result<Vec<Record>, Failure> {
+    std::fs::create_dir_all(out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
+    let injections = plan(Flavor::Micro, runs, seed, Some(target));
+    let images =
+        images::build(KernelKind::System, BuildOptions { release: true, flavor: Flavor::Micro })?;
+    qemu::ensure_installed(Firmware::Bios)?;
+    let planned: Vec<&Injection> = injections.iter().collect();
+    campaign(Flavor::Micro, &planned, &images, out, patience)
 }
 
 /// One flavour's injections, several per boot while the system comes through them.

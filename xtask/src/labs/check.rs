@@ -1,12 +1,14 @@
 //! `cargo xtask lab check [N...]`: the graders tested both ways. The solution (this tree)
 //! must score full marks, and a fresh student tree must build and earn nothing on any test of
 //! its lab: a test that passes on the stubs cannot tell a student's work from none, and a
-//! stub that passes one leaks the answer.
+//! stub that passes one leaks the answer. Where a lab has a fragile solution (`FRAGILE`), it
+//! must lose points exactly where its robustness part looks.
 
 use super::grade::{self, Report};
-use super::{STUDENT_MARK, start};
+use super::rubrics::{FRAGILE, Fragile};
+use super::{STUDENT_MARK, start, write_student_tree};
 use crate::util::{Failure, workspace_root};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -32,8 +34,17 @@ pub fn run(labs: &[u32], timeout: Duration) -> Result<(), Failure> {
             ));
         }
         println!("== lab {lab}: a fresh student tree must earn nothing");
-        let student = grade_student_tree(&root, lab, timeout)?;
+        let dir = fresh_dir(&root, &format!("lab-{lab}"))?;
+        start(lab, Some(dir.clone()))?;
+        let student = grade_tree(&root, &dir, lab, timeout)?;
         problems.extend(student_problems(&student));
+        for fragile in FRAGILE.iter().filter(|f| f.lab == lab) {
+            println!("== lab {lab}: a fragile solution must lose points on {}", fragile.weak_test);
+            let dir = fresh_dir(&root, &format!("lab-{lab}-fragile"))?;
+            write_fragile_tree(&root, fragile, &dir)?;
+            let graded = grade_tree(&root, &dir, lab, timeout)?;
+            problems.extend(fragile_problems(&graded, fragile.weak_test));
+        }
     }
     if problems.is_empty() {
         let list: Vec<String> = labs.iter().map(u32::to_string).collect();
@@ -62,19 +73,63 @@ fn student_problems(report: &Report) -> Vec<String> {
         .collect()
 }
 
-/// Makes lab `lab`'s student tree under `target/lab-check/` and grades it with its own xtask.
-fn grade_student_tree(root: &Path, lab: u32, timeout: Duration) -> Result<Report, Failure> {
-    let dir = root.join(format!("target/lab-check/lab-{lab}"));
+/// What is wrong with a fragile solution's grade: it must lose points on `weak_test`, where
+/// its weakness shows, and nowhere else.
+fn fragile_problems(report: &Report, weak_test: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for verdict in &report.tests {
+        let weak = verdict.test == weak_test;
+        if weak && verdict.points == verdict.max {
+            problems.push(format!(
+                "lab {}: a fragile solution earns full marks on {weak_test}: the test cannot \
+                 see what it is meant to",
+                report.lab
+            ));
+        } else if !weak && verdict.points < verdict.max {
+            problems.push(format!(
+                "lab {}: the fragile solution (weak only where {weak_test} looks) lost points \
+                 on {}: {}",
+                report.lab, verdict.test, verdict.reason
+            ));
+        }
+    }
+    problems
+}
+
+/// An empty folder `target/lab-check/NAME`.
+fn fresh_dir(root: &Path, name: &str) -> Result<PathBuf, Failure> {
+    let dir = root.join("target/lab-check").join(name);
     if dir.exists() {
         std::fs::remove_dir_all(&dir)
             .map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
     }
-    start(lab, Some(dir.clone()))?;
-    warm(root, &dir);
+    Ok(dir)
+}
+
+/// The whole solution (every region solved) in `dir`, with the fragile piece put in.
+fn write_fragile_tree(root: &Path, fragile: &Fragile, dir: &Path) -> Result<(), Failure> {
+    write_student_tree(root, u32::MAX, dir)?;
+    let path = dir.join(fragile.file);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
+    if !text.contains(fragile.solution) {
+        return Err(Failure::new(format!(
+            "{}: the piece the fragile solution of lab {} replaces is not there any more",
+            fragile.file, fragile.lab
+        )));
+    }
+    std::fs::write(&path, text.replace(fragile.solution, fragile.fragile))
+        .map_err(|e| Failure::new(format!("{}: {e}", path.display())))
+}
+
+/// Grades lab `lab` in the tree at `dir` with that tree's own xtask, started from this tree's
+/// build outputs, and reads the report it wrote.
+fn grade_tree(root: &Path, dir: &Path, lab: u32, timeout: Duration) -> Result<Report, Failure> {
+    warm(root, dir);
     // The child is a fresh `cargo xtask`, as a student runs it: none of this process's cargo
     // or rustup settings, and the timeout already scaled.
     let status = Command::new("cargo")
-        .current_dir(&dir)
+        .current_dir(dir)
         .env_remove("RUSTUP_TOOLCHAIN")
         .env_remove("CARGO")
         .env_remove("CARGO_MANIFEST_DIR")
@@ -83,11 +138,12 @@ fn grade_student_tree(root: &Path, lab: u32, timeout: Duration) -> Result<Report
         .arg(format!("{}", timeout.as_secs_f64()))
         .status()
         .map_err(|e| Failure::new(format!("running cargo in {}: {e}", dir.display())))?;
-    let path = grade::report_path(&dir, lab);
+    let path = grade::report_path(dir, lab);
     let text = std::fs::read_to_string(&path).map_err(|_| {
         Failure::new(format!(
-            "the lab {lab} student tree wrote no grade ({}): it does not build, or its \
+            "the tree in {} wrote no grade for lab {lab} ({}): it does not build, or its \
              grader stopped early (exit status {status})",
+            dir.display(),
             path.display()
         ))
     })?;
@@ -95,8 +151,10 @@ fn grade_student_tree(root: &Path, lab: u32, timeout: Duration) -> Result<Report
         .map_err(|e| Failure::new(format!("{}: not a grade report: {e}", path.display())))?;
     if status.success() != (report.score == report.max) {
         return Err(Failure::new(format!(
-            "the lab {lab} student tree's grader exited with {status} on a score of {}/{}",
-            report.score, report.max
+            "the grader in {} exited with {status} on a score of {}/{}",
+            dir.display(),
+            report.score,
+            report.max
         )));
     }
     Ok(report)
@@ -122,6 +180,19 @@ mod tests {
 
     fn verdict(test: &str, points: u32) -> Verdict {
         Verdict { test: test.into(), points, max: 2, reason: String::new() }
+    }
+
+    #[test]
+    fn a_fragile_solution_must_lose_points_where_it_is_weak_and_only_there() {
+        let report = |a, b| Report {
+            lab: 4,
+            score: a + b,
+            max: 4,
+            tests: vec![verdict("works", a), verdict("weak", b)],
+        };
+        assert!(fragile_problems(&report(2, 0), "weak").is_empty());
+        assert!(fragile_problems(&report(2, 2), "weak")[0].contains("cannot"));
+        assert!(fragile_problems(&report(0, 0), "weak")[0].contains("lost points on works"));
     }
 
     #[test]

@@ -7,72 +7,16 @@
 //! line a test with its points and, on failure, the reason and where to look, then
 //! `Score: X/Y`; and to `target/grade/lab-N.json`.
 
+use super::rubrics::{How, Item, RUBRICS};
+use super::whole;
 use crate::disk;
+use crate::faults::aimed_campaign;
 use crate::images::{self, BuildOptions, Flavor, KernelKind};
 use crate::qemu::{self, Firmware, RunOptions};
 use crate::util::{Failure, to_json, workspace_root};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 use std::time::Duration;
-
-/// One graded test: an in-guest test by name, its points, and where a student should look.
-pub struct Item {
-    pub test: &'static str,
-    pub points: u32,
-    pub hint: &'static str,
-}
-
-/// Where lab 1's code is, for every one of its tests.
-const LAB_1_HINT: &str = "the LAB 1 regions: the ring-3 segments in kernel/src/arch/x86_64/gdt.rs \
-                          and what every return to ring 3 imposes in kernel/src/switch.rs";
-
-/// A lab 1 test: a program runs in ring 3 and must be stopped when it reaches past it.
-const fn lab_1(test: &'static str, points: u32) -> Item {
-    Item { test, points, hint: LAB_1_HINT }
-}
-
-/// What each lab is graded on.
-const RUBRICS: &[(u32, &[Item])] = &[
-    (
-        1,
-        &[
-            lab_1("user::hello_runs_and_exits", 2),
-            lab_1("user::privileged_cli", 1),
-            lab_1("user::privileged_hlt", 1),
-            lab_1("user::privileged_in", 1),
-            lab_1("user::privileged_wrmsr", 1),
-            lab_1("user::privileged_mov_cr3", 1),
-            lab_1("user::page_fault_reading_kernel_memory", 1),
-            lab_1("user::saved_flags_cannot_grant_port_access", 2),
-        ],
-    ),
-    (
-        2,
-        &[Item {
-            test: "syscalls::memory_info_reports_and_checks",
-            points: 10,
-            hint: "the LAB 2 regions: the number in libipc/src/abi.rs, the dispatch in \
-               kernel/src/syscalls/mod.rs, the handler in kernel/src/syscalls/memory.rs \
-               (copy out with copy_value_to_user) and the wrapper in libipc/src/sys.rs",
-        }],
-    ),
-    (
-        3,
-        &[
-            Item {
-                test: "ipc::caller_learns_server_died",
-                points: 5,
-                hint: "the LAB 3 region in kernel/src/lifecycle.rs, tell_the_others: wake the \
-                       tasks blocked on the dead one with DeadTask and its new id",
-            },
-            Item {
-                test: "ipc::restart_gives_a_new_generation",
-                points: 5,
-                hint: "the LAB 3 region in kernel/src/lifecycle.rs, tell_the_others: raise \
-                       TASK_ENDED_BIT at the tasks with the `faults` privilege",
-            },
-        ],
-    ),
-];
 
 /// How one test went.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -186,33 +130,36 @@ pub fn grade(lab: u32, timeout: Duration) -> Result<Report, Failure> {
             graded.join(", ")
         )));
     };
-    let options = BuildOptions { release: false, flavor: Flavor::Micro };
-    let images = images::build(KernelKind::Tests, options)?;
     qemu::ensure_installed(Firmware::Bios)?;
     let out = workspace_root().join("target/grade");
     std::fs::create_dir_all(&out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
-    let disk_image = out.join(format!("lab-{lab}.disk.img"));
     let nonce = fresh_nonce();
+    let run = Run { lab, nonce: &nonce, timeout, out: &out };
     println!("Grading lab {lab} ({} test(s), each in its own boot)", items.len());
     let mut verdicts = Vec::new();
     for item in items.iter() {
-        disk::create(&disk_image, &images.programs)?;
-        let cmdline = format!("nonce={nonce} test={}", item.test);
-        let options = RunOptions {
-            data_disk: Some(disk_image.clone()),
-            ..RunOptions::captured(Firmware::Bios, cmdline)
-        };
-        let run =
-            qemu::run_captured(&images.bios, &options, timeout, qemu::Session::default(), |_| {
-                false
-            })?;
         let log = out.join(format!("lab-{lab}.{}.log", item.test.replace("::", "-")));
-        let _ = std::fs::write(&log, &run.output);
-        let verdict = judge(item, &run.output, &nonce);
+        let verdict = match item.how {
+            How::Guest => guest_test(item, &run, &log)?,
+            How::TypedKeys => typed_keys(item, &run, &log)?,
+            How::Robustness { .. } if verdicts.iter().any(|v: &Verdict| v.points < v.max) => {
+                not_run_until_the_rest_passes(item)
+            }
+            How::Robustness { target, runs, seed } => robustness(
+                item,
+                target,
+                runs,
+                seed,
+                timeout,
+                &out.join(format!("lab-{lab}-faults")),
+            )?,
+        };
         println!("{:>4}/{:<3} {}", verdict.points, verdict.max, verdict.test);
         if !verdict.reason.is_empty() {
             println!("          why: {}\n          look at: {}", verdict.reason, item.hint);
-            println!("          log: {}", log.display());
+            if log.exists() {
+                println!("          log: {}", log.display());
+            }
         }
         verdicts.push(verdict);
     }
@@ -227,11 +174,99 @@ pub fn grade(lab: u32, timeout: Duration) -> Result<Report, Failure> {
     Ok(report)
 }
 
+/// What every graded test of one run shares.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    lab: u32,
+    nonce: &'a str,
+    /// How long one QEMU run may take.
+    timeout: Duration,
+    /// `target/grade/`.
+    out: &'a Path,
+}
+
+/// The micro flavour's `kind` of kernel (built if need be), and a fresh data disk for it.
+fn kernel_and_disk(
+    kind: KernelKind,
+    lab: u32,
+    out: &Path,
+) -> Result<(images::Images, std::path::PathBuf), Failure> {
+    let images = images::build(kind, BuildOptions { release: false, flavor: Flavor::Micro })?;
+    let disk_image = out.join(format!("lab-{lab}.disk.img"));
+    disk::create(&disk_image, &images.programs)?;
+    Ok((images, disk_image))
+}
+
+/// An in-guest test, alone in a boot of the test kernel whose command line carries the nonce.
+fn guest_test(item: &Item, run: &Run, log: &Path) -> Result<Verdict, Failure> {
+    let Run { lab, nonce, timeout, out } = *run;
+    let (images, disk_image) = kernel_and_disk(KernelKind::Tests, lab, out)?;
+    let cmdline = format!("nonce={nonce} test={}", item.test);
+    let options =
+        RunOptions { data_disk: Some(disk_image), ..RunOptions::captured(Firmware::Bios, cmdline) };
+    let boot =
+        qemu::run_captured(&images.bios, &options, timeout, qemu::Session::default(), |_| false)?;
+    let _ = std::fs::write(log, &boot.output);
+    Ok(judge(item, &boot.output, nonce))
+}
+
+/// The word of this run typed on the keyboard of the running system must come back.
+fn typed_keys(item: &Item, run: &Run, log: &Path) -> Result<Verdict, Failure> {
+    let Run { lab, nonce, timeout, out } = *run;
+    let (images, disk_image) = kernel_and_disk(KernelKind::System, lab, out)?;
+    let socket = out.join(format!("lab-{lab}.monitor"));
+    let (reason, output) = whole::typed_keys(&images, &disk_image, &socket, nonce, timeout)?;
+    let _ = std::fs::write(log, &output);
+    let reason = if reason.is_empty() { reason } else { format!("{reason}{}", stopped(&output)) };
+    let points = if reason.is_empty() { item.points } else { 0 };
+    Ok(Verdict { test: item.test.to_string(), points, max: item.points, reason })
+}
+
+/// How the kernel stopped, if its output says it did (empty otherwise).
+fn stopped(output: &str) -> String {
+    let report = kernel_stop(output);
+    if report.starts_with(": ") { format!("; the kernel stopped{report}") } else { String::new() }
+}
+
+/// A server is tested under faults only once it works without them: a broken one would
+/// only fail every injection, slowly.
+fn not_run_until_the_rest_passes(item: &Item) -> Verdict {
+    let reason = "not run: the tests above must pass before the code is tested under faults";
+    Verdict { test: item.test.to_string(), points: 0, max: item.points, reason: reason.into() }
+}
+
+/// The campaign's plan for `seed`, aimed at `target`, scored by outcome.
+fn robustness(
+    item: &Item,
+    target: &str,
+    runs: usize,
+    seed: u64,
+    timeout: Duration,
+    out: &Path,
+) -> Result<Verdict, Failure> {
+    println!(
+        "          ({runs} faults into {target}, seed {seed}: `cargo xtask faults --flavor micro --target {target} --runs {runs} --seed {seed}` repeats them)"
+    );
+    // A shell command may take a twelfth of a whole run's timeout (10 s by default).
+    let records = aimed_campaign(target, runs, seed, timeout / 12, out)?;
+    let outcomes: Vec<_> = records.iter().map(|r| r.outcome).collect();
+    let (points, mut reason) = whole::robustness_points(&outcomes, item.points);
+    if let Some(first) = records.iter().find(|r| !r.outcome.recovered()) {
+        reason.push_str(&format!(
+            "; the first: {} ({}), replay it with `cargo xtask faults --replay {}`",
+            first.injection.id(),
+            first.detail,
+            first.injection.id()
+        ));
+    }
+    Ok(Verdict { test: item.test.to_string(), points, max: item.points, reason })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const ITEM: Item = Item { test: "t::one", points: 5, hint: "here" };
+    const ITEM: Item = Item { test: "t::one", how: How::Guest, points: 5, hint: "here" };
 
     #[test]
     fn only_a_pass_line_with_the_runs_nonce_earns_the_points() {
@@ -259,6 +294,8 @@ mod tests {
         assert!(judge(&ITEM, "", "n").reason.contains("never ran (the kernel did not reach it"));
     }
 
+    use crate::faults::outcome::TARGETS;
+
     #[test]
     fn every_rubric_names_a_guest_test_that_exists() {
         let root = workspace_root().join("kernel/src/tests");
@@ -268,7 +305,17 @@ mod tests {
         }
         for (lab, items) in RUBRICS {
             for item in items.iter() {
-                assert!(names.contains(&format!("\"{}\"", item.test)), "lab {lab}: {}", item.test);
+                match item.how {
+                    How::Guest => assert!(
+                        names.contains(&format!("\"{}\"", item.test)),
+                        "lab {lab}: {}",
+                        item.test
+                    ),
+                    How::Robustness { target, runs, .. } => {
+                        assert!(TARGETS.contains(&target) && runs > 0, "lab {lab}: {target}")
+                    }
+                    How::TypedKeys => {}
+                }
             }
         }
     }

@@ -4,6 +4,8 @@
 pub mod check;
 pub mod grade;
 pub mod regions;
+pub mod rubrics;
+mod whole;
 
 use crate::util::{Failure, workspace_root};
 use std::path::{Path, PathBuf};
@@ -133,7 +135,7 @@ pub fn start(number: u32, dir: Option<PathBuf>) -> Result<(), Failure> {
 
 /// Writes the student tree for lab `number` of the solution at `root` into `dir`, and starts
 /// its git history; returns whether the first commit was made (git may lack a user setup).
-fn write_student_tree(root: &Path, number: u32, dir: &Path) -> Result<bool, Failure> {
+pub(super) fn write_student_tree(root: &Path, number: u32, dir: &Path) -> Result<bool, Failure> {
     for file in tree_files(root)? {
         let from = root.join(&file);
         let to = dir.join(&file);
