@@ -16,6 +16,20 @@ pub const SCENARIOS: &[Scenario] = &[
         check: round_trip,
     },
     Scenario {
+        name: "ipc::a_request_costs_the_server_one_system_call",
+        tasks: &["echo", "client-rt"],
+        deadline: 1000,
+        prepare: None,
+        check: one_call_per_request,
+    },
+    Scenario {
+        name: "ipc::a_safe_request_survives_a_restart",
+        tasks: &["supervisor-once", "echo-once", "client-retry"],
+        deadline: 1000,
+        prepare: None,
+        check: |outcome| exited_cleanly(outcome, "client-retry"),
+    },
+    Scenario {
         name: "ipc::caller_learns_server_died",
         tasks: &["echo", "client-dead"],
         deadline: 500,
@@ -86,6 +100,22 @@ fn exited_cleanly(outcome: &Outcome, name: &str) -> TestResult {
         TaskState::Exited { code: 0 } => Ok(()),
         state => Err(alloc::format!("{name} did not exit cleanly ({state})")),
     }
+}
+
+/// The requests `client-rt` makes (its round trips).
+const ROUND_TRIPS: u64 = 100;
+/// System calls a server makes besides those of its loop (asking who it is, the first receive).
+const SERVER_SETUP_CALLS: u64 = 4;
+
+/// Each answer goes out in the same system call that takes the next request.
+fn one_call_per_request(outcome: &Outcome) -> TestResult {
+    exited_cleanly(outcome, "client-rt")?;
+    let calls = outcome.task("echo")?.stats.syscalls;
+    check!(
+        calls <= ROUND_TRIPS + SERVER_SETUP_CALLS,
+        "echo made {calls} system calls to answer {ROUND_TRIPS} requests: more than one a request"
+    );
+    Ok(())
 }
 
 fn round_trip(outcome: &Outcome) -> TestResult {

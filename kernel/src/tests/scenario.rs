@@ -36,8 +36,19 @@ const GRACE_TICKS: u64 = 3;
 /// The task that is expected to outlive the others.
 pub const WITNESS: &str = "witness";
 /// Tasks that serve forever: a scenario is over once all its other tasks have ended.
-const SERVE_FOREVER: [&str; 9] =
-    [WITNESS, "echo", "echo-late", "serial", "console", "block", "fs", "keyboard", "supervisor"];
+const SERVE_FOREVER: [&str; 11] = [
+    WITNESS,
+    "echo",
+    "echo-late",
+    "echo-once",
+    "serial",
+    "console",
+    "block",
+    "fs",
+    "keyboard",
+    "supervisor",
+    "supervisor-once",
+];
 
 /// What a scenario's tasks did, for its check.
 pub struct Outcome {

@@ -60,6 +60,7 @@ impl Default for ServeLoop {
 /// in a struct across the handler costs instructions on both (`cargo xtask bench`: 989 IPC
 /// round-trip instructions this way, 1000 through `ServeLoop`).
 pub fn serve(mut handle: impl FnMut(&Received) -> Option<Message>) -> ! {
+    // LAB 5 BEGIN: one system call per request: answer the last request and take the next message in one reply_receive (a notification, or a request handled without an answer, gets no reply)
     let mut caller = KERNEL_SENDER;
     let mut reply = Message::new(0, [0; 4]);
     let mut answering = false;
@@ -78,4 +79,16 @@ pub fn serve(mut handle: impl FnMut(&Received) -> Option<Message>) -> ! {
             }
         }
     }
+    // LAB 5 STUB
+    // // Two system calls per request: a receive, then a reply.
+    // use super::reply;
+    // loop {
+    //     let Ok(request) = receive(None, FOREVER) else { continue };
+    //     if let Some(answer) = handle(&request) {
+    //         if request.sender != KERNEL_SENDER {
+    //             let _ = reply(request.sender, &answer);
+    //         }
+    //     }
+    // }
+    // LAB 5 END
 }

@@ -7,6 +7,8 @@
 use libipc::SyscallError;
 use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE, Lease};
 use libipc::sys::{self, IpcError, Message};
+use service_api::status::{OK, RESTARTED};
+use ulib::client::{Retry, Server};
 use ulib::{println, require};
 
 ulib::entry!(main);
@@ -29,12 +31,32 @@ fn main(argument: &str) -> u64 {
         "notify-wait" => notify_wait(),
         "notify-send" => notify_send(),
         "meminfo" => memory_info(),
+        "retry" => retried(),
         other if other.starts_with("queue:") => queue(other),
         other => {
             println!("unknown test {other:?}");
             2
         }
     }
+}
+
+/// `echo-once` crashes holding this task's first request, and a supervisor restarts it: the
+/// client helper must send the request (safe to repeat) again and return the new answer.
+fn retried() -> u64 {
+    let echo = Server::new("echo-once");
+    // ECHO adds one to every word; u64::MAX comes back as 0, the `OK` status the helper reads.
+    let answer = echo.call(ECHO, [u64::MAX, 1, 2, 3], &[], Retry::Safe);
+    if answer == Err(RESTARTED) {
+        println!(
+            "the request was lost when the server restarted; one safe to repeat is sent again"
+        );
+        return 1;
+    }
+    require!(answer == Ok([OK, 2, 3, 4]));
+    let status = sys::lookup("echo-once").and_then(|echo| sys::task_status(echo.index));
+    require!(status.is_ok_and(|status| status.restarts == 1));
+    println!("the request was answered by the restarted server");
+    0
 }
 
 fn roundtrip() -> u64 {

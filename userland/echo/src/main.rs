@@ -11,7 +11,8 @@
 //!
 //! Argument `closed:<name>`: take exactly one message, only from task `<name>`, and exit 0
 //! if it came from there. Argument `late:<ticks>`: sleep that long before serving, so callers
-//! queue up in `send`.
+//! queue up in `send`. Argument `crash-first`: the first generation faults on its first
+//! request, as `CRASH` does; a restarted one serves normally.
 
 #![no_std]
 #![no_main]
@@ -37,11 +38,25 @@ fn main(argument: &str) -> u64 {
     if let Some(ticks) = argument.strip_prefix("late:") {
         sys::sleep(ticks.parse().unwrap_or(20));
     }
+    let first_life = sys::task_info()
+        .and_then(|me| sys::task_status(me.index))
+        .is_ok_and(|status| status.restarts == 0);
+    let crash_first = argument == "crash-first" && first_life;
     let mut taken = 0u64;
     sys::serve(|request| {
         taken += 1;
+        if crash_first {
+            crash(request);
+        }
         handle(request, taken)
     })
+}
+
+/// Faults (a null pointer read) without replying, so the caller is left waiting.
+fn crash(request: &Received) {
+    println!("crashing while {} waits for a reply", request.sender);
+    // SAFETY: none needed for the kernel: the read faults and this task is stopped.
+    unsafe { core::arch::asm!("mov {}, qword ptr [0]", out(reg) _) };
 }
 
 fn handle(request: &Received, taken: u64) -> Option<Message> {
@@ -52,9 +67,7 @@ fn handle(request: &Received, taken: u64) -> Option<Message> {
         SUM_LEASE => sum_lease(request),
         FILL_LEASE => fill_lease(request, payload[0] as u8),
         CRASH => {
-            println!("crashing while {} waits for a reply", request.sender);
-            // SAFETY: none needed for the kernel: the read faults and this task is stopped.
-            unsafe { core::arch::asm!("mov {}, qword ptr [0]", out(reg) _) };
+            crash(request);
             Message::default()
         }
         _ => return None,

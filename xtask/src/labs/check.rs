@@ -1,8 +1,10 @@
 //! `cargo xtask lab check [N...]`: the graders tested both ways. The solution (this tree)
 //! must score full marks, and a fresh student tree must build and earn nothing on any test of
 //! its lab: a test that passes on the stubs cannot tell a student's work from none, and a
-//! stub that passes one leaks the answer. Where a lab has a fragile solution (`FRAGILE`), it
-//! must lose points exactly where its robustness part looks.
+//! stub that passes one leaks the answer. The tree a student has when the lab is done (its
+//! code solved, the later labs' still stubbed) must score full marks: a later lab's stub must
+//! not break an earlier lab. Where a lab has a fragile solution (`FRAGILE`), it must lose
+//! points exactly where its robustness part looks.
 
 use super::grade::{self, Report};
 use super::rubrics::{FRAGILE, Fragile};
@@ -22,7 +24,8 @@ pub fn run(labs: &[u32], timeout: Duration) -> Result<(), Failure> {
     if root.join(STUDENT_MARK).exists() {
         return Err(Failure::new("run `lab check` in the solution tree, not in a student tree"));
     }
-    let labs = if labs.is_empty() { grade::graded_labs() } else { labs.to_vec() };
+    let graded = grade::graded_labs();
+    let labs = if labs.is_empty() { graded.clone() } else { labs.to_vec() };
     let mut problems = Vec::new();
     for &lab in &labs {
         println!("== lab {lab}: the solution must score full marks");
@@ -38,6 +41,21 @@ pub fn run(labs: &[u32], timeout: Duration) -> Result<(), Failure> {
         start(lab, Some(dir.clone()))?;
         let student = grade_tree(&root, &dir, lab, timeout)?;
         problems.extend(student_problems(&student));
+        if graded.iter().any(|&later| later > lab) {
+            println!(
+                "== lab {lab}: finished, with the later labs' stubs, it must score full marks"
+            );
+            let dir = fresh_dir(&root, &format!("lab-{lab}-finished"))?;
+            write_student_tree(&root, lab + 1, &dir)?;
+            let finished = grade_tree(&root, &dir, lab, timeout)?;
+            if finished.score < finished.max {
+                problems.push(format!(
+                    "lab {lab}: the student tree with lab {lab} solved scored {} of {}: a later \
+                     lab's stub breaks it",
+                    finished.score, finished.max
+                ));
+            }
+        }
         for fragile in FRAGILE.iter().filter(|f| f.lab == lab) {
             println!("== lab {lab}: a fragile solution must lose points on {}", fragile.weak_test);
             let dir = fresh_dir(&root, &format!("lab-{lab}-fragile"))?;

@@ -145,14 +145,7 @@ pub fn grade(lab: u32, timeout: Duration) -> Result<Report, Failure> {
             How::Robustness { .. } if verdicts.iter().any(|v: &Verdict| v.points < v.max) => {
                 not_run_until_the_rest_passes(item)
             }
-            How::Robustness { target, runs, seed } => robustness(
-                item,
-                target,
-                runs,
-                seed,
-                timeout,
-                &out.join(format!("lab-{lab}-faults")),
-            )?,
+            How::Robustness { .. } => robustness(item, &run)?,
         };
         println!("{:>4}/{:<3} {}", verdict.points, verdict.max, verdict.test);
         if !verdict.reason.is_empty() {
@@ -235,28 +228,25 @@ fn not_run_until_the_rest_passes(item: &Item) -> Verdict {
     Verdict { test: item.test.to_string(), points: 0, max: item.points, reason: reason.into() }
 }
 
-/// The campaign's plan for `seed`, aimed at `target`, scored by outcome.
-fn robustness(
-    item: &Item,
-    target: &str,
-    runs: usize,
-    seed: u64,
-    timeout: Duration,
-    out: &Path,
-) -> Result<Verdict, Failure> {
+/// The campaign's plan for the item's seed, aimed at its target, scored by outcome.
+fn robustness(item: &Item, run: &Run) -> Result<Verdict, Failure> {
+    let How::Robustness { target, runs, seed, credit } = item.how else {
+        unreachable!("called for robustness items only")
+    };
     println!(
-        "          ({runs} faults into {target}, seed {seed}: `cargo xtask faults --flavor micro --target {target} --runs {runs} --seed {seed}` repeats them)"
+        "          ({runs} faults into {target}, seed {seed}: `cargo xtask faults --flavor micro \
+         --target {target} --runs {runs} --seed {seed}` repeats them)"
     );
     // A shell command may take a twelfth of a whole run's timeout (10 s by default).
-    let records = aimed_campaign(target, runs, seed, timeout / 12, out)?;
+    let out = run.out.join(format!("lab-{}-faults", run.lab));
+    let records = aimed_campaign(target, runs, seed, run.timeout / 12, &out)?;
     let outcomes: Vec<_> = records.iter().map(|r| r.outcome).collect();
-    let (points, mut reason) = whole::robustness_points(&outcomes, item.points);
-    if let Some(first) = records.iter().find(|r| !r.outcome.recovered()) {
+    let (points, mut reason) = whole::robustness_points(&outcomes, credit, item.points);
+    if let Some(first) = records.iter().find(|r| !credit.earns(r.outcome)) {
+        let id = first.injection.id();
         reason.push_str(&format!(
-            "; the first: {} ({}), replay it with `cargo xtask faults --replay {}`",
-            first.injection.id(),
-            first.detail,
-            first.injection.id()
+            "; the first: {id} ({}), replay it with `cargo xtask faults --replay {id}`",
+            first.detail
         ));
     }
     Ok(Verdict { test: item.test.to_string(), points, max: item.points, reason })

@@ -194,5 +194,9 @@ mod tests {
                 "regions of lab {lab}, which has no handout"
             );
         }
+        let graded = grade::graded_labs();
+        for lab in &labs {
+            assert!(graded.contains(&lab.number), "lab {} has no grader", lab.number);
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! What each lab is graded on: its tests, their points, and where a student should look.
 
+use crate::faults::outcome::Outcome;
+
 /// One graded test: its name, how it runs, its points, and where a student should look.
 pub struct Item {
     pub test: &'static str,
@@ -19,7 +21,28 @@ pub enum How {
     /// The fault campaign's plan for `seed`, `runs` injections, aimed at `target` on the
     /// running system, scored by outcome (`whole::robustness_points`). The seed is fixed, so
     /// a grade can be repeated and every injection replayed.
-    Robustness { target: &'static str, runs: usize, seed: u64 },
+    Robustness { target: &'static str, runs: usize, seed: u64, credit: Credit },
+}
+
+/// Which outcomes of an injection earn its share of a robustness part.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Credit {
+    /// Back to full service without a reboot, even if the user saw an error (keys typed while
+    /// a driver is down are gone whatever the driver does).
+    Recovered,
+    /// Nobody saw anything: every request made through the fault was answered as if it had
+    /// not happened (what a client that repeats safe requests gives).
+    Transparent,
+}
+
+impl Credit {
+    /// Whether an injection with this outcome earns its share.
+    pub fn earns(self, outcome: Outcome) -> bool {
+        match self {
+            Credit::Recovered => outcome.recovered(),
+            Credit::Transparent => outcome == Outcome::Transparent,
+        }
+    }
 }
 
 /// An in-guest test.
@@ -96,7 +119,12 @@ pub const RUBRICS: &[(u32, &[Item])] = &[
             Item {
                 test: "keyboard::survives_its_own_faults",
                 // A panic, a kill, a flipped register and a null pointer.
-                how: How::Robustness { target: "keyboard", runs: 4, seed: 25 },
+                how: How::Robustness {
+                    target: "keyboard",
+                    runs: 4,
+                    seed: 25,
+                    credit: Credit::Recovered,
+                },
                 points: 5,
                 hint: "servers/keyboard/src/main.rs: a restarted driver must find the \
                        controller as the dead one left it; replay an injection with the \
@@ -105,10 +133,45 @@ pub const RUBRICS: &[(u32, &[Item])] = &[
             Item {
                 test: "keyboard::survives_a_console_restart",
                 // The console killed, then stopped by a null pointer.
-                how: How::Robustness { target: "console", runs: 2, seed: 7 },
+                how: How::Robustness {
+                    target: "console",
+                    runs: 2,
+                    seed: 7,
+                    credit: Credit::Recovered,
+                },
                 points: 5,
                 hint: "servers/keyboard/src/main.rs: after the console restarts, its old id is \
                        dead; find it again by name (ulib::client::notify_by_name)",
+            },
+        ],
+    ),
+    (
+        5,
+        &[
+            guest(
+                "ipc::a_request_costs_the_server_one_system_call",
+                5,
+                "the LAB 5 region in libipc/src/sys/serve.rs: answer the last request and \
+                 take the next message in one reply_receive",
+            ),
+            guest(
+                "ipc::a_safe_request_survives_a_restart",
+                5,
+                "the LAB 5 regions in servers/ulib/src/client.rs: on DeadTask forget the id, \
+                 wait for the restart (wait_for_restart) and send a Retry::Safe request once more",
+            ),
+            Item {
+                test: "ipc::file_requests_survive_file_server_faults",
+                // A kill, a null pointer, a division by zero and a skipped system call.
+                how: How::Robustness {
+                    target: "fs",
+                    runs: 4,
+                    seed: 7,
+                    credit: Credit::Transparent,
+                },
+                points: 10,
+                hint: "servers/ulib/src/client.rs: every file request the shell makes through a \
+                       fault must be answered as if there had been none",
             },
         ],
     ),

@@ -4,6 +4,7 @@
 //! Neither can be faked by printing: the typed word comes from the run's nonce, and the
 //! campaign's workload checks its own results (checksums, echoes, `fsck.fat`).
 
+use super::rubrics::Credit;
 use crate::faults::outcome::Outcome;
 use crate::images::Images;
 use crate::qemu::{self, Firmware, Keystrokes, MONITOR, RunOptions, Session};
@@ -72,10 +73,9 @@ pub fn typed_keys(
 }
 
 /// Points for a campaign's outcomes: each injection is worth an equal share of `max`, earned
-/// when the system got back to full service without a reboot (with or without an error the
-/// user saw: keys typed while a driver hangs are gone for any driver). A kernel crash or
-/// corrupted data anywhere earns nothing at all. Returns the points and, when short, why.
-pub fn robustness_points(outcomes: &[Outcome], max: u32) -> (u32, String) {
+/// when its outcome is one `credit` counts. A kernel crash or corrupted data anywhere earns
+/// nothing at all. Returns the points and, when short, why.
+pub fn robustness_points(outcomes: &[Outcome], credit: Credit, max: u32) -> (u32, String) {
     if outcomes.is_empty() {
         return (0, "the campaign ran no injection".to_string());
     }
@@ -87,14 +87,15 @@ pub fn robustness_points(outcomes: &[Outcome], max: u32) -> (u32, String) {
             format!("an injection ended in {}: no points for robustness", worst.describe()),
         );
     }
-    let recovered = outcomes.iter().filter(|o| o.recovered()).count() as u32;
-    let points = max * recovered / outcomes.len() as u32;
-    let lost: Vec<&str> =
-        outcomes.iter().filter(|o| !o.recovered()).map(|o| o.describe()).collect();
-    let reason = if lost.is_empty() {
+    let earns = |o: &&Outcome| credit.earns(**o);
+    let earned = outcomes.iter().filter(earns).count() as u32;
+    let points = max * earned / outcomes.len() as u32;
+    let short: Vec<&str> =
+        outcomes.iter().filter(|o| !credit.earns(**o)).map(|o| o.describe()).collect();
+    let reason = if short.is_empty() {
         String::new()
     } else {
-        format!("{} of {} injections: {}", lost.len(), outcomes.len(), lost.join(", "))
+        format!("{} of {} injections: {}", short.len(), outcomes.len(), short.join(", "))
     };
     (points, reason)
 }
@@ -116,12 +117,18 @@ mod tests {
     #[test]
     fn robustness_scores_by_outcome_and_a_crash_or_corruption_zeroes_it() {
         use Outcome::*;
-        assert_eq!(robustness_points(&[Transparent, VisibleError], 10), (10, String::new()));
-        let (points, why) = robustness_points(&[Transparent, ServiceLost, Transparent, Hang], 10);
+        let any = Credit::Recovered;
+        assert_eq!(robustness_points(&[Transparent, VisibleError], any, 10), (10, String::new()));
+        let (points, why) =
+            robustness_points(&[Transparent, ServiceLost, Transparent, Hang], any, 10);
         assert_eq!(points, 5);
         assert!(why.contains("2 of 4") && why.contains("hang"), "{why}");
-        assert_eq!(robustness_points(&[Transparent, Transparent, KernelCrash], 10).0, 0);
-        assert_eq!(robustness_points(&[DataCorrupted], 10).0, 0);
-        assert_eq!(robustness_points(&[], 10).0, 0);
+        assert_eq!(robustness_points(&[Transparent, Transparent, KernelCrash], any, 10).0, 0);
+        assert_eq!(robustness_points(&[DataCorrupted], any, 10).0, 0);
+        assert_eq!(robustness_points(&[], any, 10).0, 0);
+        let (points, why) =
+            robustness_points(&[Transparent, VisibleError], Credit::Transparent, 10);
+        assert_eq!(points, 5, "a visible error earns nothing where only transparency counts");
+        assert!(why.contains("visible error"), "{why}");
     }
 }
