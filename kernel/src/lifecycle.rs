@@ -67,7 +67,6 @@ pub fn spawn_into(
     let id = slot.map_or(TaskId::new(k.tasks.len() as u16, 0), |s| k.tasks[s].id);
     let mut task = Task {
         quantum_left: QUANTUM_TICKS,
-        restarts: slot.map_or(0, |s| k.tasks[s].restarts),
         saved: loaded.frame,
         space: Some(loaded.space),
         ..Task::new(id, spec, name, TaskState::Ready)

@@ -96,6 +96,9 @@ pub struct PortRanges {
 pub const MAX_PORT_RANGES: usize = 4;
 
 impl PortRanges {
+    /// No ports at all.
+    pub const EMPTY: PortRanges = PortRanges { ranges: [(0, 0); MAX_PORT_RANGES], count: 0 };
+
     /// The first `count` of `ranges` (the form the build writes into the kernel).
     pub const fn from_ranges(ranges: [(u16, u16); MAX_PORT_RANGES], count: usize) -> Self {
         PortRanges { ranges, count }
@@ -103,6 +106,10 @@ impl PortRanges {
 
     pub fn ranges(&self) -> &[(u16, u16)] {
         &self.ranges[..self.count]
+    }
+
+    pub const fn is_empty(&self) -> bool {
+        self.count == 0
     }
 
     /// True when every port of `first..first + width` is inside one range.

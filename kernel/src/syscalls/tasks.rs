@@ -44,10 +44,12 @@ pub fn restart(k: &mut Kernel, caller: usize, task: u64) -> Outcome {
         return SyscallError::NoSuchTask.into();
     };
     lifecycle::kill(k, index);
-    let name = k.tasks[index].name;
+    let (name, restarts) = (k.tasks[index].name, k.tasks[index].restarts);
     match spawn_into(k, Some(index), &spec, image, name, spec.arg) {
         Ok(id) => {
-            k.tasks[index].restarts += 1;
+            // The count belongs to this task's line of restarts; a new task in a reused slot
+            // starts from 0.
+            k.tasks[index].restarts = restarts + 1;
             log::info!("task {} restarted as {id}", k.tasks[index].name);
             Outcome::Value(id.to_raw())
         }

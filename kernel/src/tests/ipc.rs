@@ -24,7 +24,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "ipc::a_safe_request_survives_a_restart",
-        tasks: &["supervisor-once", "echo-once", "client-retry"],
+        tasks: &["supervisor-test", "echo-once", "client-retry"],
         deadline: 1000,
         prepare: None,
         check: |outcome| exited_cleanly(outcome, "client-retry"),
@@ -95,7 +95,7 @@ pub const SCENARIOS: &[Scenario] = &[
 ];
 
 /// `name` exited with code 0 (its own checks passed).
-fn exited_cleanly(outcome: &Outcome, name: &str) -> TestResult {
+pub fn exited_cleanly(outcome: &Outcome, name: &str) -> TestResult {
     match outcome.task(name)?.state {
         TaskState::Exited { code: 0 } => Ok(()),
         state => Err(alloc::format!("{name} did not exit cleanly ({state})")),

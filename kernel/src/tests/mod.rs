@@ -26,6 +26,7 @@ mod heap;
 mod ipc;
 mod scenario;
 mod servers;
+mod supervisor;
 mod tasks;
 mod timer;
 mod traps;
@@ -75,7 +76,8 @@ macro_rules! check_eq {
 }
 
 /// The ring-3 scenario lists, run in this order after the kernel-mode tests.
-const SCENARIOS: &[&[scenario::Scenario]] = &[user::SCENARIOS, ipc::SCENARIOS, servers::SCENARIOS];
+const SCENARIOS: &[&[scenario::Scenario]] =
+    &[user::SCENARIOS, ipc::SCENARIOS, supervisor::SCENARIOS, servers::SCENARIOS];
 
 /// Every kernel-mode test module's list, in the order they run. The ring-3 scenarios of
 /// `user::SCENARIOS` run after them, driven by the scheduler (see `scenario`).

@@ -36,18 +36,20 @@ const GRACE_TICKS: u64 = 3;
 /// The task that is expected to outlive the others.
 pub const WITNESS: &str = "witness";
 /// Tasks that serve forever: a scenario is over once all its other tasks have ended.
-const SERVE_FOREVER: [&str; 11] = [
+const SERVE_FOREVER: [&str; 13] = [
     WITNESS,
     "echo",
     "echo-late",
     "echo-once",
+    "echo-loop",
+    "echo-hang",
     "serial",
     "console",
     "block",
     "fs",
     "keyboard",
     "supervisor",
-    "supervisor-once",
+    "supervisor-test",
 ];
 
 /// What a scenario's tasks did, for its check.

@@ -115,6 +115,17 @@ pub const SCENARIOS: &[Scenario] = &[
         prepare: Some(grant_port_access),
         check: |o| faulted(o, "f-in", FaultKind::GeneralProtection),
     },
+    // The I/O permission bitmap: `port-own` reads the port its manifest grants with `in`
+    // itself and exits 0; `f-port-other`, holding the same ports, reaches for another and is
+    // stopped; `f-port-after`, holding none, reaches for `port-own`'s after it ran and is
+    // stopped too (the bitmap follows the task that runs).
+    Scenario {
+        name: "user::only_a_ports_holder_reaches_it_directly",
+        tasks: &[WITNESS, "port-own", "f-port-other", "f-port-after"],
+        deadline: 300,
+        prepare: None,
+        check: only_the_holder_reaches_its_port,
+    },
     fault_scenario!("user::page_fault_null_pointer", "f-null", |o| {
         page_fault(o, "f-null", PF_USER, |address| address == 0)
     }),
@@ -157,6 +168,19 @@ const RFLAGS_IOPL_3: u64 = 3 << 12;
 /// Sets IOPL 3 in the saved registers of the scenario's second task before its first run.
 fn grant_port_access(kernel: &mut Kernel, slots: &[usize]) {
     kernel.tasks[slots[1]].saved.rflags |= RFLAGS_IOPL_3;
+}
+
+fn only_the_holder_reaches_its_port(outcome: &Outcome) -> TestResult {
+    let own = outcome.task("port-own")?;
+    if own.state != (TaskState::Exited { code: 0 }) {
+        return Err(alloc::format!(
+            "port-own could not read the port it holds with `in` ({}): the kernel did not open \
+             it in the I/O permission bitmap",
+            own.state
+        ));
+    }
+    faulted(outcome, "f-port-other", FaultKind::GeneralProtection)?;
+    faulted(outcome, "f-port-after", FaultKind::GeneralProtection)
 }
 
 fn hello_runs_and_exits(outcome: &Outcome) -> TestResult {

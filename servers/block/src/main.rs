@@ -1,6 +1,6 @@
 //! The block driver, in ring 3: the data disk (the second drive of the primary ATA channel,
-//! next to the boot disk) through `ata-core`. Register accesses are `port_read`/`port_write`
-//! system calls on the ports the manifest grants (0x1f0-0x1f7, 0x3f6); the channel's
+//! next to the boot disk) through `ata-core`. Register accesses are `in` and `out` on the ports
+//! the manifest grants (0x1f0-0x1f7, 0x3f6), which the kernel opens to it alone; the channel's
 //! interrupt (line 14) arrives as a notification, which the driver waits for in the middle of
 //! a transfer with a closed receive, so client requests wait their turn. Protocol:
 //! `service_api::block`.
@@ -20,16 +20,16 @@ ulib::entry!(main);
 /// A transfer whose interrupt has not come after this many ticks is looked at anyway.
 const INTERRUPT_PATIENCE: u64 = 10;
 
-/// The primary channel's ports, through the kernel's port system calls.
-struct KernelPorts;
+/// The primary channel's ports, reached with `in` and `out` (`ulib::ports`).
+struct DriverPorts;
 
-impl Ports for KernelPorts {
+impl Ports for DriverPorts {
     fn read(&mut self, port: u16, width: u8) -> Option<u32> {
-        sys::port_read(port, width).ok()
+        Some(ulib::ports::read(port, width))
     }
 
     fn write(&mut self, port: u16, width: u8, value: u32) {
-        let _ = sys::port_write(port, width, value);
+        ulib::ports::write(port, width, value);
     }
 
     fn wait_interrupt(&mut self) -> bool {
@@ -49,7 +49,7 @@ impl Ports for KernelPorts {
 }
 
 fn main(_argument: &str) -> u64 {
-    let mut disk = match Disk::identify(PortChannel(KernelPorts), Drive::Slave) {
+    let mut disk = match Disk::identify(PortChannel(DriverPorts), Drive::Slave) {
         Ok(disk) => Some(disk),
         Err(error) => {
             // Keep answering (with errors) rather than exit: the supervisor would only

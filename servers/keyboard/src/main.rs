@@ -19,21 +19,21 @@ use service_api::status::{BAD_REQUEST, OK};
 
 ulib::entry!(main);
 
-/// The controller's ports, through the kernel's port system calls.
-struct KernelPorts;
+/// The controller's ports, reached with `in` and `out` (`ulib::ports`).
+struct DriverPorts;
 
-impl Ports for KernelPorts {
+impl Ports for DriverPorts {
     fn read(&mut self, port: u16) -> u8 {
-        sys::port_read(port, 1).map_or(0xff, |v| v as u8)
+        ulib::ports::read(port, 1) as u8
     }
 
     fn write(&mut self, port: u16, value: u8) {
-        let _ = sys::port_write(port, 1, u32::from(value));
+        ulib::ports::write(port, 1, u32::from(value));
     }
 }
 
 fn main(_argument: &str) -> u64 {
-    controller::configure(&mut KernelPorts);
+    controller::configure(&mut DriverPorts);
     let mut keyboard = Keyboard::new();
     let mut ring = ByteRing::new();
     let mut console: Option<TaskId> = None;
@@ -42,7 +42,7 @@ fn main(_argument: &str) -> u64 {
         if bits & 1 << IRQ != 0 {
             // LAB 4 BEGIN: the interrupt: drain the controller, decode each scancode into the ring, acknowledge the line, and tell the console when keys arrived
             let mut got = false;
-            controller::drain(&mut KernelPorts, |scancode| {
+            controller::drain(&mut DriverPorts, |scancode| {
                 if let Some((bytes, len)) = keyboard.feed(scancode) {
                     bytes[..len].iter().for_each(|&b| ring.push(b));
                     got = true;

@@ -24,10 +24,11 @@ use libipc::abi::{
 use libipc::sys::{self, Message, Received, ServeLoop};
 use libipc::{FaultKind, TaskId};
 use service_api::status::{BAD_REQUEST, NOT_FOUND, OK};
-use service_api::supervisor::{
-    GAVE_UP, MAX_BACKOFF_TICKS, Policy, Restart, STATUS, WAITING, WATCHING, WINDOW_TICKS,
-    parse_policy,
-};
+use service_api::supervisor::{GAVE_UP, Policy, STATUS, WAITING, WATCHING, parse_policy};
+// LAB 6 BEGIN: what the restart policy needs: its kinds, the crash-loop window, the longest backoff
+use service_api::supervisor::{MAX_BACKOFF_TICKS, Restart, WINDOW_TICKS};
+// LAB 6 STUB
+// LAB 6 END
 use ulib::println;
 
 mod spawn;
@@ -38,9 +39,12 @@ ulib::entry!(main);
 const WATCHED: usize = 16;
 /// Restart times remembered per server (the most any policy may allow in a window).
 const HISTORY: usize = 16;
-/// How often the watchdog looks, and how much of that time a task may have run.
+/// How often the watchdog looks.
 const WATCH_TICKS: u64 = 50;
+// LAB 6 BEGIN: how much of the watchdog's interval a task may have run before it counts as hung
 const HUNG_TICKS: u64 = 45;
+// LAB 6 STUB
+// LAB 6 END
 
 /// What the supervisor knows about one watched server.
 #[derive(Clone, Copy)]
@@ -60,6 +64,7 @@ struct Watched<'a> {
 }
 
 impl Watched<'_> {
+    // LAB 6 BEGIN: count the restarts of the last WINDOW_TICKS (the newest last in `recent`), forgetting older ones
     /// Restarts within the window, forgetting older ones.
     fn recent_restarts(&mut self, now: u64) -> usize {
         let keep = |t: &u64| now.saturating_sub(*t) < WINDOW_TICKS;
@@ -73,6 +78,8 @@ impl Watched<'_> {
         self.recent_count = kept;
         kept
     }
+    // LAB 6 STUB
+    // LAB 6 END
 
     fn record_restart(&mut self, now: u64) {
         if self.recent_count == HISTORY {
@@ -166,6 +173,7 @@ fn handle_end(watched: &mut [Option<Watched>; WATCHED], ended: &FaultInfo) {
         _ => println!("{name} ({id}) exited with code {}", ended.code),
     }
     let now = sys::uptime();
+    // LAB 6 BEGIN: the policy: never (leave it dead), a crash loop (max_restarts within the window: give up), backoff (a doubling delay, from 1 tick after a quiet window), or restart now
     let limit = usize::from(server.policy.max_restarts);
     if server.policy.restart == Restart::Never {
         println!("leaving {name} dead (its policy is never)");
@@ -187,6 +195,10 @@ fn handle_end(watched: &mut [Option<Watched>; WATCHED], ended: &FaultInfo) {
         println!("restarting {name} in {} ticks", server.delay);
         return;
     }
+    // LAB 6 STUB
+    // // Whatever the policy says: at once, every time (the backoff's delay stays unused).
+    // let _ = server.delay;
+    // LAB 6 END
     restart(server, id, now);
 }
 
@@ -222,6 +234,7 @@ fn watch_for_hangs(watched: &mut [Option<Watched>; WATCHED]) {
         };
         // A garbled id is never killed as some other task.
         let Some(id) = TaskId::from_raw(status.id) else { continue };
+        // LAB 6 BEGIN: a server that ran HUNG_TICKS or more of the interval is stuck: say so and kill it (its end is then handled like any other)
         if status.ticks.saturating_sub(before) >= HUNG_TICKS {
             println!(
                 "{name} ({id}) ran {} of the last {WATCH_TICKS} ticks: hung; killing it",
@@ -229,6 +242,9 @@ fn watch_for_hangs(watched: &mut [Option<Watched>; WATCHED]) {
             );
             let _ = sys::kill(id);
         }
+        // LAB 6 STUB
+        // let _ = (before, id);
+        // LAB 6 END
     }
 }
 

@@ -15,6 +15,8 @@ pub mod client;
 pub mod fs;
 /// The server side of a request: its leases, for the shared request handlers.
 pub mod leases;
+/// I/O ports for drivers, with `in` and `out` on the ports the kernel opened to them.
+pub mod ports;
 /// The time-stamp counter and summaries of samples, for benchmarks.
 pub mod timing;
 

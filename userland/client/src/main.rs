@@ -5,7 +5,7 @@
 #![no_main]
 
 use libipc::SyscallError;
-use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE, Lease};
+use libipc::abi::{FOREVER, LEASE_READ, LEASE_WRITE, Lease, STATE_EXITED};
 use libipc::sys::{self, IpcError, Message};
 use service_api::status::{OK, RESTARTED};
 use ulib::client::{Retry, Server};
@@ -32,6 +32,8 @@ fn main(argument: &str) -> u64 {
         "notify-send" => notify_send(),
         "meminfo" => memory_info(),
         "retry" => retried(),
+        "crash-loop" => crash_loop(),
+        "hang" => hung(),
         other if other.starts_with("queue:") => queue(other),
         other => {
             println!("unknown test {other:?}");
@@ -56,6 +58,69 @@ fn retried() -> u64 {
     let status = sys::lookup("echo-once").and_then(|echo| sys::task_status(echo.index));
     require!(status.is_ok_and(|status| status.restarts == 1));
     println!("the request was answered by the restarted server");
+    0
+}
+
+/// `echo-loop` crashes on every request, and its policy is `backoff/3`: restarted after a
+/// doubling delay, at most three times within the crash-loop window, then left dead. This
+/// task crashes it four times and times how long each restart took.
+fn crash_loop() -> u64 {
+    let mut waits = [0u64; 3];
+    for wait in waits.iter_mut() {
+        let Ok(echo) = sys::lookup("echo-loop") else { return 3 };
+        let crashed = sys::call(echo, &Message::new(ECHO, [0; 4]), &[]);
+        require!(matches!(crashed, Err(IpcError::Dead { .. })));
+        let Some(ticks) = ticks_until_alive("echo-loop", 200) else {
+            println!("echo-loop was not restarted within 200 ticks");
+            return 1;
+        };
+        *wait = ticks;
+    }
+    let Ok(echo) = sys::lookup("echo-loop") else { return 3 };
+    require!(matches!(
+        sys::call(echo, &Message::new(ECHO, [0; 4]), &[]),
+        Err(IpcError::Dead { .. })
+    ));
+    if ticks_until_alive("echo-loop", 100).is_some() {
+        println!("echo-loop was restarted a fourth time: its crash loop was not given up");
+        return 1;
+    }
+    // Restarts after 1, 2 and 4 ticks, give or take the tick this task looks at.
+    if waits[2] < 3 || waits[2] <= waits[0] {
+        println!("the restarts came after {waits:?} ticks: the waits do not grow");
+        return 1;
+    }
+    println!("restarted after {waits:?} ticks, then left dead");
+    0
+}
+
+/// Ticks until a task named `name` is alive, looking once a tick, or `None` after `patience`.
+fn ticks_until_alive(name: &str, patience: u64) -> Option<u64> {
+    let start = sys::uptime();
+    loop {
+        let alive = sys::lookup(name)
+            .and_then(|task| sys::task_status(task.index))
+            .is_ok_and(|status| status.state < STATE_EXITED);
+        let waited = sys::uptime() - start;
+        if alive {
+            return Some(waited);
+        }
+        if waited >= patience {
+            return None;
+        }
+        sys::sleep(1);
+    }
+}
+
+/// `echo-hang` spins forever holding this task's first request: the supervisor's watchdog must
+/// kill it, the supervisor restart it, and the helper send the request again.
+fn hung() -> u64 {
+    let echo = Server::new("echo-hang");
+    let answer = echo.call(ECHO, [u64::MAX, 1, 2, 3], &[], Retry::Safe);
+    require!(answer == Ok([OK, 2, 3, 4]));
+    let status = sys::lookup("echo-hang").and_then(|echo| sys::task_status(echo.index));
+    require!(status.is_ok_and(|status| status.restarts == 1));
+    println!("the hung server was killed, restarted, and answered");
     0
 }
 

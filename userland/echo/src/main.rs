@@ -11,8 +11,9 @@
 //!
 //! Argument `closed:<name>`: take exactly one message, only from task `<name>`, and exit 0
 //! if it came from there. Argument `late:<ticks>`: sleep that long before serving, so callers
-//! queue up in `send`. Argument `crash-first`: the first generation faults on its first
-//! request, as `CRASH` does; a restarted one serves normally.
+//! queue up in `send`. Argument `crash-first`: the task faults on its first request, as
+//! `CRASH` does, unless it has been restarted; `crash-always`: it faults on every request (a
+//! crash loop); `hang-first`: it spins forever on its first request, unless restarted.
 
 #![no_std]
 #![no_main]
@@ -41,12 +42,19 @@ fn main(argument: &str) -> u64 {
     let first_life = sys::task_info()
         .and_then(|me| sys::task_status(me.index))
         .is_ok_and(|status| status.restarts == 0);
-    let crash_first = argument == "crash-first" && first_life;
+    let crash = argument == "crash-always" || (argument == "crash-first" && first_life);
+    let hang = argument == "hang-first" && first_life;
     let mut taken = 0u64;
     sys::serve(|request| {
         taken += 1;
-        if crash_first {
-            crash(request);
+        if crash {
+            self::crash(request);
+        }
+        if hang {
+            println!("spinning while {} waits for a reply", request.sender);
+            loop {
+                core::hint::spin_loop();
+            }
         }
         handle(request, taken)
     })

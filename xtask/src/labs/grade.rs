@@ -142,10 +142,13 @@ pub fn grade(lab: u32, timeout: Duration) -> Result<Report, Failure> {
         let verdict = match item.how {
             How::Guest => guest_test(item, &run, &log)?,
             How::TypedKeys => typed_keys(item, &run, &log)?,
-            How::Robustness { .. } if verdicts.iter().any(|v: &Verdict| v.points < v.max) => {
+            How::Robustness { .. } | How::Cost { .. }
+                if verdicts.iter().any(|v: &Verdict| v.points < v.max) =>
+            {
                 not_run_until_the_rest_passes(item)
             }
             How::Robustness { .. } => robustness(item, &run)?,
+            How::Cost { operation, at_most } => cost(item, operation, at_most, run.timeout)?,
         };
         println!("{:>4}/{:<3} {}", verdict.points, verdict.max, verdict.test);
         if !verdict.reason.is_empty() {
@@ -221,10 +224,28 @@ fn stopped(output: &str) -> String {
     if report.starts_with(": ") { format!("; the kernel stopped{report}") } else { String::new() }
 }
 
-/// A server is tested under faults only once it works without them: a broken one would
-/// only fail every injection, slowly.
+/// The median cost of `operation` on the microkernel must be at most `at_most` instructions.
+fn cost(item: &Item, operation: &str, at_most: u64, timeout: Duration) -> Result<Verdict, Failure> {
+    let reason = match crate::bench_services::micro_median(operation, timeout) {
+        Err(failure) => format!("the service benchmark did not finish: {failure}"),
+        Ok(None) => format!("the service benchmark gave no result for {operation}"),
+        Ok(Some(median)) if median > at_most => format!(
+            "{operation} took {median} guest instructions (median of 50); at most {at_most} \
+             earns the points"
+        ),
+        Ok(Some(median)) => {
+            println!("          ({operation}: {median} guest instructions, at most {at_most})");
+            String::new()
+        }
+    };
+    let points = if reason.is_empty() { item.points } else { 0 };
+    Ok(Verdict { test: item.test.to_string(), points, max: item.points, reason })
+}
+
+/// A server is tested under faults, and a path measured, only once it works: a broken one
+/// would only fail every injection, or hang the benchmark, slowly.
 fn not_run_until_the_rest_passes(item: &Item) -> Verdict {
-    let reason = "not run: the tests above must pass before the code is tested under faults";
+    let reason = "not run: the tests above must pass first";
     Verdict { test: item.test.to_string(), points: 0, max: item.points, reason: reason.into() }
 }
 
@@ -304,7 +325,7 @@ mod tests {
                     How::Robustness { target, runs, .. } => {
                         assert!(TARGETS.contains(&target) && runs > 0, "lab {lab}: {target}")
                     }
-                    How::TypedKeys => {}
+                    How::TypedKeys | How::Cost { .. } => {}
                 }
             }
         }

@@ -18,6 +18,10 @@ pub enum How {
     /// A boot of the system, with a word drawn from the run's nonce typed on the PS/2
     /// keyboard at the shell's prompt (`echo WORD`): it must come back.
     TypedKeys,
+    /// The service benchmark on the microkernel (`cargo xtask bench --flavor micro`, guest
+    /// instructions under icount, so the same code always gives the same count): the median
+    /// of `operation` must be at most `at_most`.
+    Cost { operation: &'static str, at_most: u64 },
     /// The fault campaign's plan for `seed`, `runs` injections, aimed at `target` on the
     /// running system, scored by outcome (`whole::robustness_points`). The seed is fixed, so
     /// a grade can be repeated and every injection replayed.
@@ -172,6 +176,57 @@ pub const RUBRICS: &[(u32, &[Item])] = &[
                 points: 10,
                 hint: "servers/ulib/src/client.rs: every file request the shell makes through a \
                        fault must be answered as if there had been none",
+            },
+        ],
+    ),
+    (
+        6,
+        &[
+            guest(
+                "supervisor::a_crash_loop_backs_off_then_is_given_up",
+                5,
+                "the LAB 6 regions in servers/supervisor/src/main.rs: recent_restarts, and the \
+                 policy in handle_end (never, the crash-loop limit, the doubling backoff)",
+            ),
+            guest(
+                "supervisor::a_hung_server_is_killed_and_restarted",
+                5,
+                "the LAB 6 region in watch_for_hangs (servers/supervisor/src/main.rs): kill a \
+                 server that ran HUNG_TICKS or more of the watchdog's interval",
+            ),
+            Item {
+                test: "supervisor::the_disk_driver_comes_back_from_faults",
+                // A kill, a privileged instruction, a stack overflow and a hang.
+                how: How::Robustness {
+                    target: "block",
+                    runs: 4,
+                    seed: 14,
+                    credit: Credit::Recovered,
+                },
+                points: 10,
+                hint: "servers/supervisor/src/main.rs: every way the disk driver stops (a \
+                       fault, or a hang the watchdog must see) ends in a restart under its \
+                       backoff policy",
+            },
+        ],
+    ),
+    (
+        7,
+        &[
+            guest(
+                "user::only_a_ports_holder_reaches_it_directly",
+                10,
+                "the LAB 7 regions in kernel/src/arch/x86_64/iomap.rs: on the way to a task, \
+                 allow its manifest ports in the I/O permission bitmap and refuse the ones \
+                 allowed before",
+            ),
+            Item {
+                test: "bench::a_file_read_crosses_into_the_kernel_less",
+                // 714,000 instructions with a system call per port access; 138,000 without.
+                how: How::Cost { operation: "file_read_4k", at_most: 300_000 },
+                points: 10,
+                hint: "the LAB 7 regions in servers/ulib/src/ports.rs: `in` and `out` in the \
+                       driver itself, no system call per port access",
             },
         ],
     ),

@@ -34,14 +34,30 @@ pub const KERNEL_DATA_SELECTOR: u16 = 0x10;
 pub const DOUBLE_FAULT_IST_INDEX: u16 = 0;
 pub const NMI_IST_INDEX: u16 = 1;
 
-/// The TSS, in a cell because `init` fills it in at run time (the stack addresses are not
-/// constants in a position-independent kernel).
-struct TssCell(UnsafeCell<TaskStateSegment>);
+/// The TSS and, right after it, the I/O permission bitmap the CPU finds through its
+/// `iomap_base` (which `TaskStateSegment::new` sets to the TSS's size, exactly where `iomap`
+/// starts): one bit a port, set for refused, and a final byte of ones the CPU requires.
+#[repr(C)]
+pub(super) struct TssWithIoMap {
+    tss: TaskStateSegment,
+    pub(super) iomap: [u8; IOMAP_BYTES + 1],
+}
 
-// SAFETY: written only during `init`, before the CPU can use it.
+/// Bytes of the bitmap: one bit for each of the 65536 ports.
+pub(super) const IOMAP_BYTES: usize = 65536 / 8;
+
+/// The TSS, in a cell because `init` fills it in at run time (the stack addresses are not
+/// constants in a position-independent kernel) and `iomap` changes the bitmap on switches.
+pub(super) struct TssCell(pub(super) UnsafeCell<TssWithIoMap>);
+
+// SAFETY: the stacks are written only during `init`, before the CPU can use them; the bitmap
+// only by `iomap::grant`, on the one CPU, with interrupts off.
 unsafe impl Sync for TssCell {}
 
-static TSS: TssCell = TssCell(UnsafeCell::new(TaskStateSegment::new()));
+pub(super) static TSS: TssCell = TssCell(UnsafeCell::new(TssWithIoMap {
+    tss: TaskStateSegment::new(),
+    iomap: [0xff; IOMAP_BYTES + 1],
+}));
 
 struct Selectors {
     kernel_code: SegmentSelector,
@@ -53,7 +69,7 @@ static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 
 pub fn init() {
     // SAFETY: runs once at boot, before any interrupt can make the CPU read the TSS.
-    let tss = unsafe { &mut *TSS.0.get() };
+    let tss = unsafe { &mut (*TSS.0.get()).tss };
     tss.interrupt_stack_table[DOUBLE_FAULT_IST_INDEX as usize] =
         VirtAddr::new(DOUBLE_FAULT_STACK.top());
     tss.interrupt_stack_table[NMI_IST_INDEX as usize] = VirtAddr::new(NMI_STACK.top());
@@ -78,8 +94,12 @@ pub fn init() {
             user_data.0,
             user_code.0,
         );
-        // SAFETY: the TSS is a static that lives as long as the GDT.
-        let tss = gdt.append(unsafe { Descriptor::tss_segment_unchecked(TSS.0.get()) });
+        // SAFETY: the TSS is a static that lives as long as the GDT, and nothing writes to it
+        // while these two references exist (the descriptor keeps only addresses).
+        let (tss, iomap) = unsafe { (&(*TSS.0.get()).tss, &(*TSS.0.get()).iomap) };
+        let descriptor = Descriptor::tss_segment_with_iomap(tss, iomap)
+            .expect("the bitmap follows the TSS and ends in 0xff");
+        let tss = gdt.append(descriptor);
         assert_eq!((kernel_code.0, kernel_data.0), (KERNEL_CODE_SELECTOR, KERNEL_DATA_SELECTOR));
         (gdt, Selectors { kernel_code, kernel_data, tss })
     });

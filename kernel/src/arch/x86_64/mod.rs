@@ -13,6 +13,8 @@ pub mod fw_cfg;
 mod gdt;
 /// The interrupt descriptor table: one gate per vector, pointing at the entry stubs.
 mod idt;
+/// The I/O permission bitmap: the ports the running driver may use with `in` and `out`.
+mod iomap;
 /// Page tables: the kernel's, and one address space per task.
 pub mod paging;
 /// The 8259 programmable interrupt controllers: remapping, masking, end of interrupt.
@@ -36,6 +38,7 @@ mod trap;
 /// The assembly entry stubs and the `TrapFrame` they build.
 mod trap_entry;
 
+pub use iomap::grant as grant_ports;
 pub use pic::{mask as mask_irq, unmask as unmask_irq};
 pub use ports::{port_read, port_write};
 #[cfg_attr(not(feature = "guest-tests"), allow(unused_imports))] // used by the in-guest tests
