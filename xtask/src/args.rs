@@ -35,6 +35,7 @@ pub enum Command {
     /// Grade labs both ways: the solution, then a fresh student tree.
     LabCheck {
         labs: Vec<u32>,
+        quick: bool,
         timeout: Duration,
     },
     /// Grade a lab on this tree.
@@ -150,6 +151,10 @@ enum LabAction {
     Check {
         /// the labs' numbers (default: every graded lab)
         labs: Vec<u32>,
+        /// the solution and the student tree of every lab, the finished-tree and fragile
+        /// checks for one lab only, chosen by the commit (what CI runs)
+        #[arg(long)]
+        quick: bool,
         /// seconds per QEMU run before it counts as hung (MOAT_TIMEOUT_SCALE multiplies it)
         #[arg(long, value_name = "SECS", default_value_t = 120.0, value_parser = seconds,
               allow_negative_numbers = true)]
@@ -340,8 +345,8 @@ fn parse_with(
         Some(Sub::Lab { action: LabAction::Start { number, dir } }) => {
             Command::LabStart { number, dir }
         }
-        Some(Sub::Lab { action: LabAction::Check { labs, timeout } }) => {
-            Command::LabCheck { labs, timeout: scaled(timeout)? }
+        Some(Sub::Lab { action: LabAction::Check { labs, quick, timeout } }) => {
+            Command::LabCheck { labs, quick, timeout: scaled(timeout)? }
         }
         Some(Sub::Qemu(opts)) => Command::Qemu(opts.into_args()),
         Some(Sub::Test(opts)) => Command::Test(TestArgs {

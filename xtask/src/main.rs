@@ -62,7 +62,7 @@ fn main() -> ExitCode {
         Command::LabList => labs::list(),
         Command::LabStart { number, dir } => labs::start(number, dir),
         Command::Grade { lab, timeout } => labs::grade::run(lab, timeout),
-        Command::LabCheck { labs, timeout } => labs::check::run(&labs, timeout),
+        Command::LabCheck { labs, quick, timeout } => labs::check::run(&labs, quick, timeout),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
