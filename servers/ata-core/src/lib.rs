@@ -61,6 +61,10 @@ pub trait Channel {
     /// Waits for the channel's interrupt; false if it did not come in reasonable time (the
     /// driver then looks at the status anyway).
     fn wait_interrupt(&mut self) -> bool;
+    /// Lets time pass while the drive is busy: a timer tick for a driver that can sleep, a
+    /// short spin for one that cannot. Bounds the waits in time, not only in status reads,
+    /// which a driver with cheap port access gets through in a moment.
+    fn pause(&mut self);
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,8 +106,10 @@ pub struct Disk<C: Channel> {
     sectors: u32,
 }
 
-/// How many times a busy drive's status is read before giving up.
-const BUSY_POLLS: u32 = 1_000_000;
+/// A busy drive is waited for in rounds: this many status reads, then a pause, at most
+/// `BUSY_PAUSES` times (two seconds of ticks in ring 3).
+const BUSY_POLLS: u32 = 10_000;
+const BUSY_PAUSES: u32 = 200;
 
 impl<C: Channel> Disk<C> {
     /// Finds the drive and reads its size.
@@ -194,12 +200,15 @@ impl<C: Channel> Disk<C> {
     }
 
     fn wait_not_busy(&mut self) -> Result<u8, AtaError> {
-        for _ in 0..BUSY_POLLS {
-            // Reading the status register also acknowledges the drive's interrupt.
-            let status = self.channel.read(register::STATUS);
-            if status & status::BUSY == 0 {
-                return Ok(status);
+        for _ in 0..BUSY_PAUSES {
+            for _ in 0..BUSY_POLLS {
+                // Reading the status register also acknowledges the drive's interrupt.
+                let status = self.channel.read(register::STATUS);
+                if status & status::BUSY == 0 {
+                    return Ok(status);
+                }
             }
+            self.channel.pause();
         }
         Err(AtaError::Timeout)
     }
@@ -227,6 +236,8 @@ impl<C: Channel> Disk<C> {
 /// A software reset of the channel (SRST in the device control register). A driver restarted
 /// after a crash may find the drive in the middle of its predecessor's transfer, deaf to new
 /// commands; the reset brings both drives back to idle. Interrupts stay enabled afterwards.
+/// The drive is busy until the reset is done, which in QEMU happens later, on its own thread:
+/// a command sent before that is wiped out by the reset, so the wait is bounded in time.
 fn reset<C: Channel>(channel: &mut C) {
     const SOFTWARE_RESET: u8 = 1 << 2;
     channel.control(SOFTWARE_RESET);
@@ -236,15 +247,15 @@ fn reset<C: Channel>(channel: &mut C) {
     }
     channel.control(0);
     // Bounded: an absent drive may read as busy for ever; IDENTIFY then says it is absent.
-    for _ in 0..RESET_POLLS {
-        if channel.alternate_status() & status::BUSY == 0 {
-            break;
+    for _ in 0..BUSY_PAUSES {
+        for _ in 0..BUSY_POLLS {
+            if channel.alternate_status() & status::BUSY == 0 {
+                return;
+            }
         }
+        channel.pause();
     }
 }
-
-/// How many times the status is read while a reset completes.
-const RESET_POLLS: u32 = 100_000;
 
 fn select<C: Channel>(channel: &mut C, drive: Drive, lba: u32) {
     let slave = if drive == Drive::Slave { 0x10 } else { 0 };

@@ -15,6 +15,8 @@ pub trait Ports {
     fn write(&mut self, port: u16, width: u8, value: u32);
     /// As `Channel::wait_interrupt`.
     fn wait_interrupt(&mut self) -> bool;
+    /// As `Channel::pause`.
+    fn pause(&mut self);
 }
 
 /// The primary channel through `P`.
@@ -61,5 +63,9 @@ impl<P: Ports> Channel for PortChannel<P> {
 
     fn wait_interrupt(&mut self) -> bool {
         self.0.wait_interrupt()
+    }
+
+    fn pause(&mut self) {
+        self.0.pause();
     }
 }

@@ -32,6 +32,10 @@ impl Ports for DriverPorts {
         ulib::ports::write(port, width, value);
     }
 
+    fn pause(&mut self) {
+        sys::sleep(1);
+    }
+
     fn wait_interrupt(&mut self) -> bool {
         let deadline = sys::uptime() + INTERRUPT_PATIENCE;
         loop {

@@ -1,5 +1,5 @@
 //! The i8042 PS/2 controller: the two ports the keyboard driver talks to, reached however the
-//! driver runs (port system calls in ring 3, `in`/`out` in the monolithic kernel).
+//! driver runs (`ulib::ports` in ring 3, `in`/`out` in the monolithic kernel).
 
 /// The controller's data port (scancodes) and status/command port.
 pub const DATA_PORT: u16 = 0x60;

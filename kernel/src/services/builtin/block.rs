@@ -23,6 +23,9 @@ type Channel = PortChannel<Ports>;
 
 pub struct Ports;
 
+/// Spins of a pause while the drive is busy (a few microseconds).
+const PAUSE_SPINS: u32 = 10_000;
+
 impl ata_core::Ports for Ports {
     fn read(&mut self, port: u16, width: u8) -> Option<u32> {
         Some(arch::port_read(port, width))
@@ -34,6 +37,13 @@ impl ata_core::Ports for Ports {
 
     fn wait_interrupt(&mut self) -> bool {
         false // poll: see the module comment
+    }
+
+    fn pause(&mut self) {
+        // The kernel cannot sleep in a call; the device runs on QEMU's other threads meanwhile.
+        for _ in 0..PAUSE_SPINS {
+            core::hint::spin_loop();
+        }
     }
 }
 
