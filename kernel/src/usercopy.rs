@@ -101,6 +101,95 @@ pub fn copy_to_user(
     })
 }
 
+/// Pages of each side whose translation a copy between address spaces keeps from its check
+/// (a 4 KiB lease spans at most two); pages beyond are looked up again as they are copied.
+const REMEMBERED_PAGES: usize = 4;
+
+/// The frames of the first pages of a range, found while checking it.
+struct Frames {
+    first_page: u64,
+    frames: [u64; REMEMBERED_PAGES],
+}
+
+impl Frames {
+    /// Checks every page of `slice` in `space` (user, and writable if `write`), remembering
+    /// the frames of the first few; an error before any byte moves.
+    fn check(space: &AddressSpace, slice: UserSlice, write: bool) -> Result<Self, ()> {
+        let end = slice.address.checked_add(slice.len).ok_or(())?;
+        if end > USER_END {
+            return Err(());
+        }
+        let first_page = slice.address & !(PAGE_SIZE - 1);
+        let mut frames = Frames { first_page, frames: [0; REMEMBERED_PAGES] };
+        let mut page = first_page;
+        let mut index = 0;
+        while page < end {
+            match space.translate(page) {
+                Some(t) if t.user && (t.writable || !write) => {
+                    if let Some(frame) = frames.frames.get_mut(index) {
+                        *frame = t.physical;
+                    }
+                }
+                _ => return Err(()),
+            }
+            page += PAGE_SIZE;
+            index += 1;
+        }
+        Ok(frames)
+    }
+
+    /// The physical address of `address`, which the check covered.
+    fn physical(&self, space: &AddressSpace, address: u64) -> u64 {
+        let index = ((address - self.first_page) / PAGE_SIZE) as usize;
+        match self.frames.get(index) {
+            Some(frame) => frame + address % PAGE_SIZE,
+            None => space.translate(address).expect("checked before the copy").physical,
+        }
+    }
+}
+
+/// Which side of a copy between two address spaces was not valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadSide {
+    Source,
+    Destination,
+}
+
+/// Copies `source` (in `from`) to `destination` (in `to`, writable), which must be as long,
+/// straight between the two tasks' frames: no buffer in between, and the pages of a short
+/// copy looked up once. Both ranges are checked whole before any byte moves.
+pub fn copy_between(
+    from: &AddressSpace,
+    source: UserSlice,
+    to: &AddressSpace,
+    destination: UserSlice,
+) -> Result<(), BadSide> {
+    assert_eq!(source.len, destination.len);
+    if source.len == 0 {
+        return Ok(()); // nothing moves, so nothing is touched (an empty slice may dangle)
+    }
+    let read = Frames::check(from, source, false).map_err(|()| BadSide::Source)?;
+    let write = Frames::check(to, destination, true).map_err(|()| BadSide::Destination)?;
+    let mut done = 0;
+    while done < source.len {
+        let (at, to_at) = (source.address + done, destination.address + done);
+        let piece =
+            (PAGE_SIZE - at % PAGE_SIZE).min(PAGE_SIZE - to_at % PAGE_SIZE).min(source.len - done);
+        let (physical_from, physical_to) = (read.physical(from, at), write.physical(to, to_at));
+        // SAFETY: both are user frames checked above (the destination writable), mapped at
+        // `phys_to_virt`; `piece` stays within each page. `copy` allows the two to overlap.
+        unsafe {
+            core::ptr::copy(
+                phys_to_virt(physical_from) as *const u8,
+                phys_to_virt(physical_to) as *mut u8,
+                piece as usize,
+            )
+        };
+        done += piece;
+    }
+    Ok(())
+}
+
 /// Plain data: `repr(C)`, only integer fields, no padding, so every byte pattern is a valid
 /// value and a value can cross the user boundary as its bytes.
 ///

@@ -5,12 +5,9 @@ use super::outcome::Outcome;
 use crate::arch::TrapFrame;
 use crate::state::Kernel;
 use crate::task::TaskState;
-use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
+use crate::usercopy::{BadSide, UserSlice, copy_between};
 use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease};
 use libipc::{SyscallError, TaskId};
-
-/// Bytes moved per step of a lease copy (through a buffer on the trap stack).
-const LEASE_CHUNK: usize = 512;
 
 /// `lease_info(caller, index)`: the lease's length in `rdx`, its access bits in `r10`.
 pub fn info(k: &mut Kernel, server: usize, live: &mut TrapFrame) -> Outcome {
@@ -35,30 +32,22 @@ pub fn copy(k: &mut Kernel, server: usize, args: [u64; 5], write: bool) -> Outco
     if !lease.permits(offset, length, access) {
         return SyscallError::BadLease.into();
     }
-    let mut chunk = [0u8; LEASE_CHUNK];
-    let mut done = 0;
-    while done < length {
-        let step = (length - done).min(LEASE_CHUNK as u64);
-        let bytes = &mut chunk[..step as usize];
-        let in_lease = UserSlice::new(lease.address + offset + done, step);
-        let in_buffer = UserSlice::new(buffer.wrapping_add(done), step);
-        let (lender_space, borrower) = (k.space_of(lender), k.space_of(server));
-        // The lender's memory going bad is the lender's fault: `BadLease` for the server.
-        let moved = if write {
-            copy_from_user(borrower, in_buffer, bytes).and_then(|()| {
-                copy_to_user(lender_space, in_lease, bytes).map_err(|_| SyscallError::BadLease)
-            })
-        } else {
-            copy_from_user(lender_space, in_lease, bytes)
-                .map_err(|_| SyscallError::BadLease)
-                .and_then(|()| copy_to_user(borrower, in_buffer, bytes))
-        };
-        if let Err(error) = moved {
-            return error.into();
-        }
-        done += step;
+    let in_lease = UserSlice::new(lease.address + offset, length);
+    let in_buffer = UserSlice::new(buffer, length);
+    let (lender_space, server_space) = (k.space_of(lender), k.space_of(server));
+    let moved = if write {
+        copy_between(server_space, in_buffer, lender_space, in_lease)
+    } else {
+        copy_between(lender_space, in_lease, server_space, in_buffer)
+    };
+    // The lender's memory going bad is the lender's fault: `BadLease` for the server; the
+    // server's own buffer is its `BadAddress`.
+    let lease_side = if write { BadSide::Destination } else { BadSide::Source };
+    match moved {
+        Ok(()) => Outcome::Value(length),
+        Err(side) if side == lease_side => SyscallError::BadLease.into(),
+        Err(_) => SyscallError::BadAddress.into(),
     }
-    Outcome::Value(length)
 }
 
 /// Lease `index` of `lender`, which must be waiting in `call` on `server`.

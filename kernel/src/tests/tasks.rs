@@ -5,9 +5,9 @@ use crate::arch::paging::AddressSpace;
 use crate::lifecycle;
 use crate::loader::LoadError;
 use crate::mm::frames;
-use crate::mm::layout::{USER_END, USER_STACK_TOP};
+use crate::mm::layout::{USER_END, USER_STACK_BOTTOM, USER_STACK_TOP};
 use crate::state::{self, Kernel};
-use crate::usercopy::{UserSlice, copy_from_user, copy_to_user};
+use crate::usercopy::{BadSide, UserSlice, copy_between, copy_from_user, copy_to_user};
 use crate::{bootfs, check, check_eq};
 use alloc::vec::Vec;
 use kernel_core::elf::ElfError;
@@ -23,6 +23,10 @@ pub const TESTS: &[GuestTest] = &[
         run: kernel_half_is_not_user_accessible,
     },
     GuestTest { name: "tasks::user_copies_check_every_page", run: user_copies_check_every_page },
+    GuestTest {
+        name: "tasks::copies_between_tasks_check_both_sides_first",
+        run: copies_between_tasks_check_both_sides_first,
+    },
     GuestTest {
         name: "tasks::broken_elf_is_refused_without_leaks",
         run: broken_elf_is_refused_without_leaks,
@@ -118,6 +122,47 @@ fn user_copies_check_every_page() -> TestResult {
             copy_to_user(space, UserSlice::new(0x40_0000, 8), &eight),
             Err(SyscallError::BadAddress)
         );
+        Ok(())
+    })
+}
+
+/// A lease copy's path: straight between two ranges (here in one task's stack), over more
+/// pages than the copy remembers and at offsets that split pages differently on each side;
+/// and a bad range on either side is refused before a byte moves.
+fn copies_between_tasks_check_both_sides_first() -> TestResult {
+    const LEN: usize = 5 * 4096 + 123;
+    with_task("hello", |s, slot| {
+        let space = space(s, slot);
+        let pattern: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8).collect();
+        let source = UserSlice::new(USER_STACK_BOTTOM + 100, LEN as u64);
+        let destination = UserSlice::new(USER_STACK_BOTTOM + 8 * 4096 + 3000, LEN as u64);
+        copy_to_user(space, source, &pattern).map_err(|e| alloc::format!("{e:?}"))?;
+        check_eq!(copy_between(space, source, space, destination), Ok(()));
+        let mut back = alloc::vec![0u8; LEN];
+        copy_from_user(space, destination, &mut back).map_err(|e| alloc::format!("{e:?}"))?;
+        check!(back == pattern, "the copy differs from its source");
+
+        // The destination runs off the top of the stack: its first page must stay untouched.
+        let last_page = USER_STACK_TOP - 4096;
+        let before = {
+            let mut page = alloc::vec![0u8; 4096];
+            copy_from_user(space, UserSlice::new(last_page, 4096), &mut page)
+                .map_err(|e| alloc::format!("{e:?}"))?;
+            page
+        };
+        let short = UserSlice::new(USER_STACK_BOTTOM, 8192);
+        let overhang = UserSlice::new(last_page, 8192);
+        check_eq!(copy_between(space, short, space, overhang), Err(BadSide::Destination));
+        let mut after = alloc::vec![0u8; 4096];
+        copy_from_user(space, UserSlice::new(last_page, 4096), &mut after)
+            .map_err(|e| alloc::format!("{e:?}"))?;
+        check!(after == before, "a refused copy wrote into the destination's valid page");
+        // Code is not writable, page 0 is not mapped.
+        let word = UserSlice::new(USER_STACK_BOTTOM, 8);
+        let code = UserSlice::new(0x40_0000, 8);
+        check_eq!(copy_between(space, word, space, code), Err(BadSide::Destination));
+        let null = UserSlice::new(0, 8);
+        check_eq!(copy_between(space, null, space, word), Err(BadSide::Source));
         Ok(())
     })
 }

@@ -222,7 +222,7 @@ pub const RUBRICS: &[(u32, &[Item])] = &[
             ),
             Item {
                 test: "bench::a_file_read_crosses_into_the_kernel_less",
-                // 714,000 instructions with a system call per port access; 147,000 without.
+                // 714,000 instructions with a system call per port access; 139,000 without.
                 how: How::Cost { operation: "file_read_4k", at_most: 300_000 },
                 points: 5,
                 hint: "the LAB 7 regions in servers/ulib/src/ports.rs: `in` and `out` in the \
