@@ -36,31 +36,14 @@ impl UserSlice {
         write: bool,
         mut each: impl FnMut(u64, usize),
     ) -> Result<(), SyscallError> {
-        let end = self.address.checked_add(self.len).ok_or(SyscallError::BadAddress)?;
-        if end > USER_END {
-            return Err(SyscallError::BadAddress);
-        }
-        let pieces = || {
-            let mut at = self.address;
-            core::iter::from_fn(move || {
-                (at < end).then(|| {
-                    let piece = (PAGE_SIZE - at % PAGE_SIZE).min(end - at);
-                    let start = at;
-                    at += piece;
-                    (start, piece)
-                })
-            })
-        };
-        // First pass: every page must allow the access, so a copy never stops half-way.
-        for (address, _) in pieces() {
-            match space.translate(address) {
-                Some(t) if t.user && (t.writable || !write) => {}
-                _ => return Err(SyscallError::BadAddress),
-            }
-        }
-        for (address, len) in pieces() {
-            let physical = space.translate(address).expect("checked above").physical;
-            each(physical, len as usize);
+        // Every page must allow the access before any is used, so a copy never stops half-way.
+        let frames = Frames::check(space, *self, write).map_err(|()| SyscallError::BadAddress)?;
+        let end = self.address + self.len; // `check` refused a range that wraps
+        let mut at = self.address;
+        while at < end {
+            let piece = (PAGE_SIZE - at % PAGE_SIZE).min(end - at);
+            each(frames.physical(space, at), piece as usize);
+            at += piece;
         }
         Ok(())
     }
@@ -101,8 +84,8 @@ pub fn copy_to_user(
     })
 }
 
-/// Pages of each side whose translation a copy between address spaces keeps from its check
-/// (a 4 KiB lease spans at most two); pages beyond are looked up again as they are copied.
+/// Pages of a range whose translation a copy keeps from its check (a 4 KiB buffer spans at
+/// most two); pages beyond are looked up again as they are copied.
 const REMEMBERED_PAGES: usize = 4;
 
 /// The frames of the first pages of a range, found while checking it.
@@ -118,6 +101,10 @@ impl Frames {
         let end = slice.address.checked_add(slice.len).ok_or(())?;
         if end > USER_END {
             return Err(());
+        }
+        if slice.len == 0 {
+            // Nothing moves, so no page is touched (an empty slice may point anywhere).
+            return Ok(Frames { first_page: 0, frames: [0; REMEMBERED_PAGES] });
         }
         let first_page = slice.address & !(PAGE_SIZE - 1);
         let mut frames = Frames { first_page, frames: [0; REMEMBERED_PAGES] };
@@ -165,9 +152,6 @@ pub fn copy_between(
     destination: UserSlice,
 ) -> Result<(), BadSide> {
     assert_eq!(source.len, destination.len);
-    if source.len == 0 {
-        return Ok(()); // nothing moves, so nothing is touched (an empty slice may dangle)
-    }
     let read = Frames::check(from, source, false).map_err(|()| BadSide::Source)?;
     let write = Frames::check(to, destination, true).map_err(|()| BadSide::Destination)?;
     let mut done = 0;
