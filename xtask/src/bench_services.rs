@@ -12,9 +12,10 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 /// The operations in report order (names as `userland/service-bench` prints them).
-const OPERATIONS: [(&str, &str); 4] = [
+const OPERATIONS: [(&str, &str); 5] = [
     ("console_write_64", "console write, 64 bytes"),
-    ("file_read_4k", "file read, 4 KiB"),
+    ("file_read_4k", "file read, 4 KiB (warm cache)"),
+    ("file_read_4k_cold", "file read, 4 KiB (cold cache)"),
     ("file_create_delete", "file create + delete"),
     ("directory_list", "directory listing"),
 ];
@@ -83,7 +84,7 @@ fn render_table(passes: &[(Flavor, Pass)]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n{:<28} {:>14} {:>14} {:>8}",
+        "\n{:<32} {:>12} {:>12} {:>8}",
         "operation (instructions)", "micro", "monolithic", "ratio"
     );
     let cell = |value: Option<u64>| value.map_or("-".to_owned(), |v| v.to_string());
@@ -92,7 +93,7 @@ fn render_table(passes: &[(Flavor, Pass)]) -> String {
         let monolithic = median(passes, Flavor::Monolithic, name);
         let ratio = ratio(passes, name).map_or("-".to_owned(), |r| format!("{r:.2}x"));
         let _ =
-            writeln!(out, "{label:<28} {:>14} {:>14} {ratio:>8}", cell(micro), cell(monolithic));
+            writeln!(out, "{label:<32} {:>12} {:>12} {ratio:>8}", cell(micro), cell(monolithic));
     }
     let _ = writeln!(out, "\nmedians of 50 calls each; ratio = micro / monolithic");
     out

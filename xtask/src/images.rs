@@ -145,7 +145,11 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     let mut image_builder = toolchain::cargo();
     image_builder.current_dir(&root).args(["run", "--quiet", "--package", "image-builder"]);
     image_builder.args(["--target-dir", "target/image-builder", "--"]);
-    image_builder.arg("--kernel").arg(&kernel).arg("--out-dir").arg(&out_dir);
+    // The images get the kernel without its debug information: under TCG the BIOS loader takes
+    // seconds to read it all. `kernel` keeps it, for gdb and for symbolizing addresses.
+    let stripped = out_dir.join("kernel.stripped");
+    toolchain::strip_debug(&kernel, &stripped)?;
+    image_builder.arg("--kernel").arg(&stripped).arg("--out-dir").arg(&out_dir);
     image_builder.arg("--ramdisk").arg(&ramdisk);
     run_status(&mut image_builder, "building the disk images")?;
 

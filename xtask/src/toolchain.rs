@@ -72,3 +72,19 @@ pub fn cargo() -> Command {
     }
     command
 }
+
+/// Copies the ELF `from` to `to` without its debug information (the toolchain's
+/// `llvm-objcopy`, from the `llvm-tools` component).
+pub fn strip_debug(from: &std::path::Path, to: &std::path::Path) -> Result<(), Failure> {
+    let output = Command::new("rustup")
+        .args(["run", PINNED, "rustc", "--print", "sysroot"])
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .output()
+        .map_err(|e| Failure::new(format!("running rustc of {PINNED}: {e}")))?;
+    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let host = std::env::consts::ARCH.to_owned() + "-unknown-linux-gnu";
+    let objcopy = std::path::Path::new(&sysroot).join("lib/rustlib").join(host).join("bin/llvm-objcopy");
+    let mut strip = Command::new(&objcopy);
+    strip.arg("--strip-debug").arg(from).arg(to);
+    run_status(&mut strip, "stripping the kernel's debug information")
+}

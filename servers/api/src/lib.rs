@@ -276,6 +276,9 @@ pub mod fs {
     pub const REMOVE: u32 = 6;
     /// Rename (move) the file at lease 0 to the path in lease 1 (readable).
     pub const RENAME: u32 = 7;
+    /// Empty the server's sector cache (no lease): the next requests read the disk again.
+    /// Costs only speed; the benchmark uses it to measure a cold cache.
+    pub const DROP_CACHE: u32 = 8;
 
     pub const CREATE: u64 = 1;
     pub const TRUNCATE: u64 = 2;

@@ -6,13 +6,18 @@ use service_api::block::{INFO, MAX_SECTORS, READ, WRITE};
 use service_api::leases::{Leases, Reply};
 use service_api::status::{BAD_REQUEST, DEVICE_ERROR, TOO_LARGE};
 
+/// Room for the largest transfer; the driver keeps one, so no request zeroes a buffer.
+pub type Transfer = [u8; MAX_SECTORS * SECTOR_SIZE];
+
 /// Serves request `op` for sector `lba_word`: `READ` fills lease 0, `WRITE` sends it, both in
-/// whole sectors (at most `MAX_SECTORS`); `INFO` answers the disk's size. The count is sectors.
+/// whole sectors (at most `MAX_SECTORS`), through `buffer`; `INFO` answers the disk's size.
+/// The count is sectors.
 pub fn handle<C: Channel>(
     disk: &mut Disk<C>,
     op: u32,
     lba_word: u64,
     leases: &impl Leases,
+    buffer: &mut Transfer,
 ) -> Reply {
     if op == INFO {
         return Ok([u64::from(disk.sectors()), 0]);
@@ -31,7 +36,6 @@ pub fn handle<C: Channel>(
     if length > MAX_SECTORS * SECTOR_SIZE {
         return Err(TOO_LARGE);
     }
-    let mut buffer = [0u8; MAX_SECTORS * SECTOR_SIZE];
     let buffer = &mut buffer[..length];
     let moved = if write {
         if !leases.read(0, 0, buffer) {

@@ -62,6 +62,7 @@ fn main(_argument: &str) -> u64 {
             None
         }
     };
+    let mut buffer: ata_core::requests::Transfer = [0; _];
     sys::serve(|request| {
         if let Some(bits) = request.notification() {
             // An interrupt outside a transfer (a late one): just let the line fire again.
@@ -72,7 +73,10 @@ fn main(_argument: &str) -> u64 {
         }
         let (op, lba) = (request.message.op, request.message.payload[0]);
         let reply = match disk.as_mut() {
-            Some(disk) => ata_core::requests::handle(disk, op, lba, &CallerLeases(request.sender)),
+            Some(disk) => {
+                let leases = CallerLeases(request.sender);
+                ata_core::requests::handle(disk, op, lba, &leases, &mut buffer)
+            }
             None => Err(DEVICE_ERROR),
         };
         if let Err(DEVICE_ERROR) = reply {

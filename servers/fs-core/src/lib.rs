@@ -3,10 +3,12 @@
 //! ring-3 file server, inside the kernel of the monolithic flavor, in xtask (which fills the
 //! disk image) and in the host tests below (against a disk in memory).
 //!
-//! Every operation opens what it needs, does its work and closes again, so nothing stays open
-//! between requests: each one leaves the disk consistent, and a server that dies between
-//! requests loses nothing. The disk has a master boot record whose first partition holds a
-//! FAT16 or FAT32 volume; names are 8.3 (`NOTES.TXT`), compared without regard to case.
+//! The volume is mounted once. Every operation opens the directories and the file it needs,
+//! does its work and closes them again, and every write reaches the disk before the operation
+//! returns: each one leaves the disk consistent, and a server that dies between requests
+//! loses nothing but its cache of sectors (`Cached`). The disk has a master boot record whose
+//! first partition holds a FAT16 or FAT32 volume; names are 8.3 (`NOTES.TXT`), compared
+//! without regard to case.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -17,16 +19,19 @@ use embedded_sdmmc::{
 use service_api::fs::Entry;
 use service_api::status;
 
+pub use cache::{Cached, Counters, Forgets};
 pub use embedded_sdmmc::{Block, BlockCount, BlockDevice, BlockIdx};
 pub use format::{PARTITION_START, format};
 
+/// Sectors kept between requests.
+mod cache;
 mod fat16;
 mod format;
 /// The file server's protocol on top: one request to one reply.
 pub mod requests;
 /// Disks reached a few sectors per request (the block protocol's limit).
 mod sectors;
-pub use sectors::{BlockError, Chunked, Sectors};
+pub use sectors::{BlockError, Sectors};
 
 /// What went wrong, as a status code of `service_api::status` (`NOT_FOUND`, `NO_SPACE`, ...).
 pub type Status = u64;
@@ -41,25 +46,6 @@ pub struct Stat {
 /// Open directories at once: the walk down a path holds at most two.
 const DIRS: usize = 4;
 const FILES: usize = 2;
-
-/// Lends the device to one operation's `VolumeManager`, which wants to own one.
-struct Borrowed<'a, D>(&'a D);
-
-impl<D: BlockDevice> BlockDevice for Borrowed<'_, D> {
-    type Error = D::Error;
-
-    fn read(&self, blocks: &mut [Block], start: BlockIdx) -> Result<(), D::Error> {
-        self.0.read(blocks, start)
-    }
-
-    fn write(&self, blocks: &[Block], start: BlockIdx) -> Result<(), D::Error> {
-        self.0.write(blocks, start)
-    }
-
-    fn num_blocks(&self) -> Result<BlockCount, D::Error> {
-        self.0.num_blocks()
-    }
-}
 
 /// Files get this time stamp: the system has no wall clock yet.
 struct FixedClock;
@@ -77,35 +63,35 @@ impl TimeSource for FixedClock {
     }
 }
 
-/// A volume on a block device.
-///
-/// Each operation mounts the volume afresh (two sector reads), works, and drops every cache
-/// before it returns, so no state at all lives between operations.
+/// A volume on a block device, mounted once.
 pub struct FileStore<D: BlockDevice> {
-    device: D,
+    volumes: Volumes<D>,
+    volume: RawVolume,
 }
 
-type Volumes<'a, D> = VolumeManager<Borrowed<'a, D>, FixedClock, DIRS, FILES, 1>;
+type Volumes<D> = VolumeManager<D, FixedClock, DIRS, FILES, 1>;
 
 impl<D: BlockDevice> FileStore<D> {
-    /// Checks that the first partition of `device` holds a FAT volume.
+    /// Mounts the FAT volume in the first partition of `device`.
     pub fn mount(device: D) -> Result<Self, Status> {
-        let store = FileStore { device };
-        store.with_volume(|_, _| Ok(()))?;
-        Ok(store)
+        let volumes = VolumeManager::new_with_limits(device, FixedClock, 0);
+        let volume = volumes.open_raw_volume(VolumeIdx(0)).map_err(status_of)?;
+        Ok(FileStore { volumes, volume })
     }
 
     pub fn into_device(self) -> D {
-        self.device
+        self.volumes.free().0
     }
 
-    fn with_volume<R>(
-        &self,
-        work: impl FnOnce(&Volumes<'_, D>, RawVolume) -> Result<R, Status>,
-    ) -> Result<R, Status> {
-        let volumes = VolumeManager::new_with_limits(Borrowed(&self.device), FixedClock, 0);
-        let volume = volumes.open_raw_volume(VolumeIdx(0)).map_err(status_of)?;
-        work(&volumes, volume)
+    /// Lends the device to `work`, for what the FAT code does not do (its own one-sector
+    /// cache is dropped first, so it sees what `work` writes).
+    pub fn with_device<R>(&self, work: impl FnOnce(&mut D) -> R) -> R {
+        self.volumes.device(work)
+    }
+
+    /// Whether an operation left a directory or file open (none does; tests check it).
+    pub fn holds_open_handles(&self) -> bool {
+        self.volumes.has_open_handles()
     }
 
     pub fn stat(&self, path: &str) -> Result<Stat, Status> {
@@ -241,8 +227,10 @@ impl<D: BlockDevice> FileStore<D> {
             Ok(entry)
         })?;
         // `embedded-sdmmc` deletes only the directory entry and leaves the clusters allocated
-        // (`fsck.fat` would reclaim them); free them here, now that its caches are gone.
-        fat16::free_clusters(&self.device, entry.entry_block, entry.entry_offset)
+        // (`fsck.fat` would reclaim them); free them here.
+        self.with_device(|device| {
+            fat16::free_clusters(device, entry.entry_block, entry.entry_offset)
+        })
     }
 
     /// Renames a file: `embedded-sdmmc` cannot move a directory entry, so the file is copied
@@ -275,19 +263,18 @@ impl<D: BlockDevice> FileStore<D> {
     fn in_directory<R>(
         &self,
         path: &str,
-        work: impl FnOnce(&Volumes<'_, D>, RawDirectory) -> Result<R, Status>,
+        work: impl FnOnce(&Volumes<D>, RawDirectory) -> Result<R, Status>,
     ) -> Result<R, Status> {
-        self.with_volume(|volumes, volume| {
-            let mut dir = volumes.open_root_dir(volume).map_err(status_of)?;
-            for name in components(path) {
-                let next = volumes.open_dir(dir, name);
-                let _ = volumes.close_dir(dir);
-                dir = next.map_err(status_of)?;
-            }
-            let result = work(volumes, dir);
+        let volumes = &self.volumes;
+        let mut dir = volumes.open_root_dir(self.volume).map_err(status_of)?;
+        for name in components(path) {
+            let next = volumes.open_dir(dir, name);
             let _ = volumes.close_dir(dir);
-            result
-        })
+            dir = next.map_err(status_of)?;
+        }
+        let result = work(volumes, dir);
+        let _ = volumes.close_dir(dir);
+        result
     }
 }
 

@@ -1,25 +1,31 @@
 //! One file request, from its operation code and leases to its reply: the file server's whole
 //! protocol (`service_api::fs`), shared by the ring-3 server and the monolithic kernel.
 
-use crate::FileStore;
+use crate::{FileStore, Forgets};
 use embedded_sdmmc::BlockDevice;
 use service_api::fs::{
-    CREATE, ENTRY_SIZE, IS_DIRECTORY, LIST, MAKE_DIRECTORY, MAX_PATH, READ, REMOVE, RENAME, STAT,
+    CREATE, DROP_CACHE, ENTRY_SIZE, IS_DIRECTORY, LIST, MAKE_DIRECTORY, MAX_PATH, READ, REMOVE, RENAME, STAT,
     TRUNCATE, WRITE,
 };
 use service_api::leases::{Leases, Reply};
 use service_api::status::{BAD_NAME, BAD_REQUEST, TOO_LARGE};
 
-/// Bytes move between the disk and a lease through this much stack at a time.
-const CHUNK: usize = 2048;
+/// Bytes move between the disk and a lease through this much stack at a time: a 4 KiB read
+/// walks the path once.
+const CHUNK: usize = 4096;
 
-/// Serves request `op` with payload words `word0`, `word1`; lease 0 always holds the path.
-pub fn handle<D: BlockDevice>(
+/// Serves request `op` with payload words `word0`, `word1`; lease 0 holds the path of every
+/// request that has one.
+pub fn handle<D: BlockDevice + Forgets>(
     store: &FileStore<D>,
     op: u32,
     [word0, word1]: [u64; 2],
     leases: &impl Leases,
 ) -> Reply {
+    if op == DROP_CACHE {
+        store.with_device(|device| device.forget());
+        return Ok([0, 0]);
+    }
     let mut path_buffer = [0u8; MAX_PATH];
     let path = lent_path(leases, 0, &mut path_buffer)?;
     match op {

@@ -1,14 +1,16 @@
 //! The file server, in ring 3: a thin message loop around `fs-core`, whose sectors come from
-//! the block driver through `call`s with leases. Requests name their file by path and the
-//! server keeps nothing between them, so a restart loses no client state; clients that see
-//! it restart simply ask again (`ulib::fs` does, for requests that are safe to repeat).
+//! the block driver through `call`s with leases, through a write-through sector cache.
+//! Requests name their file by path and the server keeps no client state between them, so a
+//! restart loses only its cache; clients that see it restart simply ask again (`ulib::fs` does,
+//! for requests that are safe to repeat).
 //! Protocol: `service_api::fs`.
 
 #![no_std]
 #![no_main]
 
-use fs_core::{BlockError, Chunked, FileStore, Sectors};
+use fs_core::{BlockError, Cached, FileStore, Sectors};
 use libipc::abi::Lease;
+use static_cell::ConstStaticCell;
 use libipc::sys::{self, Message};
 use service_api::leases::words;
 use service_api::status::DEVICE_ERROR;
@@ -17,6 +19,10 @@ use ulib::client::{Retry, Server};
 use ulib::leases::CallerLeases;
 
 ulib::entry!(main);
+
+/// The sector cache, in static memory: at 36 KiB it would take half the stack.
+static DISK: ConstStaticCell<Cached<BlockClient>> =
+    ConstStaticCell::new(Cached::new(BlockClient { driver: Server::new("block") }));
 
 /// The block driver, found by name and found again after it restarts.
 struct BlockClient {
@@ -52,7 +58,8 @@ impl BlockClient {
 }
 
 fn main(_argument: &str) -> u64 {
-    let mut store: Option<FileStore<Chunked<BlockClient>>> = None;
+    let disk: &Cached<BlockClient> = DISK.take();
+    let mut store: Option<FileStore<&Cached<BlockClient>>> = None;
     sys::serve(|request| {
         if request.notification().is_some() {
             return None;
@@ -60,7 +67,7 @@ fn main(_argument: &str) -> u64 {
         // Mount at the first request (and again after a failed mount): the block driver may
         // still be starting when this server does.
         if store.is_none() {
-            match FileStore::mount(Chunked(BlockClient { driver: Server::new("block") })) {
+            match FileStore::mount(disk) {
                 Ok(mounted) => store = Some(mounted),
                 Err(error) => {
                     ulib::println!("cannot mount the data disk: {}", status::describe(error))

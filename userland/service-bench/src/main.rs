@@ -7,7 +7,10 @@
 //! line.
 //!
 //! - `console_write_64`: 64 bytes to the console (which sends them to the serial line).
-//! - `file_read_4k`: 4 KiB read from a file on the data disk.
+//! - `file_read_4k`: 4 KiB read from a file on the data disk, its sectors in the file server's
+//!   cache (warm).
+//! - `file_read_4k_cold`: the same read right after the file server emptied its cache
+//!   (`fs::DROP_CACHE`, outside the measurement): every sector comes from the disk.
 //! - `file_create_delete`: a 16-byte file created, then removed (two calls).
 //! - `directory_list`: the entries of the root directory.
 
@@ -25,9 +28,22 @@ ulib::entry!(main);
 const WARM_UP: usize = 5;
 const SAMPLES: usize = 50;
 
-fn measure(name: &str, mut operation: impl FnMut() -> bool) -> bool {
+fn measure(name: &str, operation: impl FnMut() -> bool) -> bool {
+    measure_after(name, || true, operation)
+}
+
+/// Measures `operation`, each time after an unmeasured `setup`.
+fn measure_after(
+    name: &str,
+    mut setup: impl FnMut() -> bool,
+    mut operation: impl FnMut() -> bool,
+) -> bool {
     let mut samples = [0u64; SAMPLES];
     for round in 0..WARM_UP + SAMPLES {
+        if !setup() {
+            println!("{name}: the preparation failed");
+            return false;
+        }
         let start = timestamp();
         if !operation() {
             println!("{name}: the operation failed");
@@ -62,6 +78,11 @@ fn main(_argument: &str) -> u64 {
     ok &= measure("file_read_4k", || {
         call(&files, fs::READ, [0; 4], &[Lease::read(path), Lease::write(&mut buffer)])
     });
+    ok &= measure_after(
+        "file_read_4k_cold",
+        || call(&files, fs::DROP_CACHE, [0; 4], &[]),
+        || call(&files, fs::READ, [0; 4], &[Lease::read(path), Lease::write(&mut buffer)]),
+    );
     let small = b"sixteen bytes..\n";
     ok &= measure("file_create_delete", || {
         let name = b"/T.TXT";

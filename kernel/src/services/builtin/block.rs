@@ -70,7 +70,13 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
     }
     let Some(leases) = kernel.leases(caller) else { return Answer::Now([BAD_REQUEST, 0, 0, 0]) };
     let reply = match block.state.as_mut() {
-        Some(disk) => ata_core::requests::handle(disk, registers[0] as u32, registers[1], &leases),
+        Some(disk) => {
+            // Programs that call the disk directly are rare (the built-in file server calls
+            // `read` and `write` below), so a buffer on the stack will do.
+            let mut buffer: ata_core::requests::Transfer = [0; _];
+            let op = registers[0] as u32;
+            ata_core::requests::handle(disk, op, registers[1], &leases, &mut buffer)
+        }
         None => Err(DEVICE_ERROR),
     };
     let mut words = words(reply);

@@ -4,15 +4,49 @@
 use super::block;
 use super::gate::{Gate, Pass, Service};
 use crate::services::host::{Answer, Host};
-use fs_core::{BlockError, Chunked, FileStore, Sectors};
+use fs_core::{
+    Block, BlockCount, BlockDevice, BlockError, BlockIdx, Cached, FileStore, Forgets, Sectors,
+};
 use kernel_core::manifest::Service as BuiltinService;
 use libipc::TaskId;
 use service_api::leases::words;
 use service_api::status::{self, BAD_REQUEST, DEVICE_ERROR};
 use spin::Mutex;
 
-pub static FS: Mutex<Service<Option<FileStore<Chunked<BuiltinDisk>>>>> =
+pub static FS: Mutex<Service<Option<FileStore<&'static DiskCache>>>> =
     Mutex::new(Service { gate: Gate::new(BuiltinService::Fs), state: None });
+
+/// The built-in file server's sector cache, in static memory (36 KiB is too much to build on
+/// the trap stack).
+static DISK: DiskCache = DiskCache(Cached::new(BuiltinDisk));
+
+pub struct DiskCache(Cached<BuiltinDisk>);
+
+// SAFETY: the cache is reached only through the file store in `FS`, with `FS`'s lock held, so
+// one CPU at a time uses its cells.
+unsafe impl Sync for DiskCache {}
+
+impl Forgets for &DiskCache {
+    fn forget(&self) {
+        self.0.forget();
+    }
+}
+
+impl BlockDevice for &DiskCache {
+    type Error = BlockError;
+
+    fn read(&self, blocks: &mut [Block], start: BlockIdx) -> Result<(), BlockError> {
+        (&self.0).read(blocks, start)
+    }
+
+    fn write(&self, blocks: &[Block], start: BlockIdx) -> Result<(), BlockError> {
+        (&self.0).write(blocks, start)
+    }
+
+    fn num_blocks(&self) -> Result<BlockCount, BlockError> {
+        (&self.0).num_blocks()
+    }
+}
 
 /// The built-in block driver, called directly.
 pub struct BuiltinDisk;
@@ -42,7 +76,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
         Pass::Stopped => return Answer::Now([DEVICE_ERROR, 0, 0, 0]),
     }
     if fs.state.is_none() {
-        match FileStore::mount(Chunked(BuiltinDisk)) {
+        match FileStore::mount(&DISK) {
             Ok(store) => fs.state = Some(store),
             Err(error) => {
                 log::warn!("built-in fs: cannot mount the data disk: {}", status::describe(error))

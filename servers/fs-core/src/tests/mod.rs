@@ -1,13 +1,18 @@
 extern crate std;
 
 use super::*;
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
+use service_api::block::MAX_SECTORS;
 use service_api::status::*;
+use std::boxed::Box;
+use std::rc::Rc;
 use std::vec::Vec;
 
-/// A disk in memory.
+/// A disk in memory; clones share its sectors, so a test can look at what reached the disk.
+#[derive(Clone)]
 struct MemoryDisk {
-    sectors: RefCell<Vec<[u8; 512]>>,
+    sectors: Rc<RefCell<Vec<[u8; 512]>>>,
+    refuse_writes: Rc<Cell<bool>>,
 }
 
 #[derive(Debug)]
@@ -21,6 +26,15 @@ impl core::fmt::Display for OutOfRange {
 
 impl core::error::Error for OutOfRange {}
 
+impl MemoryDisk {
+    fn blank(sectors: u32) -> Self {
+        MemoryDisk {
+            sectors: Rc::new(RefCell::new(std::vec![[0; 512]; sectors as usize])),
+            refuse_writes: Rc::new(Cell::new(false)),
+        }
+    }
+}
+
 impl BlockDevice for MemoryDisk {
     type Error = OutOfRange;
 
@@ -33,6 +47,9 @@ impl BlockDevice for MemoryDisk {
     }
 
     fn write(&self, blocks: &[Block], start: BlockIdx) -> Result<(), OutOfRange> {
+        if self.refuse_writes.get() {
+            return Err(OutOfRange);
+        }
         let mut sectors = self.sectors.borrow_mut();
         for (i, block) in blocks.iter().enumerate() {
             *sectors.get_mut(start.0 as usize + i).ok_or(OutOfRange)? = block.contents;
@@ -45,15 +62,52 @@ impl BlockDevice for MemoryDisk {
     }
 }
 
-const SECTORS: u32 = 16 * 2048; // 16 MiB
+/// The same disk as the block driver offers it: whole sectors, a few per request.
+impl Sectors for MemoryDisk {
+    type Error = OutOfRange;
 
-fn fresh() -> FileStore<MemoryDisk> {
-    let disk = MemoryDisk { sectors: RefCell::new(std::vec![[0; 512]; SECTORS as usize]) };
-    format(&disk, SECTORS, "test").unwrap();
-    FileStore::mount(disk).unwrap()
+    fn read(&self, lba: u32, bytes: &mut [u8]) -> Result<(), OutOfRange> {
+        assert!(bytes.len() % 512 == 0 && bytes.len() / 512 <= MAX_SECTORS);
+        let sectors = self.sectors.borrow();
+        for (i, sector) in bytes.chunks_exact_mut(512).enumerate() {
+            sector.copy_from_slice(sectors.get(lba as usize + i).ok_or(OutOfRange)?);
+        }
+        Ok(())
+    }
+
+    fn write(&self, lba: u32, bytes: &[u8]) -> Result<(), OutOfRange> {
+        assert!(bytes.len() % 512 == 0 && bytes.len() / 512 <= MAX_SECTORS);
+        if self.refuse_writes.get() {
+            return Err(OutOfRange);
+        }
+        let mut sectors = self.sectors.borrow_mut();
+        for (i, sector) in bytes.chunks_exact(512).enumerate() {
+            sectors.get_mut(lba as usize + i).ok_or(OutOfRange)?.copy_from_slice(sector);
+        }
+        Ok(())
+    }
+
+    fn count(&self) -> Result<u32, OutOfRange> {
+        Ok(self.sectors.borrow().len() as u32)
+    }
 }
 
-fn read_all(store: &FileStore<MemoryDisk>, path: &str) -> Vec<u8> {
+const SECTORS: u32 = 16 * 2048; // 16 MiB
+
+/// A file store as the servers have it: the volume behind a sector cache.
+type Store = FileStore<&'static Cached<MemoryDisk>>;
+
+fn fresh() -> Store {
+    let disk = MemoryDisk::blank(SECTORS);
+    format(&disk, SECTORS, "test").unwrap();
+    mount(disk)
+}
+
+fn mount(disk: MemoryDisk) -> Store {
+    FileStore::mount(&*Box::leak(Box::new(Cached::new(disk)))).unwrap()
+}
+
+fn read_all(store: &Store, path: &str) -> Vec<u8> {
     let mut out = Vec::new();
     let mut chunk = [0u8; 100];
     loop {
@@ -65,7 +119,7 @@ fn read_all(store: &FileStore<MemoryDisk>, path: &str) -> Vec<u8> {
     }
 }
 
-fn names(store: &FileStore<MemoryDisk>, path: &str) -> Vec<std::string::String> {
+fn names(store: &Store, path: &str) -> Vec<std::string::String> {
     let mut names = Vec::new();
     store
         .list(path, 0, |entry| {
@@ -197,22 +251,21 @@ fn bad_names_and_paths_are_errors_not_panics() {
 fn what_was_written_survives_a_remount() {
     let store = fresh();
     store.write("/keep.txt", 0, b"persistent", true, true).unwrap();
-    let disk = store.into_device();
-    let store = FileStore::mount(disk).unwrap();
+    let store = mount(store.into_device().disk().clone());
     assert_eq!(read_all(&store, "/keep.txt"), b"persistent");
 }
 
 #[test]
 fn the_formatter_refuses_sizes_fat16_cannot_hold() {
-    let disk = MemoryDisk { sectors: RefCell::new(std::vec![[0; 512]; 4096]) };
+    let disk = MemoryDisk::blank(4096);
     assert!(format(&disk, 4096, "x").is_err());
     assert!(format(&disk, 100, "x").is_err());
 }
 
 #[test]
 fn a_disk_without_a_volume_does_not_mount() {
-    let disk = MemoryDisk { sectors: RefCell::new(std::vec![[0; 512]; 64]) };
-    assert_eq!(FileStore::mount(disk).err(), Some(CORRUPT));
+    let cache = Cached::new(MemoryDisk::blank(64));
+    assert_eq!(FileStore::mount(&cache).err(), Some(CORRUPT));
 }
 
 #[test]
@@ -226,3 +279,6 @@ fn removed_files_give_their_space_back() {
         store.remove("/big.bin").unwrap();
     }
 }
+
+/// The sector cache in front of the disk.
+mod cache;
