@@ -53,7 +53,7 @@ pub fn call(
             Outcome::Written
         }
         Answer::Later => {
-            k.tasks[caller].state = TaskState::AwaitingReply { from: service_id };
+            k.sched.park(&mut k.tasks, caller, TaskState::AwaitingReply { from: service_id });
             k.sched.switch_away();
             Outcome::Blocked
         }

@@ -83,6 +83,7 @@ pub fn spawn_into(
         }
     };
     k.irqs.claim(index, spec.irqs);
+    k.sched.enrol(&k.tasks, index);
     k.sched.preempt_for(&k.tasks, spec.priority);
     Ok(k.tasks[index].id)
 }
@@ -105,12 +106,16 @@ pub fn fault_current(record: FaultRecord) {
 /// Records how the task ended, frees its memory and interrupt lines, bumps its generation,
 /// wakes every task waiting on it with `DeadTask`, and tells the observer.
 pub fn end_task(k: &mut Kernel, index: usize, state: TaskState) {
-    let task = &mut k.tasks[index];
+    let task = &k.tasks[index];
     log_end(task, &state);
     if let Some(service) = task.in_kernel_service() {
         crate::services::stop(service);
     }
-    task.state = state;
+    k.sched.park(&mut k.tasks, index, state);
+    let task = &mut k.tasks[index];
+    if index == k.sched.current && k.sched.frame_live {
+        task.stats.syscalls += crate::arch::take_lean_calls();
+    }
     task.lease_count = 0;
     let old_id = task.id;
     task.id = old_id.next_generation();

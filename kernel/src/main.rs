@@ -83,6 +83,7 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     arch::serial::init();
     let cmdline = cmdline::init();
     logger::init(cmdline.value("log"));
+    syscalls::fastpath::configure(&cmdline);
     log::info!("Moat {} booting; command line: {:?}", env!("CARGO_PKG_VERSION"), cmdline.as_str());
 
     arch::init_cpu();

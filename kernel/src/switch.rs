@@ -9,8 +9,9 @@ use crate::arch::cpu;
 use crate::arch::{self, TrapFrame};
 use crate::lifecycle::end_task;
 use crate::mm::layout::USER_END;
+use crate::research::record::Point;
 use crate::state::{self, Kernel};
-use crate::task::{FaultRecord, TaskState};
+use crate::task::{FaultRecord, Task, TaskState};
 use libipc::FaultKind;
 // LAB 1 BEGIN: what a return to ring 3 is made of: its selectors and the RFLAGS bits it sets
 use crate::arch::{USER_CODE_SELECTOR, USER_DATA_SELECTOR};
@@ -90,7 +91,9 @@ fn switch_or_stop(k: &mut Kernel, frame: &mut TrapFrame) -> Option<*const TrapFr
         end_task(k, current, TaskState::Faulted(bad_return(frame.rip)));
     }
     if k.sched.frame_live {
-        k.tasks[k.sched.current].saved.clone_from(frame);
+        let task = &mut k.tasks[k.sched.current];
+        task.saved.clone_from(frame);
+        task.stats.syscalls += arch::take_lean_calls();
         k.sched.frame_live = false;
     }
     let next = switch_to_next(k)?;
@@ -102,23 +105,55 @@ fn switch_or_stop(k: &mut Kernel, frame: &mut TrapFrame) -> Option<*const TrapFr
 fn switch_to_next(k: &mut Kernel) -> Option<usize> {
     loop {
         let next = k.sched.choose(&k.tasks)?;
-        let task = &mut k.tasks[next];
-        let saved = &mut task.saved;
-        // LAB 1 BEGIN: whatever the saved frame says, it goes back to ring 3: user selectors, interrupts on, no I/O privilege
-        saved.cs = u64::from(USER_CODE_SELECTOR);
-        saved.ss = u64::from(USER_DATA_SELECTOR);
-        saved.rflags = (saved.rflags | RFLAGS_INTERRUPTS) & !RFLAGS_IOPL;
-        // LAB 1 STUB
-        // // The saved frame goes back as it is.
-        // LAB 1 END
-        if saved.rip < USER_END {
-            task.space.as_ref().expect("a ready task has memory").activate();
-            arch::grant_ports(&task.spec.ports);
+        if prepare_to_run(&mut k.tasks[next]) {
             return Some(next);
         }
-        let record = bad_return(saved.rip);
+        let record = bad_return(k.tasks[next].saved.rip);
         end_task(k, next, TaskState::Faulted(record));
     }
+}
+
+/// The fast path's switch (`syscalls::fastpath`): the current task has blocked, and `next`,
+/// which the fast path has found to be the task `choose` would pick and whose registers
+/// resume at a user address, runs instead. Returns the registers to resume.
+#[inline(always)]
+pub fn hand_over(k: &mut Kernel, frame: &TrapFrame, next: usize) -> *const TrapFrame {
+    let task = &mut k.tasks[k.sched.current];
+    task.saved.clone_from(frame);
+    task.stats.syscalls += arch::take_lean_calls();
+    k.sched.run_next(&k.tasks, next);
+    let runs = prepare_to_run(&mut k.tasks[next]);
+    debug_assert!(runs, "the fast path checked the return address");
+    &k.tasks[next].saved
+}
+
+/// Makes `task`'s saved registers fit to go back to ring 3 and, unless they would return to
+/// an address outside user space, activates its address space and its ports.
+#[inline(always)]
+fn prepare_to_run(task: &mut Task) -> bool {
+    let saved = &mut task.saved;
+    // LAB 1 BEGIN: whatever the saved frame says, it goes back to ring 3: user selectors, interrupts on, no I/O privilege
+    saved.cs = u64::from(USER_CODE_SELECTOR);
+    saved.ss = u64::from(USER_DATA_SELECTOR);
+    saved.rflags = (saved.rflags | RFLAGS_INTERRUPTS) & !RFLAGS_IOPL;
+    // LAB 1 STUB
+    // // The saved frame goes back as it is.
+    // LAB 1 END
+    if saved.rip >= USER_END {
+        return false;
+    }
+    task.space.as_ref().expect("a ready task has memory").activate();
+    arch::grant_ports(&task.spec.ports);
+    allow_lean_entry(task);
+    true
+}
+
+/// Lets `task_info` be answered in the system call entry for `task`, the running task,
+/// unless a fault is armed at its next system call (the general path fires it).
+#[inline(always)]
+pub fn allow_lean_entry(task: &Task) {
+    let armed = task.research.armed & Point::SyscallEntry as u8 != 0;
+    arch::set_lean_task_id((!armed).then(|| task.id.to_raw()));
 }
 
 fn bad_return(rip: u64) -> FaultRecord {

@@ -127,47 +127,13 @@ fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
     std::fs::create_dir_all(&logs).map_err(|e| Failure::new(format!("{}: {e}", logs.display())))?;
 
     println!("== in-guest tests (QEMU, TCG)");
-    let mut cmdline = String::from("selftest=fw_cfg");
-    if !filter.is_empty() {
-        cmdline.push_str(&format!(" test={filter}"));
-    }
-    // The storage scenarios need a data disk.
-    let disk = logs.join("guest-tests.disk.img");
-    crate::disk::create(&disk, &test_images.programs)?;
-    let options =
-        RunOptions { data_disk: Some(disk), ..RunOptions::captured(Firmware::Bios, cmdline) };
-    let run = qemu::run_captured(
-        &test_images.bios,
-        &options,
-        args.timeout,
-        qemu::Session::default(),
-        |line| {
-            if let Some(name) = line.strip_prefix("TEST-PASS ") {
-                println!("guest {name} ... ok");
-            } else if let Some(rest) = line.strip_prefix("TEST-FAIL ") {
-                println!("guest {rest} ... FAILED");
-            }
-            false
-        },
-    )?;
-    let report = guest_log::parse(&run.output);
-    let log = save_log(&logs, "guest-tests", &run.output);
-    let mut guest = Tally { passed: report.passed.len(), failed: report.failed_count() };
-    let exited_cleanly =
-        run.exit_code == Some(if guest.failed == 0 { GUEST_SUCCESS } else { GUEST_FAILURE });
-    if !report.all_passed() || !exited_cleanly {
-        if let Some(name) = &report.unfinished {
-            println!("guest {name} ... CRASHED (the kernel stopped inside it)");
-        }
-        if report.not_run() > 0 {
-            println!("guest: {} test(s) never ran", report.not_run());
-        }
-        if report.planned.is_none() {
-            guest.failed = guest.failed.max(1); // the suite never started
-        }
-        explain_failed_run(run.exit_code, &run.output, &log, args.timeout);
-        guest.failed = guest.failed.max(1);
-    }
+    let mut guest = guest_suite(&test_images, &logs, filter, "", args.timeout)?;
+    // The same tests again with the kernel's IPC fast path off (`ipc=general`): both paths
+    // must give the same results, and the IPC scenarios and the fuzzer run against each.
+    println!("== in-guest tests on the general IPC path (ipc=general)");
+    let general = guest_suite(&test_images, &logs, filter, " ipc=general", args.timeout)?;
+    guest.passed += general.passed;
+    guest.failed += general.failed;
 
     println!("== boot checks");
     let mut boots = Tally::default();
@@ -196,6 +162,60 @@ fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
         }
     }
     Ok((guest, boots))
+}
+
+/// One boot of the in-guest tests selected by `filter`, with `extra` appended to the kernel
+/// command line.
+fn guest_suite(
+    test_images: &Images,
+    logs: &std::path::Path,
+    filter: &str,
+    extra: &str,
+    timeout: Duration,
+) -> Result<Tally, Failure> {
+    let mut cmdline = format!("selftest=fw_cfg{extra}");
+    if !filter.is_empty() {
+        cmdline.push_str(&format!(" test={filter}"));
+    }
+    // The storage scenarios need a data disk.
+    let name = format!("guest-tests{}", extra.replace([' ', '='], "-"));
+    let disk = logs.join(format!("{name}.disk.img"));
+    crate::disk::create(&disk, &test_images.programs)?;
+    let options =
+        RunOptions { data_disk: Some(disk), ..RunOptions::captured(Firmware::Bios, cmdline) };
+    let run = qemu::run_captured(
+        &test_images.bios,
+        &options,
+        timeout,
+        qemu::Session::default(),
+        |line| {
+            if let Some(name) = line.strip_prefix("TEST-PASS ") {
+                println!("guest {name} ... ok");
+            } else if let Some(rest) = line.strip_prefix("TEST-FAIL ") {
+                println!("guest {rest} ... FAILED");
+            }
+            false
+        },
+    )?;
+    let report = guest_log::parse(&run.output);
+    let log = save_log(logs, &name, &run.output);
+    let mut guest = Tally { passed: report.passed.len(), failed: report.failed_count() };
+    let exited_cleanly =
+        run.exit_code == Some(if guest.failed == 0 { GUEST_SUCCESS } else { GUEST_FAILURE });
+    if !report.all_passed() || !exited_cleanly {
+        if let Some(name) = &report.unfinished {
+            println!("guest {name} ... CRASHED (the kernel stopped inside it)");
+        }
+        if report.not_run() > 0 {
+            println!("guest: {} test(s) never ran", report.not_run());
+        }
+        if report.planned.is_none() {
+            guest.failed = guest.failed.max(1); // the suite never started
+        }
+        explain_failed_run(run.exit_code, &run.output, &log, timeout);
+        guest.failed = guest.failed.max(1);
+    }
+    Ok(guest)
 }
 
 fn boot_check(

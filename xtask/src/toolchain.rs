@@ -83,7 +83,8 @@ pub fn strip_debug(from: &std::path::Path, to: &std::path::Path) -> Result<(), F
         .map_err(|e| Failure::new(format!("running rustc of {PINNED}: {e}")))?;
     let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     let host = std::env::consts::ARCH.to_owned() + "-unknown-linux-gnu";
-    let objcopy = std::path::Path::new(&sysroot).join("lib/rustlib").join(host).join("bin/llvm-objcopy");
+    let objcopy =
+        std::path::Path::new(&sysroot).join("lib/rustlib").join(host).join("bin/llvm-objcopy");
     let mut strip = Command::new(&objcopy);
     strip.arg("--strip-debug").arg(from).arg(to);
     run_status(&mut strip, "stripping the kernel's debug information")

@@ -1,7 +1,10 @@
 //! Choosing the next task: fixed priorities, round robin among equals.
 //!
-//! A linear scan over the task table, as in Hubris: with tens of tasks it is short, has no
-//! queues to keep consistent, and is easy to check. Lower numbers are more urgent.
+//! The ready tasks are kept in a bitmap, as in seL4: a bit per task slot at each priority, and
+//! a bit per priority that has any. The most urgent ready task is then two "find first set
+//! bit" instructions away, however many tasks there are, instead of a scan of the task table;
+//! the price is that every change of a task's state to or from ready must update the map
+//! (`kernel/src/sched.rs` funnels them). Lower numbers are more urgent.
 //!
 //! Round robin needs a memory of whose turn it is at each priority: `cursor[p]` is the slot
 //! where the search among priority-`p` tasks starts. It moves past a task only when that task
@@ -11,6 +14,59 @@
 
 /// Priorities run from 0 (most urgent) to `PRIORITIES - 1`.
 pub const PRIORITIES: usize = 8;
+/// Task slots the bitmap covers: one bit each in a `u64`.
+pub const SLOTS: usize = 64;
+
+/// The ready tasks: `at[p]` has bit `i` set when slot `i` is ready at priority `p`, and
+/// `levels` bit `p` when `at[p]` is not empty.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadySet {
+    at: [u64; PRIORITIES],
+    levels: u32,
+}
+
+impl ReadySet {
+    pub const fn new() -> Self {
+        Self { at: [0; PRIORITIES], levels: 0 }
+    }
+
+    pub fn insert(&mut self, priority: u8, slot: usize) {
+        let level = usize::from(priority) % PRIORITIES;
+        self.at[level] |= 1 << (slot % SLOTS);
+        self.levels |= 1 << level;
+    }
+
+    pub fn remove(&mut self, priority: u8, slot: usize) {
+        let level = usize::from(priority) % PRIORITIES;
+        self.at[level] &= !(1 << (slot % SLOTS));
+        if self.at[level] == 0 {
+            self.levels &= !(1 << level);
+        }
+    }
+
+    pub fn contains(&self, priority: u8, slot: usize) -> bool {
+        self.at[usize::from(priority) % PRIORITIES] & 1 << (slot % SLOTS) != 0
+    }
+
+    /// The most urgent priority with a ready task.
+    pub fn most_urgent(&self) -> Option<u8> {
+        (self.levels != 0).then(|| self.levels.trailing_zeros() as u8)
+    }
+
+    /// Whether a task is ready at `priority` or more urgently, besides the slots set in
+    /// `except`.
+    pub fn any_at_or_above(&self, priority: u8, except: u64) -> bool {
+        let level = usize::from(priority) % PRIORITIES;
+        let mut levels = self.levels & ((2 << level) - 1);
+        while levels != 0 {
+            if self.at[levels.trailing_zeros() as usize] & !except != 0 {
+                return true;
+            }
+            levels &= levels - 1;
+        }
+        false
+    }
+}
 
 /// Whose turn it is at each priority.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,17 +84,15 @@ impl Turns {
         self.cursor[usize::from(priority) % PRIORITIES] = slot + 1;
     }
 
-    /// The slot to run next. `priority_of(i)` gives task `i`'s priority if it is ready to run,
-    /// `None` otherwise. The most urgent priority with a ready task wins; within it, the first
-    /// ready task at or after that priority's cursor (wrapping around).
-    pub fn select_next(
-        &self,
-        count: usize,
-        priority_of: impl Fn(usize) -> Option<u8>,
-    ) -> Option<usize> {
-        let best = (0..count).filter_map(&priority_of).min()?;
-        let start = self.cursor[usize::from(best) % PRIORITIES];
-        (0..count).map(|step| (start + step) % count).find(|&i| priority_of(i) == Some(best))
+    /// The slot to run next: the most urgent priority with a ready task wins; within it, the
+    /// first ready slot at or after that priority's cursor, wrapping around.
+    pub fn select_next(&self, ready: &ReadySet) -> Option<usize> {
+        let level = usize::from(ready.most_urgent()?);
+        let slots = ready.at[level];
+        let start = self.cursor[level];
+        let from_cursor = if start < SLOTS { slots & (!0u64 << start) } else { 0 };
+        let pick = if from_cursor != 0 { from_cursor } else { slots };
+        Some(pick.trailing_zeros() as usize)
     }
 }
 
@@ -66,7 +120,53 @@ mod tests {
     }
 
     fn pick(turns: &Turns, ready: &[Option<u8>]) -> Option<usize> {
-        turns.select_next(ready.len(), |i| ready[i])
+        let mut set = ReadySet::new();
+        for (slot, priority) in ready.iter().enumerate() {
+            if let Some(priority) = priority {
+                set.insert(*priority, slot);
+            }
+        }
+        turns.select_next(&set)
+    }
+
+    #[test]
+    fn the_ready_set_follows_inserts_and_removes() {
+        let mut set = ReadySet::new();
+        assert_eq!(set.most_urgent(), None);
+        set.insert(5, 63);
+        set.insert(2, 0);
+        set.insert(2, 7);
+        assert_eq!(set.most_urgent(), Some(2));
+        assert!(set.contains(5, 63) && set.contains(2, 7) && !set.contains(5, 7));
+        set.remove(2, 0);
+        assert_eq!(set.most_urgent(), Some(2), "slot 7 is still ready at 2");
+        set.remove(2, 7);
+        assert_eq!(set.most_urgent(), Some(5));
+        set.remove(5, 63);
+        assert_eq!(set, ReadySet::new());
+    }
+
+    #[test]
+    fn others_at_or_above_a_priority_are_seen() {
+        let mut set = ReadySet::new();
+        set.insert(3, 1);
+        let except_1 = 1 << 1;
+        assert!(!set.any_at_or_above(3, except_1), "only the task itself");
+        set.insert(4, 2);
+        assert!(!set.any_at_or_above(3, except_1), "a less urgent one does not count");
+        set.insert(3, 9);
+        assert!(set.any_at_or_above(3, except_1), "an equal one does");
+        assert!(!set.any_at_or_above(3, except_1 | 1 << 9), "unless it is excepted too");
+        set.remove(3, 9);
+        set.insert(0, 5);
+        assert!(set.any_at_or_above(3, except_1), "a more urgent one does");
+    }
+
+    #[test]
+    fn the_cursor_wraps_past_the_last_slot() {
+        let mut turns = Turns::new();
+        turns.passed(1, 63);
+        assert_eq!(pick(&turns, &[Some(1), None, Some(1)]), Some(0));
     }
 
     #[test]

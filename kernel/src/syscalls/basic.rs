@@ -49,7 +49,7 @@ pub fn yield_turn(k: &mut Kernel, caller: usize) -> Outcome {
 pub fn sleep(k: &mut Kernel, caller: usize, ticks: u64) -> Outcome {
     if ticks > 0 {
         let until = time::ticks().saturating_add(ticks);
-        k.tasks[caller].state = TaskState::Sleeping { until };
+        k.sched.park(&mut k.tasks, caller, TaskState::Sleeping { until });
     }
     k.sched.switch_away();
     Outcome::Value(0)

@@ -55,7 +55,7 @@ pub fn send(k: &mut Kernel, caller: usize, live: &mut TrapFrame, wants_reply: bo
             if !wants_reply {
                 return Outcome::Value(0);
             }
-            tasks[caller].state = TaskState::AwaitingReply { from: to };
+            sched.park(tasks, caller, TaskState::AwaitingReply { from: to });
             sched.switch_away();
             return Outcome::Blocked;
         }
@@ -69,7 +69,7 @@ pub fn send(k: &mut Kernel, caller: usize, live: &mut TrapFrame, wants_reply: bo
     }
     k.sends += 1;
     let (deadline, order) = (deadline(args.timeout()), k.sends);
-    k.tasks[caller].state = TaskState::Sending { to, wants_reply, deadline, order };
+    k.sched.park(&mut k.tasks, caller, TaskState::Sending { to, wants_reply, deadline, order });
     k.sched.switch_away();
     Outcome::Blocked
 }
@@ -130,7 +130,7 @@ pub fn receive(
         let (_, op) = message.target();
         write_message(live, sender_id, op, message.payload(), count);
         if wants_reply {
-            tasks[sender].state = TaskState::AwaitingReply { from: my_id };
+            sched.park(tasks, sender, TaskState::AwaitingReply { from: my_id });
         } else {
             let saved = &mut tasks[sender].saved;
             (saved.rax, saved.rdx) = (0, 0);
@@ -148,7 +148,8 @@ pub fn receive(
     {
         return Outcome::Blocked; // killed: nobody resumes it
     }
-    k.tasks[caller].state = TaskState::Receiving { from, deadline: deadline(timeout) };
+    let waiting = TaskState::Receiving { from, deadline: deadline(timeout) };
+    k.sched.park(&mut k.tasks, caller, waiting);
     k.sched.switch_away();
     Outcome::Blocked
 }
@@ -199,7 +200,8 @@ pub fn notify(k: &mut Kernel, caller: usize, target: u64, bits: u64) -> Outcome 
 }
 
 /// Whether the manifest lets `from` send to `to`.
-fn may_send(k: &Kernel, from: usize, to: usize) -> bool {
+#[inline(always)]
+pub(super) fn may_send(k: &Kernel, from: usize, to: usize) -> bool {
     let position = k.tasks[to].spec.position;
     position < 64 && k.tasks[from].spec.send_mask & 1 << position != 0
 }

@@ -21,6 +21,7 @@
 
 mod basic;
 mod devices;
+pub mod fastpath;
 mod inject;
 mod ipc;
 mod leases;
@@ -40,6 +41,9 @@ use outcome::{Outcome, finish};
 /// Handles the system call in `frame` and prepares the return to ring 3, which may resume
 /// another task if this call blocked the caller or woke a more urgent one.
 pub fn handle(frame: &mut TrapFrame) -> *const TrapFrame {
+    if let Some(resume) = fastpath::try_ipc(frame) {
+        return resume;
+    }
     switch::handle_and_return(frame, |k, frame| {
         let caller = k.sched.current;
         let task = &mut k.tasks[caller];

@@ -123,6 +123,12 @@ fn round_trip(outcome: &Outcome) -> TestResult {
     // 100 calls and the lookup; each call is one system call for the client.
     check!(outcome.task("client-rt")?.stats.syscalls >= 101);
     check!(outcome.task("echo")?.state.is_alive(), "the server should still be serving");
+    // The echo server outranks its client, so each call and each reply can take the fast
+    // path, unless `ipc=general` turned it off.
+    match crate::syscalls::fastpath::status() {
+        (true, taken) => check!(taken >= 200, "the fast path took only {taken} calls"),
+        (false, taken) => check!(taken == 0, "the fast path took {taken} calls while off"),
+    }
     Ok(())
 }
 

@@ -40,6 +40,19 @@ pub const SCENARIOS: &[Scenario] = &[
         prepare: None,
         check: hello_runs_and_exits,
     },
+    // `task_info` is answered in the system call entry, unless a fault is armed at the
+    // task's next system call: then the general path takes the call and the fault (a skip)
+    // sends it back unanswered, which `hello` reports by exiting with 1.
+    Scenario {
+        name: "user::an_armed_entry_is_not_bypassed_by_the_lean_path",
+        tasks: &["hello"],
+        deadline: 300,
+        prepare: Some(arm_skip_at_entry),
+        check: |o| {
+            check_eq!(o.task("hello")?.state, TaskState::Exited { code: 1 });
+            Ok(())
+        },
+    },
     Scenario {
         name: "user::sleep_wakes_on_time",
         tasks: &["sleeper"],
@@ -166,6 +179,10 @@ pub const SCENARIOS: &[Scenario] = &[
 const RFLAGS_IOPL_3: u64 = 3 << 12;
 
 /// Sets IOPL 3 in the saved registers of the scenario's second task before its first run.
+fn arm_skip_at_entry(kernel: &mut Kernel, slots: &[usize]) {
+    kernel.tasks[slots[0]].research.arm(crate::research::record::Point::SyscallEntry);
+}
+
 fn grant_port_access(kernel: &mut Kernel, slots: &[usize]) {
     kernel.tasks[slots[1]].saved.rflags |= RFLAGS_IOPL_3;
 }

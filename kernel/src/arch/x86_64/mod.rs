@@ -41,6 +41,7 @@ mod trap_entry;
 pub use iomap::grant as grant_ports;
 pub use pic::{mask as mask_irq, unmask as unmask_irq};
 pub use ports::{port_read, port_write};
+pub use syscall_entry::{set_lean_task_id, take_lean_calls};
 #[cfg_attr(not(feature = "guest-tests"), allow(unused_imports))] // used by the in-guest tests
 pub use trap::{breakpoint_count, unexpected_irq_count};
 pub use trap_entry::{TrapFrame, enter_user};

@@ -1,0 +1,125 @@
+//! The IPC fast path, in the spirit of seL4's `fastpath.c`: the two calls of a request and
+//! its answer, when nothing unusual is going on, go from the entry straight to the partner.
+//!
+//! - `call` to a task already waiting in `receive` for anyone (or for the caller), more urgent
+//!   than the caller, with no leases: the message goes into the receiver's saved registers and
+//!   the receiver runs.
+//! - `reply_receive` from a server to a client waiting for that reply, when the server's
+//!   receive would block (no notification pending, no sender waiting) and the client is the
+//!   only ready task at its priority or above: the reply goes into the client's saved
+//!   registers, the server waits, and the client runs.
+//!
+//! Each case is exactly what the general path (`ipc.rs`, then `switch.rs`) would do in it,
+//! minus the decisions it can skip: no dispatch table, no outcome to translate, no search for
+//! the next task (the conditions above name it). Anything else (leases, a partner not yet
+//! waiting, a closed receive, an armed fault injection, a timeout of zero, a return address
+//! outside user space) returns `None` before changing anything, and the general path handles
+//! the call from the start, with the same result. The kernel command line's `ipc=general`
+//! turns the fast path off, so the tests run the IPC scenarios and the fuzzer both ways.
+
+use crate::arch::TrapFrame;
+use crate::delivery::write_message;
+use crate::mm::layout::USER_END;
+use crate::research::hooks;
+use crate::research::record::Point;
+use crate::state::{self, Kernel, deadline};
+use crate::switch;
+use crate::task::TaskState;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use libipc::Sysnum;
+use libipc::abi::ANY_TASK;
+
+static ENABLED: AtomicBool = AtomicBool::new(true);
+/// Calls the fast path has handled since boot.
+static TAKEN: AtomicU64 = AtomicU64::new(0);
+
+/// Reads `ipc=general` (the fast path off) from the command line; at boot.
+pub fn configure(cmdline: &crate::cmdline::Cmdline) {
+    ENABLED.store(cmdline.value("ipc") != Some("general"), Ordering::Relaxed);
+}
+
+/// Whether the fast path is on, and how many calls it has handled.
+#[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
+pub fn status() -> (bool, u64) {
+    (ENABLED.load(Ordering::Relaxed), TAKEN.load(Ordering::Relaxed))
+}
+
+/// Handles `frame`'s system call if it is one of the fast cases; returns the registers to
+/// resume, or `None` for the general path.
+#[inline(always)]
+pub fn try_ipc(frame: &mut TrapFrame) -> Option<*const TrapFrame> {
+    let call = frame.rax == Sysnum::Call as u64;
+    if !call && frame.rax != Sysnum::ReplyReceive as u64 || !ENABLED.load(Ordering::Relaxed) {
+        return None;
+    }
+    let mut k = state::lock_in_trap();
+    let next = if call { call_to_waiting(&mut k, frame)? } else { reply_then_wait(&mut k, frame)? };
+    TAKEN.store(TAKEN.load(Ordering::Relaxed) + 1, Ordering::Relaxed); // one CPU, lock held
+    Some(switch::hand_over(&mut k, frame, next))
+}
+
+/// `call` to a receiver already waiting: the receiver, or `None` for the general path.
+#[inline(always)]
+fn call_to_waiting(k: &mut Kernel, frame: &TrapFrame) -> Option<usize> {
+    let caller = k.sched.current;
+    let args = frame.ipc_args();
+    let (to, op) = args.target();
+    let target = k.resolve(to).ok()?;
+    let allowed = target != caller && super::ipc::may_send(k, caller, target);
+    let tasks = k.tasks.as_mut_slice();
+    let (me, them) = (&tasks[caller], &tasks[target]);
+    let takes_it = match them.state {
+        TaskState::Receiving { from, .. } => from.is_none_or(|from| from == me.id),
+        _ => false,
+    };
+    let fits = takes_it
+        && allowed
+        && args.lease_table().1 == 0
+        && them.spec.priority < me.spec.priority
+        && them.saved.rip < USER_END
+        && !hooks::armed(me, Point::SyscallEntry)
+        && k.sched.is_steady();
+    if !fits {
+        return None;
+    }
+    let my_id = tasks[caller].id;
+    tasks[caller].stats.syscalls += 1;
+    tasks[caller].lease_count = 0;
+    write_message(&mut tasks[target].saved, my_id, op, args.payload(), 0);
+    k.sched.make_ready(&mut k.tasks, target);
+    k.sched.park(&mut k.tasks, caller, TaskState::AwaitingReply { from: to });
+    Some(target)
+}
+
+/// `reply_receive` whose receive would wait: the client replied to, or `None`.
+#[inline(always)]
+fn reply_then_wait(k: &mut Kernel, frame: &TrapFrame) -> Option<usize> {
+    let server = k.sched.current;
+    let args = frame.ipc_args();
+    let (to, op) = args.target();
+    let client = k.resolve(to).ok()?;
+    let tasks = k.tasks.as_slice();
+    let (me, them) = (&tasks[server], &tasks[client]);
+    let research = Point::SyscallEntry as u8 | Point::Reply as u8 | Point::ReceiveWait as u8;
+    let fits = them.state == (TaskState::AwaitingReply { from: me.id })
+        && args.reply_receive_from() == ANY_TASK
+        && args.timeout() != 0
+        && me.notifications == 0
+        && them.saved.rip < USER_END
+        && me.research.armed & research == 0
+        && k.sched.is_steady()
+        && !k.sched.rival_ready(them.spec.priority, client, server)
+        && !tasks.iter().any(|t| matches!(t.state, TaskState::Sending { to, .. } if to == me.id));
+    if !fits {
+        return None;
+    }
+    let my_id = me.id;
+    let tasks = k.tasks.as_mut_slice();
+    tasks[server].stats.syscalls += 1;
+    write_message(&mut tasks[client].saved, my_id, op, args.payload(), 0);
+    tasks[client].lease_count = 0;
+    k.sched.make_ready(&mut k.tasks, client);
+    let waiting = TaskState::Receiving { from: None, deadline: deadline(args.timeout()) };
+    k.sched.park(&mut k.tasks, server, waiting);
+    Some(client)
+}
