@@ -229,6 +229,11 @@ struct BenchOpts {
     /// flavour, or on both with the micro/monolithic ratio, instead of the kernel's own paths
     #[arg(long, value_enum)]
     flavor: Option<Flavors>,
+    /// trace one sample of this operation (null_syscall, ipc_call_reply, notification,
+    /// interrupt_to_driver, lease_read_4k) instruction by instruction and show where its
+    /// instructions go, function by function
+    #[arg(long, value_name = "OPERATION", conflicts_with_all = ["quick", "flavor"])]
+    profile: Option<String>,
     /// seconds per QEMU run before it counts as hung (MOAT_TIMEOUT_SCALE multiplies it)
     #[arg(long, value_name = "SECS", default_value_t = 120.0, value_parser = seconds,
           allow_negative_numbers = true)]
@@ -359,6 +364,7 @@ fn parse_with(
         Some(Sub::Bench(opts)) => Command::Bench(BenchArgs {
             quick: opts.quick,
             flavors: opts.flavor.map(Flavors::list),
+            profile: opts.profile,
             timeout: scaled(opts.timeout)?,
         }),
         Some(Sub::Faults(opts)) => Command::Faults(FaultsArgs {

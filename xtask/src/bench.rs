@@ -20,6 +20,8 @@ pub struct BenchArgs {
     pub quick: bool,
     /// The service operations on these flavours instead of the kernel's own paths.
     pub flavors: Option<Vec<Flavor>>,
+    /// Trace one sample of this operation instead (`profile.rs`).
+    pub profile: Option<String>,
     pub timeout: Duration,
 }
 
@@ -55,6 +57,9 @@ const OPERATIONS: [(&str, &str, Option<u64>); 6] = [
 pub fn run(args: &BenchArgs) -> Result<(), Failure> {
     if let Some(flavors) = &args.flavors {
         return crate::bench_services::run(flavors, args.timeout);
+    }
+    if let Some(operation) = &args.profile {
+        return crate::profile::run(operation, args.timeout);
     }
     let images =
         images::build(KernelKind::Bench, BuildOptions { release: true, flavor: Flavor::Micro })?;

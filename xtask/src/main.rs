@@ -27,6 +27,8 @@ mod images;
 mod labs;
 /// The system manifest: `system.toml` and `userland/tests.toml`.
 mod manifest;
+/// `bench --profile`: where one benchmark operation's instructions go, function by function.
+mod profile;
 /// Finding or installing QEMU and the one QEMU command line.
 mod qemu;
 /// `cargo xtask test`.
@@ -111,6 +113,7 @@ fn boot(args: &QemuArgs) -> Result<(), Failure> {
         data_disk: Some(disk::persistent(args.fresh_disk, &images.programs)?),
         display: args.display,
         monitor_socket: None,
+        trace: None,
     };
     if args.exit_after_boot {
         return boot_and_stop(image, &options);

@@ -71,6 +71,9 @@ pub struct RunOptions {
     pub display: bool,
     /// QEMU's monitor on this Unix socket, for typed input that starts with `MONITOR`.
     pub monitor_socket: Option<PathBuf>,
+    /// One log line per guest instruction executed at these addresses (`cargo xtask bench
+    /// --profile`): `(log file, QEMU -dfilter ranges)`.
+    pub trace: Option<(PathBuf, String)>,
 }
 
 impl RunOptions {
@@ -86,6 +89,7 @@ impl RunOptions {
             data_disk: None,
             display: false,
             monitor_socket: None,
+            trace: None,
         }
     }
 }
@@ -167,6 +171,10 @@ pub fn command(image: &Path, options: &RunOptions) -> Result<Command, Failure> {
     if !options.cmdline.is_empty() {
         let value = escape_option_value(&options.cmdline);
         qemu.args(["-fw_cfg", &format!("name=opt/moat/cmdline,string={value}")]);
+    }
+    if let Some((log, ranges)) = &options.trace {
+        qemu.args(["-singlestep", "-d", "exec,nochain", "-dfilter", ranges]);
+        qemu.arg("-D").arg(log);
     }
     if let Some(port) = options.gdb {
         qemu.args(["-gdb", &format!("tcp:127.0.0.1:{port}"), "-S"]);
@@ -352,6 +360,7 @@ mod tests {
             data_disk: None,
             display: false,
             monitor_socket: None,
+            trace: None,
         };
         let qemu = command(Path::new("/tmp/bios.img"), &options).unwrap();
         let args: Vec<String> = qemu.get_args().map(|a| a.to_string_lossy().into_owned()).collect();

@@ -73,9 +73,8 @@ pub fn cargo() -> Command {
     command
 }
 
-/// Copies the ELF `from` to `to` without its debug information (the toolchain's
-/// `llvm-objcopy`, from the `llvm-tools` component).
-pub fn strip_debug(from: &std::path::Path, to: &std::path::Path) -> Result<(), Failure> {
+/// A program of the `llvm-tools` component (`llvm-objcopy`, `llvm-nm`, `llvm-objdump`).
+pub fn llvm_tool(name: &str) -> Result<Command, Failure> {
     let output = Command::new("rustup")
         .args(["run", PINNED, "rustc", "--print", "sysroot"])
         .env_remove("RUSTUP_TOOLCHAIN")
@@ -83,9 +82,13 @@ pub fn strip_debug(from: &std::path::Path, to: &std::path::Path) -> Result<(), F
         .map_err(|e| Failure::new(format!("running rustc of {PINNED}: {e}")))?;
     let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     let host = std::env::consts::ARCH.to_owned() + "-unknown-linux-gnu";
-    let objcopy =
-        std::path::Path::new(&sysroot).join("lib/rustlib").join(host).join("bin/llvm-objcopy");
-    let mut strip = Command::new(&objcopy);
+    let bin = std::path::Path::new(&sysroot).join("lib/rustlib").join(host).join("bin");
+    Ok(Command::new(bin.join(name)))
+}
+
+/// Copies the ELF `from` to `to` without its debug information.
+pub fn strip_debug(from: &std::path::Path, to: &std::path::Path) -> Result<(), Failure> {
+    let mut strip = llvm_tool("llvm-objcopy")?;
     strip.arg("--strip-debug").arg(from).arg(to);
     run_status(&mut strip, "stripping the kernel's debug information")
 }
