@@ -2,8 +2,8 @@
 //! its answer, when nothing unusual is going on, go from the entry straight to the partner.
 //!
 //! - `call` to a task already waiting in `receive` for anyone (or for the caller), more urgent
-//!   than the caller, with no leases: the message goes into the receiver's saved registers and
-//!   the receiver runs.
+//!   than the caller: the lease table is taken in as the general path takes it, the message
+//!   goes into the receiver's saved registers and the receiver runs.
 //! - `reply_receive` from a server to a client waiting for that reply, when the server's
 //!   receive would block (no notification pending, no sender waiting) and the client is the
 //!   only ready task at its priority or above: the reply goes into the client's saved
@@ -11,10 +11,11 @@
 //!
 //! Each case is exactly what the general path (`ipc.rs`, then `switch.rs`) would do in it,
 //! minus the decisions it can skip: no dispatch table, no outcome to translate, no search for
-//! the next task (the conditions above name it). Anything else (leases, a partner not yet
-//! waiting, a closed receive, an armed fault injection, a timeout of zero, a return address
-//! outside user space) returns `None` before changing anything, and the general path handles
-//! the call from the start, with the same result. The kernel command line's `ipc=general`
+//! the next task (the conditions above name it). Anything else (a partner not yet waiting, a
+//! closed receive, an armed fault injection, a timeout of zero, a return address outside user
+//! space, a lease table the general path would refuse) returns `None` before changing
+//! anything the general path would not change the same way, and the general path handles the
+//! call from the start, with the same result. The kernel command line's `ipc=general`
 //! turns the fast path off, so the tests run the IPC scenarios and the fuzzer both ways.
 
 use crate::arch::TrapFrame;
@@ -74,7 +75,6 @@ fn call_to_waiting(k: &mut Kernel, frame: &TrapFrame) -> Option<usize> {
     };
     let fits = takes_it
         && allowed
-        && args.lease_table().1 == 0
         && them.spec.priority < me.spec.priority
         && them.saved.rip < USER_END
         && !hooks::armed(me, Point::SyscallEntry)
@@ -82,10 +82,19 @@ fn call_to_waiting(k: &mut Kernel, frame: &TrapFrame) -> Option<usize> {
     if !fits {
         return None;
     }
-    let my_id = tasks[caller].id;
+    // The same copy and checks as the general path's; a refused table goes back to it, which
+    // refuses it again and says why.
+    let (table, count) = args.lease_table();
+    if count != 0 {
+        super::ipc::take_leases(k, caller, (table, count)).ok()?;
+    }
+    let tasks = k.tasks.as_mut_slice();
+    if count == 0 {
+        tasks[caller].lease_count = 0;
+    }
+    let (my_id, leases) = (tasks[caller].id, tasks[caller].lease_count as u64);
     tasks[caller].stats.syscalls += 1;
-    tasks[caller].lease_count = 0;
-    write_message(&mut tasks[target].saved, my_id, op, args.payload(), 0);
+    write_message(&mut tasks[target].saved, my_id, op, args.payload(), leases);
     k.sched.make_ready(&mut k.tasks, target);
     k.sched.park(&mut k.tasks, caller, TaskState::AwaitingReply { from: to });
     Some(target)

@@ -207,7 +207,7 @@ pub(super) fn may_send(k: &Kernel, from: usize, to: usize) -> bool {
 }
 
 /// Copies the lease table `(address, count)` of `caller` into its record.
-fn take_leases(
+pub(super) fn take_leases(
     k: &mut Kernel,
     caller: usize,
     (table, count): (u64, u64),
