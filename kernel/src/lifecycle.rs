@@ -83,8 +83,7 @@ pub fn spawn_into(
         }
     };
     k.irqs.claim(index, spec.irqs);
-    k.sched.enrol(&k.tasks, index);
-    k.sched.preempt_for(&k.tasks, spec.priority);
+    k.sched.make_ready(&mut k.tasks, index);
     Ok(k.tasks[index].id)
 }
 

@@ -3,13 +3,13 @@
 //!
 //! Fixed priorities, round robin among equals (`kernel_core::sched`, host-tested), with the
 //! ready tasks in a bitmap (`ReadySet`): every change of a task's state to or from `Ready`
-//! goes through `make_ready`, `park` or `enrol` here, which keep the map in step. A switch
+//! goes through `make_ready` or `park` here, which keep the map in step. A switch
 //! happens only on the way back to ring 3: everything else just sets `switch_pending`. The kernel keeps nothing on its trap stack between entries (the seL4 and
 //! Hubris model), so the running task's registers are either live (in the CPU, or in the
 //! frame of the trap being handled) or in its `Task::saved`.
 
 use crate::task::{Task, TaskState};
-use kernel_core::sched::{ReadySet, Turns};
+use kernel_core::sched::{ReadySet, SLOTS, Turns};
 
 /// Timer ticks a task may run before others of its priority get a turn.
 pub const QUANTUM_TICKS: u32 = 5;
@@ -75,17 +75,9 @@ impl Scheduler {
         task.state = state;
     }
 
-    /// A task has just been placed in slot `index` (started or restarted there).
-    pub fn enrol(&mut self, tasks: &[Task], index: usize) {
-        let task = &tasks[index];
-        if matches!(task.state, TaskState::Ready) {
-            self.ready.insert(task.spec.priority, index);
-        }
-    }
-
     /// Whether a task other than `a` and `b` is ready at `priority` or more urgently.
     pub fn rival_ready(&self, priority: u8, a: usize, b: usize) -> bool {
-        self.ready.any_at_or_above(priority, 1 << (a % 64) | 1 << (b % 64))
+        self.ready.any_at_or_above(priority, 1 << (a % SLOTS) | 1 << (b % SLOTS))
     }
 
     /// Nothing is pending: the current task runs with its registers in the trap frame, and no

@@ -91,9 +91,7 @@ fn switch_or_stop(k: &mut Kernel, frame: &mut TrapFrame) -> Option<*const TrapFr
         end_task(k, current, TaskState::Faulted(bad_return(frame.rip)));
     }
     if k.sched.frame_live {
-        let task = &mut k.tasks[k.sched.current];
-        task.saved.clone_from(frame);
-        task.stats.syscalls += arch::take_lean_calls();
+        save_current(k, frame);
         k.sched.frame_live = false;
     }
     let next = switch_to_next(k)?;
@@ -118,13 +116,20 @@ fn switch_to_next(k: &mut Kernel) -> Option<usize> {
 /// resume at a user address, runs instead. Returns the registers to resume.
 #[inline(always)]
 pub fn hand_over(k: &mut Kernel, frame: &TrapFrame, next: usize) -> *const TrapFrame {
-    let task = &mut k.tasks[k.sched.current];
-    task.saved.clone_from(frame);
-    task.stats.syscalls += arch::take_lean_calls();
+    save_current(k, frame);
     k.sched.run_next(&k.tasks, next);
     let runs = prepare_to_run(&mut k.tasks[next]);
     debug_assert!(runs, "the fast path checked the return address");
     &k.tasks[next].saved
+}
+
+/// The running task leaves the CPU: its registers go from the trap frame into its record, and
+/// the calls the lean entry answered for it into its count.
+#[inline(always)]
+fn save_current(k: &mut Kernel, frame: &TrapFrame) {
+    let task = &mut k.tasks[k.sched.current];
+    task.saved.clone_from(frame);
+    task.stats.syscalls += arch::take_lean_calls();
 }
 
 /// Makes `task`'s saved registers fit to go back to ring 3 and, unless they would return to

@@ -26,13 +26,14 @@ use crate::research::record::Point;
 use crate::state::{self, Kernel, deadline};
 use crate::switch;
 use crate::task::TaskState;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 use libipc::Sysnum;
 use libipc::abi::ANY_TASK;
 
 static ENABLED: AtomicBool = AtomicBool::new(true);
-/// Calls the fast path has handled since boot.
-static TAKEN: AtomicU64 = AtomicU64::new(0);
+/// Calls the fast path has handled since boot; counted in the test kernel only.
+#[cfg(feature = "guest-tests")]
+static TAKEN: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// Reads `ipc=general` (the fast path off) from the command line; at boot.
 pub fn configure(cmdline: &crate::cmdline::Cmdline) {
@@ -40,7 +41,7 @@ pub fn configure(cmdline: &crate::cmdline::Cmdline) {
 }
 
 /// Whether the fast path is on, and how many calls it has handled.
-#[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
+#[cfg(feature = "guest-tests")]
 pub fn status() -> (bool, u64) {
     (ENABLED.load(Ordering::Relaxed), TAKEN.load(Ordering::Relaxed))
 }
@@ -55,6 +56,7 @@ pub fn try_ipc(frame: &mut TrapFrame) -> Option<*const TrapFrame> {
     }
     let mut k = state::lock_in_trap();
     let next = if call { call_to_waiting(&mut k, frame)? } else { reply_then_wait(&mut k, frame)? };
+    #[cfg(feature = "guest-tests")]
     TAKEN.store(TAKEN.load(Ordering::Relaxed) + 1, Ordering::Relaxed); // one CPU, lock held
     Some(switch::hand_over(&mut k, frame, next))
 }

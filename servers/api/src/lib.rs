@@ -251,6 +251,8 @@ pub mod block {
     pub const INFO: u32 = 3;
     pub const SECTOR_SIZE: usize = 512;
     pub const MAX_SECTORS: usize = 8;
+    /// Room for the largest transfer one request may ask for.
+    pub type Transfer = [u8; MAX_SECTORS * SECTOR_SIZE];
     /// The primary ATA channel (the data disk is its second drive; the boot disk the first).
     pub const IRQ: u8 = 14;
 }

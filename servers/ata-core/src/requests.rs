@@ -2,16 +2,13 @@
 //! protocol (`service_api::block`), shared by the ring-3 driver and the monolithic kernel.
 
 use crate::{AtaError, Channel, Disk, SECTOR_SIZE};
-use service_api::block::{INFO, MAX_SECTORS, READ, WRITE};
+use service_api::block::{INFO, MAX_SECTORS, READ, Transfer, WRITE};
 use service_api::leases::{Leases, Reply};
 use service_api::status::{BAD_REQUEST, DEVICE_ERROR, TOO_LARGE};
 
-/// Room for the largest transfer; the driver keeps one, so no request zeroes a buffer.
-pub type Transfer = [u8; MAX_SECTORS * SECTOR_SIZE];
-
 /// Serves request `op` for sector `lba_word`: `READ` fills lease 0, `WRITE` sends it, both in
-/// whole sectors (at most `MAX_SECTORS`), through `buffer`; `INFO` answers the disk's size.
-/// The count is sectors.
+/// whole sectors (at most `MAX_SECTORS`), through `buffer`, which the driver keeps so that no
+/// request zeroes one; `INFO` answers the disk's size. The count is sectors.
 pub fn handle<C: Channel>(
     disk: &mut Disk<C>,
     op: u32,

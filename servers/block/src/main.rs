@@ -62,7 +62,7 @@ fn main(_argument: &str) -> u64 {
             None
         }
     };
-    let mut buffer: ata_core::requests::Transfer = [0; _];
+    let mut buffer: service_api::block::Transfer = [0; _];
     sys::serve(|request| {
         if let Some(bits) = request.notification() {
             // An interrupt outside a transfer (a late one): just let the line fire again.

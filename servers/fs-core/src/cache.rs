@@ -23,7 +23,7 @@
 use crate::Sectors;
 use core::cell::RefCell;
 use embedded_sdmmc::{Block, BlockCount, BlockDevice, BlockIdx};
-use service_api::block::{MAX_SECTORS, SECTOR_SIZE};
+use service_api::block::{MAX_SECTORS, SECTOR_SIZE, Transfer};
 
 /// 16 sets of 4 lines: 32 KiB of sectors.
 const SETS: usize = 16;
@@ -31,7 +31,7 @@ const WAYS: usize = 4;
 /// Sequential readers told apart: a file's data and the FAT that chains it.
 const STREAMS: usize = 2;
 
-/// What the cache did since it was made; tests and benchmarks read it.
+/// What the cache did since it was made (the tests read it).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counters {
     /// Sectors found in the cache.
@@ -66,7 +66,7 @@ struct Lines {
     clock: u64,
     /// The sectors sequential readers would miss on next, the most recent first.
     sequential: [Option<u32>; STREAMS],
-    staging: [u8; MAX_SECTORS * SECTOR_SIZE],
+    staging: Transfer,
     counters: Counters,
 }
 

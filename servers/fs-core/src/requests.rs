@@ -4,8 +4,8 @@
 use crate::{FileStore, Forgets};
 use embedded_sdmmc::BlockDevice;
 use service_api::fs::{
-    CREATE, DROP_CACHE, ENTRY_SIZE, IS_DIRECTORY, LIST, MAKE_DIRECTORY, MAX_PATH, READ, REMOVE, RENAME, STAT,
-    TRUNCATE, WRITE,
+    CREATE, DROP_CACHE, ENTRY_SIZE, IS_DIRECTORY, LIST, MAKE_DIRECTORY, MAX_PATH, READ, REMOVE,
+    RENAME, STAT, TRUNCATE, WRITE,
 };
 use service_api::leases::{Leases, Reply};
 use service_api::status::{BAD_NAME, BAD_REQUEST, TOO_LARGE};

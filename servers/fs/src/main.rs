@@ -10,11 +10,11 @@
 
 use fs_core::{BlockError, Cached, FileStore, Sectors};
 use libipc::abi::Lease;
-use static_cell::ConstStaticCell;
 use libipc::sys::{self, Message};
 use service_api::leases::words;
 use service_api::status::DEVICE_ERROR;
 use service_api::{block, status};
+use static_cell::ConstStaticCell;
 use ulib::client::{Retry, Server};
 use ulib::leases::CallerLeases;
 

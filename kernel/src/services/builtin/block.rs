@@ -73,7 +73,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
         Some(disk) => {
             // Programs that call the disk directly are rare (the built-in file server calls
             // `read` and `write` below), so a buffer on the stack will do.
-            let mut buffer: ata_core::requests::Transfer = [0; _];
+            let mut buffer: service_api::block::Transfer = [0; _];
             let op = registers[0] as u32;
             ata_core::requests::handle(disk, op, registers[1], &leases, &mut buffer)
         }
