@@ -234,6 +234,11 @@ struct BenchOpts {
     /// instructions go, function by function
     #[arg(long, value_name = "OPERATION", conflicts_with_all = ["quick", "flavor"])]
     profile: Option<String>,
+    /// the same operations on another system, side by side with both Moat flavours: `linux`
+    /// boots a Debian kernel package on an initramfs holding a static benchmark program
+    #[arg(long, value_enum, value_name = "SYSTEM",
+          conflicts_with_all = ["quick", "flavor", "profile"])]
+    vs: Option<Versus>,
     /// seconds per QEMU run before it counts as hung (MOAT_TIMEOUT_SCALE multiplies it)
     #[arg(long, value_name = "SECS", default_value_t = 120.0, value_parser = seconds,
           allow_negative_numbers = true)]
@@ -284,6 +289,12 @@ enum OneFlavor {
     Micro,
     /// the same code built into the kernel
     Monolithic,
+}
+
+/// The systems `bench --vs` compares Moat with.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Versus {
+    Linux,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -365,6 +376,7 @@ fn parse_with(
             quick: opts.quick,
             flavors: opts.flavor.map(Flavors::list),
             profile: opts.profile,
+            vs_linux: opts.vs == Some(Versus::Linux),
             timeout: scaled(opts.timeout)?,
         }),
         Some(Sub::Faults(opts)) => Command::Faults(FaultsArgs {

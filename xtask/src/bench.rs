@@ -22,6 +22,8 @@ pub struct BenchArgs {
     pub flavors: Option<Vec<Flavor>>,
     /// Trace one sample of this operation instead (`profile.rs`).
     pub profile: Option<String>,
+    /// The same operations on Linux beside both Moat flavours (`linux/`).
+    pub vs_linux: bool,
     pub timeout: Duration,
 }
 
@@ -57,6 +59,9 @@ const OPERATIONS: [(&str, &str, Option<u64>); 6] = [
 pub fn run(args: &BenchArgs) -> Result<(), Failure> {
     if let Some(flavors) = &args.flavors {
         return crate::bench_services::run(flavors, args.timeout);
+    }
+    if args.vs_linux {
+        return crate::linux::run(args.timeout);
     }
     if let Some(operation) = &args.profile {
         return crate::profile::run(operation, args.timeout);

@@ -51,7 +51,7 @@ pub fn run(flavors: &[Flavor], timeout: Duration) -> Result<(), Failure> {
 }
 
 /// One pass of the service benchmark on `flavor` (release build, fresh data disk).
-fn measure(flavor: Flavor, timeout: Duration) -> Result<Pass, Failure> {
+pub fn measure(flavor: Flavor, timeout: Duration) -> Result<Pass, Failure> {
     let dir = workspace_root().join("target/bench");
     std::fs::create_dir_all(&dir).map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
     let images = images::build(KernelKind::ServiceBench, BuildOptions { release: true, flavor })?;

@@ -25,6 +25,8 @@ mod guest_log;
 mod images;
 /// `cargo xtask lab`: the course labs and their student trees.
 mod labs;
+/// `cargo xtask bench --vs linux`: the same operations on Linux, side by side.
+mod linux;
 /// The system manifest: `system.toml` and `userland/tests.toml`.
 mod manifest;
 /// `bench --profile`: where one benchmark operation's instructions go, function by function.
@@ -114,6 +116,7 @@ fn boot(args: &QemuArgs) -> Result<(), Failure> {
         display: args.display,
         monitor_socket: None,
         trace: None,
+        linux: None,
     };
     if args.exit_after_boot {
         return boot_and_stop(image, &options);

@@ -74,6 +74,16 @@ pub struct RunOptions {
     /// One log line per guest instruction executed at these addresses (`cargo xtask bench
     /// --profile`): `(log file, QEMU -dfilter ranges)`.
     pub trace: Option<(PathBuf, String)>,
+    /// Boot a Linux kernel instead of a Moat disk image (`bench --vs linux`): the image is
+    /// then the kernel, started by QEMU itself with this initramfs and command line.
+    pub linux: Option<LinuxBoot>,
+}
+
+/// A Linux kernel started directly by QEMU (`-kernel`, `-initrd`, `-append`).
+#[derive(Clone, Debug)]
+pub struct LinuxBoot {
+    pub initramfs: PathBuf,
+    pub append: String,
 }
 
 impl RunOptions {
@@ -90,6 +100,7 @@ impl RunOptions {
             display: false,
             monitor_socket: None,
             trace: None,
+            linux: None,
         }
     }
 }
@@ -147,9 +158,14 @@ pub fn command(image: &Path, options: &RunOptions) -> Result<Command, Failure> {
             find_ovmf().ok_or_else(|| Failure::new("no OVMF firmware found; set OVMF_PATH"))?;
         qemu.arg("-bios").arg(ovmf);
     }
-    let mut drive = std::ffi::OsString::from("format=raw,file=");
-    drive.push(image);
-    qemu.arg("-drive").arg(drive);
+    if let Some(linux) = &options.linux {
+        qemu.arg("-kernel").arg(image).arg("-initrd").arg(&linux.initramfs);
+        qemu.args(["-append", &linux.append]);
+    } else {
+        let mut drive = std::ffi::OsString::from("format=raw,file=");
+        drive.push(image);
+        qemu.arg("-drive").arg(drive);
+    }
     if let Some(disk) = &options.data_disk {
         let mut drive = std::ffi::OsString::from("format=raw,if=ide,index=1,file=");
         drive.push(disk);
@@ -361,6 +377,7 @@ mod tests {
             display: false,
             monitor_socket: None,
             trace: None,
+            linux: None,
         };
         let qemu = command(Path::new("/tmp/bios.img"), &options).unwrap();
         let args: Vec<String> = qemu.get_args().map(|a| a.to_string_lossy().into_owned()).collect();

@@ -52,6 +52,7 @@ pub fn typed_keys(
         data_disk: Some(disk.to_path_buf()),
         monitor_socket: Some(socket.to_path_buf()),
         trace: None,
+        linux: None,
         ..RunOptions::captured(Firmware::Bios, String::new())
     };
     let session = Session { input: &input, stop_at: Some(&answer) };
