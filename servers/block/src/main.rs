@@ -42,7 +42,7 @@ impl Ports for DriverPorts {
             let left = deadline.saturating_sub(sys::uptime());
             match sys::wait_notification(left.max(1)) {
                 Ok(bits) if bits & 1 << IRQ != 0 => {
-                    let _ = sys::irq_ack(IRQ);
+                    ulib::irq::acknowledge(IRQ);
                     return true;
                 }
                 Ok(_) if left > 0 => continue,
@@ -67,7 +67,7 @@ fn main(_argument: &str) -> u64 {
         if let Some(bits) = request.notification() {
             // An interrupt outside a transfer (a late one): just let the line fire again.
             if bits & 1 << IRQ != 0 {
-                let _ = sys::irq_ack(IRQ);
+                ulib::irq::acknowledge(IRQ);
             }
             return None;
         }

@@ -249,7 +249,15 @@ impl<S: Sectors> BlockDevice for &Cached<S> {
                 sector.copy_from_slice(&block.contents);
             }
             lines.counters.requests += 1;
-            if let Err(error) = self.disk.write(lba, bytes) {
+            let mut result = self.disk.write(lba, bytes);
+            if result.is_err() {
+                // Writing the same sectors again is harmless, and a failure that passes (a
+                // reply lost or garbled, a driver restarted) then costs nothing: given up
+                // half-way, the operation would leave the volume half-changed.
+                lines.counters.requests += 1;
+                result = self.disk.write(lba, bytes);
+            }
+            if let Err(error) = result {
                 for k in 0..chunk.len() {
                     lines.drop_sector(lba + k as u32);
                 }

@@ -48,7 +48,7 @@ fn main(_argument: &str) -> u64 {
                     got = true;
                 }
             });
-            let _ = sys::irq_ack(IRQ);
+            ulib::irq::acknowledge(IRQ);
             if got {
                 console = ulib::client::notify_by_name("console", console, INPUT_READY_BIT);
             }

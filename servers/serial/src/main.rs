@@ -68,7 +68,7 @@ fn main(_argument: &str) -> u64 {
                 got = true;
             }
             output.pump();
-            let _ = sys::irq_ack(IRQ);
+            ulib::irq::acknowledge(IRQ);
             if got {
                 listener = ulib::client::notify_by_name("console", listener, INPUT_READY_BIT);
             }

@@ -13,6 +13,8 @@ pub use libipc::sys;
 pub mod client;
 /// Files through the file server: by path, or as `File`s with an offset.
 pub mod fs;
+/// Acknowledging interrupt lines, for drivers.
+pub mod irq;
 /// The server side of a request: its leases, for the shared request handlers.
 pub mod leases;
 /// I/O ports for drivers, with `in` and `out` on the ports the kernel opened to them.

@@ -115,13 +115,34 @@ fn a_failed_write_drops_what_it_touched() {
     let cache = fresh_cache(64);
     write_sector(cache, 5, 1).unwrap();
     assert_eq!(read_sector(cache, 5), [1; 512]);
-    cache.disk().refuse_writes.set(true);
+    cache.disk().refuse_writes.set(u32::MAX);
     assert!(write_sector(cache, 5, 2).is_err());
-    cache.disk().refuse_writes.set(false);
+    cache.disk().refuse_writes.set(0);
     let misses = cache.counters().misses;
     // The disk's copy is what counts: the cache asks again rather than keep either version.
     assert_eq!(read_sector(cache, 5), [1; 512]);
     assert_eq!(cache.counters().misses, misses + 1);
+}
+
+#[test]
+fn a_write_refused_once_is_tried_again() {
+    let cache = fresh_cache(64);
+    cache.disk().refuse_writes.set(1);
+    write_sector(cache, 5, 3).unwrap();
+    assert_eq!(cache.disk().sectors.borrow()[5], [3; 512], "the second attempt landed");
+    let requests = cache.counters().requests;
+    assert_eq!(read_sector(cache, 5), [3; 512]);
+    assert_eq!(cache.counters().requests, requests, "and the cache kept it");
+}
+
+#[test]
+fn a_file_written_through_one_failed_request_is_whole() {
+    let store = fresh();
+    store.with_device(|cache| cache.disk().refuse_writes.set(1));
+    let data = std::vec![0x3cu8; 3000];
+    assert_eq!(store.write("/ONCE.BIN", 0, &data, true, true), Ok(3000));
+    let other = mount(store.with_device(|cache| cache.disk().clone()));
+    assert_eq!(read_all(&other, "/ONCE.BIN"), data);
 }
 
 #[test]

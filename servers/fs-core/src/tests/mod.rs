@@ -12,7 +12,8 @@ use std::vec::Vec;
 #[derive(Clone)]
 struct MemoryDisk {
     sectors: Rc<RefCell<Vec<[u8; 512]>>>,
-    refuse_writes: Rc<Cell<bool>>,
+    /// How many of the next writes fail (`u32::MAX`: all of them).
+    refuse_writes: Rc<Cell<u32>>,
 }
 
 #[derive(Debug)]
@@ -30,8 +31,18 @@ impl MemoryDisk {
     fn blank(sectors: u32) -> Self {
         MemoryDisk {
             sectors: Rc::new(RefCell::new(std::vec![[0; 512]; sectors as usize])),
-            refuse_writes: Rc::new(Cell::new(false)),
+            refuse_writes: Rc::new(Cell::new(0)),
         }
+    }
+}
+
+impl MemoryDisk {
+    fn refuses_a_write(&self) -> bool {
+        let refused = self.refuse_writes.get();
+        if refused != u32::MAX {
+            self.refuse_writes.set(refused.saturating_sub(1));
+        }
+        refused > 0
     }
 }
 
@@ -47,7 +58,7 @@ impl BlockDevice for MemoryDisk {
     }
 
     fn write(&self, blocks: &[Block], start: BlockIdx) -> Result<(), OutOfRange> {
-        if self.refuse_writes.get() {
+        if self.refuses_a_write() {
             return Err(OutOfRange);
         }
         let mut sectors = self.sectors.borrow_mut();
@@ -77,7 +88,7 @@ impl Sectors for MemoryDisk {
 
     fn write(&self, lba: u32, bytes: &[u8]) -> Result<(), OutOfRange> {
         assert!(bytes.len() % 512 == 0 && bytes.len() / 512 <= MAX_SECTORS);
-        if self.refuse_writes.get() {
+        if self.refuses_a_write() {
             return Err(OutOfRange);
         }
         let mut sectors = self.sectors.borrow_mut();
