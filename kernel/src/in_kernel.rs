@@ -5,7 +5,7 @@
 //! leaves the caller in `AwaitingReply`, exactly as a ring-3 server would.
 
 use crate::arch::TrapFrame;
-use crate::delivery::{raise_notification, write_message};
+use crate::delivery::{Lent, raise_notification, write_message};
 use crate::lifecycle::kill;
 use crate::services::{self, Answer, Host, KernelLeases};
 use crate::state::Kernel;
@@ -49,7 +49,7 @@ pub fn call(
     match answer {
         Answer::Now(words) => {
             k.tasks[caller].lease_count = 0;
-            write_message(live, service_id, 0, words, 0);
+            write_message(live, service_id, 0, words, Lent::NONE);
             Outcome::Written
         }
         Answer::Later => {
@@ -107,7 +107,7 @@ impl Host for Kernel {
         }
         let from = self.tasks[service_slot(self, service).expect("awaits found it")].id;
         let index = usize::from(caller.index);
-        write_message(&mut self.tasks[index].saved, from, 0, words, 0);
+        write_message(&mut self.tasks[index].saved, from, 0, words, Lent::NONE);
         self.tasks[index].lease_count = 0;
         self.sched.make_ready(&mut self.tasks, index);
     }

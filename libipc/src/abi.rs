@@ -348,49 +348,12 @@ pub const fn unpack_target(word: u64) -> (TaskId, u32) {
     (TaskId { index: word as u16, generation: (word >> 16) as u16 }, (word >> 32) as u32)
 }
 
-/// One lent buffer, as the caller describes it in its lease table.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Lease {
-    pub address: u64,
-    pub length: u64,
-    /// `LEASE_READ`, `LEASE_WRITE` or both.
-    pub access: u64,
-}
-
-pub const LEASE_READ: u64 = 1;
-pub const LEASE_WRITE: u64 = 2;
-
-impl Lease {
-    /// Lends `bytes` for reading.
-    pub fn read(bytes: &[u8]) -> Lease {
-        Lease { address: bytes.as_ptr() as u64, length: bytes.len() as u64, access: LEASE_READ }
-    }
-
-    /// Lends `bytes` for writing.
-    pub fn write(bytes: &mut [u8]) -> Lease {
-        Lease {
-            address: bytes.as_mut_ptr() as u64,
-            length: bytes.len() as u64,
-            access: LEASE_WRITE,
-        }
-    }
-
-    /// True when the lease allows `access` (`LEASE_READ` or `LEASE_WRITE`) to the `length`
-    /// bytes at `offset` into it: the kernel's check before any `lease_read`/`lease_write`.
-    pub const fn permits(&self, offset: u64, length: u64, access: u64) -> bool {
-        let in_bounds = match offset.checked_add(length) {
-            Some(end) => end <= self.length,
-            None => false,
-        };
-        self.access & access == access && access != 0 && in_bounds
-    }
-}
-
 mod inject;
+mod leases;
 mod records;
 mod registers;
 pub use inject::*;
+pub use leases::*;
 pub use records::*;
 pub use registers::*;
 
@@ -410,21 +373,6 @@ mod tests {
     }
 
     use super::*;
-
-    #[test]
-    fn leases_permit_only_their_bounds_and_access() {
-        let lease = Lease { address: 0x1000, length: 4096, access: LEASE_READ };
-        assert!(lease.permits(0, 4096, LEASE_READ));
-        assert!(lease.permits(4095, 1, LEASE_READ));
-        assert!(lease.permits(4096, 0, LEASE_READ));
-        assert!(!lease.permits(4096, 1, LEASE_READ), "one byte past the end");
-        assert!(!lease.permits(1, 4096, LEASE_READ));
-        assert!(!lease.permits(u64::MAX, 2, LEASE_READ), "offset + length wraps");
-        assert!(!lease.permits(0, 1, LEASE_WRITE), "read-only");
-        assert!(!lease.permits(0, 1, 0));
-        let both = Lease { access: LEASE_READ | LEASE_WRITE, ..lease };
-        assert!(both.permits(0, 1, LEASE_WRITE) && both.permits(0, 1, LEASE_READ));
-    }
 
     #[test]
     fn message_words_pack_and_unpack() {

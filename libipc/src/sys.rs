@@ -117,6 +117,9 @@ pub struct Received {
     pub sender: TaskId,
     pub message: Message,
     pub leases: usize,
+    /// The first leases' lengths and access, as the kernel delivered them
+    /// (`abi::lease_summary`; `ulib::leases::CallerLeases` reads them).
+    pub lease_summaries: [u64; crate::abi::SUMMARIZED_LEASES],
 }
 
 impl Received {
@@ -169,8 +172,8 @@ unsafe fn ipc(number: Sysnum, args: IpcArgs) -> (u64, IpcResults) {
             inlateout("r10") args.r10 => out.r10,
             inlateout("r8") args.r8 => out.r8,
             inlateout("r9") args.r9 => out.r9,
-            in("r12") args.r12,
-            in("r13") args.r13,
+            inlateout("r12") args.r12 => out.r12,
+            inlateout("r13") args.r13 => out.r13,
             lateout("rcx") _,
             lateout("r11") _,
             options(nostack),
@@ -205,7 +208,12 @@ fn ipc_result((status, r): (u64, IpcResults)) -> Result<IpcResults, IpcError> {
 
 fn received(r: IpcResults) -> Received {
     let (sender, op) = r.sender();
-    Received { sender, message: Message { op, payload: r.payload() }, leases: r.leases() as usize }
+    Received {
+        sender,
+        message: Message { op, payload: r.payload() },
+        leases: r.leases() as usize,
+        lease_summaries: r.lease_summaries(),
+    }
 }
 
 /// Sends `message` to `to`; returns once `to` has received it. `timeout` is in ticks (0
@@ -467,10 +475,11 @@ mod tests {
 
     #[test]
     fn received_messages_come_from_the_result_registers() {
-        let r = IpcResults::message(TaskId::new(1, 2), 7, [10, 11, 12, 13], 3);
+        let r = IpcResults::message(TaskId::new(1, 2), 7, [10, 11, 12, 13], 3, [41, 42]);
         let got = received(r);
         assert_eq!(got.sender, TaskId::new(1, 2));
         assert_eq!(got.message, Message::new(7, [10, 11, 12, 13]));
         assert_eq!(got.leases, 3);
+        assert_eq!(got.lease_summaries, [41, 42]);
     }
 }

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 /// The operations in report order (names as `userland/service-bench` prints them).
-const OPERATIONS: [(&str, &str); 5] = [
+pub const OPERATIONS: [(&str, &str); 5] = [
     ("console_write_64", "console write, 64 bytes"),
     ("file_read_4k", "file read, 4 KiB (warm cache)"),
     ("file_read_4k_cold", "file read, 4 KiB (cold cache)"),

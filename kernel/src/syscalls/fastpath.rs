@@ -19,7 +19,7 @@
 //! turns the fast path off, so the tests run the IPC scenarios and the fuzzer both ways.
 
 use crate::arch::TrapFrame;
-use crate::delivery::write_message;
+use crate::delivery::{Lent, write_message};
 use crate::mm::layout::USER_END;
 use crate::research::hooks;
 use crate::research::record::Point;
@@ -94,9 +94,9 @@ fn call_to_waiting(k: &mut Kernel, frame: &TrapFrame) -> Option<usize> {
     if count == 0 {
         tasks[caller].lease_count = 0;
     }
-    let (my_id, leases) = (tasks[caller].id, tasks[caller].lease_count as u64);
+    let (my_id, lent) = (tasks[caller].id, Lent::of(&tasks[caller]));
     tasks[caller].stats.syscalls += 1;
-    write_message(&mut tasks[target].saved, my_id, op, args.payload(), leases);
+    write_message(&mut tasks[target].saved, my_id, op, args.payload(), lent);
     k.sched.make_ready(&mut k.tasks, target);
     k.sched.park(&mut k.tasks, caller, TaskState::AwaitingReply { from: to });
     Some(target)
@@ -127,7 +127,7 @@ fn reply_then_wait(k: &mut Kernel, frame: &TrapFrame) -> Option<usize> {
     let my_id = me.id;
     let tasks = k.tasks.as_mut_slice();
     tasks[server].stats.syscalls += 1;
-    write_message(&mut tasks[client].saved, my_id, op, args.payload(), 0);
+    write_message(&mut tasks[client].saved, my_id, op, args.payload(), Lent::NONE);
     tasks[client].lease_count = 0;
     k.sched.make_ready(&mut k.tasks, client);
     let waiting = TaskState::Receiving { from: None, deadline: deadline(args.timeout()) };

@@ -8,7 +8,7 @@
 
 use super::outcome::Outcome;
 use crate::arch::TrapFrame;
-use crate::delivery::{raise_notification, write_message, write_notification};
+use crate::delivery::{Lent, raise_notification, write_message, write_notification};
 use crate::mm::layout::USER_END;
 use crate::research::hooks::{self, At, Verdict};
 use crate::research::record::Point;
@@ -45,8 +45,8 @@ pub fn send(k: &mut Kernel, caller: usize, live: &mut TrapFrame, wants_reply: bo
     let my_id = tasks[caller].id;
     if let TaskState::Receiving { from, .. } = tasks[target].state {
         if from.is_none_or(|from| from == my_id) {
-            let count = tasks[caller].lease_count as u64;
-            write_message(&mut tasks[target].saved, my_id, op, args.payload(), count);
+            let lent = Lent::of(&tasks[caller]);
+            write_message(&mut tasks[target].saved, my_id, op, args.payload(), lent);
             sched.make_ready(tasks, target);
             if tasks[target].spec.priority < tasks[caller].spec.priority {
                 // The sender was the most urgent ready task; now the receiver is.
@@ -125,10 +125,10 @@ pub fn receive(
             unreachable!("the sender was chosen among tasks in `Sending`")
         };
         let sender_id = tasks[sender].id;
-        let count = tasks[sender].lease_count as u64;
+        let lent = Lent::of(&tasks[sender]);
         let message = tasks[sender].saved.ipc_args();
         let (_, op) = message.target();
-        write_message(live, sender_id, op, message.payload(), count);
+        write_message(live, sender_id, op, message.payload(), lent);
         if wants_reply {
             sched.park(tasks, sender, TaskState::AwaitingReply { from: my_id });
         } else {
@@ -167,7 +167,7 @@ pub fn reply(k: &mut Kernel, caller: usize, live: &TrapFrame) -> Outcome {
     if tasks[target].state != (TaskState::AwaitingReply { from: my_id }) {
         return SyscallError::InvalidArgument.into();
     }
-    write_message(&mut tasks[target].saved, my_id, op, args.payload(), 0);
+    write_message(&mut tasks[target].saved, my_id, op, args.payload(), Lent::NONE);
     tasks[target].lease_count = 0;
     if hooks::armed(&tasks[caller], Point::Reply) {
         hooks::run(k, caller, At::Reply { client: target });

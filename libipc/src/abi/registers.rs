@@ -9,7 +9,7 @@
 //! them through the typed accessors below, not by register name. `LAYOUT` is the table in
 //! docs/abi.md; a host test checks the two agree.
 
-use super::{TaskId, pack_target, unpack_target};
+use super::{SUMMARIZED_LEASES, TaskId, pack_target, unpack_target};
 
 /// Words of payload in one message.
 pub const MESSAGE_WORDS: usize = 4;
@@ -28,8 +28,9 @@ pub struct IpcArgs {
     pub r13: u64,
 }
 
-/// What an IPC system call writes back besides the status in `rax`. `r12` and `r13` are
-/// never written: a caller may keep values there across any system call.
+/// What an IPC system call writes back besides the status in `rax`. `r12` and `r13` carry
+/// the summaries of a delivered message's first two leases (`lease_summary`; 0 where there is
+/// none), written by every IPC call that returns a message.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IpcResults {
@@ -39,6 +40,8 @@ pub struct IpcResults {
     pub r10: u64,
     pub r8: u64,
     pub r9: u64,
+    pub r12: u64,
+    pub r13: u64,
 }
 
 impl IpcArgs {
@@ -82,15 +85,18 @@ impl IpcArgs {
 }
 
 impl IpcResults {
-    /// A delivered message: from `sender`, with operation `op`, and `leases` lent with it.
+    /// A delivered message: from `sender`, with operation `op`, and `leases` lent with it, the
+    /// first of which `summaries` describe (`lease_summary`).
     pub const fn message(
         sender: TaskId,
         op: u32,
         payload: [u64; MESSAGE_WORDS],
         leases: u64,
+        summaries: [u64; SUMMARIZED_LEASES],
     ) -> Self {
         let [rsi, rdx, r10, r8] = payload;
-        IpcResults { rdi: pack_target(sender, op), rsi, rdx, r10, r8, r9: leases }
+        let [r12, r13] = summaries;
+        IpcResults { rdi: pack_target(sender, op), rsi, rdx, r10, r8, r9: leases, r12, r13 }
     }
 
     /// Who sent the message, and its operation code.
@@ -106,6 +112,11 @@ impl IpcResults {
     pub const fn leases(&self) -> u64 {
         self.r9
     }
+
+    /// The first leases' lengths and access (`lease_summary`).
+    pub const fn lease_summaries(&self) -> [u64; SUMMARIZED_LEASES] {
+        [self.r12, self.r13]
+    }
 }
 
 /// The register table of docs/abi.md, row by row: register, what the IPC calls read from it,
@@ -118,8 +129,12 @@ pub const LAYOUT: [[&str; 3]; 6] = [
         "timeout in ticks (`send`, `call`, `receive`, `reply_receive`)",
         "number of leases lent (0 in a reply)",
     ],
-    ["`r12`", "lease table address (`call`); `from` (`reply_receive`)", "kept"],
-    ["`r13`", "lease count (`call`)", "kept"],
+    [
+        "`r12`",
+        "lease table address (`call`); `from` (`reply_receive`)",
+        "lease 0's length and access (`lease_summary`; 0: none), with a message",
+    ],
+    ["`r13`", "lease count (`call`)", "lease 1's, as `r12`"],
     ["`rax`", "the system call number", "0 or a `SyscallError` code"],
 ];
 
@@ -147,10 +162,10 @@ mod tests {
         assert_eq!(args.payload(), [1, 2, 3, 4]);
         assert_eq!(args.timeout(), 7);
         assert_eq!(args.lease_table(), (0x1000, 2));
-        let results = IpcResults::message(to, 9, args.payload(), 2);
+        let results = IpcResults::message(to, 9, args.payload(), 2, [21, 22]);
         assert_eq!(
-            (results.sender(), results.payload(), results.leases()),
-            ((to, 9), [1, 2, 3, 4], 2)
+            (results.sender(), results.payload(), results.leases(), results.lease_summaries()),
+            ((to, 9), [1, 2, 3, 4], 2, [21, 22])
         );
     }
 
@@ -166,11 +181,12 @@ mod tests {
         assert!(row("`r13`")[1].contains("lease count") && args.lease_table().1 == 8);
         assert!(row("`rdi`")[1].contains("`receive`") && args.receive_from() == 1);
         assert!(row("`rsi`")[1].contains("payload") && args.payload() == [2, 3, 4, 5]);
-        let results = IpcResults { rdi: 1, rsi: 2, rdx: 3, r10: 4, r8: 5, r9: 6 };
+        let results = IpcResults { rdi: 1, rsi: 2, rdx: 3, r10: 4, r8: 5, r9: 6, r12: 7, r13: 8 };
         assert!(row("`r9`")[2].contains("leases") && results.leases() == 6);
         assert!(row("`rsi`")[2].contains("payload") && results.payload() == [2, 3, 4, 5]);
         assert_eq!(results.sender(), unpack_target(1));
-        assert!(row("`r12`")[2] == "kept" && row("`r13`")[2] == "kept");
+        assert!(row("`r12`")[2].contains("lease 0") && results.lease_summaries()[0] == 7);
+        assert!(row("`r13`")[2].contains("lease 1") && results.lease_summaries()[1] == 8);
     }
 
     #[test]

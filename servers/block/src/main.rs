@@ -74,7 +74,7 @@ fn main(_argument: &str) -> u64 {
         let (op, lba) = (request.message.op, request.message.payload[0]);
         let reply = match disk.as_mut() {
             Some(disk) => {
-                let leases = CallerLeases(request.sender);
+                let leases = CallerLeases::of_request(request);
                 ata_core::requests::handle(disk, op, lba, &leases, &mut buffer)
             }
             None => Err(DEVICE_ERROR),

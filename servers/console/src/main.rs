@@ -14,7 +14,7 @@
 use console_core::MAX_LINE;
 use console_core::requests::{Clients, Terminal};
 use libipc::TaskId;
-use libipc::abi::Lease;
+use libipc::abi::{Lease, SUMMARIZED_LEASES};
 use libipc::sys;
 use service_api::{keyboard, serial};
 use ulib::client::{Retry, Server};
@@ -36,15 +36,23 @@ struct Console {
     terminal: Terminal<TaskId>,
 }
 
-/// The console's clients, reached through system calls.
-struct Callers;
+/// The console's clients, reached through system calls; with the request being served, if
+/// any, whose leases' lengths came with it.
+struct Callers {
+    serving: Option<(TaskId, (usize, [u64; SUMMARIZED_LEASES]))>,
+}
 
 impl Clients for Callers {
     type Id = TaskId;
     type Leases<'a> = CallerLeases;
 
     fn leases(&self, caller: TaskId) -> Option<CallerLeases> {
-        Some(CallerLeases(caller))
+        Some(match self.serving {
+            Some((sender, summaries)) if sender == caller => {
+                CallerLeases::of_summaries(caller, summaries)
+            }
+            _ => CallerLeases::of(caller),
+        })
     }
 
     fn awaits(&self, caller: TaskId) -> bool {
@@ -70,7 +78,9 @@ fn main(_argument: &str) -> u64 {
         let Some(bits) = request.notification() else {
             let Console { inputs, terminal } = &mut console;
             let output = |piece: &[u8]| send(&inputs[SERIAL], piece);
-            let words = terminal.request(&Callers, request.sender, request.message.op, output)?;
+            let callers =
+                Callers { serving: Some((request.sender, CallerLeases::summaries(request))) };
+            let words = terminal.request(&callers, request.sender, request.message.op, output)?;
             return Some(sys::Message::new(0, words));
         };
         for (source, bit) in INPUT_BITS.iter().enumerate() {
@@ -108,7 +118,7 @@ impl Console {
                 echo_len += room;
             });
             send(&self.inputs[SERIAL], &echo[..echo_len]);
-            self.terminal.edited(event, &mut Callers);
+            self.terminal.edited(event, &mut Callers { serving: None });
         }
         count
     }

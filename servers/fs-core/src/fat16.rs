@@ -1,38 +1,97 @@
-//! The one FAT16 structure walk `embedded-sdmmc` lacks: freeing a removed file's clusters.
+//! What the file server does with a FAT16 volume's structures itself, beside `embedded-sdmmc`:
+//! freeing a removed file's clusters (which the crate lacks), and finding a file's sectors
+//! for a read straight from its first cluster (`FileStore::read`).
 
 use embedded_sdmmc::{Block, BlockDevice, BlockIdx};
 use service_api::status;
+
+/// Where a FAT16 volume keeps its tables and its data, from the boot sector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub(crate) fat_start: u32,
+    fat_sectors: u32,
+    fats: u32,
+    data_start: u32,
+    pub sectors_per_cluster: u32,
+    /// Clusters of data (numbered from 2).
+    clusters: u32,
+}
+
+impl Layout {
+    /// The layout of the volume in the first partition; `None` if it is not FAT16 (a FAT32
+    /// volume keeps its FAT size elsewhere; xtask makes FAT16 only).
+    pub fn read<D: BlockDevice>(device: &D) -> Result<Option<Layout>, u64> {
+        let table = read(device, 0)?;
+        let partition = u32::from_le_bytes([table[454], table[455], table[456], table[457]]);
+        let boot = read(device, partition)?;
+        let word = |at: usize| u32::from(u16::from_le_bytes([boot[at], boot[at + 1]]));
+        let (reserved, fats, root_entries, fat_sectors) =
+            (word(14), u32::from(boot[16]), word(17), word(22));
+        let sectors_per_cluster = u32::from(boot[13]);
+        let total = match word(19) {
+            0 => u32::from_le_bytes([boot[32], boot[33], boot[34], boot[35]]),
+            small => small,
+        };
+        if fat_sectors == 0 || sectors_per_cluster == 0 {
+            return Ok(None);
+        }
+        let fat_start = partition + reserved;
+        let data_start = fat_start + fats * fat_sectors + (root_entries * 32).div_ceil(512);
+        let Some(data) = (partition + total).checked_sub(data_start) else { return Ok(None) };
+        // The FAT may have room for more entries than there are clusters: the smaller bounds.
+        let clusters = (data / sectors_per_cluster).min((fat_sectors * 256).saturating_sub(2));
+        Ok(Some(Layout { fat_start, fat_sectors, fats, data_start, sectors_per_cluster, clusters }))
+    }
+
+    /// The first sector of data cluster `cluster`, if the volume has it.
+    pub fn cluster_sector(&self, cluster: u32) -> Option<u32> {
+        (2..self.clusters + 2)
+            .contains(&cluster)
+            .then(|| self.data_start + (cluster - 2) * self.sectors_per_cluster)
+    }
+
+    /// The cluster after `cluster` in its chain: `None` at the chain's end (or where a corrupt
+    /// FAT points outside the volume, which `cluster_sector` then refuses).
+    pub fn next_cluster<D: BlockDevice>(
+        &self,
+        device: &D,
+        cluster: u32,
+    ) -> Result<Option<u32>, u64> {
+        let (sector, at) = (cluster * 2 / 512, (cluster * 2 % 512) as usize);
+        let block = read(device, self.fat_start + sector)?;
+        let next = u32::from(u16::from_le_bytes([block[at], block[at + 1]]));
+        Ok((2..0xfff0).contains(&next).then_some(next))
+    }
+}
+
+/// The first cluster recorded in the directory entry at `offset` in `sector`.
+pub fn first_cluster<D: BlockDevice>(
+    device: &D,
+    sector: BlockIdx,
+    offset: u32,
+) -> Result<u32, u64> {
+    let entry = read(device, sector.0)?;
+    let offset = offset as usize;
+    Ok(u32::from(u16::from_le_bytes([entry[offset + 26], entry[offset + 27]])))
+}
 
 /// Frees the cluster chain of the (already deleted) directory entry at `offset` in `sector`.
 /// The chain is followed at most as many steps as the FAT has entries, so a corrupt FAT with
 /// a loop cannot hold the caller forever.
 pub fn free_clusters<D: BlockDevice>(device: &D, sector: BlockIdx, offset: u32) -> Result<(), u64> {
-    let entry = read(device, sector.0)?;
-    let offset = offset as usize;
-    let mut cluster = u16::from_le_bytes([entry[offset + 26], entry[offset + 27]]);
-
-    let table = read(device, 0)?;
-    let partition = u32::from_le_bytes([table[454], table[455], table[456], table[457]]);
-    let boot = read(device, partition)?;
-    let reserved = u32::from(u16::from_le_bytes([boot[14], boot[15]]));
-    let fats = u32::from(boot[16]);
-    let fat_sectors = u32::from(u16::from_le_bytes([boot[22], boot[23]]));
-    if fat_sectors == 0 {
-        // FAT32 keeps its FAT size elsewhere; this walk handles FAT16 only (what xtask makes).
-        return Ok(());
-    }
-    let fat_start = partition + reserved;
-    let entries = fat_sectors * 512 / 2;
+    let mut cluster = first_cluster(device, sector, offset)?;
+    let Some(layout) = Layout::read(device)? else { return Ok(()) };
+    let entries = layout.fat_sectors * 512 / 2;
     for _ in 0..entries {
-        if !(2..0xfff0).contains(&cluster) || u32::from(cluster) >= entries {
+        if !(2..0xfff0).contains(&cluster) || cluster >= entries {
             return Ok(());
         }
-        let (fat_sector, at) = (u32::from(cluster) * 2 / 512, usize::from(cluster) * 2 % 512);
-        let mut block = read(device, fat_start + fat_sector)?;
-        let next = u16::from_le_bytes([block[at], block[at + 1]]);
+        let (fat_sector, at) = (cluster * 2 / 512, (cluster * 2 % 512) as usize);
+        let mut block = read(device, layout.fat_start + fat_sector)?;
+        let next = u32::from(u16::from_le_bytes([block[at], block[at + 1]]));
         block[at..at + 2].copy_from_slice(&0u16.to_le_bytes());
-        for copy in 0..fats {
-            let target = BlockIdx(fat_start + copy * fat_sectors + fat_sector);
+        for copy in 0..layout.fats {
+            let target = BlockIdx(layout.fat_start + copy * layout.fat_sectors + fat_sector);
             device
                 .write(core::slice::from_ref(&block), target)
                 .map_err(|_| status::DEVICE_ERROR)?;

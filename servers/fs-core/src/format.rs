@@ -11,6 +11,8 @@ const MAX_CLUSTERS: u32 = 65524;
 const ROOT_ENTRIES: u32 = 512;
 const RESERVED_SECTORS: u32 = 1;
 const FATS: u32 = 2;
+/// Sectors per cluster as powers of two, in order of preference (`Layout::for_volume`).
+const CLUSTER_SHIFTS: [u32; 7] = [3, 2, 1, 0, 4, 5, 6];
 
 /// Formats a disk of `sectors` 512-byte sectors, labelled `label` (up to 11 characters).
 /// Refuses disks too small or too large for FAT16 (about 3 MiB to 2 GiB).
@@ -80,10 +82,13 @@ struct Layout {
 }
 
 impl Layout {
-    /// The smallest cluster size that keeps the cluster count in FAT16's range.
+    /// Clusters of 4 KiB where the volume allows: a file of a page or less is then one cluster,
+    /// whose sectors a read finds without consulting the FAT (with one sector per cluster, a
+    /// 4 KiB read looked up the FAT eight times). Otherwise the nearest size below, then above,
+    /// that keeps the cluster count in FAT16's range.
     fn for_volume(volume: u32) -> Option<Self> {
         let root_sectors = ROOT_ENTRIES * 32 / 512;
-        for shift in 0..=6 {
+        for shift in CLUSTER_SHIFTS {
             let sectors_per_cluster = 1u32 << shift;
             let mut fat_sectors = 1;
             // The FATs take room from the clusters they describe: settle on a size that fits.

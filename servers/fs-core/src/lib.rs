@@ -14,7 +14,7 @@
 #![forbid(unsafe_code)]
 
 use embedded_sdmmc::{
-    Error, Mode, RawDirectory, RawVolume, TimeSource, Timestamp, VolumeIdx, VolumeManager,
+    DirEntry, Error, Mode, RawDirectory, RawVolume, TimeSource, Timestamp, VolumeIdx, VolumeManager,
 };
 use service_api::fs::Entry;
 use service_api::status;
@@ -43,6 +43,8 @@ pub struct Stat {
     pub is_directory: bool,
 }
 
+const SECTOR: usize = 512;
+
 /// Open directories at once: the walk down a path holds at most two.
 const DIRS: usize = 4;
 const FILES: usize = 2;
@@ -67,7 +69,18 @@ impl TimeSource for FixedClock {
 pub struct FileStore<D: BlockDevice> {
     volumes: Volumes<D>,
     volume: RawVolume,
+    /// What a request moves between the disk and a lease goes through here (`requests`):
+    /// kept with the volume, so no request zeroes a page of stack first.
+    transfer: core::cell::RefCell<requests::Transfer>,
+    /// The volume's FAT16 layout, for reads that go straight to a file's clusters (`None`:
+    /// every read goes through `embedded-sdmmc`).
+    layout: Option<fat16::Layout>,
+    /// Sectors on their way from the device to a reader.
+    blocks: core::cell::RefCell<[Block; READ_RUN]>,
 }
+
+/// Sectors a direct read asks the device for at once (the block protocol's largest request).
+const READ_RUN: usize = service_api::block::MAX_SECTORS;
 
 type Volumes<D> = VolumeManager<D, FixedClock, DIRS, FILES, 1>;
 
@@ -76,7 +89,14 @@ impl<D: BlockDevice> FileStore<D> {
     pub fn mount(device: D) -> Result<Self, Status> {
         let volumes = VolumeManager::new_with_limits(device, FixedClock, 0);
         let volume = volumes.open_raw_volume(VolumeIdx(0)).map_err(status_of)?;
-        Ok(FileStore { volumes, volume })
+        let layout = volumes.device(|device| fat16::Layout::read(&*device))?;
+        Ok(FileStore {
+            volumes,
+            volume,
+            transfer: core::cell::RefCell::new([0; _]),
+            layout,
+            blocks: core::cell::RefCell::new(core::array::from_fn(|_| Block::new())),
+        })
     }
 
     pub fn into_device(self) -> D {
@@ -108,6 +128,13 @@ impl<D: BlockDevice> FileStore<D> {
         let (parent, name) = split(path)?;
         let name = name.ok_or(status::IS_A_DIRECTORY)?;
         self.in_directory(parent, |volumes, dir| {
+            if let Some(layout) = self.layout.filter(|_| offset % 512 == 0) {
+                let entry = volumes.find_directory_entry(dir, name).map_err(status_of)?;
+                if entry.attributes.is_directory() {
+                    return Err(status::IS_A_DIRECTORY);
+                }
+                return self.read_clusters(layout, &entry, offset, buffer);
+            }
             let file = volumes.open_file_in_dir(dir, name, Mode::ReadOnly).map_err(status_of)?;
             let result = (|| {
                 if offset >= volumes.file_length(file).map_err(status_of)? {
@@ -126,6 +153,56 @@ impl<D: BlockDevice> FileStore<D> {
             })();
             volumes.close_file(file).map_err(status_of)?;
             result
+        })
+    }
+
+    /// Reads from `offset` (a sector boundary) of the file `entry` into `buffer`, sector runs
+    /// straight from the device, following the file's clusters itself: a whole cluster is a
+    /// run of sectors, where `embedded-sdmmc` takes every sector through its own one-sector
+    /// cache and position bookkeeping.
+    fn read_clusters(
+        &self,
+        layout: fat16::Layout,
+        entry: &DirEntry,
+        offset: u32,
+        buffer: &mut [u8],
+    ) -> Result<usize, Status> {
+        let Some(left_in_file) = entry.size.checked_sub(offset).filter(|&n| n > 0) else {
+            return Ok(0);
+        };
+        let length = buffer.len().min(left_in_file as usize);
+        let blocks = &mut *self.blocks.borrow_mut();
+        let cluster_bytes = layout.sectors_per_cluster as usize * SECTOR;
+        self.volumes.device(|device| {
+            let device = &*device;
+            let mut cluster = fat16::first_cluster(device, entry.entry_block, entry.entry_offset)?;
+            for _ in 0..offset as usize / cluster_bytes {
+                cluster = layout.next_cluster(device, cluster)?.ok_or(status::CORRUPT)?;
+            }
+            let mut within = offset as usize % cluster_bytes;
+            let mut done = 0;
+            while done < length {
+                let start = layout.cluster_sector(cluster).ok_or(status::CORRUPT)?;
+                let mut sector = start + (within / SECTOR) as u32;
+                let mut left = (cluster_bytes - within).min(length - done);
+                while left > 0 {
+                    let run = left.div_ceil(SECTOR).min(blocks.len());
+                    device
+                        .read(&mut blocks[..run], BlockIdx(sector))
+                        .map_err(|_| status::DEVICE_ERROR)?;
+                    for block in &blocks[..run] {
+                        let take = left.min(SECTOR);
+                        buffer[done..done + take].copy_from_slice(&block.contents[..take]);
+                        (done, left) = (done + take, left - take);
+                    }
+                    sector += run as u32;
+                }
+                within = 0;
+                if done < length {
+                    cluster = layout.next_cluster(device, cluster)?.ok_or(status::CORRUPT)?;
+                }
+            }
+            Ok(done)
         })
     }
 

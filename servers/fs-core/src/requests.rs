@@ -10,9 +10,10 @@ use service_api::fs::{
 use service_api::leases::{Leases, Reply};
 use service_api::status::{BAD_NAME, BAD_REQUEST, TOO_LARGE};
 
-/// Bytes move between the disk and a lease through this much stack at a time: a 4 KiB read
-/// walks the path once.
+/// Bytes move between the disk and a lease through this much memory at a time (the store's
+/// `transfer` buffer): a 4 KiB read walks the path once.
 const CHUNK: usize = 4096;
+pub(crate) type Transfer = [u8; CHUNK];
 
 /// Serves request `op` with payload words `word0`, `word1`; lease 0 holds the path of every
 /// request that has one.
@@ -73,7 +74,7 @@ fn read<D: BlockDevice>(
 ) -> Reply {
     let wanted = leases.length(1, true).ok_or(BAD_REQUEST)?;
     let offset = u32::try_from(offset).map_err(|_| TOO_LARGE)?;
-    let mut chunk = [0u8; CHUNK];
+    let chunk = &mut *store.transfer.borrow_mut();
     let mut done = 0u64;
     while done < wanted {
         let take = (wanted - done).min(CHUNK as u64) as usize;
@@ -100,7 +101,7 @@ fn write<D: BlockDevice>(
     let length = leases.length(1, false).ok_or(BAD_REQUEST)?;
     let offset = u32::try_from(offset).map_err(|_| TOO_LARGE)?;
     let (create, mut truncate) = (flags & CREATE != 0, flags & TRUNCATE != 0);
-    let mut chunk = [0u8; CHUNK];
+    let chunk = &mut *store.transfer.borrow_mut();
     let mut done = 0u64;
     loop {
         let take = (length - done).min(CHUNK as u64) as usize;

@@ -77,7 +77,7 @@ fn main(_argument: &str) -> u64 {
         let [word0, word1, ..] = request.message.payload;
         let reply = match &store {
             Some(store) => {
-                let leases = CallerLeases(request.sender);
+                let leases = CallerLeases::of_request(request);
                 fs_core::requests::handle(store, request.message.op, [word0, word1], &leases)
             }
             None => Err(DEVICE_ERROR),

@@ -152,10 +152,11 @@ fn handle(request: &Received, output: &mut Transmitter, ring: &mut ByteRing) -> 
         _ => return refuse,
     };
     // Every request needs lease 0 with the right access; anything else is refused up front.
-    let Some(length) = sys::lent_length(caller, 0, needs) else { return refuse };
+    let leases = CallerLeases::of_request(request);
+    let Some(length) = leases.length(0, needs == LEASE_WRITE) else { return refuse };
     let done = if request.message.op == WRITE {
         let mut chunk = [0u8; 128];
-        if !CallerLeases(caller).read_all(0, length, &mut chunk, |bytes| output.write(bytes)) {
+        if !leases.read_all(0, length, &mut chunk, |bytes| output.write(bytes)) {
             return refuse;
         }
         length

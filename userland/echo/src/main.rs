@@ -87,7 +87,7 @@ fn sum_lease(request: &Received) -> Message {
     let total = request.message.payload[0];
     let (mut sum, mut length) = (0u64, 0u64);
     let mut piece = [0u8; 512];
-    let _ = CallerLeases(caller).read_all(0, total, &mut piece, |bytes| {
+    let _ = CallerLeases::of(caller).read_all(0, total, &mut piece, |bytes| {
         sum += bytes.iter().map(|&b| u64::from(b)).sum::<u64>();
         length += bytes.len() as u64;
     });

@@ -67,11 +67,12 @@ impl TrapFrame {
         IpcArgs { rdi, rsi, rdx, r10, r8, r9: self.r9, r12: self.r12, r13: self.r13 }
     }
 
-    /// Writes the registers an IPC system call returns (`r12` and `r13` are kept).
+    /// Writes the registers an IPC system call returns.
     #[inline(always)]
     pub fn set_ipc_results(&mut self, results: IpcResults) {
-        let IpcResults { rdi, rsi, rdx, r10, r8, r9 } = results;
+        let IpcResults { rdi, rsi, rdx, r10, r8, r9, r12, r13 } = results;
         (self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9) = (rdi, rsi, rdx, r10, r8, r9);
+        (self.r12, self.r13) = (r12, r13);
     }
 }
 

@@ -293,3 +293,5 @@ fn removed_files_give_their_space_back() {
 
 /// The sector cache in front of the disk.
 mod cache;
+/// Reads straight from a file's clusters.
+mod reads;
