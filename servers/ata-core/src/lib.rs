@@ -3,10 +3,12 @@
 //! ring-3 block server (ports through system calls, interrupts as notifications), inside
 //! the kernel, or against the simulated drive of the host tests.
 //!
-//! Reads: issue READ SECTORS, then per sector wait for the interrupt, read the status (which
-//! acknowledges the drive's interrupt) and 256 data words. Writes: issue WRITE SECTORS, send
-//! each sector when the drive asks for data (DRQ), wait for its interrupt, and finish with
-//! FLUSH CACHE, so a reply means the bytes are on the disk.
+//! Sectors move in blocks of up to `MULTIPLE` per interrupt (READ MULTIPLE and WRITE MULTIPLE,
+//! after SET MULTIPLE MODE at start-up), or one per interrupt on a drive without that mode
+//! (READ SECTORS, WRITE SECTORS). Reads: issue the command, then per block wait for the
+//! interrupt, read the status (which acknowledges the drive's interrupt) and the block's data
+//! words. Writes: issue the command, send each block when the drive asks for data (DRQ), wait
+//! for its interrupt, and finish with FLUSH CACHE, so a reply means the bytes are on the disk.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -40,6 +42,9 @@ pub mod status {
 pub mod command {
     pub const READ_SECTORS: u8 = 0x20;
     pub const WRITE_SECTORS: u8 = 0x30;
+    pub const READ_MULTIPLE: u8 = 0xc4;
+    pub const WRITE_MULTIPLE: u8 = 0xc5;
+    pub const SET_MULTIPLE_MODE: u8 = 0xc6;
     pub const FLUSH_CACHE: u8 = 0xe7;
     pub const IDENTIFY: u8 = 0xec;
 }
@@ -104,7 +109,13 @@ pub struct Disk<C: Channel> {
     channel: C,
     drive: Drive,
     sectors: u32,
+    /// Sectors per interrupt: the multiple mode set at start-up, or 1 without it.
+    multiple: usize,
 }
+
+/// The most sectors per interrupt the driver asks a drive for: the block protocol's largest
+/// request, so a request's transfer raises one interrupt.
+const MULTIPLE: u8 = service_api::block::MAX_SECTORS as u8;
 
 /// A busy drive is waited for in rounds: this many status reads, then a pause, at most
 /// `BUSY_PAUSES` times (two seconds of ticks in ring 3).
@@ -125,7 +136,7 @@ impl<C: Channel> Disk<C> {
         if channel.alternate_status() == 0 {
             return Err(AtaError::NoDrive);
         }
-        let mut disk = Disk { channel, drive, sectors: 0 };
+        let mut disk = Disk { channel, drive, sectors: 0, multiple: 1 };
         disk.wait_not_busy()?;
         // ATAPI and SATA devices set the signature registers instead of answering.
         if disk.channel.read(register::LBA_MID) != 0 || disk.channel.read(register::LBA_HIGH) != 0 {
@@ -140,7 +151,34 @@ impl<C: Channel> Disk<C> {
         if disk.sectors == 0 {
             return Err(AtaError::NoDrive);
         }
+        // Word 47, low byte: the most sectors per interrupt the drive offers (0: no such mode).
+        disk.multiple = disk.set_multiple(identity[94]);
         Ok(disk)
+    }
+
+    /// Asks the drive for blocks of up to `MULTIPLE` sectors per interrupt (a power of two no
+    /// larger than it offers `most`); the sectors per interrupt it then moves.
+    fn set_multiple(&mut self, most: u8) -> usize {
+        let wanted = most.min(MULTIPLE);
+        if wanted < 2 {
+            return 1;
+        }
+        let wanted = 1u8 << wanted.ilog2();
+        select(&mut self.channel, self.drive, 0);
+        self.channel.write(register::SECTOR_COUNT, wanted);
+        self.channel.write(register::STATUS, command::SET_MULTIPLE_MODE);
+        self.channel.wait_interrupt();
+        match self.wait_not_busy() {
+            Ok(status) if status & (status::ERROR | status::DEVICE_FAULT) == 0 => {
+                usize::from(wanted)
+            }
+            _ => 1, // refused: one sector per interrupt, as every drive can
+        }
+    }
+
+    /// Sectors the drive moves per interrupt.
+    pub fn sectors_per_interrupt(&self) -> usize {
+        self.multiple
     }
 
     pub fn sectors(&self) -> u32 {
@@ -149,13 +187,17 @@ impl<C: Channel> Disk<C> {
 
     /// Reads whole sectors starting at `lba` into `buffer`.
     pub fn read(&mut self, lba: u32, buffer: &mut [u8]) -> Result<(), AtaError> {
-        let count = self.start(lba, buffer.len(), command::READ_SECTORS)?;
-        for sector in buffer.chunks_exact_mut(SECTOR_SIZE).take(count) {
+        let multiple = self.multiple > 1;
+        let command = if multiple { command::READ_MULTIPLE } else { command::READ_SECTORS };
+        let count = self.start(lba, buffer.len(), command)?;
+        for block in buffer[..count * SECTOR_SIZE].chunks_mut(self.multiple * SECTOR_SIZE) {
             self.channel.wait_interrupt();
             self.wait_for_data()?;
-            let sector: &mut [u8; SECTOR_SIZE] =
-                sector.try_into().map_err(|_| AtaError::BadRange)?;
-            self.channel.read_data(sector);
+            for sector in block.chunks_exact_mut(SECTOR_SIZE) {
+                let sector: &mut [u8; SECTOR_SIZE] =
+                    sector.try_into().map_err(|_| AtaError::BadRange)?;
+                self.channel.read_data(sector);
+            }
         }
         Ok(())
     }
@@ -163,11 +205,16 @@ impl<C: Channel> Disk<C> {
     /// Writes whole sectors from `data` starting at `lba`; returns once the drive has flushed
     /// them from its cache.
     pub fn write(&mut self, lba: u32, data: &[u8]) -> Result<(), AtaError> {
-        let count = self.start(lba, data.len(), command::WRITE_SECTORS)?;
-        for sector in data.chunks_exact(SECTOR_SIZE).take(count) {
+        let multiple = self.multiple > 1;
+        let command = if multiple { command::WRITE_MULTIPLE } else { command::WRITE_SECTORS };
+        let count = self.start(lba, data.len(), command)?;
+        for block in data[..count * SECTOR_SIZE].chunks(self.multiple * SECTOR_SIZE) {
             self.wait_for_data()?;
-            let sector: &[u8; SECTOR_SIZE] = sector.try_into().map_err(|_| AtaError::BadRange)?;
-            self.channel.write_data(sector);
+            for sector in block.chunks_exact(SECTOR_SIZE) {
+                let sector: &[u8; SECTOR_SIZE] =
+                    sector.try_into().map_err(|_| AtaError::BadRange)?;
+                self.channel.write_data(sector);
+            }
             self.channel.wait_interrupt();
         }
         let status = self.wait_not_busy()?;

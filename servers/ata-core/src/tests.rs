@@ -20,6 +20,13 @@ struct SimulatedDrive {
     /// thread), and the pauses the driver took.
     busy_after_reset: u32,
     pauses: u32,
+    /// The most sectors per interrupt the drive offers (IDENTIFY word 47; 0: no multiple
+    /// mode), the mode set, and the sectors left in the current block.
+    max_multiple: u8,
+    multiple: u8,
+    in_block: u8,
+    /// Offers multiple mode in IDENTIFY but aborts SET MULTIPLE MODE.
+    refuses_multiple: bool,
 }
 
 impl SimulatedDrive {
@@ -36,7 +43,29 @@ impl SimulatedDrive {
             fail_next: false,
             busy_after_reset: 0,
             pauses: 0,
+            max_multiple: 16, // as QEMU's disks
+            multiple: 0,
+            in_block: 0,
+            refuses_multiple: false,
         }
+    }
+
+    /// One sector of the transfer moved: the drive interrupts at the end of each block (of one
+    /// sector without multiple mode), and asks for the next block while sectors remain.
+    fn sector_moved(&mut self, write: bool) {
+        let Some((command, lba, left)) = self.transfer else { return };
+        let multiple = matches!(command, command::READ_MULTIPLE | command::WRITE_MULTIPLE);
+        self.in_block = self.in_block.saturating_sub(1);
+        let block_done = !multiple || self.in_block == 0;
+        self.transfer = (left > 1).then_some((command, lba + 1, left - 1));
+        if block_done {
+            self.in_block = if multiple { self.multiple.min(left - 1) } else { 1 };
+            // A read interrupts when the next block is ready; a write when a block is taken.
+            if write || left > 1 {
+                self.interrupts += 1;
+            }
+        }
+        self.status = if left > 1 { 0x48 } else { 0x40 };
     }
 
     fn lba(&self) -> u32 {
@@ -46,14 +75,6 @@ impl SimulatedDrive {
             self.registers[5],
             self.registers[6] & 0x0f,
         ])
-    }
-
-    /// A written sector was taken: interrupt, and ask for the next one if any remain.
-    fn next_sector(&mut self) {
-        let Some((command, lba, left)) = self.transfer else { return };
-        self.interrupts += 1;
-        self.transfer = (left > 1).then_some((command, lba + 1, left - 1));
-        self.status = if left > 1 { 0x48 } else { 0x40 };
     }
 }
 
@@ -89,13 +110,28 @@ impl Channel for SimulatedDrive {
                 self.identify_pending = true;
                 self.status = 0x48;
             }
-            command::READ_SECTORS => {
+            command::SET_MULTIPLE_MODE => {
+                let offered =
+                    !self.refuses_multiple && count.is_power_of_two() && count <= self.max_multiple;
+                self.multiple = if offered { count } else { self.multiple };
+                self.status = if offered { 0x40 } else { 0x41 };
+                self.interrupts += 1;
+            }
+            command::READ_MULTIPLE | command::WRITE_MULTIPLE if self.multiple == 0 => {
+                self.status = 0x41;
+                self.interrupts += 1;
+            }
+            command::READ_SECTORS | command::READ_MULTIPLE => {
                 self.transfer = Some((value, self.lba(), count));
+                self.in_block =
+                    if value == command::READ_MULTIPLE { self.multiple.min(count) } else { 1 };
                 self.status = 0x48;
                 self.interrupts += 1;
             }
-            command::WRITE_SECTORS => {
+            command::WRITE_SECTORS | command::WRITE_MULTIPLE => {
                 self.transfer = Some((value, self.lba(), count));
+                self.in_block =
+                    if value == command::WRITE_MULTIPLE { self.multiple.min(count) } else { 1 };
                 self.status = 0x48;
             }
             command::FLUSH_CACHE => {
@@ -110,24 +146,19 @@ impl Channel for SimulatedDrive {
         if core::mem::take(&mut self.identify_pending) {
             *sector = [0; SECTOR_SIZE];
             sector[120..124].copy_from_slice(&(self.sectors.len() as u32).to_le_bytes());
+            sector[94] = self.max_multiple;
             self.status = 0x40;
             return;
         }
-        let Some((_, lba, left)) = self.transfer else { panic!("read with no transfer") };
+        let Some((_, lba, _)) = self.transfer else { panic!("read with no transfer") };
         *sector = self.sectors[lba as usize];
-        if left == 1 {
-            self.transfer = None;
-            self.status = 0x40;
-        } else {
-            self.transfer = Some((command::READ_SECTORS, lba + 1, left - 1));
-            self.interrupts += 1;
-        }
+        self.sector_moved(false);
     }
 
     fn write_data(&mut self, sector: &[u8; SECTOR_SIZE]) {
         let Some((_, lba, _)) = self.transfer else { panic!("write with no transfer") };
         self.sectors[lba as usize] = *sector;
-        self.next_sector();
+        self.sector_moved(true);
     }
 
     fn alternate_status(&mut self) -> u8 {
@@ -172,27 +203,69 @@ fn identify_reads_the_size() {
 }
 
 #[test]
-fn sectors_written_read_back_one_interrupt_wait_each() {
+fn sectors_move_in_blocks_of_eight_one_interrupt_wait_each() {
     let mut disk = Disk::identify(SimulatedDrive::new(64), Drive::Slave).unwrap();
+    assert_eq!(disk.sectors_per_interrupt(), 8, "the most the block protocol asks at once");
+    assert_eq!(disk.channel.multiple, 8);
+    let waits = disk.channel.waits;
+    let data: Vec<u8> = (0..20 * SECTOR_SIZE).map(|i| (i % 251) as u8).collect();
+    disk.write(30, &data).unwrap();
+    assert_eq!(disk.channel.waits - waits, 3 + 1, "blocks of 8, 8 and 4, then the flush");
+    let mut back = std::vec![0u8; 20 * SECTOR_SIZE];
+    disk.read(30, &mut back).unwrap();
+    assert_eq!(back, data);
+    assert_eq!(disk.channel.waits - waits, 4 + 3);
+    assert_eq!(disk.channel.sectors[49][..4], data[19 * SECTOR_SIZE..19 * SECTOR_SIZE + 4]);
+    assert!(disk.channel.transfer.is_none(), "every sector of both transfers moved");
+}
+
+#[test]
+fn a_drive_without_multiple_mode_moves_one_sector_per_interrupt() {
+    let mut drive = SimulatedDrive::new(64);
+    drive.max_multiple = 0;
+    let mut disk = Disk::identify(drive, Drive::Slave).unwrap();
+    assert_eq!(disk.sectors_per_interrupt(), 1);
     let data: Vec<u8> = (0..3 * SECTOR_SIZE).map(|i| (i % 253) as u8).collect();
+    let waits = disk.channel.waits;
     disk.write(10, &data).unwrap();
-    assert_eq!(disk.channel.waits, 3 + 1, "one per sector, one for the flush");
+    assert_eq!(disk.channel.waits - waits, 3 + 1, "one per sector, one for the flush");
     let mut back = std::vec![0u8; 3 * SECTOR_SIZE];
     disk.read(10, &mut back).unwrap();
     assert_eq!(back, data);
-    assert_eq!(disk.channel.waits, 4 + 3);
+    assert_eq!(disk.channel.waits - waits, 4 + 3);
     assert_eq!(disk.channel.sectors[12][..4], data[2 * SECTOR_SIZE..2 * SECTOR_SIZE + 4]);
+}
+
+#[test]
+fn the_mode_asked_for_is_what_the_drive_offers_and_a_refusal_means_one() {
+    // A drive that offers 4 (not 8): the driver asks for 4. One that offers 3 is asked for 2.
+    let mut drive = SimulatedDrive::new(64);
+    drive.max_multiple = 4;
+    assert_eq!(Disk::identify(drive, Drive::Slave).unwrap().sectors_per_interrupt(), 4);
+    let mut drive = SimulatedDrive::new(64);
+    drive.max_multiple = 3;
+    assert_eq!(Disk::identify(drive, Drive::Slave).unwrap().sectors_per_interrupt(), 2);
+    let mut drive = SimulatedDrive::new(64);
+    drive.refuses_multiple = true;
+    let mut disk = Disk::identify(drive, Drive::Slave).unwrap();
+    assert_eq!(disk.sectors_per_interrupt(), 1);
+    let data = [7u8; 2 * SECTOR_SIZE];
+    disk.write(5, &data).unwrap();
+    let mut back = [0u8; 2 * SECTOR_SIZE];
+    disk.read(5, &mut back).unwrap();
+    assert_eq!(back, data, "READ SECTORS and WRITE SECTORS, as before");
 }
 
 #[test]
 fn bad_ranges_are_refused_before_the_drive_sees_them() {
     let mut disk = Disk::identify(SimulatedDrive::new(16), Drive::Master).unwrap();
+    let waits = disk.channel.waits;
     let mut buffer = [0u8; 2 * SECTOR_SIZE];
     assert_eq!(disk.read(15, &mut buffer), Err(AtaError::BadRange));
     assert_eq!(disk.read(u32::MAX, &mut buffer), Err(AtaError::BadRange));
     assert_eq!(disk.read(0, &mut buffer[..100]), Err(AtaError::BadRange));
     assert_eq!(disk.write(0, &[]), Err(AtaError::BadRange));
-    assert_eq!(disk.channel.waits, 0);
+    assert_eq!(disk.channel.waits, waits);
 }
 
 #[test]

@@ -69,18 +69,33 @@ impl TimeSource for FixedClock {
 pub struct FileStore<D: BlockDevice> {
     volumes: Volumes<D>,
     volume: RawVolume,
-    /// What a request moves between the disk and a lease goes through here (`requests`):
-    /// kept with the volume, so no request zeroes a page of stack first.
-    transfer: core::cell::RefCell<requests::Transfer>,
     /// The volume's FAT16 layout, for reads that go straight to a file's clusters (`None`:
     /// every read goes through `embedded-sdmmc`).
     layout: Option<fat16::Layout>,
-    /// Sectors on their way from the device to a reader.
-    blocks: core::cell::RefCell<[Block; READ_RUN]>,
 }
 
 /// Sectors a direct read asks the device for at once (the block protocol's largest request).
 const READ_RUN: usize = service_api::block::MAX_SECTORS;
+
+/// Memory a request works in: bytes on their way between the disk and a lease, and sectors on
+/// their way from the device to a reader. A server keeps one in static memory, so no request
+/// zeroes pages of stack, and a debug build's copies of a `FileStore` stay small.
+pub struct Scratch {
+    pub(crate) bytes: requests::Transfer,
+    pub(crate) blocks: [Block; READ_RUN],
+}
+
+impl Scratch {
+    pub const fn new() -> Self {
+        Scratch { bytes: [0; _], blocks: [const { Block { contents: [0; SECTOR] } }; READ_RUN] }
+    }
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 type Volumes<D> = VolumeManager<D, FixedClock, DIRS, FILES, 1>;
 
@@ -90,13 +105,7 @@ impl<D: BlockDevice> FileStore<D> {
         let volumes = VolumeManager::new_with_limits(device, FixedClock, 0);
         let volume = volumes.open_raw_volume(VolumeIdx(0)).map_err(status_of)?;
         let layout = volumes.device(|device| fat16::Layout::read(&*device))?;
-        Ok(FileStore {
-            volumes,
-            volume,
-            transfer: core::cell::RefCell::new([0; _]),
-            layout,
-            blocks: core::cell::RefCell::new(core::array::from_fn(|_| Block::new())),
-        })
+        Ok(FileStore { volumes, volume, layout })
     }
 
     pub fn into_device(self) -> D {
@@ -125,6 +134,18 @@ impl<D: BlockDevice> FileStore<D> {
 
     /// Reads from byte `offset` into `buffer`; returns how many bytes (0 at the end).
     pub fn read(&self, path: &str, offset: u32, buffer: &mut [u8]) -> Result<usize, Status> {
+        self.read_through(path, offset, buffer, &mut [Block::new()])
+    }
+
+    /// `read`, with `blocks` for the sectors on their way (a run of up to that many is asked
+    /// of the device at once).
+    pub fn read_through(
+        &self,
+        path: &str,
+        offset: u32,
+        buffer: &mut [u8],
+        blocks: &mut [Block],
+    ) -> Result<usize, Status> {
         let (parent, name) = split(path)?;
         let name = name.ok_or(status::IS_A_DIRECTORY)?;
         self.in_directory(parent, |volumes, dir| {
@@ -133,7 +154,7 @@ impl<D: BlockDevice> FileStore<D> {
                 if entry.attributes.is_directory() {
                     return Err(status::IS_A_DIRECTORY);
                 }
-                return self.read_clusters(layout, &entry, offset, buffer);
+                return self.read_clusters(layout, &entry, offset, buffer, blocks);
             }
             let file = volumes.open_file_in_dir(dir, name, Mode::ReadOnly).map_err(status_of)?;
             let result = (|| {
@@ -166,12 +187,12 @@ impl<D: BlockDevice> FileStore<D> {
         entry: &DirEntry,
         offset: u32,
         buffer: &mut [u8],
+        blocks: &mut [Block],
     ) -> Result<usize, Status> {
         let Some(left_in_file) = entry.size.checked_sub(offset).filter(|&n| n > 0) else {
             return Ok(0);
         };
         let length = buffer.len().min(left_in_file as usize);
-        let blocks = &mut *self.blocks.borrow_mut();
         let cluster_bytes = layout.sectors_per_cluster as usize * SECTOR;
         self.volumes.device(|device| {
             let device = &*device;

@@ -1,7 +1,7 @@
 //! One file request, from its operation code and leases to its reply: the file server's whole
 //! protocol (`service_api::fs`), shared by the ring-3 server and the monolithic kernel.
 
-use crate::{FileStore, Forgets};
+use crate::{FileStore, Forgets, Scratch};
 use embedded_sdmmc::BlockDevice;
 use service_api::fs::{
     CREATE, DROP_CACHE, ENTRY_SIZE, IS_DIRECTORY, LIST, MAKE_DIRECTORY, MAX_PATH, READ, REMOVE,
@@ -10,15 +10,16 @@ use service_api::fs::{
 use service_api::leases::{Leases, Reply};
 use service_api::status::{BAD_NAME, BAD_REQUEST, TOO_LARGE};
 
-/// Bytes move between the disk and a lease through this much memory at a time (the store's
-/// `transfer` buffer): a 4 KiB read walks the path once.
+/// Bytes move between the disk and a lease through this much memory at a time (`Scratch`): a
+/// 4 KiB read walks the path once.
 const CHUNK: usize = 4096;
 pub(crate) type Transfer = [u8; CHUNK];
 
-/// Serves request `op` with payload words `word0`, `word1`; lease 0 holds the path of every
-/// request that has one.
+/// Serves request `op` with payload words `word0`, `word1`, working in `scratch`; lease 0
+/// holds the path of every request that has one.
 pub fn handle<D: BlockDevice + Forgets>(
     store: &FileStore<D>,
+    scratch: &mut Scratch,
     op: u32,
     [word0, word1]: [u64; 2],
     leases: &impl Leases,
@@ -34,8 +35,8 @@ pub fn handle<D: BlockDevice + Forgets>(
             let stat = store.stat(path)?;
             Ok([u64::from(stat.size), if stat.is_directory { IS_DIRECTORY } else { 0 }])
         }
-        READ => read(store, leases, path, word0),
-        WRITE => write(store, leases, path, word0, word1),
+        READ => read(store, scratch, leases, path, word0),
+        WRITE => write(store, &mut scratch.bytes, leases, path, word0, word1),
         LIST => list(store, leases, path, word0),
         MAKE_DIRECTORY => store.make_directory(path).map(|()| [0, 0]),
         REMOVE => store.remove(path).map(|()| [0, 0]),
@@ -68,17 +69,18 @@ fn lent_path<'b>(
 /// `READ`: from `offset` into lease 1, as much as it holds; the count read.
 fn read<D: BlockDevice>(
     store: &FileStore<D>,
+    scratch: &mut Scratch,
     leases: &impl Leases,
     path: &str,
     offset: u64,
 ) -> Reply {
     let wanted = leases.length(1, true).ok_or(BAD_REQUEST)?;
     let offset = u32::try_from(offset).map_err(|_| TOO_LARGE)?;
-    let chunk = &mut *store.transfer.borrow_mut();
+    let Scratch { bytes: chunk, blocks } = scratch;
     let mut done = 0u64;
     while done < wanted {
         let take = (wanted - done).min(CHUNK as u64) as usize;
-        let n = store.read(path, offset + done as u32, &mut chunk[..take])?;
+        let n = store.read_through(path, offset + done as u32, &mut chunk[..take], blocks)?;
         if n == 0 {
             break;
         }
@@ -93,6 +95,7 @@ fn read<D: BlockDevice>(
 /// `WRITE`: lease 1 at `offset`, creating or truncating the file as `flags` say.
 fn write<D: BlockDevice>(
     store: &FileStore<D>,
+    chunk: &mut Transfer,
     leases: &impl Leases,
     path: &str,
     offset: u64,
@@ -101,7 +104,6 @@ fn write<D: BlockDevice>(
     let length = leases.length(1, false).ok_or(BAD_REQUEST)?;
     let offset = u32::try_from(offset).map_err(|_| TOO_LARGE)?;
     let (create, mut truncate) = (flags & CREATE != 0, flags & TRUNCATE != 0);
-    let chunk = &mut *store.transfer.borrow_mut();
     let mut done = 0u64;
     loop {
         let take = (length - done).min(CHUNK as u64) as usize;

@@ -8,7 +8,7 @@
 #![no_std]
 #![no_main]
 
-use fs_core::{BlockError, Cached, FileStore, Sectors};
+use fs_core::{BlockError, Cached, FileStore, Scratch, Sectors};
 use libipc::abi::Lease;
 use libipc::sys::{self, Message};
 use service_api::leases::words;
@@ -23,6 +23,9 @@ ulib::entry!(main);
 /// The sector cache, in static memory: at 36 KiB it would take half the stack.
 static DISK: ConstStaticCell<Cached<BlockClient>> =
     ConstStaticCell::new(Cached::new(BlockClient { driver: Server::new("block") }));
+
+/// Where requests work (`fs_core::Scratch`: 8 KiB, better not built on the stack).
+static SCRATCH: ConstStaticCell<Scratch> = ConstStaticCell::new(Scratch::new());
 
 /// The block driver, found by name and found again after it restarts.
 struct BlockClient {
@@ -59,6 +62,7 @@ impl BlockClient {
 
 fn main(_argument: &str) -> u64 {
     let disk: &Cached<BlockClient> = DISK.take();
+    let scratch: &mut Scratch = SCRATCH.take();
     let mut store: Option<FileStore<&Cached<BlockClient>>> = None;
     sys::serve(|request| {
         if request.notification().is_some() {
@@ -78,7 +82,8 @@ fn main(_argument: &str) -> u64 {
         let reply = match &store {
             Some(store) => {
                 let leases = CallerLeases::of_request(request);
-                fs_core::requests::handle(store, request.message.op, [word0, word1], &leases)
+                let op = request.message.op;
+                fs_core::requests::handle(store, scratch, op, [word0, word1], &leases)
             }
             None => Err(DEVICE_ERROR),
         };

@@ -5,7 +5,8 @@ use super::block;
 use super::gate::{Gate, Pass, Service};
 use crate::services::host::{Answer, Host};
 use fs_core::{
-    Block, BlockCount, BlockDevice, BlockError, BlockIdx, Cached, FileStore, Forgets, Sectors,
+    Block, BlockCount, BlockDevice, BlockError, BlockIdx, Cached, FileStore, Forgets, Scratch,
+    Sectors,
 };
 use kernel_core::manifest::Service as BuiltinService;
 use libipc::TaskId;
@@ -15,6 +16,9 @@ use spin::Mutex;
 
 pub static FS: Mutex<Service<Option<FileStore<&'static DiskCache>>>> =
     Mutex::new(Service { gate: Gate::new(BuiltinService::Fs), state: None });
+
+/// Where the built-in file server's requests work (8 KiB), used with `FS`'s lock held.
+static SCRATCH: Mutex<Scratch> = Mutex::new(Scratch::new());
 
 /// The built-in file server's sector cache, in static memory (36 KiB is too much to build on
 /// the trap stack).
@@ -87,7 +91,8 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
     let reply = match fs.state.as_ref() {
         Some(store) => {
             let op = registers[0] as u32;
-            fs_core::requests::handle(store, op, [registers[1], registers[2]], &leases)
+            let scratch = &mut *SCRATCH.lock();
+            fs_core::requests::handle(store, scratch, op, [registers[1], registers[2]], &leases)
         }
         None => Err(DEVICE_ERROR),
     };

@@ -6,10 +6,17 @@ fn patterned(length: u32, seed: u32) -> Vec<u8> {
     (0..length).map(|i| ((i * 7 + seed) % 251) as u8).collect()
 }
 
+/// Reads with one sector at a time and with runs of eight (as the servers do); both must
+/// agree before the bytes are returned.
 fn read_at(store: &Store, path: &str, offset: u32, length: usize) -> Result<Vec<u8>, u64> {
     let mut buffer = std::vec![0u8; length];
     let n = store.read(path, offset, &mut buffer)?;
     buffer.truncate(n);
+    let mut again = std::vec![0u8; length];
+    let mut scratch = Box::new(Scratch::new());
+    let m = store.read_through(path, offset, &mut again, &mut scratch.blocks)?;
+    again.truncate(m);
+    assert_eq!(buffer, again, "a run of sectors reads as sectors one by one");
     Ok(buffer)
 }
 
