@@ -46,12 +46,31 @@ impl ByteRing {
         Some(n)
     }
 
-    /// Copies the oldest bytes into `out` without removing them; returns how many.
+    /// Copies the oldest bytes into `out` without removing them; returns how many. At most two
+    /// copies: up to the end of the array, then from its start.
     fn peek(&self, out: &mut [u8]) -> usize {
         let n = out.len().min(self.len);
-        for (i, byte) in out[..n].iter_mut().enumerate() {
-            *byte = self.bytes[(self.start + i) % RING_CAPACITY];
-        }
+        let first = n.min(RING_CAPACITY - self.start);
+        out[..first].copy_from_slice(&self.bytes[self.start..self.start + first]);
+        out[first..n].copy_from_slice(&self.bytes[..n - first]);
+        n
+    }
+
+    /// Appends as many of `bytes` as there is room for (dropping none); returns how many.
+    pub fn push_up_to(&mut self, bytes: &[u8]) -> usize {
+        let n = bytes.len().min(RING_CAPACITY - self.len);
+        let end = (self.start + self.len) % RING_CAPACITY;
+        let first = n.min(RING_CAPACITY - end);
+        self.bytes[end..end + first].copy_from_slice(&bytes[..first]);
+        self.bytes[..n - first].copy_from_slice(&bytes[first..n]);
+        self.len += n;
+        n
+    }
+
+    /// Removes the oldest bytes into `out`; returns how many.
+    pub fn pop_into(&mut self, out: &mut [u8]) -> usize {
+        let n = self.peek(out);
+        self.consume(n);
         n
     }
 
@@ -113,6 +132,29 @@ mod tests {
         ring.consume(usize::MAX);
         assert_eq!(ring.peek(&mut first), 0);
         assert!(ring.is_empty() && ring.pop().is_none());
+    }
+
+    #[test]
+    fn slices_go_in_up_to_the_room_and_come_out_in_order_across_the_wrap() {
+        let mut ring = ByteRing::new();
+        let mut next_in = 0u32;
+        let mut next_out = 0u32;
+        let mut out = [0u8; 300];
+        for round in 0..50 {
+            let piece: [u8; 200] = core::array::from_fn(|i| (next_in + i as u32) as u8);
+            let taken = ring.push_up_to(&piece);
+            assert_eq!(taken, 200.min(RING_CAPACITY - (ring.len() - taken)), "round {round}");
+            next_in += taken as u32;
+            let n = ring.pop_into(&mut out[..(round * 37) % 300]);
+            for &byte in &out[..n] {
+                assert_eq!(byte, next_out as u8);
+                next_out += 1;
+            }
+        }
+        // A full ring takes nothing more and drops nothing.
+        while ring.push_up_to(&[1; 64]) > 0 {}
+        assert_eq!((ring.len(), ring.dropped, ring.push_up_to(&[2])), (RING_CAPACITY, 0, 0));
+        assert_eq!(ring.pop_into(&mut [0; 0]), 0);
     }
 
     #[test]
