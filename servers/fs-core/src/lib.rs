@@ -14,7 +14,8 @@
 #![forbid(unsafe_code)]
 
 use embedded_sdmmc::{
-    DirEntry, Error, Mode, RawDirectory, RawVolume, TimeSource, Timestamp, VolumeIdx, VolumeManager,
+    DirEntry, Error, Mode, RawDirectory, RawVolume, ShortFileName, TimeSource, Timestamp,
+    VolumeIdx, VolumeManager,
 };
 use service_api::fs::Entry;
 use service_api::status;
@@ -297,8 +298,7 @@ impl<D: BlockDevice> FileStore<D> {
                         size: entry.size,
                         is_directory: entry.attributes.is_directory(),
                     };
-                    let mut text = NameText { bytes: &mut record.name, len: 0 };
-                    let _ = core::fmt::write(&mut text, format_args!("{}", entry.name));
+                    write_name(&entry.name, &mut record.name);
                     full = !each(record);
                     core::ops::ControlFlow::Continue(())
                 })
@@ -415,21 +415,41 @@ fn status_of<E: core::error::Error>(error: Error<E>) -> Status {
     }
 }
 
-/// Formats a short name into an entry's fixed name field.
+/// An 8.3 name as `BASE.EXT` in an entry's name field (what does not fit is dropped), the
+/// bytes as `ShortFileName`'s `Display` writes them (Latin-1, so a byte from 0x80 up takes two
+/// in UTF-8), without the formatting machinery: a listing writes every name it returns.
+fn write_name(name: &ShortFileName, field: &mut [u8; 12]) {
+    let mut text = NameText { bytes: field, len: 0 };
+    text.push_latin1(name.base_name());
+    if !name.extension().is_empty() {
+        text.push(b'.');
+        text.push_latin1(name.extension());
+    }
+}
+
+/// A fixed name field being filled.
 struct NameText<'a> {
     bytes: &'a mut [u8; 12],
     len: usize,
 }
 
-impl core::fmt::Write for NameText<'_> {
-    fn write_str(&mut self, text: &str) -> core::fmt::Result {
-        for &byte in text.as_bytes() {
-            if self.len < self.bytes.len() {
-                self.bytes[self.len] = byte;
-                self.len += 1;
+impl NameText<'_> {
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = byte;
+            self.len += 1;
+        }
+    }
+
+    fn push_latin1(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            if byte < 0x80 {
+                self.push(byte);
+            } else {
+                self.push(0xc0 | byte >> 6);
+                self.push(0x80 | byte & 0x3f);
             }
         }
-        Ok(())
     }
 }
 

@@ -37,7 +37,7 @@ pub fn handle<D: BlockDevice + Forgets>(
         }
         READ => read(store, scratch, leases, path, word0),
         WRITE => write(store, &mut scratch.bytes, leases, path, word0, word1),
-        LIST => list(store, leases, path, word0),
+        LIST => list(store, &mut scratch.bytes, leases, path, word0),
         MAKE_DIRECTORY => store.make_directory(path).map(|()| [0, 0]),
         REMOVE => store.remove(path).map(|()| [0, 0]),
         RENAME => {
@@ -124,6 +124,7 @@ fn write<D: BlockDevice>(
 /// count written, and whether more remain.
 fn list<D: BlockDevice>(
     store: &FileStore<D>,
+    batch: &mut Transfer,
     leases: &impl Leases,
     path: &str,
     skip: u64,
@@ -132,19 +133,28 @@ fn list<D: BlockDevice>(
     if room == 0 {
         return Err(BAD_REQUEST);
     }
-    let mut written = 0u64;
+    // Records gather in `batch` and go to the lease in one copy per batch, not one each.
+    let per_batch = (CHUNK / ENTRY_SIZE) as u64;
+    let (mut written, mut batched) = (0u64, 0u64);
     let mut lease_failed = false;
+    let mut flush = |batch: &[u8], written: &mut u64, batched: &mut u64| {
+        let bytes = &batch[..*batched as usize * ENTRY_SIZE];
+        lease_failed |= !leases.write(1, *written * ENTRY_SIZE as u64, bytes);
+        *written += core::mem::take(batched);
+        !lease_failed
+    };
     let more = store.list(path, skip as usize, |entry| {
-        if written == room {
+        let at = batched as usize * ENTRY_SIZE;
+        batch[at..at + ENTRY_SIZE].copy_from_slice(&entry.to_bytes());
+        batched += 1;
+        if batched == per_batch && !flush(&batch[..], &mut written, &mut batched) {
             return false;
         }
-        if !leases.write(1, written * ENTRY_SIZE as u64, &entry.to_bytes()) {
-            lease_failed = true;
-            return false;
-        }
-        written += 1;
-        written < room
+        written + batched < room
     })?;
+    if batched > 0 {
+        flush(&batch[..], &mut written, &mut batched);
+    }
     if lease_failed {
         return Err(BAD_REQUEST);
     }

@@ -293,5 +293,7 @@ fn removed_files_give_their_space_back() {
 
 /// The sector cache in front of the disk.
 mod cache;
+/// Listing through the request handler.
+mod listing;
 /// Reads straight from a file's clusters.
 mod reads;
