@@ -83,6 +83,7 @@ pub fn run(operation: &str, timeout: Duration) -> Result<(), Failure> {
     let session = qemu::Session { input: &[], stop_at: Some("BENCH DONE") };
     qemu::run_captured(&system.images.bios, &options, timeout * 10, session, |_| false)?;
     let pcs = read_trace(&log)?;
+    let _ = std::fs::remove_file(&log);
     let built = workspace_root().join("target/user").join(KERNEL_TARGET).join("release");
     let programs = system
         .programs
@@ -104,8 +105,9 @@ pub fn run(operation: &str, timeout: Duration) -> Result<(), Failure> {
         )));
     };
     let symbols = kernel_symbols(&system.images.kernel)?;
-    let names = name_all(&pcs[window.clone()], &owners[window], &symbols, &programs);
-    let report = render(operation, sample.median - overhead, overhead, &names);
+    let names = name_all(&pcs[window.clone()], &owners[window.clone()], &symbols, &programs);
+    let mut report = render(operation, sample.median - overhead, overhead, &names);
+    report += &render_lines(&kernel_lines(&system.images.kernel, &pcs[window.clone()])?);
     print!("{report}");
     let path = dir.join(format!("profile-{operation}.txt"));
     std::fs::write(&path, &report).map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
@@ -273,6 +275,70 @@ fn name_of(address: u64, symbols: &[(u64, String)]) -> String {
     function_at(address, symbols).unwrap_or("(kernel, unnamed)").to_owned()
 }
 
+/// The source line (`file:line`, from the kernel's debug information, which `llvm-objdump
+/// --line-numbers` prints above the instructions of each line) of each kernel instruction of
+/// a sample, in order.
+fn kernel_lines(kernel: &Path, pcs: &[u64]) -> Result<Vec<String>, Failure> {
+    let wanted: HashSet<u64> =
+        pcs.iter().filter(|&&pc| pc >= KERNEL_BASE).map(|pc| pc - KERNEL_BASE).collect();
+    let mut objdump = toolchain::llvm_tool("llvm-objdump")?;
+    let output = objdump
+        .args(["-d", "--line-numbers", "--no-show-raw-insn"])
+        .arg(kernel)
+        .output()
+        .map_err(|e| Failure::new(format!("llvm-objdump: {e}")))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut line_at = std::collections::HashMap::new();
+    let mut current = "(no line)";
+    for line in text.lines() {
+        if let Some(place) = line.strip_prefix("; ").filter(|p| p.starts_with('/')) {
+            current = place;
+        } else if let Some((address, _)) = line.split_once(':') {
+            let address = u64::from_str_radix(address.trim(), 16);
+            if let Some(address) =
+                address.ok().filter(|a| line.starts_with(' ') && wanted.contains(a))
+            {
+                line_at.insert(address, short_place(current));
+            }
+        }
+    }
+    Ok(pcs
+        .iter()
+        .filter(|&&pc| pc >= KERNEL_BASE)
+        .map(|pc| line_at.get(&(pc - KERNEL_BASE)).cloned().unwrap_or_else(|| "(no line)".into()))
+        .collect())
+}
+
+/// A source place from the workspace or the standard library on (`kernel/src/x.rs:12`,
+/// `core/src/cmp.rs:535`).
+fn short_place(place: &str) -> String {
+    let workspace = workspace_root().display().to_string() + "/";
+    let place = place.strip_prefix(&workspace).unwrap_or(place);
+    place.split_once("/library/").map_or(place, |(_, rest)| rest).to_owned()
+}
+
+/// Totals per source line of the kernel's instructions, largest first.
+fn render_lines(lines: &[String]) -> String {
+    let mut out = String::from("\nkernel instructions by source line:\n");
+    for (count, line) in totals(lines) {
+        let _ = writeln!(out, "{count:6}  {line}");
+    }
+    out
+}
+
+/// How often each name occurs, most often first.
+fn totals(names: &[String]) -> Vec<(usize, &str)> {
+    let mut totals: Vec<(usize, &str)> = Vec::new();
+    for name in names {
+        match totals.iter_mut().find(|(_, n)| *n == name) {
+            Some((count, _)) => *count += 1,
+            None => totals.push((1, name)),
+        }
+    }
+    totals.sort_by_key(|total| std::cmp::Reverse(total.0));
+    totals
+}
+
 /// The sample as runs of consecutive instructions in one function, then totals per function.
 fn render(operation: &str, median: u64, overhead: u64, names: &[String]) -> String {
     let mut out = String::new();
@@ -294,16 +360,8 @@ fn render(operation: &str, median: u64, overhead: u64, names: &[String]) -> Stri
     for (count, name) in &runs {
         let _ = writeln!(out, "{count:6}  {name}");
     }
-    let mut totals: Vec<(usize, &str)> = Vec::new();
-    for name in names {
-        match totals.iter_mut().find(|(_, n)| *n == name) {
-            Some((count, _)) => *count += 1,
-            None => totals.push((1, name)),
-        }
-    }
-    totals.sort_by_key(|total| std::cmp::Reverse(total.0));
     let _ = writeln!(out, "\nby function:");
-    for (count, name) in totals {
+    for (count, name) in totals(names) {
         let _ = writeln!(out, "{count:6}  {name}");
     }
     out

@@ -14,8 +14,8 @@
 #![forbid(unsafe_code)]
 
 use embedded_sdmmc::{
-    DirEntry, Error, Mode, RawDirectory, RawVolume, ShortFileName, TimeSource, Timestamp,
-    VolumeIdx, VolumeManager,
+    Error, Mode, RawDirectory, RawVolume, ShortFileName, TimeSource, Timestamp, VolumeIdx,
+    VolumeManager,
 };
 use service_api::fs::Entry;
 use service_api::status;
@@ -28,6 +28,8 @@ pub use format::{PARTITION_START, format};
 mod cache;
 mod fat16;
 mod format;
+/// Files found before, by path.
+mod names;
 /// The file server's protocol on top: one request to one reply.
 pub mod requests;
 /// Disks reached a few sectors per request (the block protocol's limit).
@@ -73,6 +75,8 @@ pub struct FileStore<D: BlockDevice> {
     /// The volume's FAT16 layout, for reads that go straight to a file's clusters (`None`:
     /// every read goes through `embedded-sdmmc`).
     layout: Option<fat16::Layout>,
+    /// Files read before, found again without their directory.
+    names: names::Names,
 }
 
 /// Sectors a direct read asks the device for at once (the block protocol's largest request).
@@ -106,7 +110,7 @@ impl<D: BlockDevice> FileStore<D> {
         let volumes = VolumeManager::new_with_limits(device, FixedClock, 0);
         let volume = volumes.open_raw_volume(VolumeIdx(0)).map_err(status_of)?;
         let layout = volumes.device(|device| fat16::Layout::read(&*device))?;
-        Ok(FileStore { volumes, volume, layout })
+        Ok(FileStore { volumes, volume, layout, names: names::Names::new() })
     }
 
     pub fn into_device(self) -> D {
@@ -117,6 +121,11 @@ impl<D: BlockDevice> FileStore<D> {
     /// cache is dropped first, so it sees what `work` writes).
     pub fn with_device<R>(&self, work: impl FnOnce(&mut D) -> R) -> R {
         self.volumes.device(work)
+    }
+
+    /// Forgets the files found before (`fs::DROP_CACHE`, with the device's sectors).
+    pub fn forget_names(&self) {
+        self.names.forget();
     }
 
     /// Whether an operation left a directory or file open (none does; tests check it).
@@ -147,15 +156,24 @@ impl<D: BlockDevice> FileStore<D> {
         buffer: &mut [u8],
         blocks: &mut [Block],
     ) -> Result<usize, Status> {
+        let direct = self.layout.filter(|_| offset.is_multiple_of(512));
+        if let Some((layout, found)) = direct.zip(self.names.find(path)) {
+            return self.read_clusters(layout, found, offset, buffer, blocks);
+        }
         let (parent, name) = split(path)?;
         let name = name.ok_or(status::IS_A_DIRECTORY)?;
         self.in_directory(parent, |volumes, dir| {
-            if let Some(layout) = self.layout.filter(|_| offset % 512 == 0) {
+            if let Some(layout) = direct {
                 let entry = volumes.find_directory_entry(dir, name).map_err(status_of)?;
                 if entry.attributes.is_directory() {
                     return Err(status::IS_A_DIRECTORY);
                 }
-                return self.read_clusters(layout, &entry, offset, buffer, blocks);
+                let (block, at) = (entry.entry_block, entry.entry_offset);
+                let first_cluster =
+                    self.volumes.device(|device| fat16::first_cluster(&*device, block, at))?;
+                let found = names::Found { size: entry.size, first_cluster };
+                self.names.remember(path, found);
+                return self.read_clusters(layout, found, offset, buffer, blocks);
             }
             let file = volumes.open_file_in_dir(dir, name, Mode::ReadOnly).map_err(status_of)?;
             let result = (|| {
@@ -178,26 +196,26 @@ impl<D: BlockDevice> FileStore<D> {
         })
     }
 
-    /// Reads from `offset` (a sector boundary) of the file `entry` into `buffer`, sector runs
+    /// Reads from `offset` (a sector boundary) of `file` into `buffer`, sector runs
     /// straight from the device, following the file's clusters itself: a whole cluster is a
     /// run of sectors, where `embedded-sdmmc` takes every sector through its own one-sector
     /// cache and position bookkeeping.
     fn read_clusters(
         &self,
         layout: fat16::Layout,
-        entry: &DirEntry,
+        file: names::Found,
         offset: u32,
         buffer: &mut [u8],
         blocks: &mut [Block],
     ) -> Result<usize, Status> {
-        let Some(left_in_file) = entry.size.checked_sub(offset).filter(|&n| n > 0) else {
+        let Some(left_in_file) = file.size.checked_sub(offset).filter(|&n| n > 0) else {
             return Ok(0);
         };
         let length = buffer.len().min(left_in_file as usize);
         let cluster_bytes = layout.sectors_per_cluster as usize * SECTOR;
         self.volumes.device(|device| {
             let device = &*device;
-            let mut cluster = fat16::first_cluster(device, entry.entry_block, entry.entry_offset)?;
+            let mut cluster = file.first_cluster;
             for _ in 0..offset as usize / cluster_bytes {
                 cluster = layout.next_cluster(device, cluster)?.ok_or(status::CORRUPT)?;
             }
@@ -239,6 +257,7 @@ impl<D: BlockDevice> FileStore<D> {
         create: bool,
         truncate: bool,
     ) -> Result<usize, Status> {
+        self.names.forget();
         let (parent, name) = split(path)?;
         let name = name.ok_or(status::IS_A_DIRECTORY)?;
         let mode = match (create, truncate) {
@@ -308,6 +327,7 @@ impl<D: BlockDevice> FileStore<D> {
     }
 
     pub fn make_directory(&self, path: &str) -> Result<(), Status> {
+        self.names.forget();
         let (parent, name) = split(path)?;
         let name = name.ok_or(status::EXISTS)?;
         self.in_directory(parent, |volumes, dir| {
@@ -317,6 +337,7 @@ impl<D: BlockDevice> FileStore<D> {
 
     /// Removes a file or an empty directory, and frees its clusters.
     pub fn remove(&self, path: &str) -> Result<(), Status> {
+        self.names.forget();
         let (parent, name) = split(path)?;
         let name = name.ok_or(status::UNSUPPORTED)?;
         let entry = self.in_directory(parent, |volumes, dir| {
@@ -334,6 +355,7 @@ impl<D: BlockDevice> FileStore<D> {
     /// Renames a file: `embedded-sdmmc` cannot move a directory entry, so the file is copied
     /// to its new name and the old one removed. Directories cannot be renamed.
     pub fn rename(&self, from: &str, to: &str) -> Result<(), Status> {
+        self.names.forget();
         let source = self.stat(from)?;
         if source.is_directory {
             return Err(status::UNSUPPORTED);

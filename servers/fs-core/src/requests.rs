@@ -25,6 +25,7 @@ pub fn handle<D: BlockDevice + Forgets>(
     leases: &impl Leases,
 ) -> Reply {
     if op == DROP_CACHE {
+        store.forget_names();
         store.with_device(|device| device.forget());
         return Ok([0, 0]);
     }

@@ -295,5 +295,7 @@ fn removed_files_give_their_space_back() {
 mod cache;
 /// Listing through the request handler.
 mod listing;
+/// Files found again by path.
+mod names;
 /// Reads straight from a file's clusters.
 mod reads;
