@@ -216,4 +216,32 @@ mod tests {
         }
         let _ = std::fs::remove_file(&image);
     }
+
+    #[test]
+    fn a_disk_filled_to_the_last_cluster_says_no_space_and_passes_fsck() {
+        let image =
+            std::env::temp_dir().join(format!("moat-full-disk-test-{}.img", std::process::id()));
+        create(&image, &[]).unwrap();
+        let file = std::fs::OpenOptions::new().read(true).write(true).open(&image).unwrap();
+        let store = FileStore::mount(ImageFile(RefCell::new(file))).unwrap();
+        let chunk: Vec<u8> = (0..3 << 20).map(|i: u32| (i % 253) as u8).collect();
+        let mut files = 0;
+        let error = loop {
+            match store.write(&format!("/FILL{files}.BIN"), 0, &chunk, true, true) {
+                Ok(_) => files += 1,
+                Err(error) => break error,
+            }
+            assert!(files < 20, "a 32 MiB disk never filled");
+        };
+        assert_eq!(error, service_api::status::NO_SPACE);
+        // Empty files, made and made by truncation, own nothing; `.` is no name to make.
+        store.write("/EMPTY.TXT", 0, b"", true, true).unwrap();
+        store.write("/FILL0.BIN", 0, b"", false, true).unwrap();
+        assert_eq!(store.make_directory("/."), Err(service_api::status::BAD_NAME));
+        drop(store);
+        if Command::new("fsck.fat").arg("--help").output().is_ok() {
+            check(&image).unwrap();
+        }
+        let _ = std::fs::remove_file(&image);
+    }
 }

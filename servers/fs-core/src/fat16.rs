@@ -9,7 +9,7 @@ use service_api::status;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
     pub(crate) fat_start: u32,
-    fat_sectors: u32,
+    pub(crate) fat_sectors: u32,
     fats: u32,
     data_start: u32,
     pub sectors_per_cluster: u32,
@@ -43,6 +43,12 @@ impl Layout {
         Ok(Some(Layout { fat_start, fat_sectors, fats, data_start, sectors_per_cluster, clusters }))
     }
 
+    /// Clusters of data on the volume.
+    #[cfg(test)]
+    pub fn clusters(&self) -> u32 {
+        self.clusters
+    }
+
     /// The first sector of data cluster `cluster`, if the volume has it.
     pub fn cluster_sector(&self, cluster: u32) -> Option<u32> {
         (2..self.clusters + 2)
@@ -57,10 +63,29 @@ impl Layout {
         device: &D,
         cluster: u32,
     ) -> Result<Option<u32>, u64> {
+        let next = u32::from(self.entry(device, cluster)?);
+        Ok((2..0xfff0).contains(&next).then_some(next))
+    }
+
+    /// FAT entry `cluster` (of the first FAT).
+    fn entry<D: BlockDevice>(&self, device: &D, cluster: u32) -> Result<u16, u64> {
         let (sector, at) = (cluster * 2 / 512, (cluster * 2 % 512) as usize);
         let block = read(device, self.fat_start + sector)?;
-        let next = u32::from(u16::from_le_bytes([block[at], block[at + 1]]));
-        Ok((2..0xfff0).contains(&next).then_some(next))
+        Ok(u16::from_le_bytes([block[at], block[at + 1]]))
+    }
+
+    /// Sets FAT entry `cluster` to `value` in every FAT.
+    fn set_entry<D: BlockDevice>(&self, device: &D, cluster: u32, value: u16) -> Result<(), u64> {
+        let (sector, at) = (cluster * 2 / 512, (cluster * 2 % 512) as usize);
+        let mut block = read(device, self.fat_start + sector)?;
+        block[at..at + 2].copy_from_slice(&value.to_le_bytes());
+        for copy in 0..self.fats {
+            let target = BlockIdx(self.fat_start + copy * self.fat_sectors + sector);
+            device
+                .write(core::slice::from_ref(&block), target)
+                .map_err(|_| status::DEVICE_ERROR)?;
+        }
+        Ok(())
     }
 }
 
@@ -76,27 +101,62 @@ pub fn first_cluster<D: BlockDevice>(
 }
 
 /// Frees the cluster chain of the (already deleted) directory entry at `offset` in `sector`.
-/// The chain is followed at most as many steps as the FAT has entries, so a corrupt FAT with
-/// a loop cannot hold the caller forever.
 pub fn free_clusters<D: BlockDevice>(device: &D, sector: BlockIdx, offset: u32) -> Result<(), u64> {
-    let mut cluster = first_cluster(device, sector, offset)?;
+    let cluster = first_cluster(device, sector, offset)?;
     let Some(layout) = Layout::read(device)? else { return Ok(()) };
+    free_chain(device, &layout, cluster)
+}
+
+/// Makes the cluster chain of the file whose directory entry is at `offset` in `sector` as
+/// long as its size needs, and no longer, giving back the rest. Two paths of
+/// `embedded-sdmmc` leave it longer: a write of nothing allocates a first cluster (an empty
+/// file has none in FAT: `fsck.fat` says "File size is 0 bytes, cluster chain length is >
+/// 0"), and a write that takes the disk's last free cluster links it into the chain and then
+/// reports the disk full; a write that fails half-way for any other reason may too. The chain
+/// is cut (its new last cluster marked the end, or the entry emptied) before the rest is
+/// freed, so a crash in between leaves clusters nobody owns, which `fsck.fat` reclaims, never
+/// an entry pointing at free ones.
+pub fn fit_chain<D: BlockDevice>(device: &D, sector: BlockIdx, offset: u32) -> Result<(), u64> {
+    let Some(layout) = Layout::read(device)? else { return Ok(()) };
+    let mut entry = read(device, sector.0)?;
+    let at = offset as usize;
+    let size = u32::from_le_bytes([entry[at + 28], entry[at + 29], entry[at + 30], entry[at + 31]]);
+    let first = u32::from(u16::from_le_bytes([entry[at + 26], entry[at + 27]]));
+    let keep = size.div_ceil(layout.sectors_per_cluster * 512);
+    if first == 0 {
+        return Ok(());
+    }
+    if keep == 0 {
+        entry[at + 26..at + 28].fill(0);
+        device.write(core::slice::from_ref(&entry), sector).map_err(|_| status::DEVICE_ERROR)?;
+        return free_chain(device, &layout, first);
+    }
+    let mut last = first;
+    for _ in 1..keep {
+        match layout.next_cluster(device, last)? {
+            Some(next) => last = next,
+            None => return Ok(()), // shorter than its size: nothing here to give back
+        }
+    }
+    let Some(rest) = layout.next_cluster(device, last)? else { return Ok(()) };
+    layout.set_entry(device, last, END_OF_CHAIN)?;
+    free_chain(device, &layout, rest)
+}
+
+/// A FAT16 entry marking the last cluster of a chain.
+const END_OF_CHAIN: u16 = 0xffff;
+
+/// Frees the chain from `cluster`. The chain is followed at most as many steps as the FAT has
+/// entries, so a corrupt FAT with a loop cannot hold the caller forever.
+fn free_chain<D: BlockDevice>(device: &D, layout: &Layout, mut cluster: u32) -> Result<(), u64> {
     let entries = layout.fat_sectors * 512 / 2;
     for _ in 0..entries {
         if !(2..0xfff0).contains(&cluster) || cluster >= entries {
             return Ok(());
         }
-        let (fat_sector, at) = (cluster * 2 / 512, (cluster * 2 % 512) as usize);
-        let mut block = read(device, layout.fat_start + fat_sector)?;
-        let next = u32::from(u16::from_le_bytes([block[at], block[at + 1]]));
-        block[at..at + 2].copy_from_slice(&0u16.to_le_bytes());
-        for copy in 0..layout.fats {
-            let target = BlockIdx(layout.fat_start + copy * layout.fat_sectors + fat_sector);
-            device
-                .write(core::slice::from_ref(&block), target)
-                .map_err(|_| status::DEVICE_ERROR)?;
-        }
-        cluster = next;
+        let next = layout.entry(device, cluster)?;
+        layout.set_entry(device, cluster, 0)?;
+        cluster = u32::from(next);
     }
     Err(status::CORRUPT)
 }

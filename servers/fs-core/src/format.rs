@@ -11,6 +11,9 @@ const MAX_CLUSTERS: u32 = 65524;
 const ROOT_ENTRIES: u32 = 512;
 const RESERVED_SECTORS: u32 = 1;
 const FATS: u32 = 2;
+/// FAT16 entries in a sector, and the entry marking a cluster never to be used.
+const ENTRIES_PER_SECTOR: u32 = 256;
+const BAD_CLUSTER: u16 = 0xfff7;
 /// Sectors per cluster as powers of two, in order of preference (`Layout::for_volume`).
 const CLUSTER_SHIFTS: [u32; 7] = [3, 2, 1, 0, 4, 5, 6];
 
@@ -27,12 +30,23 @@ pub fn format<D: BlockDevice>(device: &D, sectors: u32, label: &str) -> Result<(
     layout.write_boot_sector(&mut block, volume, label);
     write(device, PARTITION_START, &block)?;
 
-    // Both FATs: entries 0 and 1 are reserved (media byte, end of chain), the rest free.
+    // Both FATs: entries 0 and 1 are reserved (media byte, end of chain), then one free entry
+    // per cluster. The last FAT sector has room for entries past the last cluster: those are
+    // marked bad, because `embedded-sdmmc`'s allocator scans whole FAT sectors and would
+    // otherwise hand them out (files pointing past the volume, and "disk error" where a full
+    // disk should say "no space").
     let fat_start = PARTITION_START + RESERVED_SECTORS;
+    let entries = layout.clusters + 2;
     for sector in 0..FATS * layout.fat_sectors {
         block = Block::new();
-        if sector % layout.fat_sectors == 0 {
+        let first_entry = sector % layout.fat_sectors * ENTRIES_PER_SECTOR;
+        if first_entry == 0 {
             block[..4].copy_from_slice(&[0xf8, 0xff, 0xff, 0xff]);
+        }
+        for (k, entry) in block.chunks_exact_mut(2).enumerate() {
+            if first_entry + k as u32 >= entries {
+                entry.copy_from_slice(&BAD_CLUSTER.to_le_bytes());
+            }
         }
         write(device, fat_start + sector, &block)?;
     }
@@ -79,6 +93,7 @@ fn label_field(label: &str) -> [u8; 11] {
 struct Layout {
     sectors_per_cluster: u32,
     fat_sectors: u32,
+    clusters: u32,
 }
 
 impl Layout {
@@ -99,7 +114,7 @@ impl Layout {
                 let needed = ((clusters + 2) * 2).div_ceil(512);
                 if needed <= fat_sectors {
                     if (MIN_CLUSTERS..=MAX_CLUSTERS).contains(&clusters) {
-                        return Some(Layout { sectors_per_cluster, fat_sectors });
+                        return Some(Layout { sectors_per_cluster, fat_sectors, clusters });
                     }
                     break;
                 }

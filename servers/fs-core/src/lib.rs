@@ -259,7 +259,7 @@ impl<D: BlockDevice> FileStore<D> {
     ) -> Result<usize, Status> {
         self.names.forget();
         let (parent, name) = split(path)?;
-        let name = name.ok_or(status::IS_A_DIRECTORY)?;
+        let name = plain(name.ok_or(status::IS_A_DIRECTORY)?)?;
         let mode = match (create, truncate) {
             (true, true) => Mode::ReadWriteCreateOrTruncate,
             (true, false) => Mode::ReadWriteCreateOrAppend,
@@ -273,14 +273,23 @@ impl<D: BlockDevice> FileStore<D> {
                 if offset > length {
                     return Err(status::TOO_LARGE);
                 }
-                volumes.file_seek_from_start(file, offset).map_err(status_of)?;
-                volumes.write(file, data).map_err(status_of)?;
+                if !data.is_empty() {
+                    // (`embedded-sdmmc` would give an empty file a cluster for nothing.)
+                    volumes.file_seek_from_start(file, offset).map_err(status_of)?;
+                    volumes.write(file, data).map_err(status_of)?;
+                }
                 Ok(data.len())
             })();
             // Closing writes the new length into the directory entry.
             let closed = volumes.close_file(file).map_err(status_of);
-            let written = result?;
-            closed.map(|()| written)
+            let written = result.and_then(|written| closed.map(|()| written));
+            if written.is_err() || data.is_empty() && (truncate || offset == 0) {
+                // The file's chain may now be longer than its size (`fat16::fit_chain`).
+                let entry = volumes.find_directory_entry(dir, name).map_err(status_of)?;
+                let (block, at) = (entry.entry_block, entry.entry_offset);
+                self.volumes.device(|device| fat16::fit_chain(&*device, block, at))?;
+            }
+            written
         })
     }
 
@@ -329,7 +338,7 @@ impl<D: BlockDevice> FileStore<D> {
     pub fn make_directory(&self, path: &str) -> Result<(), Status> {
         self.names.forget();
         let (parent, name) = split(path)?;
-        let name = name.ok_or(status::EXISTS)?;
+        let name = plain(name.ok_or(status::EXISTS)?)?;
         self.in_directory(parent, |volumes, dir| {
             volumes.make_dir_in_dir(dir, name).map_err(status_of)
         })
@@ -339,7 +348,7 @@ impl<D: BlockDevice> FileStore<D> {
     pub fn remove(&self, path: &str) -> Result<(), Status> {
         self.names.forget();
         let (parent, name) = split(path)?;
-        let name = name.ok_or(status::UNSUPPORTED)?;
+        let name = plain(name.ok_or(status::UNSUPPORTED)?)?;
         let entry = self.in_directory(parent, |volumes, dir| {
             let entry = volumes.find_directory_entry(dir, name).map_err(status_of)?;
             volumes.delete_entry_in_dir(dir, name).map_err(status_of)?;
@@ -396,6 +405,13 @@ impl<D: BlockDevice> FileStore<D> {
         let _ = volumes.close_dir(dir);
         result
     }
+}
+
+/// `name`, unless it is `.` or `..`: every directory has those two entries, and a change
+/// made under either name would write an entry FAT does not allow (`fsck.fat`: "Bad short
+/// file name").
+fn plain(name: &str) -> Result<&str, Status> {
+    if name == "." || name == ".." { Err(status::BAD_NAME) } else { Ok(name) }
 }
 
 /// The names of a path, without empty ones (`//a/` is `a`).

@@ -293,6 +293,8 @@ fn removed_files_give_their_space_back() {
 
 /// The sector cache in front of the disk.
 mod cache;
+/// A full disk, empty files, `.` and `..`.
+mod edges;
 /// Listing through the request handler.
 mod listing;
 /// Files found again by path.
