@@ -27,7 +27,7 @@ mod ipc;
 mod leases;
 mod memory;
 pub mod outcome;
-mod spawn;
+pub mod spawn;
 mod tasks;
 
 use crate::arch::TrapFrame;

@@ -6,7 +6,9 @@
 //! and its own name. It has no boot image, so `restart` refuses it.
 
 use super::outcome::Outcome;
+use crate::arch::paging::MapError;
 use crate::lifecycle::spawn_into;
+use crate::loader::LoadError;
 use crate::state::Kernel;
 use crate::task::TaskName;
 use crate::usercopy::{UserSlice, copy_from_user, copy_values_from_user};
@@ -74,7 +76,21 @@ pub fn spawn(k: &mut Kernel, caller: usize, request: u64) -> Outcome {
         }
         Err(error) => {
             log::warn!("spawn {name}: {error}");
-            SyscallError::InvalidArgument.into()
+            error_of(&error).into()
+        }
+    }
+}
+
+/// What a failed load tells the caller: a full task table and a lack of frames are the
+/// system's exhaustion (`OutOfMemory`), not a fault of the image, which is `InvalidArgument`.
+pub fn error_of(error: &LoadError) -> SyscallError {
+    match error {
+        LoadError::TableFull | LoadError::Memory(MapError::OutOfFrames) => {
+            SyscallError::OutOfMemory
+        }
+        LoadError::ArgumentTooLong => SyscallError::TooLong,
+        LoadError::Elf(_) | LoadError::Memory(MapError::AlreadyMapped(_)) => {
+            SyscallError::InvalidArgument
         }
     }
 }

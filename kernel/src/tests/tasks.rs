@@ -35,6 +35,10 @@ pub const TESTS: &[GuestTest] = &[
         name: "tasks::killing_a_task_frees_its_frames",
         run: killing_a_task_frees_its_frames,
     },
+    GuestTest {
+        name: "tasks::spawn_tells_exhaustion_from_a_bad_image",
+        run: spawn_tells_exhaustion_from_a_bad_image,
+    },
 ];
 
 /// Spawns the manifest task `name` (not run), calls `f` with its slot, then kills it.
@@ -196,5 +200,23 @@ fn killing_a_task_frees_its_frames() -> TestResult {
         Ok(())
     })?;
     check_eq!(frames::stats(), before);
+    Ok(())
+}
+
+fn spawn_tells_exhaustion_from_a_bad_image() -> TestResult {
+    use crate::arch::paging::MapError;
+    use crate::syscalls::spawn::error_of;
+    check_eq!(error_of(&LoadError::TableFull), SyscallError::OutOfMemory);
+    check_eq!(error_of(&LoadError::Memory(MapError::OutOfFrames)), SyscallError::OutOfMemory);
+    check_eq!(
+        error_of(&LoadError::Memory(MapError::AlreadyMapped(0x40_0000))),
+        SyscallError::InvalidArgument
+    );
+    check_eq!(error_of(&LoadError::ArgumentTooLong), SyscallError::TooLong);
+    // A real bad image, as the loader reports it.
+    let spec = crate::manifest::find("hello").ok_or("no hello task")?;
+    let error = state::with(|s| lifecycle::spawn(s, &spec, b"not an ELF file").err());
+    let error = error.ok_or("garbage loaded as a program")?;
+    check_eq!(error_of(&error), SyscallError::InvalidArgument);
     Ok(())
 }

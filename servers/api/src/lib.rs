@@ -41,6 +41,8 @@ pub mod status {
     pub const UNAVAILABLE: u64 = 17;
     /// The file is not a program the kernel can load (not an ELF executable for Moat).
     pub const NOT_A_PROGRAM: u64 = 18;
+    /// The kernel has no room for another program: its memory or its task table is full.
+    pub const NO_ROOM: u64 = 19;
 
     /// What a status means, for error messages ("cat: no such file").
     pub fn describe(status: u64) -> &'static str {
@@ -64,6 +66,7 @@ pub mod status {
             DENIED => "permission denied",
             UNAVAILABLE => "server not running",
             NOT_A_PROGRAM => "not a program",
+            NO_ROOM => "no room for another program (memory or task table full)",
             _ => "unknown error",
         }
     }

@@ -3,7 +3,7 @@
 use libipc::SyscallError;
 use libipc::abi::LEASE_READ;
 use libipc::sys::{self, IpcError, Message, Received};
-use service_api::status::{BAD_REQUEST, DENIED, NOT_A_PROGRAM, OK, TOO_LARGE};
+use service_api::status::{BAD_REQUEST, DENIED, NO_ROOM, NOT_A_PROGRAM, OK, TOO_LARGE};
 use service_api::supervisor::{MAX_PROGRAM, SPAWN, TEMPLATE};
 
 /// The image on its way to the kernel (too big for the stack).
@@ -42,6 +42,7 @@ pub fn handle(request: &Received) -> Message {
         Ok(task) => answer(OK, task.to_raw()),
         Err(IpcError::Failed(SyscallError::TooLong)) => answer(TOO_LARGE, 0),
         Err(IpcError::Failed(SyscallError::Denied)) => answer(DENIED, 0),
+        Err(IpcError::Failed(SyscallError::OutOfMemory)) => answer(NO_ROOM, 0),
         Err(_) => answer(NOT_A_PROGRAM, 0),
     }
 }
