@@ -66,7 +66,9 @@ const KILL_SESSION: &[Keystrokes] = &[
 /// stopped by the kernel (or, for the hang, by the supervisor's watchdog) and restarted, and
 /// the session goes on.
 const INJECT_SESSION: &[Keystrokes] = &[
-    Keystrokes { after: "moat> ", send: "inject serial nullptr\r" },
+    // Numbers that do not fit are refused, and nothing is armed.
+    Keystrokes { after: "moat> ", send: "inject serial nullptr 70000\r" },
+    Keystrokes { after: "65535\nmoat> ", send: "inject serial nullptr\r" },
     Keystrokes { after: "next message\nmoat> ", send: "echo one\r" },
     Keystrokes { after: "\none\nmoat> ", send: "inject console hang\r" },
     Keystrokes { after: "next message\nmoat> ", send: "echo two\r" },
@@ -371,6 +373,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         cmdline: "",
         exit_code: 0,
         expect: &[
+            "inject: AFTER is a count of messages, from 0 to 65535\nmoat> ",
             "supervisor: serial (1.0) faulted: vector 14 (page fault), error code 0x4",
             "supervisor: restarted serial as 1.1",
             "moat> echo one\none\nmoat> ",

@@ -14,10 +14,23 @@ pub fn inject<'a>(console: &mut Console, mut words: impl Iterator<Item = &'a str
         return console.write("usage: inject NAME KIND [AFTER [SEED]]\n");
     };
     let Some(number) = INJECT_KINDS.iter().position(|k| *k == kind) else {
-        return say!(console, "inject: unknown kind {kind:?}\n");
+        say!(console, "inject: there is no fault kind {kind}; the kinds are:");
+        INJECT_KINDS.iter().for_each(|kind| say!(console, " {kind}"));
+        return console.write("\n");
     };
-    let after: Option<u16> = words.next().and_then(|w| w.parse().ok());
-    let seed: u64 = words.next().and_then(|w| w.parse().ok()).unwrap_or(1);
+    // A number that does not fit is refused, never cut down to one that means something else.
+    let after = match words.next().map(str::parse::<u16>) {
+        None => None,
+        Some(Ok(after)) => Some(after),
+        Some(Err(_)) => {
+            return console.write("inject: AFTER is a count of messages, from 0 to 65535\n");
+        }
+    };
+    let seed = match words.next().map(str::parse::<u64>) {
+        None => 1,
+        Some(Ok(seed)) => seed,
+        Some(Err(_)) => return console.write("inject: SEED is a whole number\n"),
+    };
     let detail = libipc::abi::inject_detail(after.unwrap_or(0), seed);
     let armed = sys::lookup(name)
         .and_then(|task| sys::inject_later(task, number as u64, detail).map(|()| task));
