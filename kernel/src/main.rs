@@ -82,7 +82,7 @@ entry_point!(kmain, config = &BOOT_CONFIG);
 fn kmain(boot_info: &'static mut BootInfo) -> ! {
     arch::serial::init();
     let cmdline = cmdline::init();
-    logger::init(cmdline.value("log"));
+    logger::init(cmdline.value("log"), cmdline.value("klog"));
     syscalls::fastpath::configure(&cmdline);
     log::info!("Moat {} booting; command line: {:?}", env!("CARGO_PKG_VERSION"), cmdline.as_str());
 

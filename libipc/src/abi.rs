@@ -79,9 +79,12 @@ system_calls! {
     /// `spawn(request)`: start a program from an ELF image in the caller's memory, as an
     /// instance of a manifest template (privilege `spawn`); see `SpawnRequest`. Returns its id.
     Spawn = 24,
+    /// `kernel_log(from, buffer, length)`: the kernel's kept log from position `from`, for
+    /// `dmesg` (privilege `log`): bytes copied in `rdx`, the next position in `r10`.
+    KernelLog = 25,
     // LAB 2 BEGIN: give the new system call its number, the next one free
     /// `memory_info(buffer)`: a `MemoryStats` for `mem`.
-    MemoryInfo = 25,
+    MemoryInfo = 26,
     // LAB 2 STUB
     // LAB 2 END
 }
@@ -114,6 +117,8 @@ pub const TICKS_PER_SECOND: u64 = 100;
 
 /// Longest `debug_write` the kernel accepts in one call; longer requests are `TooLong`.
 pub const DEBUG_WRITE_MAX: u64 = 1024;
+/// The most bytes one `kernel_log` call copies.
+pub const KERNEL_LOG_MAX: u64 = 1024;
 
 /// Why a system call failed: the code returned in `rax`. Zero means success.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

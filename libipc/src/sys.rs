@@ -367,6 +367,21 @@ fn simple(number: Sysnum, args: [u64; 5]) -> Result<u64, IpcError> {
     ipc_result((status, IpcResults { rdx: value, ..Default::default() })).map(|r| r.rdx)
 }
 
+/// Copies the kernel's kept log from position `from` (0: the oldest kept) into `buffer`;
+/// returns the bytes copied (0 once everything has been read) and the position to read from
+/// next. Needs the privilege `log`.
+pub fn kernel_log(from: u64, buffer: &mut [u8]) -> Result<(usize, u64), IpcError> {
+    let args = IpcArgs {
+        rdi: from,
+        rsi: buffer.as_mut_ptr() as u64,
+        rdx: buffer.len() as u64,
+        ..Default::default()
+    };
+    // SAFETY: the kernel writes at most `buffer.len()` bytes into `buffer`, which is ours.
+    let result = ipc_result(unsafe { ipc(Sysnum::KernelLog, args) })?;
+    Ok((result.rdx as usize, result.r10))
+}
+
 /// Unmasks interrupt line `line` (owned by the caller) after handling its notification.
 pub fn irq_ack(line: u8) -> Result<(), IpcError> {
     simple(Sysnum::IrqAck, [u64::from(line), 0, 0, 0, 0]).map(|_| ())

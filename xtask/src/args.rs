@@ -193,7 +193,12 @@ struct QemuOpts {
     /// ended) and exit 0; also accepted after --
     #[arg(long)]
     exit_after_boot: bool,
-    /// the kernel command line: log=error|warn|info|debug|trace, exit-after-boot
+    /// show the kernel's log lines on the console as they happen (otherwise only its warnings
+    /// and errors; the shell's `dmesg` shows them all)
+    #[arg(long)]
+    kernel_log: bool,
+    /// the kernel command line: log=LEVEL (what the kernel keeps: error|warn|info|debug|trace),
+    /// klog=LEVEL (what it shows on the console), exit-after-boot
     #[arg(last = true, value_name = "KERNEL WORDS")]
     kernel_words: Vec<String>,
 }
@@ -411,6 +416,10 @@ impl QemuOpts {
                 _ => words.push(word),
             }
         }
+        // Kernel lines stay out of the shell's output unless asked for (`dmesg` has them).
+        if !self.kernel_log && !words.iter().any(|w| w.starts_with("klog=")) {
+            words.insert(0, QUIET_CONSOLE.to_owned());
+        }
         QemuArgs {
             release: self.release,
             exit_after_boot,
@@ -427,6 +436,10 @@ impl QemuOpts {
         }
     }
 }
+
+/// The kernel word `cargo xtask qemu` adds unless `--kernel-log`: only warnings and errors of
+/// the kernel's log on the console.
+const QUIET_CONSOLE: &str = "klog=warn";
 
 /// The parser, with every command's options appended to the top-level help so that
 /// `cargo xtask help` lists everything in one place.

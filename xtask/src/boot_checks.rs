@@ -366,6 +366,30 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         disk_holds: &[],
     },
     BootCheck {
+        name: "boot::kernel_lines_stay_off_the_console_until_dmesg",
+        kernel: KernelKind::System,
+        flavor: Flavor::Micro,
+        firmware: Firmware::Bios,
+        // What `cargo xtask qemu` passes unless `--kernel-log`.
+        cmdline: "klog=warn",
+        exit_code: 0,
+        expect: &[
+            // The program's line follows the command at once: no kernel line in between.
+            "moat> hello\nhello: Hello from ring 3!",
+            "moat> dmesg\n",
+            "INFO  kernel: boot complete",
+            "INFO  kernel::lifecycle: task hello",
+            "moat> ",
+        ],
+        input: &[
+            Keystrokes { after: "moat> ", send: "hello\r" },
+            Keystrokes { after: "ticks.\nmoat> ", send: "dmesg\r" },
+        ],
+        stop_at: Some("moat> "),
+        reboots: &[],
+        disk_holds: &[],
+    },
+    BootCheck {
         name: "boot::injected_faults_are_survived",
         kernel: KernelKind::System,
         flavor: Flavor::Micro,

@@ -130,6 +130,8 @@ pub struct Privileges {
     pub inject: bool,
     /// Start programs from images in its own memory (`spawn`), as instances of a template.
     pub spawn: bool,
+    /// Read the kernel's kept log (`kernel_log`, for `dmesg`).
+    pub log: bool,
 }
 
 /// Interrupt lines a task may not own: 0 is the kernel's timer, 2 the PIC cascade.
@@ -332,6 +334,7 @@ fn parse_privileges(line: usize, value: &str) -> Result<Privileges, ManifestErro
             "faults" => privileges.faults = true,
             "inject" => privileges.inject = true,
             "spawn" => privileges.spawn = true,
+            "log" => privileges.log = true,
             _ => return Err(ManifestError::BadValue { line, field: "privileges", value }),
         }
     }

@@ -212,6 +212,7 @@ fn denied() -> u64 {
     require!(sys::fault_info(None).map(|_| ()) == denied);
     require!(sys::port_read(0x60, 1).map(|_| ()) == denied);
     require!(sys::irq_ack(8) == denied);
+    require!(sys::kernel_log(0, &mut [0; 16]).map(|_| ()) == denied);
     println!("every unpermitted operation was denied");
     0
 }

@@ -46,6 +46,7 @@ commands:
   sum FILE        size and FNV-1a checksum of a file
   stress [N]      write, read back and check N files (default 20)
   mem             physical memory, kernel heap and task slots in use
+  dmesg           the kernel's log (kept off the console)
   services        the servers the supervisor looks after: policy, restarts, state
   NAME ARGS...    run the program /BIN/NAME (Ctrl-C stops it)
   kill NAME       stop a task (the supervisor restarts the servers it looks after)
@@ -156,6 +157,7 @@ fn run(console: &mut Console, fs: &Files, line: &str) {
             files::stress(console, fs, rounds);
         }
         "mem" => tasks::mem(console),
+        "dmesg" => tasks::dmesg(console),
         "services" => tasks::services(console),
         other => {
             let argument = line[other.len()..].trim();

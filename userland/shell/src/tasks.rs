@@ -148,3 +148,27 @@ pub fn services(console: &mut Console) {
         );
     }
 }
+
+/// `dmesg`: the kernel's kept log, oldest line first (the lines `cargo xtask qemu` keeps off
+/// the console).
+pub fn dmesg(console: &mut Console) {
+    let mut piece = [0u8; libipc::abi::KERNEL_LOG_MAX as usize];
+    let mut from = 0;
+    loop {
+        match sys::kernel_log(from, &mut piece) {
+            Ok((0, _)) => return,
+            Ok((count, next)) => {
+                // Lines are cut only between characters, but a piece may end inside one.
+                let text = &piece[..count];
+                let valid =
+                    core::str::from_utf8(text).map_or_else(|e| e.valid_up_to(), |t| t.len());
+                console.write(core::str::from_utf8(&text[..valid]).unwrap_or(""));
+                from = next - (count - valid) as u64;
+                if valid == 0 {
+                    return; // a lone broken character: nothing more to show
+                }
+            }
+            Err(error) => return say!(console, "dmesg: {}\n", describe(error)),
+        }
+    }
+}

@@ -44,15 +44,18 @@ fn qemu_flags_and_kernel_words() {
     let parsed = qemu("--uefi --release -- log=debug --exit-after-boot").unwrap();
     assert_eq!(parsed.firmware, Firmware::Uefi);
     assert!(parsed.release && parsed.exit_after_boot);
-    assert_eq!(parsed.cmdline, "log=debug exit-after-boot");
+    assert_eq!(parsed.cmdline, "klog=warn log=debug exit-after-boot");
     let parsed = qemu("--exit-after-boot").unwrap();
     assert!(parsed.exit_after_boot);
-    assert_eq!(parsed.cmdline, "exit-after-boot");
-    assert_eq!(qemu("--exit-after-boot -- log=info").unwrap().cmdline, "exit-after-boot log=info");
+    assert_eq!(parsed.cmdline, "klog=warn exit-after-boot");
+    let words = qemu("--exit-after-boot --kernel-log -- log=info").unwrap().cmdline;
+    assert_eq!(words, "exit-after-boot log=info");
+    // The console's level given as a kernel word wins.
+    assert_eq!(qemu("-- klog=debug").unwrap().cmdline, "klog=debug");
     // Flags after `--` belong to the kernel.
     let parsed = qemu("-- --release").unwrap();
     assert!(!parsed.release);
-    assert_eq!(parsed.cmdline, "--release");
+    assert_eq!(parsed.cmdline, "klog=warn --release");
 }
 
 #[test]
@@ -66,7 +69,7 @@ fn qemu_defaults_and_choices() {
         display: false,
         fresh_disk: false,
         flavor: Flavor::Micro,
-        cmdline: String::new(),
+        cmdline: "klog=warn".into(),
     };
     assert_eq!(qemu("").unwrap(), expected);
     let parsed = qemu("--accel kvm --gdb --display --fresh-disk --flavor monolithic").unwrap();
@@ -209,7 +212,9 @@ fn help_lists_every_command_and_option() {
             "--fresh-disk",
             "--exit-after-boot",
             "KERNEL WORDS",
-            "log=error|warn|info|debug|trace",
+            "error|warn|info|debug|trace",
+            "--kernel-log",
+            "klog=LEVEL",
             "FILTER",
             "--host",
             "--guest",
