@@ -206,6 +206,12 @@ impl TaskId {
     pub const fn next_generation(self) -> Self {
         Self { index: self.index, generation: self.generation.wrapping_add(1) }
     }
+
+    /// The same slot with the generation before (wrapping): the id an ended task ran under,
+    /// since its slot moved on when it ended.
+    pub const fn previous_generation(self) -> Self {
+        Self { index: self.index, generation: self.generation.wrapping_sub(1) }
+    }
 }
 
 impl core::fmt::Display for SyscallError {

@@ -366,7 +366,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         disk_holds: &[],
     },
     BootCheck {
-        name: "boot::kernel_lines_stay_off_the_console_until_dmesg",
+        name: "boot::a_quiet_session_and_what_it_shows",
         kernel: KernelKind::System,
         flavor: Flavor::Micro,
         firmware: Firmware::Bios,
@@ -375,7 +375,11 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         exit_code: 0,
         expect: &[
             // The program's line follows the command at once: no kernel line in between.
-            "moat> hello\nhello: Hello from ring 3!",
+            "moat> hello\nhello: Hello from ring 3! I am task 7.0;",
+            // A finished program is listed under the id it ran under.
+            "7.0     hello           exited",
+            "moat> fault\nfault: usage: fault KIND; the kinds are: divzero ud2",
+            "moat> echo hi > /X/\necho > /X/: is a directory\n",
             "moat> dmesg\n",
             "INFO  kernel: boot complete",
             "INFO  kernel::lifecycle: task hello",
@@ -383,7 +387,10 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         ],
         input: &[
             Keystrokes { after: "moat> ", send: "hello\r" },
-            Keystrokes { after: "ticks.\nmoat> ", send: "dmesg\r" },
+            Keystrokes { after: "ticks.\nmoat> ", send: "ps\r" },
+            Keystrokes { after: "moat> ", send: "fault\r" },
+            Keystrokes { after: "stack, panic)\nmoat> ", send: "echo hi > /X/\r" },
+            Keystrokes { after: "directory\nmoat> ", send: "dmesg\r" },
         ],
         stop_at: Some("moat> "),
         reboots: &[],

@@ -155,8 +155,10 @@ pub fn task_status(k: &mut Kernel, caller: usize, index: u64, buffer: u64) -> Ou
         TaskState::Killed => STATE_KILLED,
         TaskState::InKernel => STATE_IN_KERNEL,
     };
+    // An ended task's slot already holds the next generation; `ps` shows the id it ran under.
+    let ran_as = if task.state.is_alive() { task.id } else { task.id.previous_generation() };
     let mut status = TaskStatus {
-        id: task.id.to_raw(),
+        id: ran_as.to_raw(),
         state,
         priority: u64::from(task.spec.priority),
         restarts: u64::from(task.restarts),

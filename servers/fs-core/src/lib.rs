@@ -258,6 +258,10 @@ impl<D: BlockDevice> FileStore<D> {
         truncate: bool,
     ) -> Result<usize, Status> {
         self.names.forget();
+        if path.ends_with('/') {
+            // A path ending in `/` names a directory: `echo hi > /X/` must not make a file X.
+            return Err(status::IS_A_DIRECTORY);
+        }
         let (parent, name) = split(path)?;
         let name = plain(name.ok_or(status::IS_A_DIRECTORY)?)?;
         let mode = match (create, truncate) {

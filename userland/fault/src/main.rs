@@ -17,8 +17,24 @@ const KERNEL_ADDRESS: u64 = 0xffff_ffff_8000_0000;
 /// The real-time clock's data port: harmless to read, and granted to some test tasks.
 const RTC_DATA_PORT: u16 = 0x71;
 
-fn main(kind: &str) -> u64 {
+/// The kinds this program commits, and the names `inject` uses for the same faults.
+const KINDS: &str = "divzero ud2 int3 cli hlt in out cr3 wrmsr null kernel-read kernel-write \
+                     code-write align sse x87 stack-overflow port-own";
+const INJECT_NAMES: [(&str, &str); 4] =
+    [("nullptr", "null"), ("privileged", "cli"), ("stack", "stack-overflow"), ("panic", "panic")];
+
+fn main(argument: &str) -> u64 {
+    let named = argument.trim();
+    let kind = INJECT_NAMES.iter().find(|(name, _)| *name == named).map_or(named, |(_, kind)| kind);
+    if kind.is_empty() {
+        println!("usage: fault KIND; the kinds are: {KINDS}, panic");
+        println!("(inject's names work too: nullptr, privileged, stack, panic)");
+        return 2;
+    }
     println!("about to commit: {kind}");
+    if kind == "panic" {
+        panic!("a deliberate panic (fault panic)");
+    }
     if kind == "port-own" {
         // Allowed only if the kernel opened the port to this task in the I/O bitmap.
         let value = ulib::ports::read(RTC_DATA_PORT, 1);
@@ -29,7 +45,7 @@ fn main(kind: &str) -> u64 {
         let depth = recurse(0);
         println!("recursion returned {depth}");
     } else if !commit(kind) {
-        println!("unknown fault kind {kind:?}");
+        println!("there is no fault kind {kind}; the kinds are: {KINDS}, panic");
         return 2;
     }
     println!("still alive after {kind}: the kernel did not stop me");

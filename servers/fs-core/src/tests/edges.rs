@@ -107,8 +107,19 @@ fn dot_and_dot_dot_are_not_names_to_change() {
     store.make_directory("/D").unwrap();
     for path in ["/.", "/..", "/D/.", "/D/..", "/./", "/D/../"] {
         assert_eq!(store.make_directory(path), Err(BAD_NAME), "mkdir {path}");
-        assert_eq!(store.write(path, 0, b"x", true, true), Err(BAD_NAME), "write {path}");
+        let refused = if path.ends_with('/') { IS_A_DIRECTORY } else { BAD_NAME };
+        assert_eq!(store.write(path, 0, b"x", true, true), Err(refused), "write {path}");
         assert_eq!(store.remove(path), Err(BAD_NAME), "remove {path}");
     }
+    assert_eq!(names(&store, "/"), ["D/"]);
+}
+
+#[test]
+fn a_path_ending_in_a_slash_is_no_file_to_write() {
+    let store = fresh();
+    assert_eq!(store.write("/X/", 0, b"hi", true, true), Err(IS_A_DIRECTORY));
+    assert_eq!(store.stat("/X"), Err(NOT_FOUND), "nothing was made");
+    store.make_directory("/D/").unwrap();
+    assert_eq!(store.write("/D/", 0, b"hi", true, true), Err(IS_A_DIRECTORY));
     assert_eq!(names(&store, "/"), ["D/"]);
 }
