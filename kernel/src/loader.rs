@@ -23,7 +23,7 @@ pub enum LoadError {
 impl core::fmt::Display for LoadError {
     fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
         match self {
-            LoadError::Elf(error) => write!(f, "bad ELF image: {error:?}"),
+            LoadError::Elf(error) => write!(f, "not a program the kernel can load: {error}"),
             LoadError::Memory(error) => write!(f, "{error}"),
             LoadError::ArgumentTooLong => {
                 write!(f, "start argument longer than {MAX_ARG_LEN} bytes")

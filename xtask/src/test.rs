@@ -296,7 +296,10 @@ fn one_boot(
             println!("  expected serial output containing {line:?}");
         }
         if run.exit_code != Some(exit_code) {
-            println!("  expected QEMU exit status {exit_code}, got {:?}", run.exit_code);
+            println!(
+                "  expected QEMU exit status {exit_code}; QEMU exited {}",
+                crate::qemu::describe_exit(run.exit_code)
+            );
         }
         explain_failed_run(run.exit_code, &run.output, &log, timeout);
     }

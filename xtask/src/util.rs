@@ -24,7 +24,8 @@ impl fmt::Display for Failure {
 /// Runs `command` with inherited output and fails unless it exits successfully.
 pub fn run_status(command: &mut Command, what: &str) -> Result<(), Failure> {
     let status = command.status().map_err(|e| {
-        Failure::new(format!("{what}: could not start {:?}: {e}", command.get_program()))
+        let program = command.get_program().to_string_lossy();
+        Failure::new(format!("{what}: could not start {program}: {e}"))
     })?;
     if status.success() { Ok(()) } else { Err(Failure::new(format!("{what} failed ({status})"))) }
 }

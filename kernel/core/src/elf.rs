@@ -100,6 +100,38 @@ pub enum ElfError {
     },
 }
 
+impl core::fmt::Display for ElfError {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        match self {
+            ElfError::Misaligned => f.write_str("the image does not start on an 8-byte boundary"),
+            ElfError::TooShort => f.write_str("the file is too short for an ELF header"),
+            ElfError::NotElf => f.write_str("not an ELF file"),
+            ElfError::Not64Bit => f.write_str("not a 64-bit ELF file"),
+            ElfError::NotExecutable => f.write_str("not an executable"),
+            ElfError::NotX86_64 => f.write_str("not built for x86_64"),
+            ElfError::BadProgramHeaders => f.write_str("its program headers are missing or broken"),
+            ElfError::Malformed(why) => write!(f, "a malformed field ({why})"),
+            ElfError::NoLoadableSegments => f.write_str("nothing in it to load"),
+            ElfError::TooManySegments => f.write_str("too many segments"),
+            ElfError::OutsideUserSpace { virtual_address } => {
+                write!(f, "the segment at {virtual_address:#x} reaches outside user space")
+            }
+            ElfError::BadFileRange { virtual_address } => {
+                write!(f, "the segment at {virtual_address:#x} lies outside the file")
+            }
+            ElfError::WritableAndExecutable { virtual_address } => {
+                write!(f, "the segment at {virtual_address:#x} is both writable and executable")
+            }
+            ElfError::Overlap { virtual_address } => {
+                write!(f, "the segment at {virtual_address:#x} overlaps another")
+            }
+            ElfError::EntryNotInCode { entry } => {
+                write!(f, "the entry point {entry:#x} is not in an executable segment")
+            }
+        }
+    }
+}
+
 /// Checks `image` and plans its loading into the user address range `user`.
 pub fn plan_load(image: &[u8], user: Range<u64>) -> Result<LoadPlan, ElfError> {
     check_tables(image)?;

@@ -112,7 +112,7 @@ fn main(argument: &str) -> u64 {
                 })
             }
             Err(bad) => {
-                println!("ignoring the policy entry {bad:?} (name[=restart|backoff|never][/N])")
+                println!("ignoring the policy entry `{bad}` (name[=restart|backoff|never][/N])")
             }
         }
     }

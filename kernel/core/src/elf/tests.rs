@@ -203,3 +203,30 @@ fn random_corruption_never_panics() {
         let _ = plan(&bytes);
     }
 }
+
+#[test]
+fn every_error_reads_as_words() {
+    let errors = [
+        ElfError::Misaligned,
+        ElfError::TooShort,
+        ElfError::NotElf,
+        ElfError::Not64Bit,
+        ElfError::NotExecutable,
+        ElfError::NotX86_64,
+        ElfError::BadProgramHeaders,
+        ElfError::Malformed("e_phentsize"),
+        ElfError::NoLoadableSegments,
+        ElfError::TooManySegments,
+        ElfError::OutsideUserSpace { virtual_address: 0xffff_8000_0000_0000 },
+        ElfError::BadFileRange { virtual_address: 0x40_0000 },
+        ElfError::WritableAndExecutable { virtual_address: 0x40_1000 },
+        ElfError::Overlap { virtual_address: 0x40_2000 },
+        ElfError::EntryNotInCode { entry: 0x40_3000 },
+    ];
+    for error in errors {
+        let text = std::format!("{error}");
+        assert!(!text.is_empty() && !text.contains('{') && !text.contains("Some("), "{text}");
+    }
+    let text = std::format!("{}", ElfError::Overlap { virtual_address: 0x40_2000 });
+    assert_eq!(text, "the segment at 0x402000 overlaps another");
+}
