@@ -248,7 +248,8 @@ const MONOLITHIC_FAULT_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "ps\r" },
     Keystrokes { after: "in kernel      2         0", send: "inject console privileged\r" },
     Keystrokes { after: "next message\nmoat> ", send: "echo unharmed\r" },
-    Keystrokes { after: "unharmed\nmoat> ", send: "inject fs nullptr\r" },
+    Keystrokes { after: "unharmed\nmoat> ", send: "kill keyboard\r" },
+    Keystrokes { after: "next boot\nmoat> ", send: "inject fs nullptr\r" },
     Keystrokes { after: "next message\nmoat> ", send: "ls\r" },
 ];
 
@@ -332,6 +333,8 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
             "6.0     fs              in kernel",
             "injected privileged into console",
             "moat> echo unharmed\nunharmed\nmoat> ",
+            // A built-in service is gone for good once killed, and the shell says so.
+            "it was built into the kernel, so it is gone until the next boot\n",
             "built-in fs: injected fault nullptr fires in ring 0",
             "EXCEPTION: page fault (#PF, vector 14) in kernel mode",
             "KERNEL PANIC",

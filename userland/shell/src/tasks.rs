@@ -3,7 +3,7 @@
 use crate::Console;
 use libipc::SyscallError;
 use libipc::TaskId;
-use libipc::abi::{INJECT_KINDS, state_name};
+use libipc::abi::{INJECT_KINDS, STATE_IN_KERNEL, state_name};
 use libipc::sys::{self, IpcError};
 use ulib::Line;
 
@@ -51,10 +51,18 @@ pub fn kill_or_restart(console: &mut Console, command: &str, name: Option<&str>)
     let Some(name) = name else {
         return say!(console, "usage: {command} NAME\n");
     };
+    // A service built into the kernel cannot be started again: say so when it is killed.
+    let mut built_in = false;
     let result = sys::lookup(name).and_then(|task| {
+        built_in = sys::task_status(task.index).is_ok_and(|s| s.state == STATE_IN_KERNEL);
         if command == "kill" { sys::kill(task).map(|()| task) } else { sys::restart(task) }
     });
     match result {
+        Ok(task) if command == "kill" && built_in => say!(
+            console,
+            "killed {name} ({task}); it was built into the kernel, so it is gone until the next \
+             boot\n"
+        ),
         Ok(task) if command == "kill" => say!(console, "killed {name} ({task})\n"),
         Ok(task) => say!(console, "restarted {name} as {task}\n"),
         Err(error) => say!(console, "{command} {name}: {}\n", describe(error)),
