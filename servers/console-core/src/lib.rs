@@ -21,6 +21,8 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+use core::fmt::Write as _;
+
 mod ring;
 mod typeahead;
 pub use ring::{ByteRing, RING_CAPACITY};
@@ -40,6 +42,34 @@ const CTRL_C: u8 = 0x03;
 const CTRL_D: u8 = 0x04;
 const CTRL_U: u8 = 0x15;
 const ESCAPE: u8 = 0x1b;
+const BELL: &[u8] = b"\x07";
+
+/// A short message for the terminal, formatted on the stack.
+struct Message {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Default for Message {
+    fn default() -> Self {
+        Message { bytes: [0; 64], len: 0 }
+    }
+}
+
+impl Message {
+    fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl core::fmt::Write for Message {
+    fn write_str(&mut self, text: &str) -> core::fmt::Result {
+        let take = text.len().min(self.bytes.len() - self.len);
+        self.bytes[self.len..self.len + take].copy_from_slice(&text.as_bytes()[..take]);
+        self.len += take;
+        Ok(())
+    }
+}
 
 /// What a keystroke completed, if anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,8 +87,10 @@ enum Escape {
     None,
     /// Saw ESC.
     Started,
-    /// Saw ESC `[`; the next byte ends the sequence.
+    /// Saw ESC `[` (a control sequence: parameter and intermediate bytes until a final byte
+    /// from `@` to `~`), or ESC `O` (one more byte); nothing of it is echoed or kept.
     Bracket,
+    Ss3,
 }
 
 /// A line being typed, with the echo it needs, and the lines entered before it.
@@ -68,6 +100,9 @@ pub struct LineEditor {
     /// Completed lines not yet taken, oldest first.
     completed: LineQueue,
     escape: Escape,
+    /// Keys came after the line was full: Enter then refuses the line rather than enter it
+    /// cut short, with another meaning.
+    too_long: bool,
     /// Earlier lines, oldest first; `history_len` of them are valid.
     history: [([u8; MAX_LINE], usize); HISTORY],
     history_len: usize,
@@ -88,6 +123,7 @@ impl LineEditor {
             len: 0,
             completed: LineQueue::new(),
             escape: Escape::None,
+            too_long: false,
             history: [([0; MAX_LINE], 0); HISTORY],
             history_len: 0,
             browsing: 0,
@@ -101,23 +137,42 @@ impl LineEditor {
                 self.escape = Escape::Bracket;
                 return None;
             }
-            (Escape::Bracket, b'A') => {
+            (Escape::Started, b'O') => {
+                self.escape = Escape::Ss3;
+                return None;
+            }
+            // Parameters and intermediates (`ESC [ 3 ~`, `ESC [ 1 ; 5 C`): the sequence goes on.
+            (Escape::Bracket, 0x20..=0x3f) => return None,
+            (Escape::Bracket | Escape::Ss3, b'A') => {
                 self.escape = Escape::None;
                 self.browse(self.browsing + 1, &mut echo);
                 return None;
             }
-            (Escape::Bracket, b'B') => {
+            (Escape::Bracket | Escape::Ss3, b'B') => {
                 self.escape = Escape::None;
                 self.browse(self.browsing.saturating_sub(1), &mut echo);
                 return None;
             }
-            (Escape::Started, _) | (Escape::Bracket, _) => {
+            (Escape::Started | Escape::Bracket | Escape::Ss3, _) => {
                 self.escape = Escape::None;
                 return None;
             }
             (Escape::None, _) => {}
         }
         match byte {
+            b'\r' | b'\n' if self.too_long => {
+                // Refused whole: an empty line reaches the reader, who asks again.
+                if !self.completed.push(&[]) {
+                    return None;
+                }
+                echo(b"\r\n");
+                let mut message = Message::default();
+                let _ =
+                    write!(message, "line too long (at most {MAX_LINE} characters): refused\r\n");
+                echo(message.bytes());
+                (self.len, self.too_long) = (0, false);
+                Some(Completed::Line)
+            }
             b'\r' | b'\n' => {
                 if !self.completed.push(&self.line[..self.len]) {
                     return None; // no room: the line stays on screen to be entered later
@@ -138,11 +193,11 @@ impl LineEditor {
                 for _ in 0..self.len {
                     echo(b"\x08 \x08");
                 }
-                self.len = 0;
+                (self.len, self.too_long) = (0, false);
                 None
             }
             CTRL_C => {
-                self.len = 0;
+                (self.len, self.too_long) = (0, false);
                 self.completed.clear();
                 echo(b"^C\r\n");
                 Some(Completed::Interrupt)
@@ -156,6 +211,13 @@ impl LineEditor {
                 self.line[self.len] = byte;
                 self.len += 1;
                 echo(&[byte]);
+                None
+            }
+            b' '..=b'~' => {
+                if !self.too_long {
+                    echo(BELL); // the line is full: once, the terminal's bell
+                    self.too_long = true;
+                }
                 None
             }
             _ => None,
@@ -292,12 +354,31 @@ mod tests {
     }
 
     #[test]
-    fn long_lines_stop_at_the_limit() {
+    fn a_line_longer_than_the_limit_is_refused_not_cut() {
         let mut editor = LineEditor::new();
         let keys: Vec<u8> = core::iter::repeat_n(b'x', MAX_LINE + 10).chain([b'\r']).collect();
         let (echo, _, line) = type_keys(&mut editor, &keys);
+        assert!(line.is_empty(), "an empty line reaches the reader, not a cut one");
+        let text = std::string::String::from_utf8_lossy(&echo);
+        assert_eq!(text.matches('\x07').count(), 1, "one bell when the line fills");
+        assert!(
+            text.ends_with("\r\nline too long (at most 200 characters): refused\r\n"),
+            "{text}"
+        );
+        // The next line is whole again; a line of exactly the limit is fine.
+        let keys: Vec<u8> = core::iter::repeat_n(b'y', MAX_LINE).chain([b'\r']).collect();
+        let (_, _, line) = type_keys(&mut editor, &keys);
         assert_eq!(line.len(), MAX_LINE);
-        assert_eq!(echo.len(), MAX_LINE + 2);
+    }
+
+    #[test]
+    fn longer_escape_sequences_are_swallowed_whole() {
+        let mut editor = LineEditor::new();
+        // Delete (ESC [ 3 ~), Ctrl-Right (ESC [ 1 ; 5 C), F1 (ESC O P), Up in application
+        // mode (ESC O A) with no history yet.
+        let (echo, _, line) = type_keys(&mut editor, b"a\x1b[3~b\x1b[1;5Cc\x1bOPd\x1bOA\r");
+        assert_eq!(line, b"abcd");
+        assert_eq!(echo, b"abcd\r\n");
     }
 
     /// Takes every waiting line.
