@@ -126,16 +126,7 @@ struct UserProgram {
 
 impl UserProgram {
     fn read(name: &str, path: &Path) -> Result<Self, Failure> {
-        let mut objdump = toolchain::llvm_tool("llvm-objdump")?;
-        let output = objdump
-            .args(["-d", "--no-show-raw-insn"])
-            .arg(path)
-            .output()
-            .map_err(|e| Failure::new(format!("llvm-objdump: {e}")))?;
-        if !output.status.success() {
-            return Err(Failure::new(format!("llvm-objdump could not read {}", path.display())));
-        }
-        let text = String::from_utf8_lossy(&output.stdout);
+        let text = llvm_text("llvm-objdump", &["-d", "--no-show-raw-insn"], path)?;
         let (starts, rdtsc) = instruction_starts(&text);
         let symbols = symbols(path, 0)?;
         Ok(UserProgram { name: name.to_owned(), symbols, starts, rdtsc })
@@ -189,6 +180,19 @@ fn find_window(marks: &[bool], length: u64, slack: u64) -> Option<std::ops::Rang
     at.windows(2).rev().find(fits).map(|p| p[0]..p[1])
 }
 
+/// What one of the toolchain's LLVM tools prints for `executable`.
+fn llvm_text(tool: &str, args: &[&str], executable: &Path) -> Result<String, Failure> {
+    let output = toolchain::llvm_tool(tool)?
+        .args(args)
+        .arg(executable)
+        .output()
+        .map_err(|e| Failure::new(format!("{tool}: {e}")))?;
+    if !output.status.success() {
+        return Err(Failure::new(format!("{tool} could not read {}", executable.display())));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
 /// The kernel's functions, sorted by address (`llvm-nm`), at the addresses it runs at.
 fn kernel_symbols(kernel: &Path) -> Result<Vec<(u64, String)>, Failure> {
     symbols(kernel, KERNEL_BASE)
@@ -196,13 +200,7 @@ fn kernel_symbols(kernel: &Path) -> Result<Vec<(u64, String)>, Failure> {
 
 /// The functions of an executable, sorted by address, `base` added (`llvm-nm`).
 fn symbols(executable: &Path, base: u64) -> Result<Vec<(u64, String)>, Failure> {
-    let mut nm = toolchain::llvm_tool("llvm-nm")?;
-    let output = nm
-        .args(["--numeric-sort", "--demangle"])
-        .arg(executable)
-        .output()
-        .map_err(|e| Failure::new(format!("llvm-nm: {e}")))?;
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = llvm_text("llvm-nm", &["--numeric-sort", "--demangle"], executable)?;
     Ok(text
         .lines()
         .filter_map(parse_symbol)
@@ -281,13 +279,7 @@ fn name_of(address: u64, symbols: &[(u64, String)]) -> String {
 fn kernel_lines(kernel: &Path, pcs: &[u64]) -> Result<Vec<String>, Failure> {
     let wanted: HashSet<u64> =
         pcs.iter().filter(|&&pc| pc >= KERNEL_BASE).map(|pc| pc - KERNEL_BASE).collect();
-    let mut objdump = toolchain::llvm_tool("llvm-objdump")?;
-    let output = objdump
-        .args(["-d", "--line-numbers", "--no-show-raw-insn"])
-        .arg(kernel)
-        .output()
-        .map_err(|e| Failure::new(format!("llvm-objdump: {e}")))?;
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = llvm_text("llvm-objdump", &["-d", "--line-numbers", "--no-show-raw-insn"], kernel)?;
     let mut line_at = std::collections::HashMap::new();
     let mut current = "(no line)";
     for line in text.lines() {

@@ -91,6 +91,8 @@ fn call_to_waiting(k: &mut Kernel, frame: &TrapFrame) -> Option<usize> {
         super::ipc::take_leases(k, caller, (table, count)).ok()?;
     }
     let tasks = k.tasks.as_mut_slice();
+    // `take_leases` does this too, but as a call: inline, the common call without leases
+    // costs 23 instructions less.
     if count == 0 {
         tasks[caller].lease_count = 0;
     }
