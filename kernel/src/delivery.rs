@@ -77,6 +77,7 @@ pub fn raise_notification(k: &mut Kernel, index: usize, bits: u64) {
 
 /// Ends a blocked system call of `index` with `error` (and `detail` in `rdx`).
 pub fn wake_with_error(k: &mut Kernel, index: usize, error: SyscallError, detail: u64) {
+    crate::trace::error(&k.tasks, index, error);
     let saved = &mut k.tasks[index].saved;
     saved.rax = error.code();
     saved.rdx = detail;

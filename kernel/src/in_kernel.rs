@@ -11,7 +11,9 @@ use crate::services::{self, Answer, Host, KernelLeases};
 use crate::state::Kernel;
 use crate::syscalls::outcome::Outcome;
 use crate::task::{Task, TaskName, TaskState};
+use crate::trace;
 use kernel_core::manifest::{Service as BuiltinService, TaskSpec};
+use kernel_core::trace::Kind;
 use libipc::{SyscallError, TaskId};
 
 /// Gives the built-in service `spec` names a slot, in manifest order like any task.
@@ -44,10 +46,12 @@ pub fn call(
     let caller_id = k.tasks[caller].id;
     let args = live.ipc_args();
     let (_, op) = args.target();
+    trace::message(&k.tasks, Kind::Call, caller, service, op, &args.payload());
     let answer = services::call(which, k, caller_id, op, args.payload());
     end_stopped_services(k);
     match answer {
         Answer::Now(words) => {
+            trace::message(&k.tasks, Kind::Reply, service, caller, 0, &words);
             k.tasks[caller].lease_count = 0;
             write_message(live, service_id, 0, words, Lent::NONE);
             Outcome::Written
@@ -105,8 +109,9 @@ impl Host for Kernel {
         if !self.awaits(caller, service) {
             return; // it died, or was killed, while it waited
         }
-        let from = self.tasks[service_slot(self, service).expect("awaits found it")].id;
-        let index = usize::from(caller.index);
+        let slot = service_slot(self, service).expect("awaits found it");
+        let (from, index) = (self.tasks[slot].id, usize::from(caller.index));
+        trace::message(&self.tasks, Kind::Reply, slot, index, 0, &words);
         write_message(&mut self.tasks[index].saved, from, 0, words, Lent::NONE);
         self.tasks[index].lease_count = 0;
         self.sched.make_ready(&mut self.tasks, index);

@@ -17,6 +17,7 @@ fn forward(k: &mut Kernel, line: u8) -> bool {
     crate::arch::mask_irq(line);
     k.irqs.note_delivered(line);
     k.tasks[owner].research.interrupt_time = crate::arch::cpu::timestamp();
+    crate::trace::interrupt(&k.tasks, line, owner);
     raise_notification(k, owner, 1 << line);
     true
 }

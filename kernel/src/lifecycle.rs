@@ -107,6 +107,7 @@ pub fn fault_current(record: FaultRecord) {
 pub fn end_task(k: &mut Kernel, index: usize, state: TaskState) {
     let task = &k.tasks[index];
     log_end(task, &state);
+    crate::trace::ended(task, &state);
     if let Some(service) = task.in_kernel_service() {
         crate::services::stop(service);
     }
@@ -132,6 +133,7 @@ pub fn end_task(k: &mut Kernel, index: usize, state: TaskState) {
         k.sched.switch_away();
     }
     tell_the_others(k, old_id, new_id);
+    crate::trace::end_told(&k.tasks, libipc::abi::TASK_ENDED_BIT);
     k.observe(Event::TaskEnded(index));
 }
 

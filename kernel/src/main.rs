@@ -56,6 +56,8 @@ mod system;
 mod task;
 /// Time since boot, counted in timer ticks.
 mod time;
+/// The IPC trace: what moved between tasks, while tracing is on.
+mod trace;
 /// Checked copies between kernel and user memory.
 mod usercopy;
 

@@ -82,9 +82,13 @@ system_calls! {
     /// `kernel_log(from, buffer, length)`: the kernel's kept log from position `from`, for
     /// `dmesg` (privilege `log`): bytes copied in `rdx`, the next position in `r10`.
     KernelLog = 25,
+    /// `trace(what, from, buffer, length)`: start (`TRACE_START`) or stop (`TRACE_STOP`) the
+    /// kernel's IPC trace, or read it as text (`TRACE_READ`, as `kernel_log` reads the log)
+    /// (privilege `log`).
+    Trace = 26,
     // LAB 2 BEGIN: give the new system call its number, the next one free
     /// `memory_info(buffer)`: a `MemoryStats` for `mem`.
-    MemoryInfo = 26,
+    MemoryInfo = 27,
     // LAB 2 STUB
     // LAB 2 END
 }
@@ -119,6 +123,16 @@ pub const TICKS_PER_SECOND: u64 = 100;
 pub const DEBUG_WRITE_MAX: u64 = 1024;
 /// The most bytes one `kernel_log` call copies.
 pub const KERNEL_LOG_MAX: u64 = 1024;
+
+/// `trace`'s first argument: stop recording (what was recorded stays readable).
+pub const TRACE_STOP: u64 = 0;
+/// `trace`'s first argument: forget the last trace and record from now on.
+pub const TRACE_START: u64 = 1;
+/// `trace`'s first argument: read the trace as text lines from event `from`; the bytes copied
+/// come back in `rdx` and the event to read from next in `r10`.
+pub const TRACE_READ: u64 = 2;
+/// The most bytes one `trace` read copies.
+pub const TRACE_READ_MAX: u64 = 2048;
 
 /// Why a system call failed: the code returned in `rax`. Zero means success.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,7 +230,14 @@ impl TaskId {
 
 impl core::fmt::Display for SyscallError {
     fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-        f.write_str(match self {
+        f.write_str(self.words())
+    }
+}
+
+impl SyscallError {
+    /// The error in words, as a message to a user says it.
+    pub const fn words(self) -> &'static str {
+        match self {
             SyscallError::UnknownSyscall => "no such system call",
             SyscallError::BadAddress => "a buffer is not memory the caller may use",
             SyscallError::TooLong => "a length or count is too large",
@@ -228,7 +249,7 @@ impl core::fmt::Display for SyscallError {
             SyscallError::BadLease => "no such lease, or not with that access",
             SyscallError::NoSuchTask => "no such task",
             SyscallError::OutOfMemory => "the kernel is out of memory",
-        })
+        }
     }
 }
 

@@ -358,6 +358,8 @@ pub fn lent_length(caller: TaskId, index: usize, access: u64) -> Option<u64> {
 
 mod serve;
 pub use serve::{ServeLoop, serve};
+mod records;
+pub use records::{kernel_log, trace, trace_read};
 
 // ---- Devices and privileged operations -----------------------------------------------------
 
@@ -365,21 +367,6 @@ fn simple(number: Sysnum, args: [u64; 5]) -> Result<u64, IpcError> {
     // SAFETY: callers pass no pointers, or pointers to their own buffers as documented.
     let (status, value) = unsafe { syscall(number, args) };
     ipc_result((status, IpcResults { rdx: value, ..Default::default() })).map(|r| r.rdx)
-}
-
-/// Copies the kernel's kept log from position `from` (0: the oldest kept) into `buffer`;
-/// returns the bytes copied (0 once everything has been read) and the position to read from
-/// next. Needs the privilege `log`.
-pub fn kernel_log(from: u64, buffer: &mut [u8]) -> Result<(usize, u64), IpcError> {
-    let args = IpcArgs {
-        rdi: from,
-        rsi: buffer.as_mut_ptr() as u64,
-        rdx: buffer.len() as u64,
-        ..Default::default()
-    };
-    // SAFETY: the kernel writes at most `buffer.len()` bytes into `buffer`, which is ours.
-    let result = ipc_result(unsafe { ipc(Sysnum::KernelLog, args) })?;
-    Ok((result.rdx as usize, result.r10))
 }
 
 /// Unmasks interrupt line `line` (owned by the caller) after handling its notification.

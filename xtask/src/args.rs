@@ -6,6 +6,7 @@ use crate::faults::FaultsArgs;
 use crate::images::Flavor;
 use crate::qemu::{Accel, Firmware};
 use crate::test::TestArgs;
+use crate::trace::TraceArgs;
 use crate::util::Failure;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -47,6 +48,7 @@ pub enum Command {
     Test(TestArgs),
     Bench(BenchArgs),
     Faults(FaultsArgs),
+    Trace(TraceArgs),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -89,6 +91,14 @@ enum Sub {
     /// Injects faults into the drivers and servers under a checked workload, on either
     /// flavour, and reports what each did to the system.
     Faults(FaultsOpts),
+    /// run one shell command with the kernel's IPC trace on; write the trace as text and as a
+    /// sequence diagram (SVG) under target/trace/
+    ///
+    /// Boots the system on a fresh data disk under `-icount shift=0` (times are guest
+    /// instructions, and the same command gives the same trace), runs the commands of
+    /// --before, then `trace COMMAND` and `trace show` in the shell. docs/tracing.md explains
+    /// how to read the result.
+    Trace(TraceOpts),
     /// build the kernel and its BIOS and UEFI images
     #[command(args_override_self = true)]
     Build {
@@ -280,6 +290,32 @@ struct FaultsOpts {
     timeout: f64,
 }
 
+#[derive(Args)]
+#[command(args_override_self = true)]
+struct TraceOpts {
+    /// which system to boot
+    #[arg(long, value_enum, default_value_t = OneFlavor::Micro)]
+    flavor: OneFlavor,
+    /// a shell command to run first, untraced (repeat for more), e.g. `inject fs nullptr`
+    #[arg(long, value_name = "COMMAND")]
+    before: Vec<String>,
+    /// optimised kernel
+    #[arg(long)]
+    release: bool,
+    /// open the diagram in a headless browser (Chromium, installed with apt-get if missing)
+    /// and check that it draws the messages
+    #[arg(long)]
+    check_render: bool,
+    /// seconds a shell command may take before it counts as hung (MOAT_TIMEOUT_SCALE
+    /// multiplies it)
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = seconds,
+          allow_negative_numbers = true)]
+    timeout: f64,
+    /// the shell command to trace, e.g. cat README.TXT
+    #[arg(last = true, value_name = "COMMAND", required = true)]
+    command: Vec<String>,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum AccelName {
     /// software emulation
@@ -392,6 +428,14 @@ fn parse_with(
             replay: opts.replay,
             quick: opts.quick,
             target: opts.target,
+            patience: scaled(opts.timeout)?,
+        }),
+        Some(Sub::Trace(opts)) => Command::Trace(TraceArgs {
+            flavor: opts.flavor.into(),
+            command: opts.command.join(" "),
+            before: opts.before,
+            release: opts.release,
+            check_render: opts.check_render,
             patience: scaled(opts.timeout)?,
         }),
     })

@@ -37,6 +37,8 @@ mod qemu;
 mod test;
 /// The pinned kernel toolchain.
 mod toolchain;
+/// `cargo xtask trace`: one command's IPC trace, as text and as a sequence diagram.
+mod trace;
 /// Checks on the shape of the source tree (host tests only).
 #[cfg(test)]
 mod tree_checks;
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Test(test_args) => test::run(&test_args),
         Command::Bench(bench_args) => bench::run(&bench_args),
         Command::Faults(faults_args) => faults::run(&faults_args),
+        Command::Trace(trace_args) => trace::run(&trace_args),
         Command::Gdb { release } => gdb::run(release),
         Command::LabList => labs::list(),
         Command::LabStart { number, dir } => labs::start(number, dir),

@@ -10,6 +10,7 @@ use crate::boot_checks::{BOOT_CHECKS, BootCheck, Reboot};
 use crate::guest_log;
 use crate::images::{self, BuildOptions, Flavor, Images, KernelKind};
 use crate::qemu::{self, Firmware, GUEST_FAILURE, GUEST_SUCCESS, RunOptions};
+use crate::trace::checks::{CHECKS as TRACE_CHECKS, TraceCheck};
 use crate::util::{Failure, workspace_root};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -116,7 +117,11 @@ fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
     let system_images = images::build(KernelKind::System, options)?;
     let filter = args.filter.as_deref().unwrap_or("");
     let checks: Vec<&BootCheck> = BOOT_CHECKS.iter().filter(|c| c.name.contains(filter)).collect();
-    let monolithic_images = if checks.iter().any(|c| c.flavor == Flavor::Monolithic) {
+    let trace_checks: Vec<&TraceCheck> =
+        TRACE_CHECKS.iter().filter(|c| c.name.contains(filter)).collect();
+    let monolithic_images = if checks.iter().any(|c| c.flavor == Flavor::Monolithic)
+        || trace_checks.iter().any(|c| c.flavor == Flavor::Monolithic)
+    {
         let options = BuildOptions { flavor: Flavor::Monolithic, ..options };
         Some(images::build(KernelKind::System, options)?)
     } else {
@@ -147,6 +152,23 @@ fn guest_tests(args: &TestArgs) -> Result<(Tally, Tally), Failure> {
             boots.passed += 1;
         } else {
             boots.failed += 1;
+        }
+    }
+    for check in trace_checks {
+        let images = match (check.flavor, &monolithic_images) {
+            (Flavor::Monolithic, Some(monolithic)) => monolithic,
+            _ => &system_images,
+        };
+        // Three commands and a boot: the boot's patience, as the campaign gives it.
+        match crate::trace::checks::run(check, images, &logs, args.timeout / 4) {
+            Ok(()) => {
+                println!("boot {} ... ok", check.name);
+                boots.passed += 1;
+            }
+            Err(why) => {
+                println!("boot {} ... FAILED\n  {why}", check.name);
+                boots.failed += 1;
+            }
         }
     }
     if GDB_CHECK.contains(filter) {
@@ -376,8 +398,11 @@ mod tests {
 
     #[test]
     fn boot_check_names_are_unique() {
-        for (i, a) in BOOT_CHECKS.iter().enumerate() {
-            assert!(BOOT_CHECKS[i + 1..].iter().all(|b| b.name != a.name), "{}", a.name);
+        let mut names: Vec<&str> = BOOT_CHECKS.iter().map(|c| c.name).collect();
+        names.extend(TRACE_CHECKS.iter().map(|c| c.name));
+        names.push(GDB_CHECK);
+        for (i, a) in names.iter().enumerate() {
+            assert!(!names[i + 1..].contains(a), "{a}");
         }
     }
 }

@@ -23,3 +23,5 @@ pub mod log_ring;
 pub mod manifest;
 /// Picking the next task to run.
 pub mod sched;
+/// The IPC trace: events kept while tracing is on, read back as text.
+pub mod trace;

@@ -17,6 +17,8 @@
 //! anything the general path would not change the same way, and the general path handles the
 //! call from the start, with the same result. The kernel command line's `ipc=general`
 //! turns the fast path off, so the tests run the IPC scenarios and the fuzzer both ways.
+//! Tracing turns it off too while it records (the trace's hooks are on the general path), so
+//! with tracing off the fast path has no check for it.
 
 use crate::arch::TrapFrame;
 use crate::delivery::{Lent, write_message};
@@ -30,14 +32,24 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use libipc::Sysnum;
 use libipc::abi::ANY_TASK;
 
+/// Whether the fast path runs now: configured, and no trace recording.
 static ENABLED: AtomicBool = AtomicBool::new(true);
+/// Whether the command line allows the fast path.
+static CONFIGURED: AtomicBool = AtomicBool::new(true);
 /// Calls the fast path has handled since boot; counted in the test kernel only.
 #[cfg(feature = "guest-tests")]
 static TAKEN: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// Reads `ipc=general` (the fast path off) from the command line; at boot.
 pub fn configure(cmdline: &crate::cmdline::Cmdline) {
-    ENABLED.store(cmdline.value("ipc") != Some("general"), Ordering::Relaxed);
+    let allowed = cmdline.value("ipc") != Some("general");
+    CONFIGURED.store(allowed, Ordering::Relaxed);
+    ENABLED.store(allowed, Ordering::Relaxed);
+}
+
+/// Tracing started (`true`) or stopped: the fast path stands aside while it records.
+pub fn set_tracing(on: bool) {
+    ENABLED.store(CONFIGURED.load(Ordering::Relaxed) && !on, Ordering::Relaxed);
 }
 
 /// Whether the fast path is on, and how many calls it has handled.

@@ -14,8 +14,10 @@ use crate::research::hooks::{self, At, Verdict};
 use crate::research::record::Point;
 use crate::state::{Kernel, deadline};
 use crate::task::TaskState;
+use crate::trace;
 use crate::usercopy::copy_values_from_user;
 use kernel_core::sched::first_come_first_served;
+use kernel_core::trace::Kind;
 use libipc::abi::{ANY_TASK, KERNEL_SENDER, LEASE_READ, LEASE_WRITE, Lease, MAX_LEASES};
 use libipc::{SyscallError, TaskId};
 
@@ -45,6 +47,7 @@ pub fn send(k: &mut Kernel, caller: usize, live: &mut TrapFrame, wants_reply: bo
     let my_id = tasks[caller].id;
     if let TaskState::Receiving { from, .. } = tasks[target].state {
         if from.is_none_or(|from| from == my_id) {
+            trace::message(tasks, message_kind(wants_reply), caller, target, op, &args.payload());
             let lent = Lent::of(&tasks[caller]);
             write_message(&mut tasks[target].saved, my_id, op, args.payload(), lent);
             sched.make_ready(tasks, target);
@@ -128,6 +131,7 @@ pub fn receive(
         let lent = Lent::of(&tasks[sender]);
         let message = tasks[sender].saved.ipc_args();
         let (_, op) = message.target();
+        trace::message(tasks, message_kind(wants_reply), sender, caller, op, &message.payload());
         write_message(live, sender_id, op, message.payload(), lent);
         if wants_reply {
             sched.park(tasks, sender, TaskState::AwaitingReply { from: my_id });
@@ -167,6 +171,7 @@ pub fn reply(k: &mut Kernel, caller: usize, live: &TrapFrame) -> Outcome {
     if tasks[target].state != (TaskState::AwaitingReply { from: my_id }) {
         return SyscallError::InvalidArgument.into();
     }
+    trace::message(tasks, Kind::Reply, caller, target, op, &args.payload());
     write_message(&mut tasks[target].saved, my_id, op, args.payload(), Lent::NONE);
     tasks[target].lease_count = 0;
     if hooks::armed(&tasks[caller], Point::Reply) {
@@ -195,8 +200,14 @@ pub fn notify(k: &mut Kernel, caller: usize, target: u64, bits: u64) -> Outcome 
     if !may_send(k, caller, target) {
         return SyscallError::Denied.into();
     }
+    trace::notified(&k.tasks, caller, target, bits);
     raise_notification(k, target, bits);
     Outcome::Value(0)
+}
+
+/// How the trace names a message that does or does not want a reply.
+fn message_kind(wants_reply: bool) -> Kind {
+    if wants_reply { Kind::Call } else { Kind::Send }
 }
 
 /// Whether the manifest lets `from` send to `to`.

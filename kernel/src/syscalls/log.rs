@@ -18,7 +18,21 @@ pub fn kernel_log(k: &mut Kernel, caller: usize, f: &mut TrapFrame) -> Outcome {
     }
     let mut piece = [0u8; KERNEL_LOG_MAX as usize];
     let piece = &mut piece[..length.min(KERNEL_LOG_MAX) as usize];
-    let (count, next) = crate::logger::read_kept(from, piece);
+    let read = crate::logger::read_kept(from, piece);
+    hand_out(k, caller, f, buffer, piece, read)
+}
+
+/// Copies the first `count` bytes of `piece` to the caller's `buffer`, for a call that reads
+/// one of the kernel's records (`kernel_log`, a `trace` read): the count comes back in `rdx`,
+/// the position to read from next in `r10`.
+pub(super) fn hand_out(
+    k: &Kernel,
+    caller: usize,
+    f: &mut TrapFrame,
+    buffer: u64,
+    piece: &[u8],
+    (count, next): (usize, u64),
+) -> Outcome {
     let out = UserSlice::new(buffer, count as u64);
     if let Err(error) = copy_to_user(k.space_of(caller), out, &piece[..count]) {
         return error.into();

@@ -5,6 +5,7 @@ use super::outcome::Outcome;
 use crate::lifecycle::{self, spawn_into};
 use crate::state::Kernel;
 use crate::task::TaskState;
+use crate::trace;
 use crate::usercopy::{UserSlice, copy_from_user, copy_value_to_user};
 use kernel_core::manifest::MAX_NAME_LEN;
 use libipc::abi::{
@@ -43,6 +44,9 @@ pub fn restart(k: &mut Kernel, caller: usize, task: u64) -> Outcome {
     let Some(image) = crate::bootfs::file(spec.image) else {
         return SyscallError::NoSuchTask.into();
     };
+    if k.tasks[index].state.is_alive() {
+        trace::kill(&k.tasks, caller, index);
+    }
     lifecycle::kill(k, index);
     let (name, restarts) = (k.tasks[index].name, k.tasks[index].restarts);
     match spawn_into(k, Some(index), &spec, image, name, spec.arg) {
@@ -50,6 +54,7 @@ pub fn restart(k: &mut Kernel, caller: usize, task: u64) -> Outcome {
             // The count belongs to this task's line of restarts; a new task in a reused slot
             // starts from 0.
             k.tasks[index].restarts = restarts + 1;
+            trace::started(&k.tasks, Some(caller), index);
             log::info!("task {} restarted as {id}", k.tasks[index].name);
             Outcome::Value(id.to_raw())
         }
@@ -69,6 +74,7 @@ pub fn kill(k: &mut Kernel, caller: usize, task: u64) -> Outcome {
         Err(refusal) => return refusal,
     };
     log::info!("task {} ({id}) killed on request of {}", k.tasks[index].name, k.tasks[caller].name);
+    trace::kill(&k.tasks, caller, index);
     lifecycle::kill(k, index);
     Outcome::Value(0)
 }

@@ -29,6 +29,7 @@ mod servers;
 mod supervisor;
 mod tasks;
 mod timer;
+mod trace;
 mod traps;
 mod user;
 
@@ -77,7 +78,7 @@ macro_rules! check_eq {
 
 /// The ring-3 scenario lists, run in this order after the kernel-mode tests.
 const SCENARIOS: &[&[scenario::Scenario]] =
-    &[user::SCENARIOS, ipc::SCENARIOS, supervisor::SCENARIOS, servers::SCENARIOS];
+    &[user::SCENARIOS, ipc::SCENARIOS, trace::SCENARIOS, supervisor::SCENARIOS, servers::SCENARIOS];
 
 /// Every kernel-mode test module's list, in the order they run. The ring-3 scenarios of
 /// `user::SCENARIOS` run after them, driven by the scheduler (see `scenario`).

@@ -23,6 +23,7 @@ macro_rules! say {
 mod files;
 mod programs;
 mod tasks;
+mod trace;
 
 ulib::entry!(main);
 
@@ -47,6 +48,9 @@ commands:
   stress [N]      write, read back and check N files (default 20)
   mem             physical memory, kernel heap and task slots in use
   dmesg           the kernel's log (kept off the console)
+  trace COMMAND   record the messages, interrupts and faults while COMMAND runs
+  trace on|off    record from now on, or stop
+  trace show      print what was recorded (`cargo xtask trace` draws it)
   services        the servers the supervisor looks after: policy, restarts, state
   NAME ARGS...    run the program /BIN/NAME (Ctrl-C stops it)
   kill NAME       stop a task (the supervisor restarts the servers it looks after)
@@ -99,7 +103,7 @@ fn main(_argument: &str) -> u64 {
     }
 }
 
-fn run(console: &mut Console, fs: &Files, line: &str) {
+pub fn run(console: &mut Console, fs: &Files, line: &str) {
     if let Some((text, path, append)) = redirection(line) {
         return files::echo_into(console, fs, text, path, append);
     }
@@ -159,6 +163,7 @@ fn run(console: &mut Console, fs: &Files, line: &str) {
         "mem" => tasks::mem(console),
         "dmesg" => tasks::dmesg(console),
         "services" => tasks::services(console),
+        "trace" => trace::trace(console, fs, line[command.len()..].trim()),
         other => {
             let argument = line[other.len()..].trim();
             if !programs::run(console, fs, other, argument) {

@@ -93,7 +93,7 @@ pub fn ps(console: &mut Console) {
 }
 
 /// Words for what went wrong, for the user.
-fn describe(error: IpcError) -> &'static str {
+pub fn describe(error: IpcError) -> &'static str {
     match error {
         IpcError::Dead { .. } => "the task has ended",
         IpcError::Failed(SyscallError::Denied) => {
@@ -160,13 +160,24 @@ pub fn services(console: &mut Console) {
 /// `dmesg`: the kernel's kept log, oldest line first (the lines `cargo xtask qemu` keeps off
 /// the console).
 pub fn dmesg(console: &mut Console) {
+    print_text(console, "dmesg", sys::kernel_log);
+}
+
+/// Prints all the text `read` gives, piece by piece from position 0 (`kernel_log`,
+/// `trace_read`); `what` names the command in an error.
+pub fn print_text(
+    console: &mut Console,
+    what: &str,
+    mut read: impl FnMut(u64, &mut [u8]) -> Result<(usize, u64), IpcError>,
+) {
     let mut piece = [0u8; libipc::abi::KERNEL_LOG_MAX as usize];
     let mut from = 0;
     loop {
-        match sys::kernel_log(from, &mut piece) {
+        match read(from, &mut piece) {
             Ok((0, _)) => return,
             Ok((count, next)) => {
-                // Lines are cut only between characters, but a piece may end inside one.
+                // The log is cut only between characters, but a piece may end inside one (the
+                // trace gives whole ASCII lines, so for it nothing is left over).
                 let text = &piece[..count];
                 let valid =
                     core::str::from_utf8(text).map_or_else(|e| e.valid_up_to(), |t| t.len());
@@ -176,7 +187,7 @@ pub fn dmesg(console: &mut Console) {
                     return; // a lone broken character: nothing more to show
                 }
             }
-            Err(error) => return say!(console, "dmesg: {}\n", describe(error)),
+            Err(error) => return say!(console, "{what}: {}\n", describe(error)),
         }
     }
 }

@@ -9,6 +9,6 @@ pub mod report;
 /// Booting, injecting, judging.
 mod run;
 /// One QEMU under the campaign's control.
-mod session;
+pub mod session;
 
 pub use run::{FaultsArgs, aimed_campaign, run};

@@ -7,12 +7,15 @@
 use super::gate::{Gate, Pass, Service};
 use crate::arch;
 use crate::services::host::{Answer, Host};
+use crate::trace;
 use ata_core::ports::COMMAND_BLOCK;
 use ata_core::{Disk, Drive, PortChannel};
 use kernel_core::manifest::Service as BuiltinService;
+use kernel_core::trace::Kind;
 use libipc::TaskId;
+use service_api::block::{READ, SECTOR_SIZE, WRITE};
 use service_api::leases::words;
-use service_api::status::{BAD_REQUEST, DEVICE_ERROR};
+use service_api::status::{BAD_REQUEST, DEVICE_ERROR, OK};
 use spin::Mutex;
 
 pub static BLOCK: Mutex<Service<Option<Disk<Channel>>>> =
@@ -87,12 +90,35 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
 /// Reads sectors from `lba` into `bytes` for the built-in file server: one request to the
 /// driver, as a message would be.
 pub fn read(lba: u32, bytes: &mut [u8]) -> Result<(), u64> {
-    transfer(lba, bytes.len(), |disk, lba, length| disk.read(lba, &mut bytes[..length]))
+    let length = bytes.len();
+    let read = || transfer(lba, length, |disk, lba, n| disk.read(lba, &mut bytes[..n]));
+    traced(READ, lba, length, read)
 }
 
 /// Writes `bytes` to the sectors from `lba`, likewise.
 pub fn write(lba: u32, bytes: &[u8]) -> Result<(), u64> {
-    transfer(lba, bytes.len(), |disk, lba, length| disk.write(lba, &bytes[..length]))
+    let length = bytes.len();
+    let write = || transfer(lba, length, |disk, lba, n| disk.write(lba, &bytes[..n]));
+    traced(WRITE, lba, length, write)
+}
+
+/// `transfer`, shown in the trace as the file server's call `op` and the driver's answer,
+/// with the words a `block` message would carry (the first sector; status and sectors).
+fn traced(
+    op: u32,
+    lba: u32,
+    length: usize,
+    transfer: impl FnOnce() -> Result<(), u64>,
+) -> Result<(), u64> {
+    let (fs, block) = (BuiltinService::Fs, BuiltinService::Block);
+    trace::direct(Kind::Call, fs, block, op, [lba.into(), 0], length as u64);
+    let result = transfer();
+    let words = match result {
+        Ok(()) => [OK, (length / SECTOR_SIZE) as u64],
+        Err(status) => [status, 0],
+    };
+    trace::direct(Kind::Reply, block, fs, 0, words, 0);
+    result
 }
 
 /// One transfer through the gate, whose `flipreg` may change its sector and length.

@@ -53,16 +53,21 @@ pub fn interrupt(line: u8, kernel: &mut dyn Host) -> bool {
     match line {
         // Input drivers hand their bytes to the console here, so neither needs the other.
         service_api::serial::IRQ => {
+            crate::trace::built_in_interrupt(line, BuiltinService::Serial);
             let mut bytes = [0u8; 64];
             let count = serial::interrupt(&mut bytes);
             console::input(&bytes[..count], kernel);
         }
         service_api::keyboard::IRQ => {
+            crate::trace::built_in_interrupt(line, BuiltinService::Keyboard);
             let mut keys = [0u8; 64];
             let count = keyboard::interrupt(&mut keys);
             console::input(&keys[..count], kernel);
         }
-        service_api::block::IRQ => block::interrupt(),
+        service_api::block::IRQ => {
+            crate::trace::built_in_interrupt(line, BuiltinService::Block);
+            block::interrupt();
+        }
         _ => return false,
     }
     true
