@@ -23,8 +23,10 @@
 
 use core::fmt::Write as _;
 
+mod output;
 mod ring;
 mod typeahead;
+pub use output::{OUTPUT_PIECE, Output};
 pub use ring::{ByteRing, RING_CAPACITY};
 use typeahead::LineQueue;
 pub use typeahead::TYPE_AHEAD;
@@ -275,19 +277,6 @@ impl LineEditor {
     }
 }
 
-/// Output processing: each `\n` goes out as `\r\n`, as terminals expect. Calls `out` with
-/// pieces of the translated text.
-pub fn translate_output(text: &[u8], mut out: impl FnMut(&[u8])) {
-    for (i, piece) in text.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
-            out(b"\r\n");
-        }
-        if !piece.is_empty() {
-            out(piece);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -463,12 +452,5 @@ mod tests {
         assert_eq!(oldest, [b'a' + 3], "only the last {HISTORY} lines are kept");
         let (_, _, line) = type_keys(&mut editor, b"\x1b[A\x1b[B\x1b[Bz\r");
         assert_eq!(line, b"z", "down past the newest gives an empty line");
-    }
-
-    #[test]
-    fn output_newlines_become_crlf() {
-        let mut out = Vec::new();
-        translate_output(b"a\nb\n\nc", |piece| out.extend_from_slice(piece));
-        assert_eq!(out, b"a\r\nb\r\n\r\nc");
     }
 }

@@ -2,7 +2,7 @@
 //! ring-3 console and the built-in one: `WRITE`, `READ_LINE` (answered when a line is
 //! complete), and what the line editor's events mean for the waiting client.
 
-use crate::{Completed, LineEditor, MAX_LINE, translate_output};
+use crate::{Completed, LineEditor, MAX_LINE, Output};
 use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
 use service_api::leases::Leases;
 use service_api::status::{BAD_REQUEST, BUSY, END_OF_INPUT, OK};
@@ -59,10 +59,10 @@ impl<Id: Copy + PartialEq> Terminal<Id> {
         let Some(leases) = clients.leases(caller) else { return Some(REFUSED) };
         let Some(length) = leases.length(0, write) else { return Some(REFUSED) };
         if op == WRITE {
-            let mut chunk = [0u8; 128];
-            let mut output = output;
+            let (mut chunk, mut translated, mut output) = ([0u8; 128], Output::new(), output);
             let written =
-                leases.read_all(0, length, &mut chunk, |text| translate_output(text, &mut output));
+                leases.read_all(0, length, &mut chunk, |text| translated.write(text, &mut output));
+            translated.flush(&mut output);
             return Some(if written { [OK, length, 0, 0] } else { REFUSED });
         }
         // Another client waits for the line, unless it has gone meanwhile.
