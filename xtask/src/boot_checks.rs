@@ -69,13 +69,13 @@ const INJECT_SESSION: &[Keystrokes] = &[
     // Numbers that do not fit are refused, and nothing is armed.
     Keystrokes { after: "moat> ", send: "inject serial nullptr 70000\r" },
     Keystrokes { after: "65535\nmoat> ", send: "inject serial nullptr\r" },
-    Keystrokes { after: "next message\nmoat> ", send: "echo one\r" },
+    Keystrokes { after: "moat> ", send: "echo one\r" },
     Keystrokes { after: "\none\nmoat> ", send: "inject console hang\r" },
-    Keystrokes { after: "next message\nmoat> ", send: "echo two\r" },
+    Keystrokes { after: "moat> ", send: "echo two\r" },
     Keystrokes { after: "\ntwo\nmoat> ", send: "inject serial privileged\r" },
-    Keystrokes { after: "next message\nmoat> ", send: "inject serial divzero\r" },
-    Keystrokes { after: "next message\nmoat> ", send: "inject serial stack\r" },
-    Keystrokes { after: "next message\nmoat> ", send: "echo five\r" },
+    Keystrokes { after: "moat> ", send: "inject serial divzero\r" },
+    Keystrokes { after: "moat> ", send: "inject serial stack\r" },
+    Keystrokes { after: "moat> ", send: "echo five\r" },
 ];
 
 /// Files through the shell: written, listed, read back; then, after a reboot, still there.
@@ -108,13 +108,13 @@ const FILES_AFTER_REBOOT: &[Keystrokes] = &[
 /// restarted, the client helpers repeat the request in flight, every checksum matches.
 const FILE_FAULTS_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "inject serial kill\r" },
-    Keystrokes { after: "next message\nmoat> ", send: "stress 20\r" },
+    Keystrokes { after: "moat> ", send: "stress 20\r" },
     Keystrokes { after: "checksums match\nmoat> ", send: "inject fs nullptr\r" },
-    Keystrokes { after: "next message\nmoat> ", send: "stress 20\r" },
+    Keystrokes { after: "moat> ", send: "stress 20\r" },
     Keystrokes { after: "checksums match\nmoat> ", send: "inject block divzero\r" },
-    Keystrokes { after: "next message\nmoat> ", send: "stress 20\r" },
+    Keystrokes { after: "moat> ", send: "stress 20\r" },
     Keystrokes { after: "checksums match\nmoat> ", send: "inject fs hang\r" },
-    Keystrokes { after: "next message\nmoat> ", send: "stress 5\r" },
+    Keystrokes { after: "moat> ", send: "stress 5\r" },
     Keystrokes { after: "checksums match\nmoat> ", send: "echo survived > OK.TXT\r" },
     Keystrokes { after: "moat> ", send: "cat OK.TXT\r" },
     Keystrokes { after: "survived\nmoat> ", send: "services\r" },
@@ -147,13 +147,13 @@ const PROGRAMS_SESSION: &[Keystrokes] = &[
 /// each does to its server, the kernel stays up and the shell answers at the end.
 const CORRUPTION_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "inject console flipreg 0 7\r" },
-    Keystrokes { after: "next message\nmoat> ", send: "echo one\r" },
+    Keystrokes { after: "moat> ", send: "echo one\r" },
     Keystrokes { after: "moat> ", send: "inject serial flipmem 0 3\r" },
     Keystrokes { after: "moat> ", send: "echo two\r" },
     Keystrokes { after: "moat> ", send: "inject fs badreply 0 5\r" },
     Keystrokes { after: "moat> ", send: "cat README.TXT\r" },
     Keystrokes { after: "moat> ", send: "inject fs nullptr 3\r" },
-    Keystrokes { after: "more messages\nmoat> ", send: "stress 5\r" },
+    Keystrokes { after: "moat> ", send: "stress 5\r" },
     Keystrokes { after: "checksums match\nmoat> ", send: "echo still-standing\r" },
 ];
 
@@ -247,10 +247,11 @@ const fn on_monolithic(name: &'static str, check: BootCheck) -> BootCheck {
 const MONOLITHIC_FAULT_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "ps\r" },
     Keystrokes { after: "in kernel      2         0", send: "inject console privileged\r" },
-    Keystrokes { after: "next message\nmoat> ", send: "echo unharmed\r" },
+    // Typed while `ps` still prints: wait for the fault itself, then the prompt.
+    Keystrokes { after: "in ring 0\nmoat> ", send: "echo unharmed\r" },
     Keystrokes { after: "unharmed\nmoat> ", send: "kill keyboard\r" },
-    Keystrokes { after: "next boot\nmoat> ", send: "inject fs nullptr\r" },
-    Keystrokes { after: "next message\nmoat> ", send: "ls\r" },
+    Keystrokes { after: "moat> ", send: "inject fs nullptr\r" },
+    Keystrokes { after: "moat> ", send: "ls\r" },
 ];
 
 pub const BOOT_CHECKS: &[BootCheck] = &[
@@ -265,7 +266,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
             "task console (2.0): injected fault flipreg fired at its receive: ",
             "task serial (1.0): injected fault flipmem fired at its receive: ",
             "task fs (6.0): injected fault badreply fired at its receive: its next reply",
-            "injected nullptr into fs (6.0); it fires after 3 more messages",
+            "inject: arming nullptr in fs (6.0); it fires after 3 more messages",
             "supervisor: fs (6.0) faulted: vector 14 (page fault)",
             "stress: 5 files written and read back, checksums match",
             "moat> echo still-standing\nstill-standing\nmoat> ",
@@ -331,10 +332,10 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         expect: &[
             "3.0     shell           ",
             "6.0     fs              in kernel",
-            "injected privileged into console",
+            "inject: arming privileged in console",
             "moat> echo unharmed\nunharmed\nmoat> ",
             // A built-in service is gone for good once killed, and the shell says so.
-            "it was built into the kernel, so it is gone until the next boot\n",
+            "it is built into the kernel, so it will be gone until the next boot\n",
             "built-in fs: injected fault nullptr fires in ring 0",
             "EXCEPTION: page fault (#PF, vector 14) in kernel mode",
             "KERNEL PANIC",
@@ -352,9 +353,10 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         cmdline: "",
         exit_code: 0,
         expect: &[
-            "kill supervisor: permission denied",
-            "inject supervisor: permission denied",
-            "moat> kill serial\n",
+            "kill supervisor: not stopped: permission denied",
+            "inject supervisor: not armed: permission denied",
+            // Said before it happens: the supervisor's news of it comes after.
+            "moat> kill serial\nkill: stopping serial (1.0)\n",
             "supervisor: serial (1.0) was killed",
             "supervisor: restarted serial as 1.1",
             "moat> echo after-serial\nafter-serial\nmoat> ",
@@ -408,6 +410,9 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         exit_code: 0,
         expect: &[
             "inject: AFTER is a count of messages, from 0 to 65535\nmoat> ",
+            // Said before the fault is armed, so before it fires and the supervisor tells.
+            "inject serial nullptr\ninject: arming nullptr in serial (1.0); it fires at its next \
+             message\n",
             "supervisor: serial (1.0) faulted: vector 14 (page fault), error code 0x4",
             "supervisor: restarted serial as 1.1",
             "moat> echo one\none\nmoat> ",

@@ -31,18 +31,25 @@ pub fn inject<'a>(console: &mut Console, mut words: impl Iterator<Item = &'a str
         Some(Ok(seed)) => seed,
         Some(Err(_)) => return console.write("inject: SEED is a whole number\n"),
     };
-    let detail = libipc::abi::inject_detail(after.unwrap_or(0), seed);
-    let armed = sys::lookup(name)
-        .and_then(|task| sys::inject_later(task, number as u64, detail).map(|()| task));
-    match (armed, after) {
-        (Ok(task), None | Some(0)) => {
-            say!(console, "injected {kind} into {name} ({task}); it fires at its next message\n")
-        }
-        (Ok(task), Some(after)) => say!(
+    let task = match sys::lookup(name) {
+        Ok(task) => task,
+        Err(error) => return say!(console, "inject {name}: {}\n", describe(error)),
+    };
+    // Said before the fault is armed: once armed, it may fire at this very line (the console
+    // and the serial driver carry it), and the supervisor's news would come first.
+    match after {
+        None | Some(0) => say!(
             console,
-            "injected {kind} into {name} ({task}); it fires after {after} more messages\n"
+            "inject: arming {kind} in {name} ({task}); it fires at its next message\n"
         ),
-        (Err(error), _) => say!(console, "inject {name}: {}\n", describe(error)),
+        Some(after) => say!(
+            console,
+            "inject: arming {kind} in {name} ({task}); it fires after {after} more messages\n"
+        ),
+    }
+    let detail = libipc::abi::inject_detail(after.unwrap_or(0), seed);
+    if let Err(error) = sys::inject_later(task, number as u64, detail) {
+        say!(console, "inject {name}: not armed: {}\n", describe(error));
     }
 }
 
@@ -51,21 +58,29 @@ pub fn kill_or_restart(console: &mut Console, command: &str, name: Option<&str>)
     let Some(name) = name else {
         return say!(console, "usage: {command} NAME\n");
     };
-    // A service built into the kernel cannot be started again: say so when it is killed.
-    let mut built_in = false;
-    let result = sys::lookup(name).and_then(|task| {
-        built_in = sys::task_status(task.index).is_ok_and(|s| s.state == STATE_IN_KERNEL);
-        if command == "kill" { sys::kill(task).map(|()| task) } else { sys::restart(task) }
-    });
-    match result {
-        Ok(task) if command == "kill" && built_in => say!(
+    let task = match sys::lookup(name) {
+        Ok(task) => task,
+        Err(error) => return say!(console, "{command} {name}: {}\n", describe(error)),
+    };
+    if command == "restart" {
+        return match sys::restart(task) {
+            Ok(task) => say!(console, "restarted {name} as {task}\n"),
+            Err(error) => say!(console, "restart {name}: {}\n", describe(error)),
+        };
+    }
+    // Said before the kill: the supervisor hears of the end at once and would tell first.
+    if sys::task_status(task.index).is_ok_and(|s| s.state == STATE_IN_KERNEL) {
+        // A service built into the kernel cannot be started again.
+        say!(
             console,
-            "killed {name} ({task}); it was built into the kernel, so it is gone until the next \
-             boot\n"
-        ),
-        Ok(task) if command == "kill" => say!(console, "killed {name} ({task})\n"),
-        Ok(task) => say!(console, "restarted {name} as {task}\n"),
-        Err(error) => say!(console, "{command} {name}: {}\n", describe(error)),
+            "kill: stopping {name} ({task}); it is built into the kernel, so it will be gone \
+             until the next boot\n"
+        );
+    } else {
+        say!(console, "kill: stopping {name} ({task})\n");
+    }
+    if let Err(error) = sys::kill(task) {
+        say!(console, "kill {name}: not stopped: {}\n", describe(error));
     }
 }
 

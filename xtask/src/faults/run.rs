@@ -347,6 +347,10 @@ impl Seen {
         if text.contains(" killed") || text.contains("was killed") {
             self.fired = true;
         }
+        // The shell announces the fault, then arms it; a refusal comes after.
+        if text.contains(": not armed: ") {
+            self.notes.push("the fault could not be armed".into());
+        }
     }
 }
 
@@ -363,7 +367,7 @@ fn inject_and_check(
         "inject {} {} {} {}",
         injection.target, injection.kind, injection.after, injection.seed
     );
-    if !seen.command(session, &arm, "injected ", patience) && !seen.crashed && !seen.hung {
+    if !seen.command(session, &arm, "inject: arming ", patience) && !seen.crashed && !seen.hung {
         seen.notes.push("the fault could not be armed".into());
     }
     // The workload: files through fs and block, lines through console and serial, keys
