@@ -254,7 +254,47 @@ const MONOLITHIC_FAULT_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "ls\r" },
 ];
 
+/// Ctrl-C as a terminal user expects it: at the prompt it gives a fresh prompt and nothing
+/// more; while a program runs it stops that program, once; while a program waits for a line
+/// it stops it too, and the next line goes to the shell.
+const CTRL_C_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "\x03" },
+    // Kept, the Ctrl-C at the prompt would stop this about 60 ms in.
+    Keystrokes { after: "moat> ", send: "sleeper 20\r" },
+    Keystrokes { after: "moat> ", send: "spin 50\r" },
+    Keystrokes { after: "round 1/50", send: "\x03" },
+    // Delivered twice, the Ctrl-C would stop this too.
+    Keystrokes { after: "moat> ", send: "hello\r" },
+    Keystrokes { after: "moat> ", send: "ask\r" },
+    Keystrokes { after: "what is your name?\n", send: "\x03" },
+    Keystrokes { after: "moat> ", send: "echo back at the shell\r" },
+];
+
 pub const BOOT_CHECKS: &[BootCheck] = &[
+    BootCheck {
+        name: "boot::ctrl_c_stops_the_program_once_and_only_it",
+        kernel: KernelKind::System,
+        flavor: Flavor::Micro,
+        firmware: Firmware::Bios,
+        cmdline: "klog=warn",
+        exit_code: 0,
+        expect: &[
+            "moat> ^C\nmoat> sleeper 20\n",
+            "asked for 20 ticks, slept ",
+            "asked for 20 ticks, slept ",
+            "asked for 20 ticks, slept ",
+            "moat> spin 50\n",
+            "^C\n",
+            "spin: stopped\n",
+            "moat> hello\nhello: Hello from ring 3!",
+            "moat> ask\nask: what is your name?\n^C\n",
+            "moat> echo back at the shell\nback at the shell\nmoat> ",
+        ],
+        input: CTRL_C_SESSION,
+        stop_at: Some("back at the shell\nmoat> "),
+        reboots: &[],
+        disk_holds: &[],
+    },
     BootCheck {
         name: "boot::corruption_faults_leave_the_kernel_standing",
         kernel: KernelKind::System,

@@ -43,6 +43,8 @@ pub mod status {
     pub const NOT_A_PROGRAM: u64 = 18;
     /// The kernel has no room for another program: its memory or its task table is full.
     pub const NO_ROOM: u64 = 19;
+    /// The console's answer to a `READ_LINE` cut short by Ctrl-C.
+    pub const INTERRUPTED: u64 = 20;
 
     /// What a status means, for error messages ("cat: no such file").
     pub fn describe(status: u64) -> &'static str {
@@ -67,6 +69,7 @@ pub mod status {
             UNAVAILABLE => "server not running",
             NOT_A_PROGRAM => "not a program",
             NO_ROOM => "no room for another program (memory or task table full)",
+            INTERRUPTED => "interrupted (Ctrl-C)",
             _ => "unknown error",
         }
     }
@@ -237,9 +240,16 @@ pub mod console {
     /// Write the text of lease 0 (readable); `\n` becomes `\r\n`. Reply: status, bytes.
     pub const WRITE: u32 = 1;
     /// Wait for one edited line and copy it into lease 0 (writable), without its newline.
-    /// Reply: status (`OK`, `END_OF_INPUT`, `BUSY`), bytes.
+    /// Word 0 holds `CONTROLLER` or 0. Reply: status (`OK`, `END_OF_INPUT`, `BUSY`, or
+    /// `INTERRUPTED` when the user typed Ctrl-C meanwhile), bytes.
     pub const READ_LINE: u32 = 2;
-    /// Notification bit sent to the client waiting in `READ_LINE` when the user types Ctrl-C.
+    /// `READ_LINE`'s word 0 from the task that controls the terminal (the shell): Ctrl-C is
+    /// its to act on. A Ctrl-C ends whatever read waits with `INTERRUPTED`, and unless the
+    /// controller is the one reading, also sets its `INTERRUPT_BIT`, so that it stops the
+    /// program it runs.
+    pub const CONTROLLER: u64 = 1;
+    /// The notification bit Ctrl-C sets at the controller (or, if no task has said it controls
+    /// the terminal, at the last task that read a line).
     pub const INTERRUPT_BIT: u64 = 1 << 17;
 }
 

@@ -3,9 +3,9 @@
 //! complete), and what the line editor's events mean for the waiting client.
 
 use crate::{Completed, LineEditor, MAX_LINE, Output};
-use service_api::console::{INTERRUPT_BIT, READ_LINE, WRITE};
+use service_api::console::{CONTROLLER, INTERRUPT_BIT, READ_LINE, WRITE};
 use service_api::leases::Leases;
-use service_api::status::{BAD_REQUEST, BUSY, END_OF_INPUT, OK};
+use service_api::status::{BAD_REQUEST, BUSY, END_OF_INPUT, INTERRUPTED, OK};
 
 /// What the console needs from wherever it runs, besides a way to write to the terminal.
 pub trait Clients {
@@ -30,23 +30,27 @@ pub struct Terminal<Id> {
     pub editor: LineEditor,
     /// The client waiting in `READ_LINE`: its call is answered when a line is complete.
     reader: Option<Id>,
-    /// The last client that read a line: Ctrl-C goes to it when nobody is reading (the shell,
-    /// while a program that does not read runs in the foreground).
+    /// The task that said it controls the terminal (`CONTROLLER`): the shell. Ctrl-C is
+    /// passed on to it.
+    controller: Option<Id>,
+    /// The last client that read a line: Ctrl-C goes to it when no task said it controls the
+    /// terminal.
     last_reader: Option<Id>,
 }
 
 impl<Id: Copy + PartialEq> Terminal<Id> {
     pub const fn new() -> Self {
-        Self { editor: LineEditor::new(), reader: None, last_reader: None }
+        Self { editor: LineEditor::new(), reader: None, controller: None, last_reader: None }
     }
 
-    /// Answers `caller`'s request `op` now, or returns `None` to answer later (a `READ_LINE`
-    /// with no line typed yet). `output` writes to the terminal.
+    /// Answers `caller`'s request `op` (with `flags`, its word 0) now, or returns `None` to
+    /// answer later (a `READ_LINE` with no line typed yet). `output` writes to the terminal.
     pub fn request<C: Clients<Id = Id>>(
         &mut self,
         clients: &C,
         caller: Id,
         op: u32,
+        flags: u64,
         output: impl FnMut(&[u8]),
     ) -> Option<[u64; 4]> {
         let write = match op {
@@ -71,6 +75,9 @@ impl<Id: Copy + PartialEq> Terminal<Id> {
         }
         self.reader = Some(caller);
         self.last_reader = Some(caller);
+        if flags & CONTROLLER != 0 {
+            self.controller = Some(caller);
+        }
         let words = self.take_line(&leases)?;
         self.reader = None;
         Some(words)
@@ -81,17 +88,27 @@ impl<Id: Copy + PartialEq> Terminal<Id> {
     pub fn edited<C: Clients<Id = Id>>(&mut self, event: Option<Completed>, clients: &mut C) {
         match event {
             Some(Completed::Line) => self.deliver_line(clients),
-            Some(Completed::Interrupt) => {
-                if let Some(reader) = self.reader.or(self.last_reader) {
-                    clients.notify(reader, INTERRUPT_BIT);
-                }
-            }
+            Some(Completed::Interrupt) => self.interrupt(clients),
             Some(Completed::EndOfInput) => {
                 if let Some(reader) = self.reader.take() {
                     clients.reply(reader, [END_OF_INPUT, 0, 0, 0]);
                 }
             }
             None => {}
+        }
+    }
+
+    /// Ctrl-C: the waiting read ends with `INTERRUPTED` (at the prompt, the shell simply
+    /// prompts again), and the controller, unless it was that reader, hears of it to stop its
+    /// program. Nothing is left pending to stop a program started later.
+    fn interrupt<C: Clients<Id = Id>>(&mut self, clients: &mut C) {
+        let reader = self.reader.take().filter(|&reader| clients.awaits(reader));
+        if let Some(reader) = reader {
+            clients.reply(reader, [INTERRUPTED, 0, 0, 0]);
+        }
+        let told = self.controller.or(self.last_reader);
+        if let Some(told) = told.filter(|&told| Some(told) != reader) {
+            clients.notify(told, INTERRUPT_BIT);
         }
     }
 

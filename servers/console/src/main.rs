@@ -80,7 +80,8 @@ fn main(_argument: &str) -> u64 {
             let output = |piece: &[u8]| send(&inputs[SERIAL], piece);
             let callers =
                 Callers { serving: Some((request.sender, CallerLeases::summaries(request))) };
-            let words = terminal.request(&callers, request.sender, request.message.op, output)?;
+            let (op, flags) = (request.message.op, request.message.payload[0]);
+            let words = terminal.request(&callers, request.sender, op, flags, output)?;
             return Some(sys::Message::new(0, words));
         };
         for (source, bit) in INPUT_BITS.iter().enumerate() {

@@ -1,6 +1,6 @@
 //! The shell's file commands: every one is a few requests to the file server.
 
-use crate::Console;
+use crate::{Console, Input};
 use service_api::status::describe;
 use ulib::Line;
 use ulib::fs::{File, Files};
@@ -84,10 +84,13 @@ pub fn write(console: &mut Console, files: &Files, path: &str) {
     console.write("type the lines; end with a line holding only `.`\n");
     let mut buffer = [0u8; 200];
     loop {
-        let Some(line) = console.read_line(&mut buffer) else { return };
-        if line == "." {
-            return;
-        }
+        let line = match console.read_line(&mut buffer) {
+            Input::Line(".") | Input::End => return,
+            Input::Line(line) => line,
+            Input::Interrupted => {
+                return say!(console, "write {path}: stopped; the lines before it are kept\n");
+            }
+        };
         let written = file.write(line.as_bytes()).and_then(|()| file.write(b"\n"));
         if let Err(error) = written {
             return say!(console, "write {path}: {}\n", describe(error));

@@ -7,8 +7,8 @@
 
 use libipc::abi::{Lease, TICKS_PER_SECOND};
 use libipc::sys;
-use service_api::console::{READ_LINE, WRITE};
-use service_api::status::END_OF_INPUT;
+use service_api::console::{CONTROLLER, READ_LINE, WRITE};
+use service_api::status::{END_OF_INPUT, INTERRUPTED};
 use ulib::Line;
 use ulib::client::{Retry, Server};
 use ulib::fs::Files;
@@ -73,19 +73,32 @@ impl Console {
         let _ = self.server.call(WRITE, [0; 4], &[Lease::read(text.as_bytes())], Retry::Safe);
     }
 
-    /// One line of input, or `None` at end of input.
-    pub fn read_line<'a>(&mut self, buffer: &'a mut [u8]) -> Option<&'a str> {
-        match self.server.call(READ_LINE, [0; 4], &[Lease::write(buffer)], Retry::Safe) {
+    /// One line of input. The shell reads as the terminal's controller: Ctrl-C typed while
+    /// a program runs is the shell's to act on (`programs::wait`).
+    pub fn read_line<'a>(&mut self, buffer: &'a mut [u8]) -> Input<'a> {
+        let words = [CONTROLLER, 0, 0, 0];
+        match self.server.call(READ_LINE, words, &[Lease::write(buffer)], Retry::Safe) {
             Ok([_, len, ..]) => {
-                core::str::from_utf8(&buffer[..(len as usize).min(buffer.len())]).ok()
+                let line = core::str::from_utf8(&buffer[..(len as usize).min(buffer.len())]);
+                Input::Line(line.unwrap_or(""))
             }
-            Err(END_OF_INPUT) => None,
+            Err(END_OF_INPUT) => Input::End,
+            Err(INTERRUPTED) => Input::Interrupted,
             Err(_) => {
                 sys::sleep(10); // busy or gone: do not spin while it sorts itself out
-                Some("")
+                Input::Line("")
             }
         }
     }
+}
+
+/// What reading a line gave.
+pub enum Input<'a> {
+    Line(&'a str),
+    /// The user typed Ctrl-C instead of finishing the line.
+    Interrupted,
+    /// Ctrl-D on an empty line.
+    End,
 }
 
 fn main(_argument: &str) -> u64 {
@@ -95,11 +108,14 @@ fn main(_argument: &str) -> u64 {
     let mut buffer = [0u8; 200];
     loop {
         console.write(PROMPT);
-        let Some(line) = console.read_line(&mut buffer) else {
-            console.write("\nend of input; the shell exits\n");
-            return 0;
-        };
-        run(&mut console, &fs, line.trim());
+        match console.read_line(&mut buffer) {
+            Input::Line(line) => run(&mut console, &fs, line.trim()),
+            Input::Interrupted => {} // a fresh prompt
+            Input::End => {
+                console.write("\nend of input; the shell exits\n");
+                return 0;
+            }
+        }
     }
 }
 

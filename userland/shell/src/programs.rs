@@ -43,6 +43,8 @@ pub fn run(console: &mut Console, files: &Files, name: &str, argument: &str) -> 
     let [first, second] = libipc::abi::name_words(name);
     let words = [first, second, 0, 0];
     let supervisor = Server::new("supervisor");
+    // A Ctrl-C meant for an earlier command (one the shell runs itself) is not this one's.
+    let _ = sys::wait_notification(0);
     match supervisor.call(SPAWN, words, &leases, Retry::Unsafe) {
         Ok(reply) => match TaskId::from_raw(reply[1]) {
             Some(task) => wait(console, name, task),

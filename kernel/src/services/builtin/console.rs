@@ -58,7 +58,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
     }
     let Service { gate, state } = &mut *console;
     let callers = Callers { kernel, gate };
-    match state.request(&callers, caller, registers[0] as u32, serial::write) {
+    match state.request(&callers, caller, registers[0] as u32, registers[1], serial::write) {
         Some(mut words) => {
             callers.gate.leave(&mut words);
             Answer::Now(words)

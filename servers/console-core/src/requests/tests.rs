@@ -86,7 +86,7 @@ fn write_translates_newlines_and_counts_the_bytes() {
     let clients = Fake::with(&[(b"a\nb", false)]);
     let mut terminal = Terminal::new();
     let mut out = Vec::new();
-    let reply = terminal.request(&clients, 1, WRITE, |piece| out.extend_from_slice(piece));
+    let reply = terminal.request(&clients, 1, WRITE, 0, |piece| out.extend_from_slice(piece));
     assert_eq!(reply, Some([OK, 3, 0, 0]));
     assert_eq!(out, b"a\r\nb");
 }
@@ -95,49 +95,89 @@ fn write_translates_newlines_and_counts_the_bytes() {
 fn a_wrong_lease_or_operation_is_refused_at_once() {
     let clients = Fake::with(&[(b"text", false), (&[0; 8], true)]);
     let mut terminal = Terminal::new();
-    assert_eq!(terminal.request(&clients, 1, READ_LINE, |_| {}), Some(REFUSED));
-    assert_eq!(terminal.request(&clients, 2, WRITE, |_| {}), Some(REFUSED));
-    assert_eq!(terminal.request(&clients, 1, 99, |_| {}), Some(REFUSED));
+    assert_eq!(terminal.request(&clients, 1, READ_LINE, 0, |_| {}), Some(REFUSED));
+    assert_eq!(terminal.request(&clients, 2, WRITE, 0, |_| {}), Some(REFUSED));
+    assert_eq!(terminal.request(&clients, 1, 99, 0, |_| {}), Some(REFUSED));
 }
 
 #[test]
 fn a_line_waits_for_its_reader_and_a_reader_for_its_line() {
     let mut clients = Fake::with(&[(&[0; 4], true), (&[0; 8], true)]);
     let mut terminal = Terminal::new();
-    assert_eq!(terminal.request(&clients, 1, READ_LINE, |_| {}), None, "no line yet");
-    assert_eq!(terminal.request(&clients, 2, READ_LINE, |_| {}), Some([BUSY, 0, 0, 0]));
+    assert_eq!(terminal.request(&clients, 1, READ_LINE, 0, |_| {}), None, "no line yet");
+    assert_eq!(terminal.request(&clients, 2, READ_LINE, 0, |_| {}), Some([BUSY, 0, 0, 0]));
     type_in(&mut terminal, &mut clients, b"hello\r");
     assert_eq!(clients.replies, [(1, [OK, 4, 0, 0])], "cut to the lease");
     assert_eq!(clients.leases[1].borrow().0, b"hell");
     // Typed ahead, two lines in one burst: the next readers get them at once, in order.
     type_in(&mut terminal, &mut clients, b"ls\r.\r");
-    assert_eq!(terminal.request(&clients, 2, READ_LINE, |_| {}), Some([OK, 2, 0, 0]));
+    assert_eq!(terminal.request(&clients, 2, READ_LINE, 0, |_| {}), Some([OK, 2, 0, 0]));
     assert_eq!(&clients.leases[2].borrow().0[..2], b"ls");
-    assert_eq!(terminal.request(&clients, 2, READ_LINE, |_| {}), Some([OK, 1, 0, 0]));
+    assert_eq!(terminal.request(&clients, 2, READ_LINE, 0, |_| {}), Some([OK, 1, 0, 0]));
     assert_eq!(&clients.leases[2].borrow().0[..1], b".");
-    assert_eq!(terminal.request(&clients, 2, READ_LINE, |_| {}), None, "nothing more typed");
+    assert_eq!(terminal.request(&clients, 2, READ_LINE, 0, |_| {}), None, "nothing more typed");
 }
 
 #[test]
-fn ctrl_c_goes_to_the_last_reader_and_ctrl_d_ends_input() {
+fn ctrl_c_ends_the_read_and_ctrl_d_ends_input() {
+    let mut clients = Fake::with(&[(&[0; 8], true), (&[0; 8], true)]);
+    let mut terminal = Terminal::new();
+    assert_eq!(terminal.request(&clients, 1, READ_LINE, 0, |_| {}), None);
+    type_in(&mut terminal, &mut clients, b"x\x03");
+    assert_eq!(clients.replies, [(1, [INTERRUPTED, 0, 0, 0])], "the read ends");
+    assert!(clients.notified.is_empty(), "the reader already knows");
+    assert_eq!(terminal.request(&clients, 2, READ_LINE, 0, |_| {}), None, "x was dropped");
+    type_in(&mut terminal, &mut clients, b"\x04");
+    assert_eq!(clients.replies[1], (2, [END_OF_INPUT, 0, 0, 0]));
+    type_in(&mut terminal, &mut clients, b"\x03");
+    assert_eq!(clients.notified, [(2, INTERRUPT_BIT)], "nobody reads: the last reader is told");
+}
+
+#[test]
+fn ctrl_c_at_the_controllers_prompt_only_prompts_again() {
     let mut clients = Fake::with(&[(&[0; 8], true)]);
     let mut terminal = Terminal::new();
-    assert_eq!(terminal.request(&clients, 1, READ_LINE, |_| {}), None);
-    type_in(&mut terminal, &mut clients, b"x\x03");
-    assert_eq!(clients.notified, [(1, INTERRUPT_BIT)]);
-    type_in(&mut terminal, &mut clients, b"\x04");
-    assert_eq!(clients.replies, [(1, [END_OF_INPUT, 0, 0, 0])]);
+    assert_eq!(terminal.request(&clients, 1, READ_LINE, CONTROLLER, |_| {}), None);
     type_in(&mut terminal, &mut clients, b"\x03");
-    assert_eq!(clients.notified.len(), 2, "nobody reads: the last reader is told");
+    assert_eq!(clients.replies, [(1, [INTERRUPTED, 0, 0, 0])]);
+    assert!(clients.notified.is_empty(), "no bit is left to stop the next program");
+}
+
+#[test]
+fn ctrl_c_while_a_program_reads_ends_its_read_and_tells_the_controller() {
+    // The shell (1) read its command line, then runs a program (2) that reads.
+    let mut clients = Fake::with(&[(&[0; 8], true), (&[0; 8], true)]);
+    let mut terminal = Terminal::new();
+    assert_eq!(terminal.request(&clients, 1, READ_LINE, CONTROLLER, |_| {}), None);
+    type_in(&mut terminal, &mut clients, b"ask\r");
+    assert_eq!(terminal.request(&clients, 2, READ_LINE, 0, |_| {}), None);
+    type_in(&mut terminal, &mut clients, b"\x03");
+    assert_eq!(clients.replies[1], (2, [INTERRUPTED, 0, 0, 0]), "the program's read ends");
+    assert_eq!(clients.notified, [(1, INTERRUPT_BIT)], "the shell stops the program");
+    // The next line goes to the shell, not to the program.
+    clients.waiting[1] = true;
+    assert_eq!(terminal.request(&clients, 1, READ_LINE, CONTROLLER, |_| {}), None);
+    type_in(&mut terminal, &mut clients, b"ls\r");
+    assert_eq!(clients.replies[2], (1, [OK, 2, 0, 0]));
+}
+
+#[test]
+fn ctrl_c_while_a_program_runs_without_reading_tells_the_controller_once() {
+    let mut clients = Fake::with(&[(&[0; 8], true)]);
+    let mut terminal = Terminal::new();
+    assert_eq!(terminal.request(&clients, 1, READ_LINE, CONTROLLER, |_| {}), None);
+    type_in(&mut terminal, &mut clients, b"spin\r\x03");
+    assert_eq!(clients.notified, [(1, INTERRUPT_BIT)]);
+    assert_eq!(clients.replies.len(), 1, "only the command line was answered");
 }
 
 #[test]
 fn a_line_for_a_reader_that_has_gone_waits_for_the_next() {
     let mut clients = Fake::with(&[(&[0; 8], true), (&[0; 8], true)]);
     let mut terminal = Terminal::new();
-    assert_eq!(terminal.request(&clients, 1, READ_LINE, |_| {}), None);
+    assert_eq!(terminal.request(&clients, 1, READ_LINE, 0, |_| {}), None);
     clients.waiting[1] = false;
     type_in(&mut terminal, &mut clients, b"hi\r");
     assert!(clients.replies.is_empty());
-    assert_eq!(terminal.request(&clients, 2, READ_LINE, |_| {}), Some([OK, 2, 0, 0]));
+    assert_eq!(terminal.request(&clients, 2, READ_LINE, 0, |_| {}), Some([OK, 2, 0, 0]));
 }
