@@ -147,27 +147,35 @@ pub fn mem(console: &mut Console) {
     say!(console, "tasks: {} alive in {} slots\n", stats.tasks_alive, stats.tasks);
 }
 
-/// `services`: what the supervisor knows about each server it looks after.
+/// `services`: each server the supervisor looks after, as the supervisor sees it (its policy,
+/// restarts, and whether it watches it, waits to restart it, or gave up on it) and as the
+/// kernel sees it now (its id and state).
 pub fn services(console: &mut Console) {
     use service_api::supervisor::{GAVE_UP, Restart, STATUS, WAITING};
     let supervisor = ulib::client::Server::new("supervisor");
-    console.write("SERVER           POLICY   RESTARTS  STATE\n");
+    console.write("SERVER           ID      POLICY   RESTARTS  SUPERVISOR       NOW\n");
     for index in 0.. {
         let mut name = [0u8; 16];
         let lease = libipc::abi::Lease::write(&mut name);
         let reply = supervisor.call(STATUS, [index, 0, 0, 0], &[lease], ulib::client::Retry::Safe);
-        let Ok([_, restarts, policy, state]) = reply else { return };
-        let state = match state {
+        let Ok([_, restarts, policy, watch]) = reply else { return };
+        let watch = match watch {
             WAITING => "restarting soon",
             GAVE_UP => "left dead",
-            _ => "watched",
+            _ => "watching",
+        };
+        let name = libipc::abi::field_name(&name).unwrap_or("?");
+        // The kernel's view: the slot's id now, and its state.
+        let now = sys::lookup(name).and_then(|task| Ok((task, sys::task_status(task.index)?)));
+        let (id, state) = match now {
+            Ok((task, status)) => (Line::format(format_args!("{task}")), state_name(status.state)),
+            Err(_) => (Line::format(format_args!("-")), "gone"),
         };
         say!(
             console,
-            "{:<16} {:<8} {:>8}  {state}\n",
-            libipc::abi::field_name(&name).unwrap_or("?"),
+            "{name:<16} {:<7} {:<8} {restarts:>8}  {watch:<16} {state}\n",
+            id.as_str(),
             Restart::name(policy),
-            restarts
         );
     }
 }
