@@ -61,6 +61,32 @@ code { font-size: 0.95em; }
 svg text { font-family: system-ui, sans-serif; font-size: 12px; }
 ";
 
+/// What the campaign did around each injection, how to repeat one, and the one exit that
+/// needs explaining; docs/faults.md says the same at more length.
+const HOW_TO_READ: &str = "\
+<h2>How to read this page</h2>
+<p>For each injection the campaign armed the fault with the shell's
+<code>inject TARGET KIND AFTER SEED</code> (it fires at the target's AFTER+1-th message), then ran
+the <b>workload</b> through it: <code>stress 2</code> (two files written, read back and compared
+through the file server and the block driver), <code>echo probe-N</code> (a line through the
+console and the serial driver) and <code>echo keys</code> typed on the PS/2 keyboard (the
+keyboard driver). Then it <b>checked</b> the system: <code>stress 1</code>, an echo on the serial
+line and one typed on the keyboard had to work, at the latest on the third try, 2 seconds apart.
+Last, <code>fsck.fat -n</code> checked the disk.</p>
+<p>Each injection has a <b>replay id</b>, <code>flavour-index-target-kind-after-seed</code>, such
+as <code>micro-17-fs-flipreg-3-0x9a1f22c0</code>. <code>cargo xtask faults --replay ID</code>
+repeats that injection exactly, on a fresh boot (the injections before it in the same boot are
+not repeated). The <b>boot</b> column counts the boots of each flavour: several injections share
+one while the system comes through them.</p>
+<p>The monolithic <code>stack</code> fault ends with QEMU exiting with status 0, not with a
+panic report. The built-in service runs on the kernel's own trap stack, which has no guard page
+below it, so its pushes overwrite the kernel's memory under the stack before one of them
+faults. By then the CPU cannot report the fault either: it resets, and QEMU, run with
+<code>-no-reboot</code>, stops. It counts as a kernel crash like any other. In the microkernel
+the same fault runs into the unmapped page under the server's own stack, and the kernel stops
+only the server.</p>
+";
+
 pub fn page(command: &str, records: &[Record]) -> String {
     let counts = by_flavor(records);
     let mut out = String::new();
@@ -74,7 +100,18 @@ pub fn page(command: &str, records: &[Record]) -> String {
         records.len()
     );
 
-    out.push_str("<h2>Outcomes</h2>\n<ul class=\"legend\">\n");
+    out.push_str(HOW_TO_READ);
+    out.push_str("<h2>Outcomes</h2>\n<dl>\n");
+    for outcome in Outcome::ALL {
+        let _ = writeln!(
+            out,
+            "<dt>{}{}</dt><dd>{}</dd>",
+            swatch(outcome),
+            outcome.describe(),
+            html_escape(outcome.meaning())
+        );
+    }
+    out.push_str("</dl>\n<ul class=\"legend\">\n");
     for outcome in Outcome::ALL {
         let _ = writeln!(out, "<li>{}{}</li>", swatch(outcome), outcome.describe());
     }

@@ -55,6 +55,32 @@ impl Outcome {
         }
     }
 
+    /// What the outcome means, in a sentence for the report's readers.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Outcome::Transparent => {
+                "every command of the workload and the check afterwards gave the right answer"
+            }
+            Outcome::VisibleError => {
+                "some command reported an error (a disk error, a restarted server, a lost \
+                 keystroke), and afterwards everything worked again without a reboot"
+            }
+            Outcome::ServiceLost => {
+                "the system still answers, but a service never worked again (a dead built-in \
+                 driver, or a server the supervisor gave up on)"
+            }
+            Outcome::Hang => "a command got no answer at all within the time allowed",
+            Outcome::KernelCrash => {
+                "the kernel panicked, took an exception in ring 0, or the machine reset \
+                 (QEMU exited)"
+            }
+            Outcome::DataCorrupted => {
+                "a file read back differently from what was written, or fsck.fat found damage; \
+                 this outranks every other outcome"
+            }
+        }
+    }
+
     /// Whether the system got back to full service without a reboot.
     pub fn recovered(self) -> bool {
         matches!(self, Outcome::Transparent | Outcome::VisibleError)

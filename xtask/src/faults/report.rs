@@ -426,12 +426,19 @@ mod tests {
         assert_eq!(html.matches("</svg>").count(), 2);
         for outcome in Outcome::ALL {
             assert!(html.contains(outcome.describe()), "{}", outcome.describe());
+            assert!(html.contains(outcome.meaning()), "{outcome:?} is defined");
             assert!(html.contains(super::super::html::colour(outcome)));
         }
         for r in &records {
             assert!(html.contains(&format!("<code>{}</code>", r.injection.id())));
         }
         assert!(html.contains("--note &quot;&lt;x&gt;&quot;"));
+        for explained in
+            ["the <b>workload</b>", "<b>replay id</b>", "cargo xtask faults --replay ID"]
+        {
+            assert!(html.contains(explained), "{explained}");
+        }
+        assert!(html.contains("The monolithic <code>stack</code> fault ends with QEMU exiting"));
         assert!(html.contains("&quot;fs&quot; said &lt;EIO&gt;"));
         assert!(!html.contains("<EIO>") && !html.contains('\u{1b}'));
         assert!(no_external(&html));
