@@ -385,6 +385,27 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         reboots: &[],
         disk_holds: &[],
     },
+    // A built-in service runs on the kernel's trap stack: an overflow reaches the guard page
+    // under it and is reported as a double fault (before the guard page, it wrote over the
+    // kernel's memory until the machine reset, and QEMU exited with status 0).
+    BootCheck {
+        name: "boot::monolithic_stack_overflow_is_a_reported_double_fault",
+        kernel: KernelKind::System,
+        flavor: Flavor::Monolithic,
+        firmware: Firmware::Bios,
+        cmdline: "klog=warn",
+        exit_code: GUEST_FAILURE,
+        expect: &[
+            "inject: arming stack in console",
+            "built-in console: injected fault stack fires in ring 0",
+            "EXCEPTION: double fault (#DF, vector 8) in kernel mode",
+            "KERNEL PANIC",
+        ],
+        input: &[Keystrokes { after: "moat> ", send: "inject console stack\r" }],
+        stop_at: None,
+        reboots: &[],
+        disk_holds: &[],
+    },
     BootCheck {
         name: "boot::killed_servers_are_restarted",
         kernel: KernelKind::System,

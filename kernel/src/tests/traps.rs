@@ -14,6 +14,7 @@ pub const TESTS: &[GuestTest] = &[
     },
     GuestTest { name: "traps::page_fault_on_null_is_caught", run: null_read_is_caught },
     GuestTest { name: "traps::probe_reads_mapped_memory", run: probe_reads_mapped_memory },
+    GuestTest { name: "traps::every_cpu_stack_has_a_guard_page", run: stacks_are_guarded },
 ];
 
 fn breakpoint_returns() -> TestResult {
@@ -34,6 +35,18 @@ fn unmapped_read_is_caught() -> TestResult {
 
 fn null_read_is_caught() -> TestResult {
     check_eq!(probe::read_u64(0), None);
+    Ok(())
+}
+
+/// Under each stack the CPU switches to, a page that faults: the stack's lowest byte is
+/// there, the byte below it is not.
+fn stacks_are_guarded() -> TestResult {
+    for (name, guard, top) in crate::arch::stack_bounds() {
+        check!(paging::is_mapped(guard + 4096), "the {name} stack's lowest page is mapped");
+        check!(!paging::is_mapped(guard), "the page under the {name} stack is unmapped");
+        check_eq!(probe::read_u64(guard + 4088), None);
+        check!(paging::is_mapped(top - 8), "the {name} stack's top is mapped");
+    }
     Ok(())
 }
 

@@ -78,13 +78,12 @@ as <code>micro-17-fs-flipreg-3-0x9a1f22c0</code>. <code>cargo xtask faults --rep
 repeats that injection exactly, on a fresh boot (the injections before it in the same boot are
 not repeated). The <b>boot</b> column counts the boots of each flavour: several injections share
 one while the system comes through them.</p>
-<p>The monolithic <code>stack</code> fault ends with QEMU exiting with status 0, not with a
-panic report. The built-in service runs on the kernel's own trap stack, which has no guard page
-below it, so its pushes overwrite the kernel's memory under the stack before one of them
-faults. By then the CPU cannot report the fault either: it resets, and QEMU, run with
-<code>-no-reboot</code>, stops. It counts as a kernel crash like any other. In the microkernel
-the same fault runs into the unmapped page under the server's own stack, and the kernel stops
-only the server.</p>
+<p>The monolithic <code>stack</code> fault ends in a double fault. The built-in service runs
+on the kernel's own trap stack, so its pushes run down to the unmapped guard page under it. The
+page fault there cannot be delivered on the full stack, so the CPU raises a double fault on a
+stack of its own, and the kernel reports it and stops: a kernel crash. In the microkernel the
+same fault runs into the unmapped page under the server's own stack, and the kernel stops only
+the server.</p>
 ";
 
 pub fn page(command: &str, records: &[Record]) -> String {

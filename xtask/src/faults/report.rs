@@ -438,7 +438,7 @@ mod tests {
         {
             assert!(html.contains(explained), "{explained}");
         }
-        assert!(html.contains("The monolithic <code>stack</code> fault ends with QEMU exiting"));
+        assert!(html.contains("The monolithic <code>stack</code> fault ends in a double fault"));
         assert!(html.contains("&quot;fs&quot; said &lt;EIO&gt;"));
         assert!(!html.contains("<EIO>") && !html.contains('\u{1b}'));
         assert!(no_external(&html));

@@ -58,6 +58,23 @@ pub fn init_cpu() {
     cpu::configure_control_registers();
 }
 
+/// Puts an unmapped page under each of the CPU's stacks (once paging is set up), so that an
+/// overflow is a double fault reported on its own stack, not memory silently overwritten.
+pub fn guard_stacks() {
+    let guarded = stacks::guard();
+    log::info!("guard pages under {guarded} of the 3 stacks the CPU switches to");
+}
+
+/// Each stack the CPU switches to: its name, its guard page, and its top.
+pub fn stack_bounds() -> [(&'static str, u64, u64); 3] {
+    use stacks::{DOUBLE_FAULT_STACK, NMI_STACK, TRAP_STACK};
+    [
+        ("trap", TRAP_STACK.guard_page(), TRAP_STACK.top()),
+        ("double-fault", DOUBLE_FAULT_STACK.guard_page(), DOUBLE_FAULT_STACK.top()),
+        ("NMI", NMI_STACK.guard_page(), NMI_STACK.top()),
+    ]
+}
+
 /// Remaps and masks the PICs, starts the timer at `hz`, and enables interrupts.
 pub fn init_interrupts(hz: u32) {
     pic::init();

@@ -118,6 +118,25 @@ pub fn map_kernel_data(start: u64, pages: u64) -> Result<(), MapError> {
     Ok(())
 }
 
+/// Takes the kernel page at `address` out of the kernel's page tables (a guard page): any
+/// access to it faults from then on. Its frame belongs to the kernel image and is not freed.
+pub fn unmap_kernel_page(address: u64) -> Result<(), &'static str> {
+    let mut guard = KERNEL.lock();
+    let mapper = guard.as_mut().expect("paging::init ran");
+    let page = Page::<Size4KiB>::from_start_address(VirtAddr::new(address))
+        .map_err(|_| "not the start of a page")?;
+    match mapper.unmap(page) {
+        Ok((_frame, flush)) => {
+            flush.flush();
+            Ok(())
+        }
+        Err(::x86_64::structures::paging::mapper::UnmapError::ParentEntryHugePage) => {
+            Err("it is mapped with a large page")
+        }
+        Err(_) => Err("it is not mapped"),
+    }
+}
+
 /// True when `address` is mapped in the kernel's address space.
 #[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
 pub fn is_mapped(address: u64) -> bool {

@@ -8,22 +8,36 @@
 
 use core::cell::UnsafeCell;
 
-/// A stack in writable memory, hence the cell; 16-byte aligned as the ABI wants.
-#[repr(C, align(16))]
-pub struct Stack<const SIZE: usize>(UnsafeCell<[u8; SIZE]>);
+const PAGE_SIZE: usize = 4096;
+
+/// A stack in writable memory, hence the cells, with one page below it that `guard` takes
+/// out of the page tables: a stack that overflows faults there instead of writing over
+/// whatever lies below it in the kernel's memory. Page-aligned, so the guard is a whole page
+/// (`SIZE` must be a whole number of pages).
+#[repr(C, align(4096))]
+pub struct Stack<const SIZE: usize> {
+    guard: UnsafeCell<[u8; PAGE_SIZE]>,
+    bytes: UnsafeCell<[u8; SIZE]>,
+}
 
 // SAFETY: only the CPU (and the code running on the stack) writes to a stack, and each stack
-// is used by one kind of entry on the single CPU.
+// is used by one kind of entry on the single CPU; the guard page is never touched.
 unsafe impl<const SIZE: usize> Sync for Stack<SIZE> {}
 
 impl<const SIZE: usize> Stack<SIZE> {
     const fn new() -> Self {
-        Self(UnsafeCell::new([0; SIZE]))
+        assert!(SIZE % PAGE_SIZE == 0, "a stack is a whole number of pages");
+        Self { guard: UnsafeCell::new([0; PAGE_SIZE]), bytes: UnsafeCell::new([0; SIZE]) }
     }
 
     /// The address just past the highest byte: stacks grow down from here.
     pub fn top(&self) -> u64 {
-        self.0.get() as u64 + SIZE as u64
+        self.bytes.get() as u64 + SIZE as u64
+    }
+
+    /// The page under the stack.
+    pub fn guard_page(&self) -> u64 {
+        self.guard.get() as u64
     }
 }
 
@@ -31,3 +45,16 @@ impl<const SIZE: usize> Stack<SIZE> {
 pub static TRAP_STACK: Stack<{ 128 * 1024 }> = Stack::new();
 pub static DOUBLE_FAULT_STACK: Stack<{ 16 * 1024 }> = Stack::new();
 pub static NMI_STACK: Stack<{ 16 * 1024 }> = Stack::new();
+
+/// Takes the guard page under each stack out of the kernel's page tables; returns how many
+/// it could (a stack mapped with a large page keeps its neighbour, and says so in the log).
+pub fn guard() -> usize {
+    let mut guarded = 0;
+    for (_, page, _) in super::stack_bounds() {
+        match super::paging::unmap_kernel_page(page) {
+            Ok(()) => guarded += 1,
+            Err(why) => log::warn!("no guard page under the stack at {page:#x}: {why}"),
+        }
+    }
+    guarded
+}
