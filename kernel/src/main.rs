@@ -89,7 +89,9 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     log::info!("Moat {} booting; command line: {:?}", env!("CARGO_PKG_VERSION"), cmdline.as_str());
 
     arch::init_cpu();
-    log::info!("CPU tables loaded: GDT, TSS, IDT");
+    let (smep, smap) = arch::cpu::user_page_protections();
+    let on = |on: bool| if on { "on" } else { "not in this CPU model" };
+    log::info!("CPU tables loaded: GDT, TSS, IDT; SMEP {}, SMAP {}", on(smep), on(smap));
 
     mm::init(boot_info);
     arch::guard_stacks();

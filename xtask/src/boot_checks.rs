@@ -11,6 +11,8 @@ pub struct BootCheck {
     pub kernel: KernelKind,
     pub flavor: Flavor,
     pub firmware: Firmware,
+    /// QEMU's `-cpu` model; `None` for its default (`qemu64`, without SMEP or SMAP).
+    pub cpu: Option<&'static str>,
     pub cmdline: &'static str,
     pub exit_code: i32,
     /// Lines of serial output that must appear, in this order.
@@ -162,6 +164,7 @@ const BIOS_SHELL_SESSION: BootCheck = BootCheck {
     kernel: KernelKind::System,
     flavor: Flavor::Micro,
     firmware: Firmware::Bios,
+    cpu: None,
     cmdline: "",
     exit_code: 0,
     expect: &[
@@ -183,6 +186,7 @@ const FILES_PERSIST: BootCheck = BootCheck {
     kernel: KernelKind::System,
     flavor: Flavor::Micro,
     firmware: Firmware::Bios,
+    cpu: None,
     cmdline: "",
     exit_code: 0,
     expect: &[
@@ -213,6 +217,7 @@ const PROGRAMS_RUN: BootCheck = BootCheck {
     kernel: KernelKind::System,
     flavor: Flavor::Micro,
     firmware: Firmware::Bios,
+    cpu: None,
     cmdline: "",
     exit_code: 0,
     expect: &[
@@ -276,6 +281,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         kernel: KernelKind::System,
         flavor: Flavor::Micro,
         firmware: Firmware::Bios,
+        cpu: None,
         cmdline: "klog=warn",
         exit_code: 0,
         expect: &[
@@ -300,6 +306,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         kernel: KernelKind::System,
         flavor: Flavor::Micro,
         firmware: Firmware::Bios,
+        cpu: None,
         cmdline: "",
         exit_code: 0,
         expect: &[
@@ -322,6 +329,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         kernel: KernelKind::System,
         flavor: Flavor::Micro,
         firmware: Firmware::Bios,
+        cpu: None,
         cmdline: "",
         exit_code: 0,
         expect: &["moat> echo Kbd\nKbd\nmoat> "],
@@ -336,6 +344,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         kernel: KernelKind::System,
         flavor: Flavor::Micro,
         firmware: Firmware::Bios,
+        cpu: None,
         cmdline: "",
         exit_code: 0,
         expect: &[
@@ -367,6 +376,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         kernel: KernelKind::System,
         flavor: Flavor::Monolithic,
         firmware: Firmware::Bios,
+        cpu: None,
         cmdline: "",
         exit_code: GUEST_FAILURE,
         expect: &[
@@ -393,6 +403,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         kernel: KernelKind::System,
         flavor: Flavor::Monolithic,
         firmware: Firmware::Bios,
+        cpu: None,
         cmdline: "klog=warn",
         exit_code: GUEST_FAILURE,
         expect: &[
@@ -411,6 +422,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         kernel: KernelKind::System,
         flavor: Flavor::Micro,
         firmware: Firmware::Bios,
+        cpu: None,
         cmdline: "",
         exit_code: 0,
         expect: &[
@@ -436,6 +448,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         kernel: KernelKind::System,
         flavor: Flavor::Micro,
         firmware: Firmware::Bios,
+        cpu: None,
         // What `cargo xtask qemu` passes unless `--kernel-log`.
         cmdline: "klog=warn",
         exit_code: 0,
@@ -467,6 +480,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         kernel: KernelKind::System,
         flavor: Flavor::Micro,
         firmware: Firmware::Bios,
+        cpu: None,
         cmdline: "",
         exit_code: 0,
         expect: &[
@@ -495,6 +509,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         kernel: KernelKind::System,
         flavor: Flavor::Micro,
         firmware: Firmware::Uefi,
+        cpu: None,
         cmdline: "",
         exit_code: 0,
         expect: SHELL_BOOT,
@@ -508,6 +523,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         kernel: KernelKind::Tests,
         flavor: Flavor::Micro,
         firmware: Firmware::Bios,
+        cpu: None,
         cmdline: "crash=panic",
         exit_code: GUEST_FAILURE,
         expect: &["KERNEL PANIC at kernel/src/tests/crash.rs:", "deliberate panic (crash=panic)"],
@@ -521,6 +537,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         kernel: KernelKind::Tests,
         flavor: Flavor::Micro,
         firmware: Firmware::Bios,
+        cpu: None,
         cmdline: "crash=page-fault",
         exit_code: GUEST_FAILURE,
         expect: &[
@@ -534,11 +551,54 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         reboots: &[],
         disk_holds: &[],
     },
+    // A CPU model with SMEP and SMAP: ring 0 following a user address faults at once.
+    BootCheck {
+        name: "crash::smep_stops_ring0_running_user_code",
+        kernel: KernelKind::Tests,
+        flavor: Flavor::Micro,
+        firmware: Firmware::Bios,
+        cpu: Some("max"),
+        cmdline: "crash=user-code",
+        exit_code: GUEST_FAILURE,
+        expect: &[
+            "SMEP on, SMAP on",
+            "EXCEPTION: page fault (#PF, vector 14) in kernel mode",
+            // Present, fetched by the supervisor: only SMEP refuses that.
+            "error code 0x11",
+            "cr2 0x0000000000400000 (instruction fetch)",
+            "KERNEL PANIC",
+        ],
+        input: &[],
+        stop_at: None,
+        reboots: &[],
+        disk_holds: &[],
+    },
+    BootCheck {
+        name: "crash::smap_stops_ring0_reading_user_data",
+        kernel: KernelKind::Tests,
+        flavor: Flavor::Micro,
+        firmware: Firmware::Bios,
+        cpu: Some("max"),
+        cmdline: "crash=user-data",
+        exit_code: GUEST_FAILURE,
+        expect: &[
+            "EXCEPTION: page fault (#PF, vector 14) in kernel mode",
+            // Present and readable, read by the supervisor: only SMAP refuses that.
+            "error code 0x1",
+            "cr2 0x0000000000400000 (read denied by page protection)",
+            "KERNEL PANIC",
+        ],
+        input: &[],
+        stop_at: None,
+        reboots: &[],
+        disk_holds: &[],
+    },
     BootCheck {
         name: "crash::stack_overflow_double_faults",
         kernel: KernelKind::Tests,
         flavor: Flavor::Micro,
         firmware: Firmware::Bios,
+        cpu: None,
         cmdline: "crash=stack-overflow",
         exit_code: GUEST_FAILURE,
         expect: &["EXCEPTION: double fault (#DF, vector 8) in kernel mode", "KERNEL PANIC"],

@@ -111,6 +111,7 @@ fn boot(args: &QemuArgs) -> Result<(), Failure> {
     let options = RunOptions {
         firmware: args.firmware,
         accel: args.accel,
+        cpu: None,
         gdb: args.gdb.then_some(gdb::PORT),
         cmdline: args.cmdline.clone(),
         interactive: true,

@@ -55,6 +55,8 @@ pub enum Accel {
 pub struct RunOptions {
     pub firmware: Firmware,
     pub accel: Accel,
+    /// QEMU's `-cpu` model under TCG; `None` for its default (`qemu64`).
+    pub cpu: Option<&'static str>,
     /// Stop at the first instruction and wait for gdb on this port of 127.0.0.1.
     pub gdb: Option<u16>,
     /// The kernel command line, passed through fw_cfg.
@@ -92,6 +94,7 @@ impl RunOptions {
         RunOptions {
             firmware,
             accel: Accel::Tcg,
+            cpu: None,
             gdb: None,
             cmdline,
             interactive: false,
@@ -145,9 +148,10 @@ pub fn command(image: &Path, options: &RunOptions) -> Result<Command, Failure> {
     let mut qemu = Command::new(QEMU);
     qemu.args(["-m", "256M", "-no-reboot"]);
     qemu.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
-    match options.accel {
-        Accel::Tcg => qemu.args(["-accel", "tcg"]),
-        Accel::Kvm => qemu.args(["-accel", "kvm", "-cpu", "host"]),
+    match (options.accel, options.cpu) {
+        (Accel::Tcg, Some(cpu)) => qemu.args(["-accel", "tcg", "-cpu", cpu]),
+        (Accel::Tcg, None) => qemu.args(["-accel", "tcg"]),
+        (Accel::Kvm, _) => qemu.args(["-accel", "kvm", "-cpu", "host"]),
     };
     if options.icount {
         // The real-time clock must follow virtual time too, or its interrupts would not repeat.
@@ -369,6 +373,7 @@ mod tests {
         let options = RunOptions {
             firmware: Firmware::Bios,
             accel: Accel::Tcg,
+            cpu: None,
             gdb: Some(1234),
             cmdline: "log=debug x=1,2".into(),
             interactive: false,

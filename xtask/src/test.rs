@@ -251,6 +251,7 @@ fn boot_check(
         Firmware::Uefi => &images.uefi,
     };
     let mut options = RunOptions::captured(check.firmware, check.cmdline.into());
+    options.cpu = check.cpu;
     let typed = check.input.iter().chain(check.reboots.iter().flat_map(|boot| boot.input));
     if typed.clone().any(|keys| keys.send.starts_with(qemu::MONITOR)) {
         let socket = logs.join(format!("{}.monitor", check.name.replace("::", "-")));

@@ -15,7 +15,31 @@ pub fn trigger(kind: &str) {
         "stack-overflow" => {
             recurse(0);
         }
+        "user-code" | "user-data" => ring0_uses_a_user_page(kind == "user-code"),
         other => crate::println!("unknown crash kind {other:?}; running the tests"),
+    }
+}
+
+/// Maps a user page holding `ret` and, from ring 0, calls it (`run`) or reads it. With SMEP
+/// (or SMAP) on, the CPU refuses with a page fault in kernel mode; without, it says so.
+fn ring0_uses_a_user_page(run: bool) {
+    use crate::arch::paging::{AddressSpace, UserAccess};
+    const PAGE: u64 = 0x40_0000;
+    let mut space = AddressSpace::new().expect("a frame for the page tables");
+    let access = UserAccess { writable: false, executable: true };
+    let frame = space.map_user_page(PAGE, access).expect("a frame for the page");
+    // SAFETY: the frame is fresh and ours, reached through the physical-memory mapping.
+    unsafe { (crate::mm::phys_to_virt(frame) as *mut u8).write(0xc3) }; // `ret`
+    space.activate();
+    if run {
+        // SAFETY: the page holds a lone `ret`; running it is the test (SMEP should refuse).
+        let user_code: extern "C" fn() = unsafe { core::mem::transmute(PAGE as usize) };
+        user_code();
+        crate::println!("ring 0 ran code in a user page: SMEP is off");
+    } else {
+        // SAFETY: the page is mapped and readable; reading it is the test (SMAP should refuse).
+        let byte = unsafe { (PAGE as *const u8).read_volatile() };
+        crate::println!("ring 0 read {byte:#x} from a user page: SMAP is off");
     }
 }
 

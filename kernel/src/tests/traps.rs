@@ -15,6 +15,7 @@ pub const TESTS: &[GuestTest] = &[
     GuestTest { name: "traps::page_fault_on_null_is_caught", run: null_read_is_caught },
     GuestTest { name: "traps::probe_reads_mapped_memory", run: probe_reads_mapped_memory },
     GuestTest { name: "traps::every_cpu_stack_has_a_guard_page", run: stacks_are_guarded },
+    GuestTest { name: "traps::smep_and_smap_are_on_where_the_cpu_has_them", run: smep_smap },
 ];
 
 fn breakpoint_returns() -> TestResult {
@@ -47,6 +48,14 @@ fn stacks_are_guarded() -> TestResult {
         check_eq!(probe::read_u64(guard + 4088), None);
         check!(paging::is_mapped(top - 8), "the {name} stack's top is mapped");
     }
+    Ok(())
+}
+
+/// CR4 has SMEP and SMAP on exactly when CPUID offers them (the `crash::smep_*` and
+/// `crash::smap_*` boot checks run a CPU model that has them and see them refuse).
+fn smep_smap() -> TestResult {
+    use crate::arch::cpu::{user_page_protections, user_page_protections_on};
+    check_eq!(user_page_protections_on(), user_page_protections());
     Ok(())
 }
 

@@ -13,7 +13,12 @@ use ::x86_64::registers::model_specific::{Efer, EferFlags};
 ///   instructions #UD, and CR4.OSFXSR stays clear. Kernel and user code are built soft-float
 ///   (`x86_64-unknown-none`), so no register state beyond the general ones needs saving on a
 ///   task switch (docs/traps.md, "FPU and SSE").
+/// - CR4.SMEP and CR4.SMAP where the CPU model has them: ring 0 may neither run code in user
+///   pages nor touch user data through user addresses. The kernel never does either: it
+///   reaches user memory only through its physical-memory mapping (`usercopy`), so neither
+///   costs anything, and a kernel bug that follows a user pointer faults at once.
 pub fn configure_control_registers() {
+    let (smep, smap) = user_page_protections();
     // SAFETY: each bit only adds checks (NXE, WP, AM) or disables a unit no code uses (EM,
     // OSFXSR, OSXMMEXCPT); the kernel never sets NO_EXECUTE on a page it runs.
     unsafe {
@@ -26,8 +31,30 @@ pub fn configure_control_registers() {
         });
         Cr4::update(|flags| {
             flags.remove(Cr4Flags::OSFXSR | Cr4Flags::OSXMMEXCPT_ENABLE);
+            flags.set(Cr4Flags::SUPERVISOR_MODE_EXECUTION_PROTECTION, smep);
+            flags.set(Cr4Flags::SUPERVISOR_MODE_ACCESS_PREVENTION, smap);
         });
     }
+}
+
+/// Whether the CPU model offers SMEP and SMAP (CPUID leaf 7, EBX bits 7 and 20).
+pub fn user_page_protections() -> (bool, bool) {
+    use core::arch::x86_64::{__cpuid, __cpuid_count};
+    if __cpuid(0).eax < 7 {
+        return (false, false);
+    }
+    let features = __cpuid_count(7, 0).ebx;
+    (features & 1 << 7 != 0, features & 1 << 20 != 0)
+}
+
+/// Whether CR4 has SMEP and SMAP on now.
+#[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
+pub fn user_page_protections_on() -> (bool, bool) {
+    let flags = Cr4::read();
+    (
+        flags.contains(Cr4Flags::SUPERVISOR_MODE_EXECUTION_PROTECTION),
+        flags.contains(Cr4Flags::SUPERVISOR_MODE_ACCESS_PREVENTION),
+    )
 }
 
 pub fn enable_interrupts() {
