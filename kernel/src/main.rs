@@ -94,7 +94,6 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     log::info!("CPU tables loaded: GDT, TSS, IDT; SMEP {}, SMAP {}", on(smep), on(smap));
 
     mm::init(boot_info);
-    arch::guard_stacks();
     arch::init_interrupts(time::TIMER_HZ);
     log::info!("interrupts on: timer at {} Hz", time::TIMER_HZ);
     bootfs::init(boot_info);

@@ -24,6 +24,7 @@ pub fn init(boot_info: &BootInfo) {
     // SAFETY: the bootloader mapped all physical memory at this offset (BOOT_CONFIG asks it to),
     // and this is the only call.
     unsafe { paging::init(physical_memory_offset) };
+    guard_stacks();
     heap::init();
 
     let stats = frames::stats();
@@ -39,4 +40,18 @@ pub fn init(boot_info: &BootInfo) {
         (used + free) / 1024,
         layout::KERNEL_HEAP_START
     );
+}
+
+/// Takes the page under each stack the CPU switches to out of the page tables, so that an
+/// overflow is a double fault reported on its own stack instead of writes over the kernel's
+/// memory. A stack mapped with a large page keeps its neighbour, and the log says so.
+fn guard_stacks() {
+    let mut guarded = 0;
+    for (name, page, _) in crate::arch::stack_bounds() {
+        match paging::unmap_kernel_page(page) {
+            Ok(()) => guarded += 1,
+            Err(why) => log::warn!("no guard page under the {name} stack at {page:#x}: {why}"),
+        }
+    }
+    log::info!("guard pages under {guarded} of the 3 stacks the CPU switches to");
 }

@@ -16,6 +16,7 @@ pub const TESTS: &[GuestTest] = &[
     GuestTest { name: "traps::probe_reads_mapped_memory", run: probe_reads_mapped_memory },
     GuestTest { name: "traps::every_cpu_stack_has_a_guard_page", run: stacks_are_guarded },
     GuestTest { name: "traps::smep_and_smap_are_on_where_the_cpu_has_them", run: smep_smap },
+    GuestTest { name: "traps::no_kernel_page_is_writable_and_executable", run: w_xor_x },
 ];
 
 fn breakpoint_returns() -> TestResult {
@@ -56,6 +57,17 @@ fn stacks_are_guarded() -> TestResult {
 fn smep_smap() -> TestResult {
     use crate::arch::cpu::{user_page_protections, user_page_protections_on};
     check_eq!(user_page_protections_on(), user_page_protections());
+    Ok(())
+}
+
+/// W^X in the kernel's half: code is read-only, and everything writable (data, stacks, the
+/// heap, the physical-memory mapping) is no-execute.
+fn w_xor_x() -> TestResult {
+    let both = paging::first_kernel_page_where(|writable, executable| writable && executable);
+    check!(both.is_none(), "{:#x} is writable and executable", both.unwrap_or(0));
+    // The walk sees the kernel's code and its data, so the answer above means something.
+    check!(paging::first_kernel_page_where(|_, executable| executable).is_some());
+    check!(paging::first_kernel_page_where(|writable, _| writable).is_some());
     Ok(())
 }
 

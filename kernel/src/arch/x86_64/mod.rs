@@ -41,6 +41,7 @@ mod trap_entry;
 pub use iomap::grant as grant_ports;
 pub use pic::{mask as mask_irq, unmask as unmask_irq};
 pub use ports::{port_read, port_write};
+pub use stacks::bounds as stack_bounds;
 pub use syscall_entry::{set_lean_task_id, take_lean_calls};
 #[cfg_attr(not(feature = "guest-tests"), allow(unused_imports))] // used by the in-guest tests
 pub use trap::{breakpoint_count, unexpected_irq_count};
@@ -56,23 +57,6 @@ pub fn init_cpu() {
     idt::init();
     syscall_entry::init();
     cpu::configure_control_registers();
-}
-
-/// Puts an unmapped page under each of the CPU's stacks (once paging is set up), so that an
-/// overflow is a double fault reported on its own stack, not memory silently overwritten.
-pub fn guard_stacks() {
-    let guarded = stacks::guard();
-    log::info!("guard pages under {guarded} of the 3 stacks the CPU switches to");
-}
-
-/// Each stack the CPU switches to: its name, its guard page, and its top.
-pub fn stack_bounds() -> [(&'static str, u64, u64); 3] {
-    use stacks::{DOUBLE_FAULT_STACK, NMI_STACK, TRAP_STACK};
-    [
-        ("trap", TRAP_STACK.guard_page(), TRAP_STACK.top()),
-        ("double-fault", DOUBLE_FAULT_STACK.guard_page(), DOUBLE_FAULT_STACK.top()),
-        ("NMI", NMI_STACK.guard_page(), NMI_STACK.top()),
-    ]
 }
 
 /// Remaps and masks the PICs, starts the timer at `hz`, and enables interrupts.

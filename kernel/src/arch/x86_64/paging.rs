@@ -137,6 +137,49 @@ pub fn unmap_kernel_page(address: u64) -> Result<(), &'static str> {
     }
 }
 
+/// The first kernel page whose effective access `wanted(writable, executable)` accepts: a
+/// page is writable only if every level of the walk allows writes, and executable only if no
+/// level forbids execution.
+#[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
+pub fn first_kernel_page_where(wanted: fn(bool, bool) -> bool) -> Option<u64> {
+    fn walk(
+        table_address: u64,
+        level: usize,
+        base: u64,
+        entries: core::ops::Range<usize>,
+        (writable, executable): (bool, bool),
+        wanted: fn(bool, bool) -> bool,
+    ) -> Option<u64> {
+        let table = table(table_address);
+        for index in entries {
+            let flags = table[index].flags();
+            if !flags.contains(Flags::PRESENT) {
+                continue;
+            }
+            let access = (
+                writable && flags.contains(Flags::WRITABLE),
+                executable && !flags.contains(Flags::NO_EXECUTE),
+            );
+            let mut address = base | (index as u64) << (12 + 9 * level);
+            if level == 3 && address & 1 << 47 != 0 {
+                address |= 0xffff_0000_0000_0000; // sign-extend the upper half
+            }
+            let leaf = level == 0 || flags.contains(Flags::HUGE_PAGE);
+            let found = if leaf {
+                wanted(access.0, access.1).then_some(address)
+            } else {
+                walk(table[index].addr().as_u64(), level - 1, address, 0..512, access, wanted)
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+    let level_4 = KERNEL_LEVEL_4.load(Ordering::Relaxed);
+    walk(level_4, 3, 0, FIRST_KERNEL_ENTRY..512, (true, true), wanted)
+}
+
 /// True when `address` is mapped in the kernel's address space.
 #[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
 pub fn is_mapped(address: u64) -> bool {

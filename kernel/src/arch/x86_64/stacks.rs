@@ -46,15 +46,11 @@ pub static TRAP_STACK: Stack<{ 128 * 1024 }> = Stack::new();
 pub static DOUBLE_FAULT_STACK: Stack<{ 16 * 1024 }> = Stack::new();
 pub static NMI_STACK: Stack<{ 16 * 1024 }> = Stack::new();
 
-/// Takes the guard page under each stack out of the kernel's page tables; returns how many
-/// it could (a stack mapped with a large page keeps its neighbour, and says so in the log).
-pub fn guard() -> usize {
-    let mut guarded = 0;
-    for (_, page, _) in super::stack_bounds() {
-        match super::paging::unmap_kernel_page(page) {
-            Ok(()) => guarded += 1,
-            Err(why) => log::warn!("no guard page under the stack at {page:#x}: {why}"),
-        }
-    }
-    guarded
+/// Each stack the CPU switches to: its name, its guard page, and its top.
+pub fn bounds() -> [(&'static str, u64, u64); 3] {
+    [
+        ("trap", TRAP_STACK.guard_page(), TRAP_STACK.top()),
+        ("double-fault", DOUBLE_FAULT_STACK.guard_page(), DOUBLE_FAULT_STACK.top()),
+        ("NMI", NMI_STACK.guard_page(), NMI_STACK.top()),
+    ]
 }
