@@ -283,6 +283,10 @@ struct FaultsOpts {
     /// overflow, a hang, a kill); fails if one of them crashes the microkernel
     #[arg(long)]
     quick: bool,
+    /// run the plan on N QEMUs at once, each with its own disk, the plan split between them
+    /// (each injection keeps its id; which ones share a boot changes)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole_number::<usize>)]
+    jobs: usize,
     /// seconds a shell command may take before it counts as hung (MOAT_TIMEOUT_SCALE
     /// multiplies it)
     #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = seconds,
@@ -428,6 +432,7 @@ fn parse_with(
             replay: opts.replay,
             quick: opts.quick,
             target: opts.target,
+            jobs: opts.jobs.max(1),
             patience: scaled(opts.timeout)?,
         }),
         Some(Sub::Trace(opts)) => Command::Trace(TraceArgs {

@@ -145,6 +145,7 @@ fn faults_defaults_and_options() {
         replay: None,
         quick: false,
         target: None,
+        jobs: 1,
         patience: Duration::from_secs(10),
     };
     assert_eq!(faults("").unwrap(), expected);
@@ -152,6 +153,8 @@ fn faults_defaults_and_options() {
     assert_eq!(parsed.flavors, [Flavor::Micro]);
     assert_eq!((parsed.runs, parsed.seed), (20, 7));
     assert_eq!(parsed.patience, Duration::from_secs(4));
+    assert_eq!(faults("--jobs 2").unwrap().jobs, 2);
+    assert_eq!(faults("--jobs 0").unwrap().jobs, 1, "at least one");
     let parsed = faults("--quick --flavor monolithic").unwrap();
     assert!(parsed.quick);
     assert_eq!((parsed.runs, parsed.flavors), (6, vec![Flavor::Monolithic]));

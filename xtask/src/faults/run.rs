@@ -23,6 +23,8 @@ pub struct FaultsArgs {
     pub quick: bool,
     /// Every planned injection goes into this server (one of `TARGETS`).
     pub target: Option<String>,
+    /// QEMUs running at once, the plan split between them.
+    pub jobs: usize,
     /// How long one shell command may take before the system counts as hung.
     pub patience: Duration,
 }
@@ -64,7 +66,7 @@ pub fn run(args: &FaultsArgs) -> Result<(), Failure> {
         let images = images::build(KernelKind::System, BuildOptions { release: true, flavor })?;
         qemu::ensure_installed(Firmware::Bios)?;
         println!("== {} flavour: {} injections", flavor.name(), injections.len());
-        records.extend(campaign(flavor, &injections, &images, &out, args.patience)?);
+        records.extend(in_parallel(flavor, &injections, &images, &out, args)?);
     }
     let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     println!("\n{}", report::comparison_table(&records));
@@ -102,21 +104,82 @@ pub fn aimed_campaign(
         images::build(KernelKind::System, BuildOptions { release: true, flavor: Flavor::Micro })?;
     qemu::ensure_installed(Firmware::Bios)?;
     let planned: Vec<&Injection> = injections.iter().collect();
-    campaign(Flavor::Micro, &planned, &images, out, patience)
+    campaign(Flavor::Micro, &planned, &images, out, patience, flavor_name(Flavor::Micro, None))
 }
 
-/// One flavour's injections, several per boot while the system comes through them.
+/// One flavour's injections on `args.jobs` QEMUs at once: the plan cut into that many runs
+/// of consecutive injections, each run a campaign of its own (own disk, own boots), the
+/// records put back in plan order.
+fn in_parallel(
+    flavor: Flavor,
+    injections: &[&Injection],
+    images: &images::Images,
+    out: &Path,
+    args: &FaultsArgs,
+) -> Result<Vec<Record>, Failure> {
+    let started = Instant::now();
+    let jobs = args.jobs.min(injections.len()).max(1);
+    let mut records = if jobs == 1 {
+        campaign(flavor, injections, images, out, args.patience, flavor_name(flavor, None))?
+    } else {
+        let share = injections.len().div_ceil(jobs);
+        let results: Vec<Result<Vec<Record>, Failure>> = std::thread::scope(|scope| {
+            let runs: Vec<_> = injections
+                .chunks(share)
+                .enumerate()
+                .map(|(job, part)| {
+                    let name = flavor_name(flavor, Some(job));
+                    scope.spawn(move || campaign(flavor, part, images, out, args.patience, name))
+                })
+                .collect();
+            runs.into_iter()
+                .map(|run| run.join().unwrap_or_else(|_| Err(Failure::new("a job panicked"))))
+                .collect()
+        });
+        let mut records = Vec::new();
+        for result in results {
+            records.extend(result?);
+        }
+        records
+    };
+    records.sort_by_key(|record| record.injection.index);
+    let minutes = started.elapsed().as_secs_f64() / 60.0;
+    println!(
+        "== {}: {} injections on {jobs} QEMU(s) in {:.0} s: {:.0} injections a minute",
+        flavor.name(),
+        records.len(),
+        minutes * 60.0,
+        records.len() as f64 / minutes.max(1e-9)
+    );
+    Ok(records)
+}
+
+/// How a campaign's files are named: the flavour, and the job when there are several.
+fn flavor_name(flavor: Flavor, job: Option<usize>) -> String {
+    match job {
+        None => flavor.name().to_owned(),
+        Some(job) => format!("{}-job{job}", flavor.name()),
+    }
+}
+
+/// One flavour's injections, several per boot while the system comes through them; its files
+/// are named after `name`.
 fn campaign(
     flavor: Flavor,
     injections: &[&Injection],
     images: &images::Images,
     out: &Path,
     patience: Duration,
+    name: String,
 ) -> Result<Vec<Record>, Failure> {
-    let pristine = out.join(format!("{}-pristine.img", flavor.name()));
+    let pristine = out.join(format!("{name}-pristine.img"));
     crate::disk::create(&pristine, &images.programs)?;
-    let disk = out.join(format!("{}-disk.img", flavor.name()));
-    let socket = out.join(format!("{}.monitor", flavor.name()));
+    // A boot image of its own: QEMU locks the image it boots, so parallel jobs cannot share.
+    let boot_image = out.join(format!("{name}-boot.img"));
+    std::fs::copy(&images.bios, &boot_image)
+        .map_err(|e| Failure::new(format!("{}: {e}", boot_image.display())))?;
+    let disk = out.join(format!("{name}-disk.img"));
+    let socket = out.join(format!("{name}.monitor"));
     let options = RunOptions {
         data_disk: Some(disk.clone()),
         ..RunOptions::captured(Firmware::Bios, String::new())
@@ -132,9 +195,9 @@ fn campaign(
             pace = Pace::default();
             std::fs::copy(&pristine, &disk)
                 .map_err(|e| Failure::new(format!("{}: {e}", disk.display())))?;
-            let (fresh, first) = Session::boot(&images.bios, &options, &socket, patience * 6)?;
+            let (fresh, first) = Session::boot(&boot_image, &options, &socket, patience * 6)?;
             if !matches!(first, Wait::Seen(_)) {
-                save_log(out, flavor, boots, &fresh.log);
+                save_log(out, &name, boots, &fresh.log);
                 return Err(Failure::new(format!(
                     "the {} system did not boot to its prompt",
                     flavor.name()
@@ -151,7 +214,7 @@ fn campaign(
             "[{}/{}] {:<11} {:<7} {:<9} {:<15} {detail}",
             done + 1,
             injections.len(),
-            flavor.name(),
+            name,
             injection.target,
             injection.kind,
             outcome.name(),
@@ -166,16 +229,16 @@ fn campaign(
         if !outcome.recovered() {
             // The next injection needs a system that is whole: boot afresh, on a fresh disk.
             if let Some(ended) = session.take() {
-                save_log(out, flavor, boots, &ended.log);
+                save_log(out, &name, boots, &ended.log);
             }
         }
     }
     if let Some(ended) = session.take() {
-        save_log(out, flavor, boots, &ended.log);
+        save_log(out, &name, boots, &ended.log);
     }
     println!(
         "== {}: {} injections in {} boots, {:.0} s",
-        flavor.name(),
+        name,
         injections.len(),
         boots,
         started.elapsed().as_secs_f64()
@@ -207,8 +270,8 @@ impl Pace {
     }
 }
 
-fn save_log(out: &Path, flavor: Flavor, boot: usize, log: &str) {
-    let _ = std::fs::write(out.join(format!("{}-boot{boot}.log", flavor.name())), log);
+fn save_log(out: &Path, name: &str, boot: usize, log: &str) {
+    let _ = std::fs::write(out.join(format!("{name}-boot{boot}.log")), log);
 }
 
 /// What one step of the workload showed.
