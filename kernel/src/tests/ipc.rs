@@ -3,7 +3,7 @@
 //! exit 0 only if every one was right; the checks here add what only the kernel can see.
 
 use super::TestResult;
-use super::scenario::{Outcome, Scenario};
+use super::scenario::{Outcome, Scenario, WITNESS};
 use crate::task::TaskState;
 use crate::{check, check_eq};
 
@@ -28,6 +28,13 @@ pub const SCENARIOS: &[Scenario] = &[
         deadline: 1000,
         prepare: None,
         check: |outcome| exited_cleanly(outcome, "client-retry"),
+    },
+    Scenario {
+        name: "ipc::a_cycle_of_calls_wedges_only_its_own_tasks",
+        tasks: &[WITNESS, "cycle-a", "cycle-b"],
+        deadline: 100,
+        prepare: None,
+        check: cycle_wedges_only_itself,
     },
     Scenario {
         name: "ipc::caller_learns_server_died",
@@ -129,6 +136,27 @@ fn round_trip(outcome: &Outcome) -> TestResult {
         (true, taken) => check!(taken >= 200, "the fast path took only {taken} calls"),
         (false, taken) => check!(taken == 0, "the fast path took {taken} calls while off"),
     }
+    Ok(())
+}
+
+/// Two tasks that call each other wait for ever, each in `Sending` to the other, and nothing
+/// else stops: the witness, at the same priority, kept running the whole time.
+fn cycle_wedges_only_itself(outcome: &Outcome) -> TestResult {
+    let (a, b) = (outcome.task("cycle-a")?, outcome.task("cycle-b")?);
+    for (task, partner) in [(a, b), (b, a)] {
+        match task.state {
+            TaskState::Sending { to, .. } => check!(
+                usize::from(to.index) == partner.slot,
+                "{} sends to slot {}, not to its partner",
+                task.name,
+                to.index
+            ),
+            state => return Err(alloc::format!("{} is {state}, not in its call", task.name)),
+        }
+    }
+    let witness = outcome.task(WITNESS)?;
+    check!(witness.state.is_alive(), "the witness ended: {}", witness.state);
+    check!(witness.stats.syscalls > 100, "the witness made only {} calls", witness.stats.syscalls);
     Ok(())
 }
 

@@ -65,6 +65,8 @@ pub struct Outcome {
 
 pub struct TaskOutcome {
     pub name: &'static str,
+    /// The slot the task ran in.
+    pub slot: usize,
     pub state: TaskState,
     pub stats: crate::task::TaskStats,
     /// The other tasks' CPU ticks at the moment this one ended (see the preemption test).
@@ -183,6 +185,7 @@ fn finish_current(s: &mut Kernel) {
             .iter()
             .map(|&(slot, name)| TaskOutcome {
                 name,
+                slot,
                 state: s.tasks[slot].state,
                 stats: s.tasks[slot].stats,
                 others_ticks_at_end: run

@@ -35,6 +35,7 @@ fn main(argument: &str) -> u64 {
         "crash-loop" => crash_loop(),
         "hang" => hung(),
         other if other.starts_with("queue:") => queue(other),
+        other if other.starts_with("cycle:") => cycle(&other["cycle:".len()..]),
         other => {
             println!("unknown test {other:?}");
             2
@@ -122,6 +123,24 @@ fn hung() -> u64 {
     require!(status.is_ok_and(|status| status.restarts == 1));
     println!("the hung server was killed, restarted, and answered");
     0
+}
+
+/// Half of a cycle of calls: calls `partner`, which is calling this task at the same time,
+/// so neither ever receives. Only the two of them may wait for ever; when one is killed, the
+/// other's call ends with `DeadTask` and it exits 0.
+fn cycle(partner: &str) -> u64 {
+    let Ok(partner) = sys::lookup(partner) else { return 3 };
+    match sys::call(partner, &Message::new(ECHO, [0; 4]), &[]) {
+        Err(IpcError::Dead { .. }) => 0,
+        Ok(_) => {
+            println!("a call in a cycle was answered");
+            4
+        }
+        Err(error) => {
+            println!("a call in a cycle failed otherwise: {error}");
+            5
+        }
+    }
 }
 
 fn roundtrip() -> u64 {
