@@ -9,6 +9,7 @@
 
 use core::fmt::Write as _;
 use core::sync::atomic::{AtomicUsize, Ordering};
+use kernel_core::line::Line;
 use kernel_core::log_ring::LogRing;
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use spin::Mutex;
@@ -43,7 +44,7 @@ impl Log for SerialLogger {
             Level::Debug => "DEBUG",
             Level::Trace => "TRACE",
         };
-        let mut line = Line::default();
+        let mut line = Line::<LONGEST_LINE>::new();
         let _ = writeln!(
             line,
             "[{:5}.{:03}] {level} {}: {}",
@@ -52,7 +53,7 @@ impl Log for SerialLogger {
             record.target(),
             record.args()
         );
-        let text = line.text();
+        let text = line.end();
         // An NMI that logs while the log is held would wait for ever: it loses its line.
         if let Some(mut kept) = KEPT_LOG.try_lock() {
             kept.append(text);
@@ -83,40 +84,4 @@ pub fn init(level: Option<&str>, console: Option<&str>) {
 /// read from next (see `LogRing::read`).
 pub fn read_kept(from: u64, out: &mut [u8]) -> (usize, u64) {
     KEPT_LOG.lock().read(from, out)
-}
-
-/// One log line, formatted on the stack; what does not fit is cut.
-struct Line {
-    bytes: [u8; LONGEST_LINE],
-    len: usize,
-}
-
-impl Default for Line {
-    fn default() -> Self {
-        Line { bytes: [0; LONGEST_LINE], len: 0 }
-    }
-}
-
-impl Line {
-    /// The text, ending with a newline even when cut (writes leave a byte for it).
-    fn text(&mut self) -> &[u8] {
-        if self.bytes[..self.len].last() != Some(&b'\n') {
-            self.bytes[self.len] = b'\n';
-            self.len += 1;
-        }
-        &self.bytes[..self.len]
-    }
-}
-
-impl core::fmt::Write for Line {
-    fn write_str(&mut self, text: &str) -> core::fmt::Result {
-        let room = LONGEST_LINE - 1 - self.len;
-        let mut take = text.len().min(room);
-        while !text.is_char_boundary(take) {
-            take -= 1;
-        }
-        self.bytes[self.len..self.len + take].copy_from_slice(&text.as_bytes()[..take]);
-        self.len += take;
-        Ok(())
-    }
 }

@@ -12,6 +12,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use kernel_core::manifest::Service;
 use kernel_core::trace::{Event, Kind, Party, TraceRing};
 use libipc::SyscallError;
+use libipc::abi::MESSAGE_WORDS;
 use spin::Mutex;
 
 /// Events kept: enough for a command that reads and prints a few files (`cat` of a 4 KiB file
@@ -32,7 +33,7 @@ pub fn start(tasks: &[Task]) {
     let mut built_in = BUILT_IN.lock();
     for task in tasks {
         if let Some(service) = task.in_kernel_service() {
-            built_in[service_index(service)] = party(task);
+            built_in[service.index()] = party(task);
         }
     }
     RING.lock().start(timestamp());
@@ -50,103 +51,87 @@ pub fn read_text(from: u64, out: &mut [u8]) -> (usize, u64) {
     RING.lock().read_text(from, out)
 }
 
+/// Keeps the event `make` builds, if tracing is on. At the hook, tracing off costs one load
+/// and one branch; building the event is a function of its own, so its code does not crowd
+/// the path the hook sits on.
 #[inline(always)]
-fn on() -> bool {
-    ON.load(Ordering::Relaxed)
+fn record(make: impl FnOnce() -> Event) {
+    if ON.load(Ordering::Relaxed) {
+        out_of_line(|| RING.lock().record(make()));
+    }
 }
 
-/// Runs `record` in a function of its own: at the hook, tracing off costs one load and one
-/// branch, and the code that builds an event does not crowd the path it sits on.
 #[cold]
 #[inline(never)]
-fn out_of_line(record: impl FnOnce()) {
-    record()
-}
-
-fn keep(event: Event) {
-    RING.lock().record(event);
+fn out_of_line(keep: impl FnOnce()) {
+    keep()
 }
 
 fn party(task: &Task) -> Party {
     Party::task(task.id.index, task.id.generation, task.name.as_bytes())
 }
 
+/// An event of `kind` from `from` to `to`, now.
+fn event(kind: Kind, from: Party, to: Party) -> Event {
+    Event::new(timestamp(), kind, from, to)
+}
+
 /// A message from slot `from` reached slot `to`: a `Call` (with what `from` lends), a
 /// `Send`, or a `Reply`, with its operation and payload.
 #[inline(always)]
-pub fn message(tasks: &[Task], kind: Kind, from: usize, to: usize, op: u32, payload: &[u64]) {
-    if on() {
-        out_of_line(|| {
-            let (sender, receiver) = (&tasks[from], &tasks[to]);
-            let mut event = Event::new(timestamp(), kind, party(sender), party(receiver));
-            event.op = op.into();
-            event.words = first_words(payload);
-            if kind == Kind::Call {
-                event.bytes = sender.leases[..sender.lease_count].iter().map(|l| l.length).sum();
-            }
-            keep(event);
-        });
-    }
+pub fn message(
+    tasks: &[Task],
+    kind: Kind,
+    from: usize,
+    to: usize,
+    op: u32,
+    payload: &[u64; MESSAGE_WORDS],
+) {
+    record(|| {
+        let sender = &tasks[from];
+        let bytes = match kind {
+            Kind::Call => sender.leases[..sender.lease_count].iter().map(|l| l.length).sum(),
+            _ => 0,
+        };
+        let words = [payload[0], payload[1]];
+        Event { op: op.into(), words, bytes, ..event(kind, party(sender), party(&tasks[to])) }
+    });
 }
 
 /// Slot `from` raised notification `bits` at slot `to`.
 #[inline(always)]
 pub fn notified(tasks: &[Task], from: usize, to: usize, bits: u64) {
-    if on() {
-        out_of_line(|| {
-            let mut event =
-                Event::new(timestamp(), Kind::Notify, party(&tasks[from]), party(&tasks[to]));
-            event.value = bits;
-            keep(event);
-        });
-    }
+    record(|| Event { value: bits, ..event(Kind::Notify, party(&tasks[from]), party(&tasks[to])) });
 }
 
 /// The kernel forwarded interrupt `line` to slot `owner`.
 #[inline(always)]
 pub fn interrupt(tasks: &[Task], line: u8, owner: usize) {
-    if on() {
-        out_of_line(|| {
-            let mut event =
-                Event::new(timestamp(), Kind::Interrupt, Party::KERNEL, party(&tasks[owner]));
-            event.value = u64::from(line);
-            keep(event);
-        });
-    }
+    record(|| Event {
+        value: line.into(),
+        ..event(Kind::Interrupt, Party::KERNEL, party(&tasks[owner]))
+    });
 }
 
 /// The kernel ended slot `index`'s wait with `error`.
 #[inline(always)]
 pub fn error(tasks: &[Task], index: usize, error: SyscallError) {
-    if on() {
-        out_of_line(|| {
-            let mut event =
-                Event::new(timestamp(), Kind::Error, Party::KERNEL, party(&tasks[index]));
-            event.note = error.words();
-            keep(event);
-        });
-    }
+    record(|| Event {
+        note: error.words(),
+        ..event(Kind::Error, Party::KERNEL, party(&tasks[index]))
+    });
 }
 
-/// Slot `index` was started, by slot `by` (the kernel at boot).
+/// Slot `index` was started, by slot `by`.
 #[inline(always)]
-pub fn started(tasks: &[Task], by: Option<usize>, index: usize) {
-    if on() {
-        out_of_line(|| {
-            let by = by.map_or(Party::KERNEL, |by| party(&tasks[by]));
-            keep(Event::new(timestamp(), Kind::Start, by, party(&tasks[index])));
-        });
-    }
+pub fn started(tasks: &[Task], by: usize, index: usize) {
+    record(|| event(Kind::Start, party(&tasks[by]), party(&tasks[index])));
 }
 
 /// Slot `by` asked the kernel to stop slot `index`.
 #[inline(always)]
 pub fn kill(tasks: &[Task], by: usize, index: usize) {
-    if on() {
-        out_of_line(|| {
-            keep(Event::new(timestamp(), Kind::Kill, party(&tasks[by]), party(&tasks[index])));
-        });
-    }
+    record(|| event(Kind::Kill, party(&tasks[by]), party(&tasks[index])));
 }
 
 /// A service built into the kernel called another directly (`Call` of `op`, with `bytes`
@@ -154,70 +139,47 @@ pub fn kill(tasks: &[Task], by: usize, index: usize) {
 #[cfg_attr(not(feature = "monolithic"), allow(dead_code))] // the monolithic flavour's
 #[inline(always)]
 pub fn direct(kind: Kind, from: Service, to: Service, op: u32, words: [u64; 2], bytes: u64) {
-    if on() {
-        out_of_line(|| {
-            let parties = *BUILT_IN.lock();
-            let (from, to) = (parties[service_index(from)], parties[service_index(to)]);
-            let mut event = Event::new(timestamp(), kind, from, to);
-            (event.op, event.words, event.bytes) = (op.into(), words, bytes);
-            keep(event);
-        });
-    }
+    record(|| {
+        let parties = *BUILT_IN.lock();
+        let (from, to) = (parties[from.index()], parties[to.index()]);
+        Event { op: op.into(), words, bytes, ..event(kind, from, to) }
+    });
 }
 
 /// Interrupt `line` reached the built-in driver `service`.
 #[cfg_attr(not(feature = "monolithic"), allow(dead_code))] // the monolithic flavour's
 #[inline(always)]
 pub fn built_in_interrupt(line: u8, service: Service) {
-    if on() {
-        out_of_line(|| {
-            let to = BUILT_IN.lock()[service_index(service)];
-            let mut event = Event::new(timestamp(), Kind::Interrupt, Party::KERNEL, to);
-            event.value = u64::from(line);
-            keep(event);
-        });
-    }
-}
-
-/// The payload words a trace keeps.
-fn first_words(payload: &[u64]) -> [u64; 2] {
-    [payload.first().copied().unwrap_or(0), payload.get(1).copied().unwrap_or(0)]
-}
-
-fn service_index(service: Service) -> usize {
-    Service::ALL.iter().position(|s| *s == service).unwrap_or(0)
+    record(|| {
+        let to = BUILT_IN.lock()[service.index()];
+        Event { value: line.into(), ..event(Kind::Interrupt, Party::KERNEL, to) }
+    });
 }
 
 /// The kernel raised `bits` (`TASK_ENDED_BIT`) at every living task with the `faults`
 /// privilege, as `lifecycle::tell_the_others` does after a task ended.
 #[inline(always)]
 pub fn end_told(tasks: &[Task], bits: u64) {
-    if on() {
-        out_of_line(|| {
-            let told = tasks.iter().filter(|t| t.spec.privileges.faults && t.state.is_alive());
-            for task in told {
-                let mut event = Event::new(timestamp(), Kind::Notify, Party::KERNEL, party(task));
-                event.value = bits;
-                keep(event);
-            }
-        });
+    if !ON.load(Ordering::Relaxed) {
+        return; // not even the search for whom to name
+    }
+    let told = tasks.iter().filter(|t| t.spec.privileges.faults && t.state.is_alive());
+    for task in told {
+        record(|| Event { value: bits, ..event(Kind::Notify, Party::KERNEL, party(task)) });
     }
 }
 
 /// `task` is ending as `how`: a `Fault`, or an `End` (exited, or killed).
 #[inline(always)]
 pub fn ended(task: &Task, how: &TaskState) {
-    if on() {
-        out_of_line(|| {
-            let mut event = Event::new(timestamp(), Kind::End, party(task), Party::KERNEL);
-            match how {
-                TaskState::Faulted(record) => {
-                    (event.kind, event.note) = (Kind::Fault, record.kind.name())
-                }
-                TaskState::Exited { code } => event.value = *code,
-                _ => event.note = "killed",
+    record(|| {
+        let ending = event(Kind::End, party(task), Party::KERNEL);
+        match how {
+            TaskState::Faulted(record) => {
+                Event { kind: Kind::Fault, note: record.kind.name(), ..ending }
             }
-            keep(event);
-        });
-    }
+            TaskState::Exited { code } => Event { value: *code, ..ending },
+            _ => Event { note: "killed", ..ending },
+        }
+    });
 }

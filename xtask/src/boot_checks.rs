@@ -4,6 +4,10 @@
 use crate::images::{Flavor, KernelKind};
 use crate::qemu::{Firmware, GUEST_FAILURE, Keystrokes};
 
+/// What each check types.
+mod sessions;
+use sessions::*;
+
 /// A whole boot judged from outside.
 #[derive(Clone, Copy)]
 pub struct BootCheck {
@@ -37,127 +41,6 @@ pub struct Reboot {
 
 /// A boot into the shell: the kernel, the boot tasks, then the prompt.
 const SHELL_BOOT: &[&str] = &["Moat ", "boot complete", "task shell", "Moat shell.", "moat> "];
-
-/// A short session typed at the serial console: each line goes serial driver -> console ->
-/// shell as messages, and the shell's answer comes back the same way.
-const SHELL_SESSION: &[Keystrokes] = &[
-    Keystrokes { after: "moat> ", send: "echo ping-from-the-test\r" },
-    // Longer than one read of the console (64 bytes), typed in one burst.
-    Keystrokes { after: "moat> ", send: LONG_LINE },
-    Keystrokes { after: "moat> ", send: "uptime\r" },
-    // Up twice brings back the long echo line, which runs again.
-    Keystrokes { after: " ticks)\nmoat> ", send: "\x1b[A\x1b[A\r" },
-];
-
-const LONG_LINE: &str =
-    "echo 0123456789 abcdefghijklmnopqrstuvwxyz 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ end\r";
-
-/// Kill the serial driver and the console under the shell; the supervisor restarts them and
-/// the session goes on, with the restarts visible in `ps`.
-const KILL_SESSION: &[Keystrokes] = &[
-    Keystrokes { after: "moat> ", send: "kill supervisor\r" },
-    Keystrokes { after: "moat> ", send: "inject supervisor hang\r" },
-    Keystrokes { after: "moat> ", send: "kill serial\r" },
-    Keystrokes { after: "moat> ", send: "echo after-serial\r" },
-    Keystrokes { after: "moat> ", send: "kill console\r" },
-    Keystrokes { after: "moat> ", send: "echo after-console\r" },
-    Keystrokes { after: "moat> ", send: "ps\r" },
-];
-
-/// Inject faults into the serial driver and the console under the shell: each server is
-/// stopped by the kernel (or, for the hang, by the supervisor's watchdog) and restarted, and
-/// the session goes on.
-const INJECT_SESSION: &[Keystrokes] = &[
-    // Numbers that do not fit are refused, and nothing is armed.
-    Keystrokes { after: "moat> ", send: "inject serial nullptr 70000\r" },
-    Keystrokes { after: "65535\nmoat> ", send: "inject serial nullptr\r" },
-    Keystrokes { after: "moat> ", send: "echo one\r" },
-    Keystrokes { after: "\none\nmoat> ", send: "inject console hang\r" },
-    Keystrokes { after: "moat> ", send: "echo two\r" },
-    Keystrokes { after: "\ntwo\nmoat> ", send: "inject serial privileged\r" },
-    Keystrokes { after: "moat> ", send: "inject serial divzero\r" },
-    Keystrokes { after: "moat> ", send: "inject serial stack\r" },
-    Keystrokes { after: "moat> ", send: "echo five\r" },
-];
-
-/// Files through the shell: written, listed, read back; then, after a reboot, still there.
-const FILES_SESSION: &[Keystrokes] = &[
-    Keystrokes { after: "moat> ", send: "echo hello from moat > NOTE.TXT\r" },
-    Keystrokes { after: "moat> ", send: "ls\r" },
-    Keystrokes { after: "moat> ", send: "cat NOTE.TXT\r" },
-    Keystrokes { after: "moat> ", send: "mkdir LOGS\r" },
-    Keystrokes { after: "moat> ", send: "echo line one >> LOGS/A.TXT\r" },
-    Keystrokes { after: "moat> ", send: "echo line two >> LOGS/A.TXT\r" },
-    Keystrokes { after: "moat> ", send: "write W.TXT\r" },
-    // Pasted in one burst, ahead of the reads: the console keeps the lines typed ahead.
-    Keystrokes { after: "holding only `.`\n", send: "alpha\rbeta\r.\r" },
-    Keystrokes { after: "moat> ", send: "cat W.TXT\r" },
-    Keystrokes { after: "moat> ", send: "cat LOGS\r" },
-    Keystrokes { after: "moat> ", send: "cat nope.txt\r" },
-    Keystrokes { after: "moat> ", send: "sum LOGS/A.TXT\r" },
-];
-
-const FILES_AFTER_REBOOT: &[Keystrokes] = &[
-    Keystrokes { after: "moat> ", send: "cat NOTE.TXT\r" },
-    Keystrokes { after: "moat> ", send: "cat LOGS/A.TXT\r" },
-    Keystrokes { after: "moat> ", send: "mv NOTE.TXT LOGS/KEPT.TXT\r" },
-    Keystrokes { after: "moat> ", send: "rm LOGS/A.TXT\r" },
-    Keystrokes { after: "moat> ", send: "rm LOGS\r" },
-    Keystrokes { after: "moat> ", send: "ls LOGS\r" },
-];
-
-/// Faults injected into the servers under a loop of file writes and reads: each server is
-/// restarted, the client helpers repeat the request in flight, every checksum matches.
-const FILE_FAULTS_SESSION: &[Keystrokes] = &[
-    Keystrokes { after: "moat> ", send: "inject serial kill\r" },
-    Keystrokes { after: "moat> ", send: "stress 20\r" },
-    Keystrokes { after: "checksums match\nmoat> ", send: "inject fs nullptr\r" },
-    Keystrokes { after: "moat> ", send: "stress 20\r" },
-    Keystrokes { after: "checksums match\nmoat> ", send: "inject block divzero\r" },
-    Keystrokes { after: "moat> ", send: "stress 20\r" },
-    Keystrokes { after: "checksums match\nmoat> ", send: "inject fs hang\r" },
-    Keystrokes { after: "moat> ", send: "stress 5\r" },
-    Keystrokes { after: "checksums match\nmoat> ", send: "echo survived > OK.TXT\r" },
-    Keystrokes { after: "moat> ", send: "cat OK.TXT\r" },
-    Keystrokes { after: "survived\nmoat> ", send: "services\r" },
-];
-
-/// Keys pressed on the PS/2 keyboard (through QEMU's monitor): keyboard driver -> console ->
-/// shell, the same path as the serial line's bytes from the console on.
-const KEYBOARD_SESSION: &[Keystrokes] = &[Keystrokes {
-    after: "moat> ",
-    send: "(qemu) sendkey e\nsendkey c\nsendkey h\nsendkey o\nsendkey spc\nsendkey shift-k\n\
-           sendkey b\nsendkey d\nsendkey ret",
-}];
-
-/// Programs run from the disk: read through the file server, started by the supervisor;
-/// one that faults is stopped alone, one that spins is stopped with Ctrl-C.
-const PROGRAMS_SESSION: &[Keystrokes] = &[
-    Keystrokes { after: "moat> ", send: "ls BIN\r" },
-    Keystrokes { after: "moat> ", send: "hello\r" },
-    Keystrokes { after: "moat> ", send: "fault cli\r" },
-    Keystrokes { after: "moat> ", send: "spin 1000\r" },
-    Keystrokes { after: "round 1", send: "\x03" },
-    Keystrokes { after: "moat> ", send: "nosuch\r" },
-    Keystrokes { after: "moat> ", send: "echo not an ELF file > BIN/JUNK\r" },
-    Keystrokes { after: "moat> ", send: "junk\r" },
-    Keystrokes { after: "moat> ", send: "mem\r" },
-];
-
-/// Corruption faults: a flipped register bit in the console, a flipped data bit in the serial
-/// driver, a flipped bit in a reply of the file server, and one armed to fire later. Whatever
-/// each does to its server, the kernel stays up and the shell answers at the end.
-const CORRUPTION_SESSION: &[Keystrokes] = &[
-    Keystrokes { after: "moat> ", send: "inject console flipreg 0 7\r" },
-    Keystrokes { after: "moat> ", send: "echo one\r" },
-    Keystrokes { after: "moat> ", send: "inject serial flipmem 0 3\r" },
-    Keystrokes { after: "moat> ", send: "echo two\r" },
-    Keystrokes { after: "moat> ", send: "inject fs badreply 0 5\r" },
-    Keystrokes { after: "moat> ", send: "cat README.TXT\r" },
-    Keystrokes { after: "moat> ", send: "inject fs nullptr 3\r" },
-    Keystrokes { after: "moat> ", send: "stress 5\r" },
-    Keystrokes { after: "checksums match\nmoat> ", send: "echo still-standing\r" },
-];
 
 const BIOS_SHELL_SESSION: BootCheck = BootCheck {
     name: "boot::bios_shell_session",
@@ -245,35 +128,6 @@ const PROGRAMS_RUN: BootCheck = BootCheck {
 const fn on_monolithic(name: &'static str, check: BootCheck) -> BootCheck {
     BootCheck { name, flavor: Flavor::Monolithic, ..check }
 }
-
-/// The same faults that the microkernel survives, in the monolithic flavour: a privileged
-/// instruction in the console goes unnoticed (ring 0 may run it), and a null pointer in the
-/// file server takes the whole kernel down.
-const MONOLITHIC_FAULT_SESSION: &[Keystrokes] = &[
-    Keystrokes { after: "moat> ", send: "ps\r" },
-    Keystrokes { after: "in kernel      2         0", send: "inject console privileged\r" },
-    // Typed while `ps` still prints: wait for the fault itself, then the prompt.
-    Keystrokes { after: "in ring 0\nmoat> ", send: "echo unharmed\r" },
-    Keystrokes { after: "unharmed\nmoat> ", send: "kill keyboard\r" },
-    Keystrokes { after: "moat> ", send: "inject fs nullptr\r" },
-    Keystrokes { after: "moat> ", send: "ls\r" },
-];
-
-/// Ctrl-C as a terminal user expects it: at the prompt it gives a fresh prompt and nothing
-/// more; while a program runs it stops that program, once; while a program waits for a line
-/// it stops it too, and the next line goes to the shell.
-const CTRL_C_SESSION: &[Keystrokes] = &[
-    Keystrokes { after: "moat> ", send: "\x03" },
-    // Kept, the Ctrl-C at the prompt would stop this about 60 ms in.
-    Keystrokes { after: "moat> ", send: "sleeper 20\r" },
-    Keystrokes { after: "moat> ", send: "spin 50\r" },
-    Keystrokes { after: "round 1/50", send: "\x03" },
-    // Delivered twice, the Ctrl-C would stop this too.
-    Keystrokes { after: "moat> ", send: "hello\r" },
-    Keystrokes { after: "moat> ", send: "ask\r" },
-    Keystrokes { after: "what is your name?\n", send: "\x03" },
-    Keystrokes { after: "moat> ", send: "echo back at the shell\r" },
-];
 
 pub const BOOT_CHECKS: &[BootCheck] = &[
     BootCheck {

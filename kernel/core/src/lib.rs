@@ -17,6 +17,8 @@ pub mod elf;
 pub mod frames;
 /// Where the kernel image is loaded (shared with the debugger recipe).
 pub mod layout;
+/// A line of text formatted into a fixed buffer.
+pub mod line;
 /// The kernel's log, kept for `dmesg`.
 pub mod log_ring;
 /// The boot manifest: which tasks to start, checked and compiled on the host.

@@ -18,6 +18,7 @@
 //! Names are copied into each event when it happens: by the time someone reads the trace, the
 //! slot may hold another task.
 
+use crate::line::Line;
 use crate::manifest::MAX_NAME_LEN;
 use core::fmt::{self, Write};
 
@@ -189,10 +190,6 @@ impl<const N: usize> TraceRing<N> {
         self.on = false;
     }
 
-    pub fn is_on(&self) -> bool {
-        self.on
-    }
-
     /// Keeps `event` if tracing is on, overwriting the oldest when full.
     pub fn record(&mut self, event: Event) {
         if self.on {
@@ -214,51 +211,23 @@ impl<const N: usize> TraceRing<N> {
         let mut cursor = Cursor { out, len: 0 };
         let mut next = from.min(self.written);
         if next < oldest {
-            let line = Line::of(|w| writeln!(w, "({} earlier events overwritten)", oldest - next));
-            if !cursor.put(line.bytes()) {
+            let mut line = Line::<LONGEST_LINE>::new();
+            let _ = writeln!(line, "({} earlier events overwritten)", oldest - next);
+            if !cursor.put(line.as_bytes()) {
                 return (0, next);
             }
             next = oldest;
         }
         while next < self.written {
             let event = &self.events[(next % N as u64) as usize];
-            let line = Line::of(|w| {
-                event.write_line(self.origin, w)?;
-                w.write_char('\n')
-            });
-            if !cursor.put(line.bytes()) {
+            let mut line = Line::<LONGEST_LINE>::new();
+            let _ = event.write_line(self.origin, &mut line);
+            if !cursor.put(line.end()) {
                 break;
             }
             next += 1;
         }
         (cursor.len, next)
-    }
-}
-
-/// One formatted line; text past `LONGEST_LINE` is cut (it cannot happen: see there).
-struct Line {
-    bytes: [u8; LONGEST_LINE],
-    len: usize,
-}
-
-impl Line {
-    fn of(write: impl FnOnce(&mut Line) -> fmt::Result) -> Line {
-        let mut line = Line { bytes: [0; LONGEST_LINE], len: 0 };
-        let _ = write(&mut line);
-        line
-    }
-
-    fn bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
-impl Write for Line {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        let n = text.len().min(LONGEST_LINE - self.len);
-        self.bytes[self.len..self.len + n].copy_from_slice(&text.as_bytes()[..n]);
-        self.len += n;
-        Ok(())
     }
 }
 

@@ -71,7 +71,7 @@ pub fn spawn(k: &mut Kernel, caller: usize, request: u64) -> Outcome {
     let slot = k.tasks.iter().position(|t| !t.state.is_alive() && t.spec.image.is_empty());
     match spawn_into(k, slot, &spec, &image, TaskName::new(name), argument) {
         Ok(id) => {
-            crate::trace::started(&k.tasks, Some(caller), usize::from(id.index));
+            crate::trace::started(&k.tasks, caller, usize::from(id.index));
             log::info!("task {name} ({id}) spawned from a {}-byte image", image.len());
             Outcome::Value(id.to_raw())
         }

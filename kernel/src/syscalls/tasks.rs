@@ -54,7 +54,7 @@ pub fn restart(k: &mut Kernel, caller: usize, task: u64) -> Outcome {
             // The count belongs to this task's line of restarts; a new task in a reused slot
             // starts from 0.
             k.tasks[index].restarts = restarts + 1;
-            trace::started(&k.tasks, Some(caller), index);
+            trace::started(&k.tasks, caller, index);
             log::info!("task {} restarted as {id}", k.tasks[index].name);
             Outcome::Value(id.to_raw())
         }

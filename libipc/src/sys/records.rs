@@ -14,9 +14,7 @@ pub fn kernel_log(from: u64, buffer: &mut [u8]) -> Result<(usize, u64), IpcError
         rdx: buffer.len() as u64,
         ..Default::default()
     };
-    // SAFETY: the kernel writes at most `buffer.len()` bytes into `buffer`, which is ours.
-    let result = ipc_result(unsafe { ipc(Sysnum::KernelLog, args) })?;
-    Ok((result.rdx as usize, result.r10))
+    read_piece(Sysnum::KernelLog, args)
 }
 
 /// Starts the kernel's IPC trace afresh (`true`) or stops it. Needs the privilege `log`.
@@ -36,7 +34,14 @@ pub fn trace_read(from: u64, buffer: &mut [u8]) -> Result<(usize, u64), IpcError
         r10: buffer.len() as u64,
         ..Default::default()
     };
-    // SAFETY: the kernel writes at most `buffer.len()` bytes into `buffer`, which is ours.
-    let result = ipc_result(unsafe { ipc(Sysnum::Trace, args) })?;
+    read_piece(Sysnum::Trace, args)
+}
+
+/// One piece of a record, into the buffer `args` name: the bytes copied come back in `rdx`,
+/// the position to read from next in `r10`.
+fn read_piece(number: Sysnum, args: IpcArgs) -> Result<(usize, u64), IpcError> {
+    // SAFETY: both callers pass a buffer of theirs and its length; the kernel writes at most
+    // that many bytes into it.
+    let result = ipc_result(unsafe { ipc(number, args) })?;
     Ok((result.rdx as usize, result.r10))
 }

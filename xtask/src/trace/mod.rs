@@ -99,7 +99,7 @@ pub fn record(
     }
     let text = out.join(format!("{name}.txt"));
     let lines: String =
-        shown.lines().filter(|l| parse::events(l).len() == 1).map(|l| format!("{l}\n")).collect();
+        shown.lines().filter(|l| parse::event(l).is_some()).map(|l| format!("{l}\n")).collect();
     write(&text, &lines)?;
     let diagram = out.join(format!("{name}.svg"));
     let title = match before {

@@ -79,7 +79,8 @@ pub fn events(text: &str) -> Vec<Event> {
     text.lines().filter_map(event).collect()
 }
 
-fn event(line: &str) -> Option<Event> {
+/// The event on `line`, if it is one.
+pub fn event(line: &str) -> Option<Event> {
     let mut words = line.split_whitespace();
     let time = words.next()?.parse().ok()?;
     let kind = words.next().filter(|kind| KINDS.contains(kind))?.to_owned();
