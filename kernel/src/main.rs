@@ -17,6 +17,8 @@ mod bootfs;
 mod cmdline;
 /// Putting messages, notifications and errors into a task's registers.
 mod delivery;
+/// The screen the bootloader set up, for the display driver.
+mod framebuffer;
 /// The kernel's side of services built into it (the monolithic flavour).
 mod in_kernel;
 /// Device interrupts to their drivers.
@@ -97,6 +99,7 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     arch::init_interrupts(time::TIMER_HZ);
     log::info!("interrupts on: timer at {} Hz", time::TIMER_HZ);
     bootfs::init(boot_info);
+    framebuffer::init(boot_info);
 
     log::info!("boot complete");
 

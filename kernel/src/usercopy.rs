@@ -181,7 +181,7 @@ pub fn copy_between(
 /// Implement only for types that really are all of the above.
 pub unsafe trait Plain: Copy {}
 
-// SAFETY (all five): `repr(C)` structs of `u64`s (and, for `TaskStatus` and `SpawnRequest`,
+// SAFETY (all six): `repr(C)` structs of `u64`s (and, for `TaskStatus` and `SpawnRequest`,
 // byte arrays of 16 that keep every `u64` on an 8-byte boundary), so there is no padding and
 // any bytes are a valid value.
 unsafe impl Plain for libipc::abi::FaultInfo {}
@@ -189,6 +189,7 @@ unsafe impl Plain for libipc::abi::TaskStatus {}
 unsafe impl Plain for libipc::abi::Lease {}
 unsafe impl Plain for libipc::abi::SpawnRequest {}
 unsafe impl Plain for libipc::abi::MemoryStats {}
+unsafe impl Plain for libipc::abi::FramebufferInfo {}
 
 /// Writes `value` to the user buffer at `address`.
 pub fn copy_value_to_user<T: Plain>(

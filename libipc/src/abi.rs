@@ -86,9 +86,13 @@ system_calls! {
     /// kernel's IPC trace, or read it as text (`TRACE_READ`, as `kernel_log` reads the log)
     /// (privilege `log`).
     Trace = 26,
+    /// `framebuffer(buffer)`: map the screen the bootloader set up into the caller's address
+    /// space, at `FRAMEBUFFER_ADDRESS`, and describe it in a `FramebufferInfo` (privilege
+    /// `framebuffer`). Calling it again maps nothing more and describes it again.
+    Framebuffer = 27,
     // LAB 2 BEGIN: give the new system call its number, the next one free
     /// `memory_info(buffer)`: a `MemoryStats` for `mem`.
-    MemoryInfo = 27,
+    MemoryInfo = 28,
     // LAB 2 STUB
     // LAB 2 END
 }
@@ -163,10 +167,12 @@ pub enum SyscallError {
     NoSuchTask = 10,
     /// The kernel has no memory left for this request (frames or heap).
     OutOfMemory = 11,
+    /// The machine has no such device (no screen for `framebuffer`).
+    NoDevice = 12,
 }
 
 impl SyscallError {
-    pub const ALL: [SyscallError; 11] = [
+    pub const ALL: [SyscallError; 12] = [
         SyscallError::UnknownSyscall,
         SyscallError::BadAddress,
         SyscallError::TooLong,
@@ -178,6 +184,7 @@ impl SyscallError {
         SyscallError::BadLease,
         SyscallError::NoSuchTask,
         SyscallError::OutOfMemory,
+        SyscallError::NoDevice,
     ];
 
     pub const fn code(self) -> u64 {
@@ -249,6 +256,7 @@ impl SyscallError {
             SyscallError::BadLease => "no such lease, or not with that access",
             SyscallError::NoSuchTask => "no such task",
             SyscallError::OutOfMemory => "the kernel is out of memory",
+            SyscallError::NoDevice => "the machine has no such device",
         }
     }
 }

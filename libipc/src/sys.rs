@@ -443,6 +443,14 @@ pub fn spawn(template: &str, name: &str, image: &[u8], argument: &str) -> Result
     simple(Sysnum::Spawn, [&request as *const _ as u64, 0, 0, 0, 0]).and_then(returned_id)
 }
 
+/// Maps the screen into this task at `FRAMEBUFFER_ADDRESS` and says how its pixels are laid
+/// out (privilege `framebuffer`; `NoDevice` on a machine without one).
+pub fn framebuffer() -> Result<crate::abi::FramebufferInfo, IpcError> {
+    let mut info = crate::abi::FramebufferInfo::default();
+    simple(Sysnum::Framebuffer, [&mut info as *mut _ as u64, 0, 0, 0, 0])?;
+    Ok(info)
+}
+
 /// Physical memory, kernel heap and task table use, for `mem`.
 pub fn memory_info() -> Result<crate::abi::MemoryStats, IpcError> {
     // LAB 2 BEGIN: the user side: pass a buffer for the kernel to fill, decode the result

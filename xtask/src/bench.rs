@@ -112,7 +112,7 @@ pub fn run_pass(
 ) -> Result<Pass, Failure> {
     let options =
         RunOptions { icount, data_disk, ..RunOptions::captured(Firmware::Bios, String::new()) };
-    let session = qemu::Session { input: &[], stop_at: Some("BENCH DONE") };
+    let session = qemu::Session { input: &[], stop_at: Some("BENCH DONE"), screen: None };
     let run = qemu::run_captured(image, &options, timeout, session, |_| false)?;
     if run.exit_code != Some(0) || !run.output.contains("BENCH DONE") {
         let tail: Vec<&str> = run.output.lines().rev().take(20).collect();

@@ -29,6 +29,9 @@ pub struct BootCheck {
     pub reboots: &'static [Reboot],
     /// Files the data disk must hold afterwards (path, contents), read on the host.
     pub disk_holds: &'static [(&'static str, &'static str)],
+    /// Text QEMU's window must show at the end of the first boot, each a part of one row, in
+    /// this order down the screen (read back from a `screendump`).
+    pub screen_shows: &'static [&'static str],
 }
 
 /// A further boot within a check: what to type and what must appear.
@@ -62,6 +65,7 @@ const BIOS_SHELL_SESSION: BootCheck = BootCheck {
     stop_at: Some("WXYZ end\nmoat> "),
     reboots: &[],
     disk_holds: &[],
+    screen_shows: &[],
 };
 
 const FILES_PERSIST: BootCheck = BootCheck {
@@ -93,6 +97,7 @@ const FILES_PERSIST: BootCheck = BootCheck {
         stop_at: Some("KEPT.TXT           16\nmoat> "),
     }],
     disk_holds: &[("/LOGS/KEPT.TXT", "hello from moat\n")],
+    screen_shows: &[],
 };
 
 const PROGRAMS_RUN: BootCheck = BootCheck {
@@ -121,6 +126,24 @@ const PROGRAMS_RUN: BootCheck = BootCheck {
     stop_at: Some("tasks: "),
     reboots: &[],
     disk_holds: &[],
+    screen_shows: &[],
+};
+
+/// Keys pressed in QEMU's window reach the shell, and the window shows the session.
+const KEYBOARD_AND_SCREEN: BootCheck = BootCheck {
+    name: "boot::keyboard_and_screen_are_a_terminal",
+    kernel: KernelKind::System,
+    flavor: Flavor::Micro,
+    firmware: Firmware::Bios,
+    cpu: None,
+    cmdline: "",
+    exit_code: 0,
+    expect: &["moat> echo Kbd\nKbd\nmoat> "],
+    input: KEYBOARD_SESSION,
+    stop_at: Some("Kbd\nmoat> "),
+    reboots: &[],
+    disk_holds: &[],
+    screen_shows: &["Moat shell.", "moat> echo Kbd", "Kbd", "moat>"],
 };
 
 /// The same check on the monolithic flavour: the same shell binary, whose messages to the
@@ -154,6 +177,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: Some("back at the shell\nmoat> "),
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
     BootCheck {
         name: "boot::corruption_faults_leave_the_kernel_standing",
@@ -176,22 +200,11 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: Some("still-standing\nmoat> "),
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
     PROGRAMS_RUN,
-    BootCheck {
-        name: "boot::keyboard_types_into_the_shell",
-        kernel: KernelKind::System,
-        flavor: Flavor::Micro,
-        firmware: Firmware::Bios,
-        cpu: None,
-        cmdline: "",
-        exit_code: 0,
-        expect: &["moat> echo Kbd\nKbd\nmoat> "],
-        input: KEYBOARD_SESSION,
-        stop_at: Some("Kbd\nmoat> "),
-        reboots: &[],
-        disk_holds: &[],
-    },
+    KEYBOARD_AND_SCREEN,
+    on_monolithic("boot::monolithic_keyboard_and_screen_are_a_terminal", KEYBOARD_AND_SCREEN),
     FILES_PERSIST,
     BootCheck {
         name: "boot::file_server_faults_are_survived",
@@ -220,6 +233,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: Some("shell            3.0     restart"),
         reboots: &[],
         disk_holds: &[("/OK.TXT", "survived\n")],
+        screen_shows: &[],
     },
     BIOS_SHELL_SESSION,
     on_monolithic("boot::monolithic_shell_session", BIOS_SHELL_SESSION),
@@ -248,6 +262,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: None,
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
     // A built-in service runs on the kernel's trap stack: an overflow reaches the guard page
     // under it and is reported as a double fault (before the guard page, it wrote over the
@@ -270,6 +285,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: None,
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
     BootCheck {
         name: "boot::killed_servers_are_restarted",
@@ -296,6 +312,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: Some("3.0     shell"),
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
     BootCheck {
         name: "boot::a_quiet_session_and_what_it_shows",
@@ -308,9 +325,9 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         exit_code: 0,
         expect: &[
             // The program's line follows the command at once: no kernel line in between.
-            "moat> hello\nhello: Hello from ring 3! I am task 7.0;",
+            "moat> hello\nhello: Hello from ring 3! I am task 8.0;",
             // A finished program is listed under the id it ran under.
-            "7.0     hello           exited",
+            "8.0     hello           exited",
             "moat> fault\nfault: usage: fault KIND; the kinds are: divzero ud2",
             "moat> echo hi > /X/\necho > /X/: is a directory\n",
             "moat> dmesg\n",
@@ -328,6 +345,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: Some("moat> "),
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
     BootCheck {
         name: "boot::injected_faults_are_survived",
@@ -357,6 +375,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: Some("\nfive\nmoat> "),
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
     BootCheck {
         name: "boot::uefi_boots_to_the_shell",
@@ -371,6 +390,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: Some("shell, task "),
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
     BootCheck {
         name: "crash::panic_is_reported",
@@ -385,6 +405,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: None,
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
     BootCheck {
         name: "crash::kernel_page_fault_is_reported",
@@ -404,6 +425,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: None,
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
     // A CPU model with SMEP and SMAP: ring 0 following a user address faults at once.
     BootCheck {
@@ -426,6 +448,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: None,
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
     BootCheck {
         name: "crash::smap_stops_ring0_reading_user_data",
@@ -446,6 +469,7 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: None,
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
     BootCheck {
         name: "crash::stack_overflow_double_faults",
@@ -460,5 +484,6 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         stop_at: None,
         reboots: &[],
         disk_holds: &[],
+        screen_shows: &[],
     },
 ];

@@ -51,7 +51,7 @@ fn render_task(out: &mut String, spec: &TaskSpec) {
          arg: {arg:?},\n        talks_to: {talks_to:?},\n        irqs: {irqs:#06x},\n        \
          ports: PortRanges::from_ranges([{ports}], {count}),\n        \
          privileges: Privileges {{ restart: {restart}, faults: {faults}, inject: {inject}, \
-         spawn: {spawn}, log: {log} }},\n        send_mask: {send_mask:#x},\n        \
+         spawn: {spawn}, log: {log}, framebuffer: {framebuffer} }},\n        send_mask: {send_mask:#x},\n        \
          position: {position},\n        service: {service},\n    }},\n",
         name = spec.name,
         image = spec.image,
@@ -68,6 +68,7 @@ fn render_task(out: &mut String, spec: &TaskSpec) {
         inject = privileges.inject,
         spawn = privileges.spawn,
         log = privileges.log,
+        framebuffer = privileges.framebuffer,
         send_mask = spec.send_mask,
         position = spec.position,
     );
@@ -98,7 +99,8 @@ mod tests {
         ));
         assert!(source.contains("arg: \"hi\","));
         assert!(source.contains(
-            "privileges: Privileges { restart: true, faults: false, inject: false, spawn: true, log: false },\n        \
+            "privileges: Privileges { restart: true, faults: false, inject: false, spawn: true, log: false, \
+             framebuffer: false },\n        \
              send_mask: 0x3,\n        position: 1,\n        service: None,"
         ));
         assert_eq!(source.matches("    TaskSpec {").count(), 2);

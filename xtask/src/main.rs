@@ -33,6 +33,8 @@ mod manifest;
 mod profile;
 /// Finding or installing QEMU and the one QEMU command line.
 mod qemu;
+/// Reading QEMU's window back as text.
+mod screen;
 /// `cargo xtask test`.
 mod test;
 /// The pinned kernel toolchain.
@@ -137,7 +139,7 @@ fn boot(args: &QemuArgs) -> Result<(), Failure> {
 /// powers off by itself, for manifests whose tasks all end).
 fn boot_and_stop(image: &std::path::Path, options: &RunOptions) -> Result<(), Failure> {
     let options = RunOptions { interactive: false, ..options.clone() };
-    let session = qemu::Session { input: &[], stop_at: Some(SHELL_PROMPT) };
+    let session = qemu::Session { input: &[], stop_at: Some(SHELL_PROMPT), screen: None };
     let run = qemu::run_captured(
         image,
         &options,

@@ -80,7 +80,7 @@ pub fn run(operation: &str, timeout: Duration) -> Result<(), Failure> {
         trace: Some((log.clone(), TRACED.into())),
         ..RunOptions::captured(Firmware::Bios, String::new())
     };
-    let session = qemu::Session { input: &[], stop_at: Some("BENCH DONE") };
+    let session = qemu::Session { input: &[], stop_at: Some("BENCH DONE"), screen: None };
     qemu::run_captured(&system.images.bios, &options, timeout * 10, session, |_| false)?;
     let pcs = read_trace(&log)?;
     let _ = std::fs::remove_file(&log);

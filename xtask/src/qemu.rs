@@ -229,13 +229,17 @@ pub struct Keystrokes<'a> {
 pub const MONITOR: &str = "(qemu) ";
 
 /// How a captured run is driven and when it ends early.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct Session<'a> {
     /// Typed in as the output shows each cue.
     pub input: &'a [Keystrokes<'a>],
     /// Once the output (after the last typed input) contains this, QEMU is stopped and the
     /// run counts as exit status 0.
     pub stop_at: Option<&'a str>,
+    /// Before QEMU is stopped there: dump the screen into this file (QEMU monitor
+    /// `screendump`, a PPM) until the function accepts it or patience runs out. Output reaches
+    /// the serial line before the screen, so one dump at the cue could race the guest.
+    pub screen: Option<(&'a Path, &'a dyn Fn(&Path) -> bool)>,
 }
 
 /// Boots without a terminal, collecting the serial output (carriage returns dropped); kills
@@ -301,6 +305,9 @@ pub fn run_captured(
             }
             let typed_all = step == input.len();
             if typed_all && session.stop_at.is_some_and(|stop| output[cue_from..].contains(stop)) {
+                if let Some((path, accept)) = session.screen {
+                    dump_screen_until(&mut monitor, options, path, accept, deadline)?;
+                }
                 kill(&mut child);
                 break 'run Some(0);
             }
@@ -351,6 +358,36 @@ fn monitor_commands(
         std::thread::sleep(Duration::from_millis(30));
     }
     Ok(())
+}
+
+/// Dumps the screen into `path` every half second until `accept` takes the picture or the
+/// run's deadline passes.
+fn dump_screen_until(
+    monitor: &mut Option<std::os::unix::net::UnixStream>,
+    options: &RunOptions,
+    path: &Path,
+    accept: &dyn Fn(&Path) -> bool,
+    deadline: Instant,
+) -> Result<(), Failure> {
+    loop {
+        let _ = std::fs::remove_file(path);
+        monitor_commands(monitor, options, &format!("screendump {}", path.display()))?;
+        // QEMU writes the file while it handles the command; wait until it is whole.
+        let written = Instant::now() + Duration::from_secs(5);
+        let mut last_size = None;
+        while Instant::now() < written {
+            std::thread::sleep(Duration::from_millis(100));
+            let size = std::fs::metadata(path).map(|m| m.len()).ok();
+            if size.is_some_and(|s| s > 0) && size == last_size {
+                break;
+            }
+            last_size = size;
+        }
+        if accept(path) || Instant::now() >= deadline {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 fn kill(child: &mut Child) {

@@ -253,7 +253,9 @@ fn boot_check(
     let mut options = RunOptions::captured(check.firmware, check.cmdline.into());
     options.cpu = check.cpu;
     let typed = check.input.iter().chain(check.reboots.iter().flat_map(|boot| boot.input));
-    if typed.clone().any(|keys| keys.send.starts_with(qemu::MONITOR)) {
+    if typed.clone().any(|keys| keys.send.starts_with(qemu::MONITOR))
+        || !check.screen_shows.is_empty()
+    {
         let socket = logs.join(format!("{}.monitor", check.name.replace("::", "-")));
         let _ = std::fs::remove_file(&socket);
         options.monitor_socket = Some(socket);
@@ -269,7 +271,8 @@ fn boot_check(
     for (boot, run) in std::iter::once(&first).chain(check.reboots).enumerate() {
         let name =
             if boot == 0 { check.name.to_owned() } else { format!("{}.boot{boot}", check.name) };
-        ok &= one_boot(&name, check.exit_code, run, image, &options, logs, timeout)?;
+        let screen = (boot == 0).then_some(check.screen_shows).filter(|shows| !shows.is_empty());
+        ok &= one_boot(&name, check.exit_code, run, screen, image, &options, logs, timeout)?;
         if !ok {
             break;
         }
@@ -294,29 +297,41 @@ fn boot_check(
 }
 
 /// One boot of a check; prints why if it failed.
+#[allow(clippy::too_many_arguments)] // one boot's whole description, passed through
 fn one_boot(
     name: &str,
     exit_code: i32,
     boot: &Reboot,
+    screen_shows: Option<&[&str]>,
     image: &std::path::Path,
     options: &RunOptions,
     logs: &std::path::Path,
     timeout: Duration,
 ) -> Result<bool, Failure> {
+    let dump = logs.join(format!("{}.screen.ppm", name.replace("::", "-")));
+    let shows = |path: &std::path::Path| {
+        screen_shows.is_some_and(|lines| crate::screen::missing_on_screen(path, lines).is_none())
+    };
+    let screen =
+        screen_shows.map(|_| (dump.as_path(), &shows as &dyn Fn(&std::path::Path) -> bool));
     let run = qemu::run_captured(
         image,
         options,
         timeout,
-        qemu::Session { input: boot.input, stop_at: boot.stop_at },
+        qemu::Session { input: boot.input, stop_at: boot.stop_at, screen },
         |_| false,
     )?;
     let log = save_log(logs, name, &run.output);
     let missing = missing_in_order(&run.output, boot.expect);
-    let ok = run.exit_code == Some(exit_code) && missing.is_none();
+    let off_screen = screen_shows.and_then(|lines| crate::screen::missing_on_screen(&dump, lines));
+    let ok = run.exit_code == Some(exit_code) && missing.is_none() && off_screen.is_none();
     if !ok {
         println!("boot {name} ... FAILED");
         if let Some(line) = missing {
             println!("  expected serial output containing {line:?}");
+        }
+        if let Some(why) = off_screen {
+            println!("  {why} (the dump: {})", dump.display());
         }
         if run.exit_code != Some(exit_code) {
             println!(

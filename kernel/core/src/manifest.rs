@@ -13,7 +13,7 @@
 //! `talks_to` lists the tasks this one may send to; `irqs` the interrupt lines it owns (their
 //! interrupts arrive as notification bits of the same number); `ports` the I/O port ranges it
 //! may use; `privileges` the privileged operations it may ask for (`restart`, `faults`,
-//! `inject`).
+//! `inject`, `spawn`, `log`, `framebuffer`).
 //!
 //! Every error names its line, so a bad manifest is a clear boot error, not a panic.
 
@@ -59,11 +59,18 @@ pub enum Service {
     Keyboard,
     Block,
     Fs,
+    Screen,
 }
 
 impl Service {
-    pub const ALL: [Service; 5] =
-        [Service::Serial, Service::Console, Service::Keyboard, Service::Block, Service::Fs];
+    pub const ALL: [Service; 6] = [
+        Service::Serial,
+        Service::Console,
+        Service::Keyboard,
+        Service::Block,
+        Service::Fs,
+        Service::Screen,
+    ];
 
     /// The manifest name of the task the service stands in for.
     pub const fn name(self) -> &'static str {
@@ -73,6 +80,7 @@ impl Service {
             Service::Keyboard => "keyboard",
             Service::Block => "block",
             Service::Fs => "fs",
+            Service::Screen => "screen",
         }
     }
 
@@ -132,6 +140,8 @@ pub struct Privileges {
     pub spawn: bool,
     /// Read the kernel's kept log (`kernel_log`, for `dmesg`).
     pub log: bool,
+    /// Have the screen mapped into its address space (`framebuffer`): a display driver.
+    pub framebuffer: bool,
 }
 
 /// Interrupt lines a task may not own: 0 is the kernel's timer, 2 the PIC cascade.
@@ -335,6 +345,7 @@ fn parse_privileges(line: usize, value: &str) -> Result<Privileges, ManifestErro
             "inject" => privileges.inject = true,
             "spawn" => privileges.spawn = true,
             "log" => privileges.log = true,
+            "framebuffer" => privileges.framebuffer = true,
             _ => return Err(ManifestError::BadValue { line, field: "privileges", value }),
         }
     }

@@ -4,7 +4,9 @@
 //! ```text
 //! 0x0000_0000_0000_0000 .. USER_START               never mapped: null pointers fault
 //! USER_START .. USER_IMAGE_END                      the program's ELF segments
-//! USER_IMAGE_END .. USER_STACK_BOTTOM               guard page (never mapped)
+//! USER_IMAGE_END .. USER_DEVICE_END                 device memory granted to a driver (the
+//!                                                   screen, `framebuffer`), else unmapped
+//! .. USER_STACK_BOTTOM                              guard page (never mapped)
 //! USER_STACK_BOTTOM .. USER_STACK_TOP               the task's stack
 //! .. 0x0000_7fff_ffff_ffff                          unused rest of user space
 //! 0xffff_8000_0000_0000 .. BOOT_DYNAMIC_END         bootloader's mappings: all physical
@@ -34,5 +36,7 @@ pub const USER_END: u64 = 0x0000_8000_0000_0000;
 pub const USER_STACK_TOP: u64 = 0x0000_7fff_fff0_0000;
 pub const USER_STACK_PAGES: u64 = 16;
 pub const USER_STACK_BOTTOM: u64 = USER_STACK_TOP - USER_STACK_PAGES * 4096;
-/// ELF segments must end below the stack's guard page.
-pub const USER_IMAGE_END: u64 = USER_STACK_BOTTOM - 4096;
+/// ELF segments must end below the device window.
+pub const USER_IMAGE_END: u64 = libipc::abi::FRAMEBUFFER_ADDRESS;
+/// Device memory is mapped from `USER_IMAGE_END` up to here, never into the stack's guard.
+pub const USER_DEVICE_END: u64 = USER_STACK_BOTTOM - 4096;

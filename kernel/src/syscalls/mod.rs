@@ -13,7 +13,7 @@
 //! | `debug_write`, `yield`, `sleep`, `exit`, `task_info`, `uptime` | `basic.rs` |
 //! | `send`, `call`, `receive`, `reply`, `reply_receive`, `notify` | `ipc.rs` |
 //! | `lease_read`, `lease_write`, `lease_info` | `leases.rs` |
-//! | `irq_ack`, `port_read`, `port_write` | `devices.rs` |
+//! | `irq_ack`, `port_read`, `port_write`, `framebuffer` | `devices.rs` |
 //! | `restart`, `kill`, `fault_info`, `lookup`, `task_status` | `tasks.rs` |
 //! | `inject` | `inject.rs` |
 //! | `spawn` | `spawn.rs` |
@@ -22,7 +22,7 @@
 //! | `memory_info` | `memory.rs` |
 
 mod basic;
-mod devices;
+pub mod devices;
 pub mod fastpath;
 mod inject;
 mod ipc;
@@ -114,6 +114,7 @@ fn dispatch(k: &mut Kernel, caller: usize, number: Sysnum, f: &mut TrapFrame) {
         Sysnum::IrqAck => devices::irq_ack(k, caller, arg!(0)),
         Sysnum::PortRead => devices::port_io(k, caller, arg!(0), arg!(1), None),
         Sysnum::PortWrite => devices::port_io(k, caller, arg!(0), arg!(1), Some(arg!(2))),
+        Sysnum::Framebuffer => devices::framebuffer(k, caller, arg!(0)),
         Sysnum::Restart => tasks::restart(k, caller, arg!(0)),
         Sysnum::FaultInfo => tasks::fault_info(k, caller, arg!(0), arg!(1)),
         Sysnum::Lookup => tasks::lookup(k, caller, arg!(0), arg!(1)),

@@ -39,6 +39,10 @@ pub const TESTS: &[GuestTest] = &[
         name: "tasks::spawn_tells_exhaustion_from_a_bad_image",
         run: spawn_tells_exhaustion_from_a_bad_image,
     },
+    GuestTest {
+        name: "tasks::the_screen_is_lent_to_its_driver_not_given",
+        run: the_screen_is_lent_to_its_driver_not_given,
+    },
 ];
 
 /// Spawns the manifest task `name` (not run), calls `f` with its slot, then kills it.
@@ -218,5 +222,47 @@ fn spawn_tells_exhaustion_from_a_bad_image() -> TestResult {
     let error = state::with(|s| lifecycle::spawn(s, &spec, b"not an ELF file").err());
     let error = error.ok_or("garbage loaded as a program")?;
     check_eq!(error_of(&error), SyscallError::InvalidArgument);
+    Ok(())
+}
+
+/// `framebuffer` maps the screen only for a task with the privilege, describes it, maps it
+/// once however often it is asked, never lets the kernel copy through it, and leaves its
+/// frames alone when the task ends (freeing them would hand device memory out as RAM, and the
+/// frame allocator refuses frames it does not manage with a panic).
+fn the_screen_is_lent_to_its_driver_not_given() -> TestResult {
+    use crate::syscalls::devices::framebuffer;
+    use crate::syscalls::outcome::Outcome;
+    use libipc::abi::{FRAMEBUFFER_ADDRESS, FramebufferInfo};
+    let screen = crate::framebuffer::screen().ok_or("QEMU's VGA gave no framebuffer")?;
+    let free_before = frames::stats().free;
+    with_task("hello", |s, slot| {
+        let buffer = USER_STACK_BOTTOM;
+        check_eq!(framebuffer(s, slot, buffer), Outcome::from(SyscallError::Denied));
+        s.tasks[slot].spec.privileges.framebuffer = true;
+        check_eq!(framebuffer(s, slot, buffer), Outcome::Value(0));
+        check_eq!(framebuffer(s, slot, buffer), Outcome::Value(0)); // maps nothing more
+        check_eq!(framebuffer(s, slot, 0), Outcome::from(SyscallError::BadAddress));
+        let mut bytes = [0u8; size_of::<FramebufferInfo>()];
+        copy_from_user(space(s, slot), UserSlice::new(buffer, bytes.len() as u64), &mut bytes)
+            .map_err(|e| alloc::format!("{e:?}"))?;
+        let word = |i: usize| u64::from_le_bytes(bytes[i * 8..][..8].try_into().unwrap());
+        check_eq!(word(0), FRAMEBUFFER_ADDRESS);
+        check_eq!(
+            (word(1), word(2), word(3)),
+            (screen.info.length, screen.info.width, screen.info.height)
+        );
+        let last = FRAMEBUFFER_ADDRESS + screen.info.length - 1;
+        check!(
+            space(s, slot).translate(last).is_none(),
+            "the kernel would copy through the screen"
+        );
+        let mut one = [0u8; 1];
+        check_eq!(
+            copy_from_user(space(s, slot), UserSlice::new(last, 1), &mut one),
+            Err(SyscallError::BadAddress)
+        );
+        Ok(())
+    })?;
+    check_eq!(frames::stats().free, free_before); // the task's own frames, no more, no fewer
     Ok(())
 }

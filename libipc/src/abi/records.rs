@@ -63,6 +63,34 @@ pub struct SpawnRequest {
 /// The largest ELF image `spawn` takes.
 pub const MAX_SPAWN_IMAGE: u64 = 512 * 1024;
 
+/// Where `framebuffer` maps the screen in the caller's address space: above every program
+/// image (`plan_load` keeps segments below it) and below the stack.
+pub const FRAMEBUFFER_ADDRESS: u64 = 0x0000_7000_0000_0000;
+
+/// How the screen's pixels are laid out, as `framebuffer` describes them.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FramebufferInfo {
+    /// Where the pixels start (`FRAMEBUFFER_ADDRESS`) and how many bytes are mapped.
+    pub address: u64,
+    pub length: u64,
+    /// Visible pixels per row and rows.
+    pub width: u64,
+    pub height: u64,
+    /// Pixels from one row's start to the next's (at least `width`).
+    pub stride: u64,
+    pub bytes_per_pixel: u64,
+    /// One of the `PIXELS_*` values.
+    pub format: u64,
+}
+
+/// `FramebufferInfo::format`: red, green, blue bytes in that order.
+pub const PIXELS_RGB: u64 = 0;
+/// Blue, green, red: what QEMU's standard VGA gives.
+pub const PIXELS_BGR: u64 = 1;
+/// One grey byte per pixel.
+pub const PIXELS_GREY: u64 = 2;
+
 /// What `memory_info` writes.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -148,6 +148,14 @@ pub mod keyboard {
     pub const IRQ: u8 = 1;
 }
 
+/// The screen driver (`servers/screen`): a text terminal drawn on the framebuffer. It answers
+/// `serial::WRITE` like the serial driver, so the console sends its output to both alike.
+pub mod screen {
+    /// Its manifest name. A console in a system without it (the benchmarks') writes to the
+    /// serial line only.
+    pub const NAME: &str = "screen";
+}
+
 /// The supervisor (`servers/supervisor`): starts programs, answers questions about servers.
 pub mod supervisor {
     /// Start the program whose ELF image is lease 0 (readable), with the argument in lease 1

@@ -6,7 +6,8 @@
 //! console reads the bytes with `serial::READ`, feeds them to the line editor and echoes;
 //! `console_core::requests` hands a completed line to the client waiting in `READ_LINE`
 //! (whose call it answers only then). Output: `WRITE` requests, with `\n` turned into
-//! `\r\n`, go to the serial driver.
+//! `\r\n`, and the echo of what is typed go to the serial driver, and to the screen driver
+//! when the system has one (QEMU's window then shows the same session).
 
 #![no_std]
 #![no_main]
@@ -16,7 +17,7 @@ use console_core::requests::{Clients, Terminal};
 use libipc::TaskId;
 use libipc::abi::{Lease, SUMMARIZED_LEASES};
 use libipc::sys;
-use service_api::{keyboard, serial};
+use service_api::{keyboard, screen, serial};
 use ulib::client::{Retry, Server};
 use ulib::leases::CallerLeases;
 
@@ -31,8 +32,11 @@ const SERIAL: usize = 0;
 
 struct Console {
     /// Input comes from the serial and the keyboard driver (`INPUT_BITS` order); output goes
-    /// to the serial driver, `inputs[SERIAL]`.
+    /// to the serial driver, `inputs[SERIAL]`, and to `screen`.
     inputs: [Server; 2],
+    /// The screen driver, if the manifest has one (looked up once: a system without it, such
+    /// as the benchmarks', pays nothing for it).
+    screen: Option<Server>,
     terminal: Terminal<TaskId>,
 }
 
@@ -71,13 +75,14 @@ impl Clients for Callers {
 fn main(_argument: &str) -> u64 {
     let mut console = Console {
         inputs: [Server::new("serial"), Server::new("keyboard")],
+        screen: sys::lookup(screen::NAME).is_ok().then(|| Server::new(screen::NAME)),
         terminal: Terminal::new(),
     };
     // A `READ_LINE` with no line yet gets no answer from the loop: `Callers::reply` sends it.
     sys::serve(|request| {
         let Some(bits) = request.notification() else {
-            let Console { inputs, terminal } = &mut console;
-            let output = |piece: &[u8]| send(&inputs[SERIAL], piece);
+            let Console { inputs, screen, terminal } = &mut console;
+            let output = |piece: &[u8]| send(&inputs[SERIAL], screen.as_ref(), piece);
             let callers =
                 Callers { serving: Some((request.sender, CallerLeases::summaries(request))) };
             let (op, flags) = (request.message.op, request.message.payload[0]);
@@ -118,18 +123,23 @@ impl Console {
                 echo[echo_len..echo_len + room].copy_from_slice(&out[..room]);
                 echo_len += room;
             });
-            send(&self.inputs[SERIAL], &echo[..echo_len]);
+            send(&self.inputs[SERIAL], self.screen.as_ref(), &echo[..echo_len]);
             self.terminal.edited(event, &mut Callers { serving: None });
         }
         count
     }
 }
 
-/// Sends bytes to the terminal through the serial driver (found again if it restarted).
-fn send(serial: &Server, bytes: &[u8]) {
+/// Sends bytes to the terminal through the serial driver (found again if it restarted), and
+/// to the screen. A screen driver that died is not waited for: what it misses while it
+/// restarts is only a picture, and the serial line has it.
+fn send(serial: &Server, screen: Option<&Server>, bytes: &[u8]) {
     if bytes.is_empty() {
         return;
     }
     let lease = [Lease::read(bytes)];
     let _ = serial.call(serial::WRITE, [0; 4], &lease, Retry::Safe);
+    if let Some(screen) = screen {
+        let _ = screen.call(serial::WRITE, [0; 4], &lease, Retry::Unsafe);
+    }
 }

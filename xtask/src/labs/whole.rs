@@ -55,7 +55,7 @@ pub fn typed_keys(
         linux: None,
         ..RunOptions::captured(Firmware::Bios, String::new())
     };
-    let session = Session { input: &input, stop_at: Some(&answer) };
+    let session = Session { input: &input, stop_at: Some(&answer), screen: None };
     let run = qemu::run_captured(&system.bios, &options, timeout, session, |_| false)?;
     let output = run.output;
     let reason = if output.contains(&answer) {

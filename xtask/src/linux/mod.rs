@@ -176,7 +176,7 @@ fn boot_linux(image: &Path, initramfs: &Path, timeout: Duration) -> Result<Pass,
         linux: Some(LinuxBoot { initramfs: initramfs.to_owned(), append: APPEND.into() }),
         ..RunOptions::captured(Firmware::Bios, String::new())
     };
-    let session = qemu::Session { input: &[], stop_at: Some("BENCH DONE") };
+    let session = qemu::Session { input: &[], stop_at: Some("BENCH DONE"), screen: None };
     let run = qemu::run_captured(image, &options, timeout, session, |_| false)?;
     if !run.output.contains("BENCH DONE") {
         let tail: Vec<&str> = run.output.lines().rev().take(20).collect();

@@ -23,7 +23,7 @@ const fn step(kind: &'static str, from: &'static str, to: &'static str) -> Step 
 
 /// A file read on the microkernel: the shell asks the file server, which asks the block
 /// driver, whose disk interrupt comes through the kernel; the answers go back the same way,
-/// and the text goes to the console and on to the serial driver.
+/// and the text goes to the console and on to the serial driver and the screen driver.
 const FILE_READ: &[Step] = &[
     step("call", "shell", "fs"),
     step("call", "fs", "block"),
@@ -33,6 +33,8 @@ const FILE_READ: &[Step] = &[
     step("call", "shell", "console"),
     step("call", "console", "serial"),
     step("reply", "serial", "console"),
+    step("call", "console", "screen"),
+    step("reply", "screen", "console"),
     step("reply", "console", "shell"),
 ];
 
@@ -66,7 +68,7 @@ pub const CHECKS: &[TraceCheck] = &[
     },
     // The same read with the services built into the kernel: the shell's calls still cross
     // into the kernel, but the file server calls the block driver, and the console the
-    // serial driver, directly.
+    // serial and screen drivers, directly.
     TraceCheck {
         name: "boot::a_traced_monolithic_file_read_shows_direct_calls",
         flavor: Flavor::Monolithic,
@@ -80,6 +82,8 @@ pub const CHECKS: &[TraceCheck] = &[
             step("call", "shell", "console"),
             step("call", "console", "serial"),
             step("reply", "serial", "console"),
+            step("call", "console", "screen"),
+            step("reply", "screen", "console"),
             step("reply", "console", "shell"),
         ],
     },

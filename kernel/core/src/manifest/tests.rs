@@ -79,7 +79,7 @@ fn long_names_are_refused() {
 #[test]
 fn resources_and_peers() {
     let text = "task name=rtc image=x priority=1 irqs=8,5 ports=0x70-0x71,0x80 talks_to=log\n\
-                task name=log image=y priority=2 privileges=restart,faults talks_to=rtc,log\n";
+                task name=log image=y priority=2 privileges=restart,faults,framebuffer talks_to=rtc,log\n";
     assert_eq!(check(text), Ok(2));
     let rtc = tasks(text).next().unwrap().unwrap();
     assert_eq!(rtc.irqs, 1 << 8 | 1 << 5);
@@ -91,6 +91,7 @@ fn resources_and_peers() {
     let log = tasks(text).nth(1).unwrap().unwrap();
     assert_eq!(send_mask(text, &log), 0b11);
     assert!(log.privileges.restart && log.privileges.faults && !rtc.privileges.restart);
+    assert!(log.privileges.framebuffer && !rtc.privileges.framebuffer);
     let position = |name| compile(text).find(|t| t.name == name).map(|t| t.position);
     assert_eq!(position("log"), Some(1));
     assert_eq!(position("nobody"), None);

@@ -22,6 +22,9 @@ use spin::Mutex;
 const PAGE_SIZE: u64 = 4096;
 /// Level-4 entries below this index map user space; from it up, the kernel.
 const FIRST_KERNEL_ENTRY: usize = 256;
+/// Marks a user leaf entry that maps device memory (a bit the CPU leaves to the OS): its
+/// frame is not the task's to free, and the kernel never copies through it.
+const DEVICE: Flags = Flags::BIT_9;
 
 /// The kernel's view of its own page tables; `None` until `init`.
 static KERNEL: Mutex<Option<OffsetPageTable<'static>>> = Mutex::new(None);
@@ -183,10 +186,15 @@ pub fn first_kernel_page_where(wanted: fn(bool, bool) -> bool) -> Option<u64> {
 /// True when `address` is mapped in the kernel's address space.
 #[cfg_attr(not(feature = "guest-tests"), allow(dead_code))] // used by the in-guest tests
 pub fn is_mapped(address: u64) -> bool {
+    kernel_physical(address).is_some()
+}
+
+/// The physical address behind the kernel's virtual `address`, if it is mapped.
+pub fn kernel_physical(address: u64) -> Option<u64> {
     use ::x86_64::structures::paging::Translate;
     let guard = KERNEL.lock();
     let mapper = guard.as_ref().expect("paging::init ran");
-    mapper.translate_addr(VirtAddr::new(address)).is_some()
+    mapper.translate_addr(VirtAddr::new(address)).map(|physical| physical.as_u64())
 }
 
 /// Switches to the kernel's own page tables (used while a task's are being freed).
@@ -270,6 +278,30 @@ impl AddressSpace {
         Ok(frame)
     }
 
+    /// Maps user page `page` to device memory at `physical`, writable and not executable. The
+    /// frame stays the device's: `destroy` leaves it alone.
+    pub fn map_device_page(&mut self, page: u64, physical: u64) -> Result<(), MapError> {
+        assert!(page % PAGE_SIZE == 0 && table_index(page, 3) < FIRST_KERNEL_ENTRY);
+        let flags =
+            Flags::PRESENT | Flags::USER_ACCESSIBLE | Flags::WRITABLE | Flags::NO_EXECUTE | DEVICE;
+        let parents = Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE;
+        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
+        let frame = PhysFrame::containing_address(PhysAddr::new(physical));
+        // SAFETY: the frame is device memory the kernel never allocates or frees; it becomes
+        // reachable from this user page only, which is in this space's private half.
+        let result = unsafe {
+            self.mapper().map_to_with_table_flags(page, frame, flags, parents, &mut KernelFrames)
+        };
+        match result {
+            Ok(flush) => {
+                flush.flush();
+                Ok(())
+            }
+            Err(MapToError::FrameAllocationFailed) => Err(MapError::OutOfFrames),
+            Err(_) => Err(MapError::AlreadyMapped(page.start_address().as_u64())),
+        }
+    }
+
     /// Walks the four levels for `address`, combining their permissions.
     pub fn translate(&self, address: u64) -> Option<Translation> {
         let mut table_address = self.level_4;
@@ -280,6 +312,9 @@ impl AddressSpace {
             let flags = entry.flags();
             if !flags.contains(Flags::PRESENT) || flags.contains(Flags::HUGE_PAGE) {
                 return None; // user space has no huge pages; the kernel half is not asked for
+            }
+            if level == 0 && flags.contains(DEVICE) {
+                return None; // not memory the kernel copies through (leases, user buffers)
             }
             user &= flags.contains(Flags::USER_ACCESSIBLE);
             writable &= flags.contains(Flags::WRITABLE);
@@ -314,8 +349,8 @@ impl AddressSpace {
     }
 }
 
-/// Visits the user half of the tree under `level_4`: `leaf` for mapped frames, `table` for
-/// each lower-level table after its entries.
+/// Visits the user half of the tree under `level_4`: `leaf` for mapped frames (not device
+/// memory), `table` for each lower-level table after its entries.
 fn walk_user_half(level_4: u64, leaf: &mut dyn FnMut(u64), table_visit: &mut dyn FnMut(u64)) {
     fn walk(
         address: u64,
@@ -329,7 +364,9 @@ fn walk_user_half(level_4: u64, leaf: &mut dyn FnMut(u64), table_visit: &mut dyn
         {
             let next = entry.addr().as_u64();
             if level == 0 {
-                leaf(next);
+                if !entry.flags().contains(DEVICE) {
+                    leaf(next);
+                }
             } else {
                 walk(next, level - 1, leaf, table_visit);
                 table_visit(next);

@@ -1,9 +1,9 @@
 //! The built-in console: `console-core`'s line editor and protocol (`console_core::requests`)
-//! over the built-in serial driver. A `READ_LINE` with no line typed yet is answered later,
+//! over the built-in serial driver, and drawn by the built-in screen driver too. A `READ_LINE` with no line typed yet is answered later,
 //! from the interrupt that completes the line.
 
 use super::gate::{Gate, Pass, Service};
-use super::serial;
+use super::{screen, serial};
 use crate::services::host::{Answer, Host};
 use crate::services::leases::KernelLeases;
 use console_core::requests::{Clients, Terminal};
@@ -58,7 +58,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
     }
     let Service { gate, state } = &mut *console;
     let callers = Callers { kernel, gate };
-    match state.request(&callers, caller, registers[0] as u32, registers[1], serial::write) {
+    match state.request(&callers, caller, registers[0] as u32, registers[1], output) {
         Some(mut words) => {
             callers.gate.leave(&mut words);
             Answer::Now(words)
@@ -79,7 +79,13 @@ pub fn input(bytes: &[u8], kernel: &mut dyn Host) {
     let Service { gate, state } = &mut *console;
     let mut callers = Callers { kernel, gate };
     for &byte in bytes {
-        let event = state.editor.feed(byte, serial::write);
+        let event = state.editor.feed(byte, output);
         state.edited(event, &mut callers);
     }
+}
+
+/// The terminal's output, and the echo of what is typed: the serial line, then the screen.
+fn output(bytes: &[u8]) {
+    serial::write(bytes);
+    screen::write(bytes);
 }

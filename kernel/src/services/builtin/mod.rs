@@ -15,6 +15,7 @@ mod fs;
 mod gate;
 pub use gate::take_stopped;
 mod keyboard;
+mod screen;
 mod serial;
 
 /// The service built in for the manifest entry `spec`, as the build compiled it.
@@ -27,6 +28,7 @@ pub fn start() {
     serial::start();
     keyboard::start();
     block::start();
+    screen::start();
     let names: alloc::vec::Vec<&str> = BuiltinService::ALL.iter().map(|s| s.name()).collect();
     log::info!("built into the kernel: {}", names.join(", "));
 }
@@ -44,7 +46,9 @@ pub fn call(
         BuiltinService::Fs => fs::call(kernel, caller, op, payload),
         BuiltinService::Block => block::call(kernel, caller, op, payload),
         // The drivers' bytes go straight to the console inside the kernel; nobody else reads.
-        BuiltinService::Serial | BuiltinService::Keyboard => Answer::Now([BAD_REQUEST, 0, 0, 0]),
+        BuiltinService::Serial | BuiltinService::Keyboard | BuiltinService::Screen => {
+            Answer::Now([BAD_REQUEST, 0, 0, 0])
+        }
     }
 }
 
@@ -91,5 +95,6 @@ fn with_gate(service: BuiltinService, f: impl FnOnce(&mut gate::Gate)) {
         BuiltinService::Keyboard => f(&mut keyboard::KEYBOARD.lock().gate),
         BuiltinService::Block => f(&mut block::BLOCK.lock().gate),
         BuiltinService::Fs => f(&mut fs::FS.lock().gate),
+        BuiltinService::Screen => f(&mut screen::SCREEN.lock().gate),
     }
 }
