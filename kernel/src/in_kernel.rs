@@ -57,7 +57,9 @@ pub fn call(
             Outcome::Written
         }
         Answer::Later => {
-            k.sched.park(&mut k.tasks, caller, TaskState::AwaitingReply { from: service_id });
+            let deadline = crate::state::deadline(args.timeout());
+            let waiting = TaskState::AwaitingReply { from: service_id, deadline };
+            k.sched.park(&mut k.tasks, caller, waiting);
             k.sched.switch_away();
             Outcome::Blocked
         }
@@ -102,7 +104,7 @@ impl Host for Kernel {
         let from = self.tasks[slot].id;
         self.tasks
             .get(usize::from(caller.index))
-            .is_some_and(|t| t.id == caller && t.state == TaskState::AwaitingReply { from })
+            .is_some_and(|t| t.id == caller && t.state.awaits_reply_from(from))
     }
 
     fn reply(&mut self, caller: TaskId, service: BuiltinService, words: [u64; 4]) {

@@ -144,7 +144,7 @@ fn tell_the_others(k: &mut Kernel, old_id: TaskId, new_id: TaskId) {
     for other in 0..k.tasks.len() {
         let waits_on_it = match k.tasks[other].state {
             TaskState::Sending { to, .. } => to == old_id,
-            TaskState::AwaitingReply { from } => from == old_id,
+            TaskState::AwaitingReply { from, .. } => from == old_id,
             TaskState::Receiving { from: Some(from), .. } => from == old_id,
             _ => false,
         };
@@ -170,7 +170,9 @@ pub fn timer_tick(from_user: bool) {
                 TaskState::Sleeping { until } if until <= now => {
                     k.sched.make_ready(&mut k.tasks, index)
                 }
-                TaskState::Sending { deadline, .. } | TaskState::Receiving { deadline, .. }
+                TaskState::Sending { deadline, .. }
+                | TaskState::Receiving { deadline, .. }
+                | TaskState::AwaitingReply { deadline, .. }
                     if deadline <= now =>
                 {
                     wake_with_error(k, index, SyscallError::TimedOut, 0)

@@ -33,8 +33,9 @@ pub enum TaskState {
     /// `order` counts blocking sends kernel-wide, so a receiver takes equal-priority senders
     /// first come, first served.
     Sending { to: TaskId, wants_reply: bool, deadline: u64, order: u64 },
-    /// Blocked in `call` after `from` received the message, until `from` replies.
-    AwaitingReply { from: TaskId },
+    /// Blocked in `call` after `from` received the message, until `from` replies or the
+    /// call's `deadline` passes (a client of a server that went silent gets `TimedOut`).
+    AwaitingReply { from: TaskId, deadline: u64 },
     /// Blocked in `receive` (from anyone, or only from `from`).
     Receiving { from: Option<TaskId>, deadline: u64 },
     /// Not a task at all but a service built into the kernel (the monolithic flavour): it has
@@ -55,7 +56,9 @@ impl core::fmt::Display for TaskState {
             TaskState::Ready => write!(f, "ready to run"),
             TaskState::Sleeping { until } => write!(f, "sleeping until tick {until}"),
             TaskState::Sending { to, .. } => write!(f, "sending to {to}"),
-            TaskState::AwaitingReply { from } => write!(f, "waiting for a reply from {from}"),
+            TaskState::AwaitingReply { from, .. } => {
+                write!(f, "waiting for a reply from {from}")
+            }
             TaskState::Receiving { .. } => write!(f, "waiting to receive"),
             TaskState::InKernel => write!(f, "built into the kernel"),
             TaskState::Exited { code } => write!(f, "exited with code {code}"),
@@ -68,6 +71,12 @@ impl core::fmt::Display for TaskState {
 }
 
 impl TaskState {
+    /// Whether the task waits in `call` for a reply from `server`.
+    #[inline(always)]
+    pub fn awaits_reply_from(&self, server: TaskId) -> bool {
+        matches!(*self, TaskState::AwaitingReply { from, .. } if from == server)
+    }
+
     /// Still has memory and may run again.
     pub fn is_alive(&self) -> bool {
         !matches!(self, TaskState::Exited { .. } | TaskState::Killed | TaskState::Faulted(_))

@@ -224,10 +224,23 @@ pub fn send(to: TaskId, message: &Message, timeout: u64) -> Result<(), IpcError>
     ipc_result(unsafe { ipc(Sysnum::Send, args) }).map(|_| ())
 }
 
-/// Sends `message` to `to`, lending it `leases`, and waits for the reply.
+/// Sends `message` to `to`, lending it `leases`, and waits for the reply as long as it takes.
+#[inline(always)]
 pub fn call(to: TaskId, message: &Message, leases: &[Lease]) -> Result<Received, IpcError> {
+    call_within(to, message, leases, FOREVER)
+}
+
+/// `call`, giving up with `TimedOut` when `to` has not replied within `timeout` ticks (the
+/// leases end then, and a late reply finds nobody waiting).
+#[inline(always)]
+pub fn call_within(
+    to: TaskId,
+    message: &Message,
+    leases: &[Lease],
+    timeout: u64,
+) -> Result<Received, IpcError> {
     let args = IpcArgs {
-        r9: FOREVER,
+        r9: timeout,
         r12: leases.as_ptr() as u64,
         r13: leases.len() as u64,
         ..message_args(to, message)
@@ -360,6 +373,8 @@ mod serve;
 pub use serve::{ServeLoop, serve};
 mod records;
 pub use records::{kernel_log, trace, trace_read};
+mod devices;
+pub use devices::{framebuffer, irq_ack, port_read, port_write};
 
 // ---- Devices and privileged operations -----------------------------------------------------
 
@@ -367,21 +382,6 @@ fn simple(number: Sysnum, args: [u64; 5]) -> Result<u64, IpcError> {
     // SAFETY: callers pass no pointers, or pointers to their own buffers as documented.
     let (status, value) = unsafe { syscall(number, args) };
     ipc_result((status, IpcResults { rdx: value, ..Default::default() })).map(|r| r.rdx)
-}
-
-/// Unmasks interrupt line `line` (owned by the caller) after handling its notification.
-pub fn irq_ack(line: u8) -> Result<(), IpcError> {
-    simple(Sysnum::IrqAck, [u64::from(line), 0, 0, 0, 0]).map(|_| ())
-}
-
-/// Reads `width` (1, 2 or 4) bytes from I/O port `port`, which the caller must own.
-pub fn port_read(port: u16, width: u8) -> Result<u32, IpcError> {
-    simple(Sysnum::PortRead, [u64::from(port), u64::from(width), 0, 0, 0]).map(|v| v as u32)
-}
-
-pub fn port_write(port: u16, width: u8, value: u32) -> Result<(), IpcError> {
-    simple(Sysnum::PortWrite, [u64::from(port), u64::from(width), u64::from(value), 0, 0])
-        .map(|_| ())
 }
 
 /// Starts `task` afresh from its boot image; returns its new id.
@@ -441,14 +441,6 @@ pub fn spawn(template: &str, name: &str, image: &[u8], argument: &str) -> Result
         argument_length: argument.len() as u64,
     };
     simple(Sysnum::Spawn, [&request as *const _ as u64, 0, 0, 0, 0]).and_then(returned_id)
-}
-
-/// Maps the screen into this task at `FRAMEBUFFER_ADDRESS` and says how its pixels are laid
-/// out (privilege `framebuffer`; `NoDevice` on a machine without one).
-pub fn framebuffer() -> Result<crate::abi::FramebufferInfo, IpcError> {
-    let mut info = crate::abi::FramebufferInfo::default();
-    simple(Sysnum::Framebuffer, [&mut info as *mut _ as u64, 0, 0, 0, 0])?;
-    Ok(info)
 }
 
 /// Physical memory, kernel heap and task table use, for `mem`.

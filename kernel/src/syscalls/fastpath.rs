@@ -112,7 +112,8 @@ fn call_to_waiting(k: &mut Kernel, frame: &TrapFrame) -> Option<usize> {
     tasks[caller].stats.syscalls += 1;
     write_message(&mut tasks[target].saved, my_id, op, args.payload(), lent);
     k.sched.make_ready(&mut k.tasks, target);
-    k.sched.park(&mut k.tasks, caller, TaskState::AwaitingReply { from: to });
+    let waiting = TaskState::AwaitingReply { from: to, deadline: deadline(args.timeout()) };
+    k.sched.park(&mut k.tasks, caller, waiting);
     Some(target)
 }
 
@@ -126,7 +127,7 @@ fn reply_then_wait(k: &mut Kernel, frame: &TrapFrame) -> Option<usize> {
     let tasks = k.tasks.as_slice();
     let (me, them) = (&tasks[server], &tasks[client]);
     let research = Point::SyscallEntry as u8 | Point::Reply as u8 | Point::ReceiveWait as u8;
-    let fits = them.state == (TaskState::AwaitingReply { from: me.id })
+    let fits = them.state.awaits_reply_from(me.id)
         && args.reply_receive_from() == ANY_TASK
         && args.timeout() != 0
         && me.notifications == 0

@@ -58,7 +58,8 @@ pub fn send(k: &mut Kernel, caller: usize, live: &mut TrapFrame, wants_reply: bo
             if !wants_reply {
                 return Outcome::Value(0);
             }
-            sched.park(tasks, caller, TaskState::AwaitingReply { from: to });
+            let deadline = deadline(args.timeout());
+            sched.park(tasks, caller, TaskState::AwaitingReply { from: to, deadline });
             sched.switch_away();
             return Outcome::Blocked;
         }
@@ -124,7 +125,7 @@ pub fn receive(
         _ => None,
     });
     if let Some(sender) = first_come_first_served(waiting) {
-        let TaskState::Sending { wants_reply, .. } = tasks[sender].state else {
+        let TaskState::Sending { wants_reply, deadline, .. } = tasks[sender].state else {
             unreachable!("the sender was chosen among tasks in `Sending`")
         };
         let sender_id = tasks[sender].id;
@@ -134,7 +135,8 @@ pub fn receive(
         trace::message(tasks, message_kind(wants_reply), sender, caller, op, &message.payload());
         write_message(live, sender_id, op, message.payload(), lent);
         if wants_reply {
-            sched.park(tasks, sender, TaskState::AwaitingReply { from: my_id });
+            // The call's timeout runs on while it waits for the answer.
+            sched.park(tasks, sender, TaskState::AwaitingReply { from: my_id, deadline });
         } else {
             let saved = &mut tasks[sender].saved;
             (saved.rax, saved.rdx) = (0, 0);
@@ -168,7 +170,7 @@ pub fn reply(k: &mut Kernel, caller: usize, live: &TrapFrame) -> Outcome {
     };
     let tasks = k.tasks.as_mut_slice(); // as in `send`
     let my_id = tasks[caller].id;
-    if tasks[target].state != (TaskState::AwaitingReply { from: my_id }) {
+    if !tasks[target].state.awaits_reply_from(my_id) {
         return SyscallError::InvalidArgument.into();
     }
     trace::message(tasks, Kind::Reply, caller, target, op, &args.payload());

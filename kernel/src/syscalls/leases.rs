@@ -4,7 +4,6 @@
 use super::outcome::Outcome;
 use crate::arch::TrapFrame;
 use crate::state::Kernel;
-use crate::task::TaskState;
 use crate::usercopy::{BadSide, UserSlice, copy_between};
 use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease};
 use libipc::{SyscallError, TaskId};
@@ -60,7 +59,7 @@ fn lent_lease(
     let lender_id = TaskId::from_raw(lender).ok_or(Outcome::from(SyscallError::InvalidArgument))?;
     let lender = k.resolve(lender_id).map_err(Outcome::from)?;
     let me = k.tasks[server].id;
-    let lent_to_me = k.tasks[lender].state == (TaskState::AwaitingReply { from: me });
+    let lent_to_me = k.tasks[lender].state.awaits_reply_from(me);
     match usize::try_from(index) {
         Ok(i) if lent_to_me && i < k.tasks[lender].lease_count => {
             Ok((lender, k.tasks[lender].leases[i]))

@@ -65,6 +65,13 @@ pub const SCENARIOS: &[Scenario] = &[
         check: closed_receive,
     },
     Scenario {
+        name: "ipc::a_call_times_out_waiting_for_a_silent_server",
+        tasks: &["echo", "client-silent"],
+        deadline: 500,
+        prepare: None,
+        check: silent_server,
+    },
+    Scenario {
         name: "syscalls::memory_info_reports_and_checks",
         tasks: &["client-mem"],
         deadline: 500,
@@ -181,6 +188,10 @@ fn closed_receive(outcome: &Outcome) -> TestResult {
     exited_cleanly(outcome, "client-a")?;
     exited_cleanly(outcome, "client-b")?;
     exited_cleanly(outcome, "echo-closed")
+}
+
+fn silent_server(outcome: &Outcome) -> TestResult {
+    exited_cleanly(outcome, "client-silent")
 }
 
 fn memory_info(outcome: &Outcome) -> TestResult {

@@ -24,4 +24,14 @@ pub const SCENARIOS: &[Scenario] = &[
         prepare: None,
         check: |outcome| exited_cleanly(outcome, "client-hang"),
     },
+    // `echo-stall` sleeps for ever holding a request, using no CPU: the watchdog's CPU count
+    // never sees it, but it is never seen waiting for work either, so the supervisor pings it,
+    // finds it silent, kills and restarts it, and the client's request is answered.
+    Scenario {
+        name: "supervisor::a_silent_server_is_pinged_and_restarted",
+        tasks: &["supervisor-test", "echo-stall", "client-stall"],
+        deadline: 900,
+        prepare: None,
+        check: |outcome| exited_cleanly(outcome, "client-stall"),
+    },
 ];

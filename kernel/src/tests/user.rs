@@ -92,6 +92,13 @@ pub const SCENARIOS: &[Scenario] = &[
         "f-int3",
         FaultKind::Breakpoint
     )),
+    // The trap comes from ring 3 with RFLAGS.AC set: the entry must clear it (a debug kernel
+    // asserts so in `trap::dispatch`, and would stop here).
+    fault_scenario!(
+        "user::a_trap_does_not_bring_the_alignment_flag_into_the_kernel",
+        "f-align-int3",
+        |o| { faulted(o, "f-align-int3", FaultKind::Breakpoint) }
+    ),
     fault_scenario!("user::privileged_cli", "f-cli", |o| faulted(
         o,
         "f-cli",

@@ -45,6 +45,9 @@ pub mod status {
     pub const NO_ROOM: u64 = 19;
     /// The console's answer to a `READ_LINE` cut short by Ctrl-C.
     pub const INTERRUPTED: u64 = 20;
+    /// Never sent by a server: it did not answer within the client's patience (the request
+    /// may or may not have taken effect).
+    pub const TIMED_OUT: u64 = 21;
 
     /// What a status means, for error messages ("cat: no such file").
     pub fn describe(status: u64) -> &'static str {
@@ -70,6 +73,7 @@ pub mod status {
             NOT_A_PROGRAM => "not a program",
             NO_ROOM => "no room for another program (memory or task table full)",
             INTERRUPTED => "interrupted (Ctrl-C)",
+            TIMED_OUT => "the server did not answer in time",
             _ => "unknown error",
         }
     }
@@ -158,6 +162,9 @@ pub mod screen {
 
 /// The supervisor (`servers/supervisor`): starts programs, answers questions about servers.
 pub mod supervisor {
+    /// Noticing a server that stopped answering without using the CPU.
+    pub mod liveness;
+
     /// Start the program whose ELF image is lease 0 (readable), with the argument in lease 1
     /// (readable, may be empty), named by words 0 and 1 (16 bytes, NUL-padded). The client
     /// reads the image from the file server: the supervisor never waits on a server it may

@@ -10,7 +10,9 @@
 //!
 //! Hangs: every `WATCH_TICKS` it checks how much CPU time each watched task used. A server
 //! spends its life waiting for messages, so one that ran for nearly the whole interval is
-//! taken to be stuck in a loop: it is killed, and then handled like any other end.
+//! taken to be stuck in a loop: it is killed, and then handled like any other end. A server
+//! can also stop answering without running at all; the same looks notice that with pings
+//! (`service_api::supervisor::liveness`) to the servers its manifest entry may talk to.
 //!
 //! Requests (`service_api::supervisor`): `SPAWN` starts a program from an image a client
 //! lends; `STATUS` reports a watched server's policy, restarts and state.
@@ -21,9 +23,10 @@
 use libipc::abi::{
     FaultInfo, LEASE_WRITE, STATE_RECEIVING, TASK_ENDED_BIT, TASK_FAULTED, TASK_KILLED,
 };
-use libipc::sys::{self, Message, Received, ServeLoop};
-use libipc::{FaultKind, TaskId};
+use libipc::sys::{self, IpcError, Message, Received, ServeLoop};
+use libipc::{FaultKind, SyscallError, TaskId};
 use service_api::status::{BAD_REQUEST, NOT_FOUND, OK};
+use service_api::supervisor::liveness::{self, Liveness, Next, Ping};
 use service_api::supervisor::{GAVE_UP, Policy, STATUS, WAITING, WATCHING, parse_policy};
 // LAB 6 BEGIN: what the restart policy needs: its kinds, the crash-loop window, the longest backoff
 use service_api::supervisor::{MAX_BACKOFF_TICKS, Restart, WINDOW_TICKS};
@@ -61,6 +64,7 @@ struct Watched<'a> {
     ended: Option<TaskId>,
     /// (task id, CPU ticks) at the watchdog's last look.
     last_ticks: Option<(u64, u64)>,
+    liveness: Liveness,
 }
 
 impl Watched<'_> {
@@ -109,6 +113,7 @@ fn main(argument: &str) -> u64 {
                     due: 0,
                     ended: None,
                     last_ticks: None,
+                    liveness: Liveness::new(),
                 })
             }
             Err(bad) => {
@@ -205,6 +210,7 @@ fn handle_end(watched: &mut [Option<Watched>; WATCHED], ended: &FaultInfo) {
 fn restart(server: &mut Watched, id: TaskId, now: u64) {
     let name = server.policy.name;
     server.state = WATCHING;
+    server.liveness.restarted();
     match sys::restart(id) {
         Ok(new) => {
             server.record_restart(now);
@@ -234,6 +240,15 @@ fn watch_for_hangs(watched: &mut [Option<Watched>; WATCHED]) {
         };
         // A garbled id is never killed as some other task.
         let Some(id) = TaskId::from_raw(status.id) else { continue };
+        if stopped_answering(server, status.state == STATE_RECEIVING, id) {
+            println!(
+                "{name} ({id}) has not waited for work in {} looks and took no ping: \
+                 stopped answering; killing it",
+                server.liveness.quiet_looks()
+            );
+            let _ = sys::kill(id);
+            continue;
+        }
         // LAB 6 BEGIN: a server that ran HUNG_TICKS or more of the interval is stuck: say so and kill it (its end is then handled like any other)
         if status.ticks.saturating_sub(before) >= HUNG_TICKS {
             println!(
@@ -246,6 +261,22 @@ fn watch_for_hangs(watched: &mut [Option<Watched>; WATCHED]) {
         // let _ = (before, id);
         // LAB 6 END
     }
+}
+
+/// One liveness look at `server` (`id`), pinging it if it has been quiet too long; true when it
+/// has stopped answering.
+fn stopped_answering(server: &mut Watched, waiting: bool, id: TaskId) -> bool {
+    if server.liveness.look(waiting) == Next::Nothing {
+        return false;
+    }
+    let ping = Message::new(liveness::PING, [0; 4]);
+    let answer = match sys::send(id, &ping, liveness::PING_WAIT) {
+        Ok(()) => Ping::Taken,
+        Err(IpcError::Failed(SyscallError::Denied)) => Ping::Refused,
+        Err(IpcError::Dead { .. }) => return false, // its end is reported and handled anyway
+        Err(_) => Ping::Missed,
+    };
+    server.liveness.pinged(answer)
 }
 
 /// `STATUS`: the word-0th watched server.

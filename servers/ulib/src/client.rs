@@ -7,13 +7,13 @@
 use core::cell::Cell;
 use libipc::SyscallError;
 use libipc::TaskId;
-use libipc::abi::Lease;
+use libipc::abi::{FOREVER, Lease};
 // LAB 5 BEGIN: what waiting for a restart needs: a task's state, to tell a live one
 use libipc::abi::STATE_EXITED;
 // LAB 5 STUB
 // LAB 5 END
 use libipc::sys::{self, IpcError, Message};
-use service_api::status::{DENIED, OK, RESTARTED, UNAVAILABLE};
+use service_api::status::{DENIED, OK, RESTARTED, TIMED_OUT, UNAVAILABLE};
 
 /// Timer ticks a client waits for a dead server to come back before giving up on a request.
 pub const RESTART_PATIENCE: u64 = 50;
@@ -22,6 +22,8 @@ pub const RESTART_PATIENCE: u64 = 50;
 pub struct Server {
     name: &'static str,
     task: Cell<Option<TaskId>>,
+    /// Ticks a call waits for the answer before it gives up with `TIMED_OUT`.
+    patience: u64,
 }
 
 /// Whether a request may be sent again when the server died while handling it.
@@ -34,8 +36,16 @@ pub enum Retry {
 }
 
 impl Server {
+    /// A server whose answers are awaited as long as they take (a console read waits for
+    /// the user).
     pub const fn new(name: &'static str) -> Self {
-        Server { name, task: Cell::new(None) }
+        Server { name, task: Cell::new(None), patience: FOREVER }
+    }
+
+    /// A server whose answer is given up on after `ticks`, so a server that stopped
+    /// answering costs its clients an error, not their life.
+    pub const fn answering_within(name: &'static str, ticks: u64) -> Self {
+        Server { name, task: Cell::new(None), patience: ticks }
     }
 
     /// Calls the server; returns the reply's payload if its status word is `OK`, and the
@@ -50,7 +60,7 @@ impl Server {
         let attempts = if retry == Retry::Safe { 2 } else { 1 };
         for attempt in 0..attempts {
             let task = self.task().ok_or(UNAVAILABLE)?;
-            match sys::call(task, &Message::new(op, payload), leases) {
+            match sys::call_within(task, &Message::new(op, payload), leases, self.patience) {
                 Ok(reply) if reply.message.payload[0] == OK => return Ok(reply.message.payload),
                 Ok(reply) => return Err(reply.message.payload[0]),
                 Err(IpcError::Dead { .. }) => {
@@ -67,6 +77,7 @@ impl Server {
                     // LAB 5 END
                 }
                 Err(IpcError::Failed(SyscallError::Denied)) => return Err(DENIED),
+                Err(IpcError::Failed(SyscallError::TimedOut)) => return Err(TIMED_OUT),
                 Err(IpcError::Failed(_)) => {
                     self.task.set(None);
                     return Err(UNAVAILABLE);

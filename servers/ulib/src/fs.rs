@@ -13,6 +13,11 @@ use service_api::fs::{
 /// Errors are `service_api::status` codes; `status::describe` words them.
 pub type Status = u64;
 
+/// Ticks a request waits for the file server's answer: far longer than any request takes on a
+/// working disk (a busy machine included), so that only a server that stopped answering, which
+/// the supervisor restarts within about 4 s, runs it out.
+pub const FS_PATIENCE: u64 = 30 * libipc::abi::TICKS_PER_SECOND;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stat {
     pub size: u64,
@@ -32,7 +37,7 @@ impl Default for Files {
 
 impl Files {
     pub const fn new() -> Self {
-        Files { server: Server::new("fs") }
+        Files { server: Server::answering_within("fs", FS_PATIENCE) }
     }
 
     pub fn stat(&self, path: &str) -> Result<Stat, Status> {

@@ -27,6 +27,7 @@ fn main(argument: &str) -> u64 {
         "lease" => leases(),
         "denied" => denied(),
         "timeout" => timeout(),
+        "reply-timeout" => reply_timeout(),
         "closed-ok" => closed_ok(),
         "notify-wait" => notify_wait(),
         "notify-send" => notify_send(),
@@ -34,6 +35,7 @@ fn main(argument: &str) -> u64 {
         "retry" => retried(),
         "crash-loop" => crash_loop(),
         "hang" => hung(),
+        "stall" => stalled(),
         other if other.starts_with("queue:") => queue(other),
         other if other.starts_with("cycle:") => cycle(&other["cycle:".len()..]),
         other => {
@@ -116,12 +118,24 @@ fn ticks_until_alive(name: &str, patience: u64) -> Option<u64> {
 /// `echo-hang` spins forever holding this task's first request: the supervisor's watchdog must
 /// kill it, the supervisor restart it, and the helper send the request again.
 fn hung() -> u64 {
-    let echo = Server::new("echo-hang");
+    answered_after_one_restart("echo-hang", "hung server was killed")
+}
+
+/// `echo-stall` sleeps holding this task's request: the supervisor's pings find it silent, it
+/// is killed and restarted, and the request (safe to repeat) is answered by the new one.
+fn stalled() -> u64 {
+    answered_after_one_restart("echo-stall", "silent server was found out")
+}
+
+/// Calls `name`, which misbehaves holding the first request: the answer must come from its
+/// successor, restarted exactly once.
+fn answered_after_one_restart(name: &'static str, what: &str) -> u64 {
+    let echo = Server::new(name);
     let answer = echo.call(ECHO, [u64::MAX, 1, 2, 3], &[], Retry::Safe);
     require!(answer == Ok([OK, 2, 3, 4]));
-    let status = sys::lookup("echo-hang").and_then(|echo| sys::task_status(echo.index));
+    let status = sys::lookup(name).and_then(|echo| sys::task_status(echo.index));
     require!(status.is_ok_and(|status| status.restarts == 1));
-    println!("the hung server was killed, restarted, and answered");
+    println!("the {what}, restarted, and answered");
     0
 }
 
@@ -248,6 +262,23 @@ fn timeout() -> u64 {
             == Err(IpcError::Failed(SyscallError::WouldBlock))
     );
     println!("send to a closed receiver timed out");
+    0
+}
+
+/// `echo` takes an operation it does not know and never answers: a call with a timeout gives
+/// up with `TimedOut` once it has passed, and the server still answers the next call.
+fn reply_timeout() -> u64 {
+    const UNANSWERED: u32 = 99;
+    let Ok(echo) = sys::lookup("echo") else { return 3 };
+    let mut buffer = [0u8; 8];
+    let before = sys::uptime();
+    let lease = [Lease::write(&mut buffer)];
+    let result = sys::call_within(echo, &Message::new(UNANSWERED, [0; 4]), &lease, 20);
+    require!(result.err() == Some(IpcError::Failed(SyscallError::TimedOut)));
+    require!(sys::uptime() - before >= 20);
+    let answer = sys::call_within(echo, &Message::new(ECHO, [1, 2, 3, 4]), &[], 20);
+    require!(answer.is_ok_and(|reply| reply.message.payload == [2, 3, 4, 5]));
+    println!("a call to a silent server timed out, and the server answers the next");
     0
 }
 

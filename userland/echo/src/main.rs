@@ -8,12 +8,15 @@
 //!   `lease_info`).
 //! - `CRASH`: fault (null pointer read) without replying, so the caller is left waiting.
 //! - `ORDER`: reply with how many requests this server has taken, this one included.
+//! - any other operation: no reply at all, as from a server gone silent.
 //!
 //! Argument `closed:<name>`: take exactly one message, only from task `<name>`, and exit 0
 //! if it came from there. Argument `late:<ticks>`: sleep that long before serving, so callers
 //! queue up in `send`. Argument `crash-first`: the task faults on its first request, as
 //! `CRASH` does, unless it has been restarted; `crash-always`: it faults on every request (a
-//! crash loop); `hang-first`: it spins forever on its first request, unless restarted.
+//! crash loop); `hang-first`: it spins forever on its first request, unless restarted;
+//! `stall-first`: it sleeps forever on its first request, unless restarted (it stops answering
+//! without using the CPU).
 
 #![no_std]
 #![no_main]
@@ -44,11 +47,16 @@ fn main(argument: &str) -> u64 {
         .is_ok_and(|status| status.restarts == 0);
     let crash = argument == "crash-always" || (argument == "crash-first" && first_life);
     let hang = argument == "hang-first" && first_life;
+    let stall = argument == "stall-first" && first_life;
     let mut taken = 0u64;
     sys::serve(|request| {
         taken += 1;
         if crash {
             self::crash(request);
+        }
+        if stall {
+            println!("sleeping for ever while {} waits for a reply", request.sender);
+            sys::sleep(libipc::abi::FOREVER);
         }
         if hang {
             println!("spinning while {} waits for a reply", request.sender);

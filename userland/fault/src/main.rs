@@ -19,7 +19,7 @@ const RTC_DATA_PORT: u16 = 0x71;
 
 /// The kinds this program commits, and the names `inject` uses for the same faults.
 const KINDS: &str = "divzero ud2 int3 cli hlt in out cr3 wrmsr null kernel-read kernel-write \
-                     code-write align sse x87 stack-overflow port-own";
+                     code-write align align-int3 sse x87 stack-overflow port-own";
 const INJECT_NAMES: [(&str, &str); 4] =
     [("nullptr", "null"), ("privileged", "cli"), ("stack", "stack-overflow"), ("panic", "panic")];
 
@@ -77,6 +77,8 @@ fn commit(kind: &str) -> bool {
             "align" => {
                 asm!("pushfq", "or qword ptr [rsp], 0x40000", "popfq", "mov {}, qword ptr [rsp - 7]", out(reg) _)
             }
+            // Set RFLAGS.AC, then trap: the kernel must not run the trap with AC set.
+            "align-int3" => asm!("pushfq", "or qword ptr [rsp], 0x40000", "popfq", "int3"),
             // xorps xmm0, xmm0 and fld1, as bytes: the program is built without SSE or x87.
             "sse" => asm!(".byte 0x0f, 0x57, 0xc0"),
             "x87" => asm!(".byte 0xd9, 0xe8"),

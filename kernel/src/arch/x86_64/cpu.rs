@@ -65,6 +65,12 @@ pub fn disable_interrupts() {
     interrupts::disable();
 }
 
+/// Whether RFLAGS.AC is set now: in ring 0 it would let SMAP stand aside.
+pub fn alignment_flag_set() -> bool {
+    ::x86_64::registers::rflags::read()
+        .contains(::x86_64::registers::rflags::RFlags::ALIGNMENT_CHECK)
+}
+
 pub fn interrupts_enabled() -> bool {
     interrupts::are_enabled()
 }

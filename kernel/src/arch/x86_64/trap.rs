@@ -75,6 +75,7 @@ pub fn unexpected_irq_count() -> u64 {
 /// frame to resume: `frame` itself, or another task's registers after a task switch.
 pub fn dispatch(frame: &mut TrapFrame) -> *const TrapFrame {
     let from_user = frame.cs & 3 == 3;
+    debug_assert!(!cpu::alignment_flag_set(), "a trap entered the kernel with RFLAGS.AC set");
     let vector = frame.vector;
     match vector {
         // A system call prepares its own return to ring 3 (under the same scheduler lock).

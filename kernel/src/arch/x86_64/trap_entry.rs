@@ -168,6 +168,11 @@ trap_common:
     test byte ptr [rsp + 24], 3     // the saved CS: RPL 3 means we came from user mode
     jz trap_save
     swapgs
+    // An interrupt or exception keeps the task's RFLAGS but IF; ring 3 may set AC, which
+    // would let SMAP stand aside in the kernel. Start from clean flags (the task's are in the
+    // frame). `syscall` clears them through FMASK instead.
+    push 0
+    popfq
     // Save the general registers so the stack holds a whole TrapFrame, then call Rust.
     .global trap_save
 trap_save:
