@@ -204,6 +204,27 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
     },
     PROGRAMS_RUN,
     KEYBOARD_AND_SCREEN,
+    BootCheck {
+        name: "boot::a_line_typed_across_restarts_is_kept",
+        kernel: KernelKind::System,
+        flavor: Flavor::Micro,
+        firmware: Firmware::Bios,
+        cpu: None,
+        cmdline: "klog=warn",
+        exit_code: 0,
+        expect: &[
+            "supervisor: restarted console as",
+            // The shell's output, on a line of its own: the whole line reached it.
+            "\nsurvived\nmoat> ",
+            "supervisor: restarted serial as",
+            "\nintact\nmoat> ",
+        ],
+        input: TYPED_ACROSS_RESTARTS_SESSION,
+        stop_at: Some("intact\nmoat> "),
+        reboots: &[],
+        disk_holds: &[],
+        screen_shows: &[],
+    },
     on_monolithic("boot::monolithic_keyboard_and_screen_are_a_terminal", KEYBOARD_AND_SCREEN),
     FILES_PERSIST,
     BootCheck {

@@ -178,6 +178,15 @@ pub mod supervisor {
     /// bytes). Reply: status (`NOT_FOUND` past the last), restarts so far, its `Restart`
     /// policy (`Restart::code`), and `WATCHING`, `WAITING` or `GAVE_UP`.
     pub const STATUS: u32 = 2;
+    /// Keep lease 0 (readable, at most `KEEP_MAX` bytes) for the calling server: what it must
+    /// not lose in a restart, replacing what it kept before. Only a server the supervisor
+    /// looks after may keep anything (`NOT_FOUND` otherwise). Reply: status, bytes kept.
+    pub const KEEP: u32 = 3;
+    /// What the calling server (or the one before it under the same name) kept, into lease 0
+    /// (writable). Reply: status, bytes copied (0 if nothing was kept).
+    pub const KEPT: u32 = 4;
+    /// The most one server keeps.
+    pub const KEEP_MAX: usize = 1280;
     pub const WATCHING: u64 = 0;
     /// Restart scheduled after a backoff delay.
     pub const WAITING: u64 = 1;

@@ -275,7 +275,31 @@ impl LineEditor {
     pub fn has_line(&self) -> bool {
         !self.completed.is_empty()
     }
+
+    /// What was typed and not yet read, as the keys that would type it again: the lines typed
+    /// ahead, each with its Enter, then the line being typed. Written into `out`; returns the
+    /// length (at most `PENDING_MAX`). A console keeps this where a restart finds it.
+    pub fn pending_input(&self, out: &mut [u8; PENDING_MAX]) -> usize {
+        let mut len = 0;
+        self.completed.each_byte(b'\r', |byte| {
+            out[len] = byte;
+            len += 1;
+        });
+        out[len..len + self.len].copy_from_slice(&self.line[..self.len]);
+        len + self.len
+    }
+
+    /// Types `keys` (from `pending_input`) into this editor, with no echo: the terminal shows
+    /// them already.
+    pub fn restore(&mut self, keys: &[u8]) {
+        for &key in keys {
+            self.feed(key, |_| {});
+        }
+    }
 }
+
+/// The most `pending_input` gives: every line typed ahead, and a whole line being typed.
+pub const PENDING_MAX: usize = typeahead::TYPE_AHEAD + MAX_LINE;
 
 #[cfg(test)]
 mod tests {
@@ -419,6 +443,58 @@ mod tests {
     /// Feeds `keys` without taking lines; returns the events.
     fn type_keys_only(editor: &mut LineEditor, keys: &[u8]) -> Vec<Completed> {
         keys.iter().filter_map(|&key| editor.feed(key, |_| {})).collect()
+    }
+
+    fn pending(editor: &LineEditor) -> Vec<u8> {
+        let mut out = [0u8; PENDING_MAX];
+        let len = editor.pending_input(&mut out);
+        out[..len].to_vec()
+    }
+
+    /// A fresh editor given `keys` by `restore`: its pending input, then the lines it gives
+    /// and what is pending after them.
+    fn restored(keys: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>, Vec<u8>) {
+        let mut editor = LineEditor::new();
+        editor.restore(keys);
+        let before = pending(&editor);
+        let mut lines = Vec::new();
+        while editor.take_line(|line| lines.push(line.to_vec())) {}
+        (before, lines, pending(&editor))
+    }
+
+    #[test]
+    fn pending_input_types_the_same_state_again() {
+        let mut editor = LineEditor::new();
+        type_keys_only(&mut editor, b"first\rsecond line\rhalf a li\x7fine");
+        let keys = pending(&editor);
+        assert_eq!(keys, b"first\rsecond line\rhalf a line");
+        let (again, lines, after) = restored(&keys);
+        assert_eq!(again, keys);
+        assert_eq!(lines, [b"first".to_vec(), b"second line".to_vec()]);
+        assert_eq!(after, b"half a line", "the line being typed is being typed again");
+    }
+
+    #[test]
+    fn a_taken_line_is_no_longer_pending() {
+        let mut editor = LineEditor::new();
+        type_keys_only(&mut editor, b"one\rtwo\rthr");
+        assert!(editor.take_line(|line| assert_eq!(line, b"one")));
+        assert_eq!(pending(&editor), b"two\rthr");
+    }
+
+    #[test]
+    fn a_full_type_ahead_and_line_are_kept_whole() {
+        let mut editor = LineEditor::new();
+        let line = [b'x'; MAX_LINE];
+        while {
+            type_keys_only(&mut editor, &line);
+            type_keys_only(&mut editor, b"\r").len() == 1
+        } {}
+        // The queue is full: the last line stays being typed, whole.
+        let keys = pending(&editor);
+        assert!(keys.len() > typeahead::TYPE_AHEAD && keys.len() <= PENDING_MAX);
+        assert!(keys.ends_with(&line));
+        assert_eq!(restored(&keys).0, keys);
     }
 
     #[test]

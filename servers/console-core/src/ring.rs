@@ -68,6 +68,11 @@ impl ByteRing {
     }
 
     /// Removes the oldest bytes into `out`; returns how many.
+    /// Copies the bytes kept, oldest first, into `out` without taking them; returns how many.
+    pub fn copy_into(&self, out: &mut [u8]) -> usize {
+        self.peek(out)
+    }
+
     pub fn pop_into(&mut self, out: &mut [u8]) -> usize {
         let n = self.peek(out);
         self.consume(n);

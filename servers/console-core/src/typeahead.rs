@@ -56,6 +56,14 @@ impl LineQueue {
         self.len == 0
     }
 
+    /// Every byte kept, oldest first, each line followed by `end` instead of its `\n`.
+    pub fn each_byte(&self, end: u8, mut each: impl FnMut(u8)) {
+        for i in 0..self.len {
+            let byte = self.bytes[(self.start + i) % TYPE_AHEAD];
+            each(if byte == END { end } else { byte });
+        }
+    }
+
     /// Forgets every line (Ctrl-C: what was typed ahead of an interrupted program is not
     /// meant for whatever reads next).
     pub fn clear(&mut self) {

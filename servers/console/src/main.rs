@@ -8,18 +8,28 @@
 //! (whose call it answers only then). Output: `WRITE` requests, with `\n` turned into
 //! `\r\n`, and the echo of what is typed go to the serial driver, and to the screen driver
 //! when the system has one (QEMU's window then shows the same session).
+//!
+//! What was typed and not yet read (the line being typed, the lines typed ahead) is kept with
+//! the supervisor whenever it changes (`ulib::store`), and a restarted console starts from it:
+//! killing the console in the middle of a line loses no keystroke.
 
 #![no_std]
 #![no_main]
 
-use console_core::MAX_LINE;
 use console_core::requests::{Clients, Terminal};
+use console_core::{MAX_LINE, PENDING_MAX};
 use libipc::TaskId;
 use libipc::abi::{Lease, SUMMARIZED_LEASES};
 use libipc::sys;
+use service_api::console::READ_LINE;
+use service_api::supervisor::KEEP_MAX;
 use service_api::{keyboard, screen, serial};
 use ulib::client::{Retry, Server};
 use ulib::leases::CallerLeases;
+use ulib::store::Keeper;
+
+// Everything pending fits in what the supervisor keeps.
+const _: () = assert!(PENDING_MAX <= KEEP_MAX);
 
 ulib::entry!(main);
 
@@ -38,6 +48,10 @@ struct Console {
     /// as the benchmarks', pays nothing for it).
     screen: Option<Server>,
     terminal: Terminal<TaskId>,
+    keeper: Keeper,
+    /// The pending input as last kept.
+    kept: [u8; PENDING_MAX],
+    kept_len: usize,
 }
 
 /// The console's clients, reached through system calls; with the request being served, if
@@ -77,28 +91,48 @@ fn main(_argument: &str) -> u64 {
         inputs: [Server::new("serial"), Server::new("keyboard")],
         screen: sys::lookup(screen::NAME).is_ok().then(|| Server::new(screen::NAME)),
         terminal: Terminal::new(),
+        keeper: Keeper::new(),
+        kept: [0; PENDING_MAX],
+        kept_len: 0,
     };
+    console.kept_len = console.keeper.kept(&mut console.kept);
+    console.terminal.editor.restore(&console.kept[..console.kept_len]);
     // A `READ_LINE` with no line yet gets no answer from the loop: `Callers::reply` sends it.
     sys::serve(|request| {
         let Some(bits) = request.notification() else {
-            let Console { inputs, screen, terminal } = &mut console;
+            let Console { inputs, screen, terminal, .. } = &mut console;
             let output = |piece: &[u8]| send(&inputs[SERIAL], screen.as_ref(), piece);
             let callers =
                 Callers { serving: Some((request.sender, CallerLeases::summaries(request))) };
             let (op, flags) = (request.message.op, request.message.payload[0]);
-            let words = terminal.request(&callers, request.sender, op, flags, output)?;
-            return Some(sys::Message::new(0, words));
+            let words = terminal.request(&callers, request.sender, op, flags, output);
+            if op == READ_LINE {
+                console.keep_pending_input(); // a line typed ahead may have been taken
+            }
+            return Some(sys::Message::new(0, words?));
         };
         for (source, bit) in INPUT_BITS.iter().enumerate() {
             if bits & bit != 0 {
                 console.take_input(source);
             }
         }
+        console.keep_pending_input();
         None
     })
 }
 
 impl Console {
+    /// Keeps what was typed and not yet read with the supervisor, if it changed.
+    fn keep_pending_input(&mut self) {
+        let mut pending = [0u8; PENDING_MAX];
+        let len = self.terminal.editor.pending_input(&mut pending);
+        if pending[..len] != self.kept[..self.kept_len] {
+            self.keeper.keep(&pending[..len]);
+            self.kept[..len].copy_from_slice(&pending[..len]);
+            self.kept_len = len;
+        }
+    }
+
     /// Reads what an input driver has received and runs it through the line editor.
     fn take_input(&mut self, source: usize) {
         // One notification may stand for more bytes than one read takes: read until drained.

@@ -8,11 +8,14 @@
 //! ring and answers at once; the driver fills the transmitter whenever it reports itself empty
 //! (the "transmitter empty" interrupt is enabled only while bytes wait). A writer faster than
 //! the line waits only when the queue is full. Protocol: `service_api::serial`.
+//!
+//! The input ring is kept with the supervisor whenever it changes (`ulib::store`), and a
+//! restarted driver starts from it, so bytes received and not yet read survive a restart.
 
 #![no_std]
 #![no_main]
 
-use console_core::ByteRing;
+use console_core::{ByteRing, RING_CAPACITY};
 use crossbeam_utils::Backoff;
 use libipc::TaskId;
 use libipc::abi::{LEASE_READ, LEASE_WRITE};
@@ -24,6 +27,7 @@ use uart_16550::backend::Backend;
 use uart_16550::spec::registers::IER;
 use uart_16550::{BaudRate, Config, Uart16550};
 use ulib::leases::CallerLeases;
+use ulib::store::Keeper;
 
 ulib::entry!(main);
 
@@ -55,11 +59,23 @@ fn main(_argument: &str) -> u64 {
         return 1;
     }
     let mut ring = ByteRing::new();
+    let keeper = Keeper::new();
+    let mut kept = [0u8; RING_CAPACITY];
+    let kept_len = keeper.kept(&mut kept);
+    ring.push_up_to(&kept[..kept_len]);
     let mut output = Transmitter { queue: ByteRing::new(), interrupt_on: false };
     let mut listener: Option<TaskId> = None;
+    if !ring.is_empty() {
+        listener = ulib::client::notify_by_name("console", listener, INPUT_READY_BIT);
+    }
     sys::serve(|request| {
         let Some(bits) = request.notification() else {
-            return Some(handle(request, &mut output, &mut ring));
+            let before = ring.len();
+            let reply = handle(request, &mut output, &mut ring);
+            if ring.len() != before {
+                keep(&keeper, &ring);
+            }
+            return Some(reply);
         };
         if bits & 1 << IRQ != 0 {
             let mut got = false;
@@ -70,11 +86,19 @@ fn main(_argument: &str) -> u64 {
             output.pump();
             ulib::irq::acknowledge(IRQ);
             if got {
+                keep(&keeper, &ring);
                 listener = ulib::client::notify_by_name("console", listener, INPUT_READY_BIT);
             }
         }
         None
     })
+}
+
+/// Keeps the bytes received and not yet read with the supervisor.
+fn keep(keeper: &Keeper, ring: &ByteRing) {
+    let mut bytes = [0u8; RING_CAPACITY];
+    let len = ring.copy_into(&mut bytes);
+    keeper.keep(&bytes[..len]);
 }
 
 /// Register offsets and bits the transmitter uses directly (the crate's API sends by polling).

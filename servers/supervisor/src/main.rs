@@ -15,7 +15,8 @@
 //! (`service_api::supervisor::liveness`) to the servers its manifest entry may talk to.
 //!
 //! Requests (`service_api::supervisor`): `SPAWN` starts a program from an image a client
-//! lends; `STATUS` reports a watched server's policy, restarts and state.
+//! lends; `STATUS` reports a watched server's policy, restarts and state; `KEEP` and `KEPT`
+//! hold a little state for a watched server across its restarts (`store.rs`).
 
 #![no_std]
 #![no_main]
@@ -27,7 +28,9 @@ use libipc::sys::{self, IpcError, Message, Received, ServeLoop};
 use libipc::{FaultKind, SyscallError, TaskId};
 use service_api::status::{BAD_REQUEST, NOT_FOUND, OK};
 use service_api::supervisor::liveness::{self, Liveness, Next, Ping};
-use service_api::supervisor::{GAVE_UP, Policy, STATUS, WAITING, WATCHING, parse_policy};
+use service_api::supervisor::{
+    GAVE_UP, KEEP, KEPT, Policy, STATUS, WAITING, WATCHING, parse_policy,
+};
 // LAB 6 BEGIN: what the restart policy needs: its kinds, the crash-loop window, the longest backoff
 use service_api::supervisor::{MAX_BACKOFF_TICKS, Restart, WINDOW_TICKS};
 // LAB 6 STUB
@@ -35,11 +38,12 @@ use service_api::supervisor::{MAX_BACKOFF_TICKS, Restart, WINDOW_TICKS};
 use ulib::println;
 
 mod spawn;
+mod store;
 
 ulib::entry!(main);
 
 /// Servers one supervisor looks after, at most.
-const WATCHED: usize = 16;
+pub(crate) const WATCHED: usize = 16;
 /// Restart times remembered per server (the most any policy may allow in a window).
 const HISTORY: usize = 16;
 /// How often the watchdog looks.
@@ -51,8 +55,8 @@ const HUNG_TICKS: u64 = 45;
 
 /// What the supervisor knows about one watched server.
 #[derive(Clone, Copy)]
-struct Watched<'a> {
-    policy: Policy<'a>,
+pub(crate) struct Watched<'a> {
+    pub(crate) policy: Policy<'a>,
     state: u64,
     restarts: u64,
     /// Uptime of the most recent restarts, newest last.
@@ -124,6 +128,7 @@ fn main(argument: &str) -> u64 {
     println!("looking after: {argument}");
     let mut next_look = sys::uptime() + WATCH_TICKS;
     let mut server = ServeLoop::new();
+    let store = store::take();
     loop {
         let due = watched.iter().flatten().filter(|w| w.state == WAITING).map(|w| w.due).min();
         let wake = due.map_or(next_look, |due| due.min(next_look));
@@ -139,6 +144,7 @@ fn main(argument: &str) -> u64 {
             Ok(request) if request.notification().is_none() => {
                 let reply = match request.message.op {
                     STATUS => status(&watched, &request),
+                    KEEP | KEPT => store::handle(store, &watched, &request),
                     _ => spawn::handle(&request),
                 };
                 server.answer(&request, reply);

@@ -19,6 +19,8 @@ pub mod irq;
 pub mod leases;
 /// I/O ports for drivers, with `in` and `out` on the ports the kernel opened to them.
 pub mod ports;
+/// State a server keeps with its supervisor across restarts.
+pub mod store;
 /// The time-stamp counter and summaries of samples, for benchmarks.
 pub mod timing;
 

@@ -87,6 +87,21 @@ pub const FILE_FAULTS_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "survived\nmoat> ", send: "services\r" },
 ];
 
+/// A line typed half before the console is killed and half after its restart, then the same
+/// with the serial driver: both halves reach the shell. Each kill's count of messages (the
+/// shell's acknowledgement and prompt are messages too, and the keys come one interrupt at a
+/// time) lands it among the first keys of the line: the console dies holding `echo sur` in
+/// its editor, the serial driver holding keys the console has not read yet. Without the
+/// state each keeps with the supervisor, the shell gets `vived` or `ho intact`.
+pub const TYPED_ACROSS_RESTARTS_SESSION: &[Keystrokes] = &[
+    Keystrokes { after: "moat> ", send: "inject console kill 3\r" },
+    Keystrokes { after: "moat> ", send: "echo sur" },
+    Keystrokes { after: "restarted console as", send: "vived\r" },
+    Keystrokes { after: "survived\nmoat> ", send: "inject serial kill 5\r" },
+    Keystrokes { after: "moat> ", send: "echo int" },
+    Keystrokes { after: "restarted serial as", send: "act\r" },
+];
+
 /// Keys pressed on the PS/2 keyboard (through QEMU's monitor): keyboard driver -> console ->
 /// shell, the same path as the serial line's bytes from the console on.
 pub const KEYBOARD_SESSION: &[Keystrokes] = &[Keystrokes {
