@@ -391,9 +391,17 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
             "supervisor: serial (1.2) faulted: vector 0 (divide error)",
             "supervisor: serial (1.3) faulted: vector 14 (page fault), error code 0x6",
             "moat> echo five\nfive\nmoat> ",
+            "supervisor: fs (6.0) has not waited for work in 8 looks and took no ping: stopped \
+             answering; killing it",
+            "supervisor: restarted fs as 6.1",
+            "README.TXT ",
+            "supervisor: serial (1.4) has not waited for work in 8 looks and took no ping: \
+             stopped answering; killing it",
+            "supervisor: restarted serial as 1.5",
+            "\nsix\nmoat> ",
         ],
         input: INJECT_SESSION,
-        stop_at: Some("\nfive\nmoat> "),
+        stop_at: Some("\nsix\nmoat> "),
         reboots: &[],
         disk_holds: &[],
         screen_shows: &[],

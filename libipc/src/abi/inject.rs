@@ -33,8 +33,11 @@ pub const INJECT_CORRUPT_REPLY: u64 = 9;
 /// Skip one instruction: the task's next `syscall` does nothing and returns with the
 /// registers as they were (the number still in rax, which the caller takes for an error).
 pub const INJECT_SKIP: u64 = 10;
+/// Sleep for ever holding the message: the task stops answering without running, which only
+/// the supervisor's pings notice (a server's code waiting on something that never comes).
+pub const INJECT_STALL: u64 = 11;
 /// The names the shell's `inject` command takes, indexed by kind.
-pub const INJECT_KINDS: [&str; 11] = [
+pub const INJECT_KINDS: [&str; 12] = [
     "kill",
     "panic",
     "nullptr",
@@ -46,6 +49,7 @@ pub const INJECT_KINDS: [&str; 11] = [
     "flipmem",
     "badreply",
     "skip",
+    "stall",
 ];
 
 /// `inject`'s third argument: how many times the task waits for a message before the fault

@@ -24,10 +24,10 @@
 use libipc::abi::{
     FaultInfo, LEASE_WRITE, STATE_RECEIVING, TASK_ENDED_BIT, TASK_FAULTED, TASK_KILLED,
 };
-use libipc::sys::{self, IpcError, Message, Received, ServeLoop};
-use libipc::{FaultKind, SyscallError, TaskId};
+use libipc::sys::{self, Message, Received, ServeLoop};
+use libipc::{FaultKind, TaskId};
 use service_api::status::{BAD_REQUEST, NOT_FOUND, OK};
-use service_api::supervisor::liveness::{self, Liveness, Next, Ping};
+use service_api::supervisor::liveness::Liveness;
 use service_api::supervisor::{
     GAVE_UP, KEEP, KEPT, Policy, STATUS, WAITING, WATCHING, parse_policy,
 };
@@ -37,6 +37,7 @@ use service_api::supervisor::{MAX_BACKOFF_TICKS, Restart, WINDOW_TICKS};
 // LAB 6 END
 use ulib::println;
 
+mod silence;
 mod spawn;
 mod store;
 
@@ -68,7 +69,7 @@ pub(crate) struct Watched<'a> {
     ended: Option<TaskId>,
     /// (task id, CPU ticks) at the watchdog's last look.
     last_ticks: Option<(u64, u64)>,
-    liveness: Liveness,
+    pub(crate) liveness: Liveness,
 }
 
 impl Watched<'_> {
@@ -231,7 +232,8 @@ fn restart(server: &mut Watched, id: TaskId, now: u64) {
 
 /// Kills every watched task that ran for most of the last interval (it is then handled when
 /// the kernel reports its end).
-fn watch_for_hangs(watched: &mut [Option<Watched>; WATCHED]) {
+fn watch_for_hangs<'a>(watched: &mut [Option<Watched<'a>>; WATCHED]) {
+    let mut silent = silence::Silent::new();
     let mut index = 0;
     while let Ok(status) = sys::task_status(index) {
         index += 1;
@@ -246,13 +248,8 @@ fn watch_for_hangs(watched: &mut [Option<Watched>; WATCHED]) {
         };
         // A garbled id is never killed as some other task.
         let Some(id) = TaskId::from_raw(status.id) else { continue };
-        if stopped_answering(server, status.state == STATE_RECEIVING, id) {
-            println!(
-                "{name} ({id}) has not waited for work in {} looks and took no ping: \
-                 stopped answering; killing it",
-                server.liveness.quiet_looks()
-            );
-            let _ = sys::kill(id);
+        if silence::stopped_answering(server, status.state == STATE_RECEIVING, id) {
+            silent.add(server.policy.name, id, server.liveness.quiet_looks(), status.state);
             continue;
         }
         // LAB 6 BEGIN: a server that ran HUNG_TICKS or more of the interval is stuck: say so and kill it (its end is then handled like any other)
@@ -267,22 +264,7 @@ fn watch_for_hangs(watched: &mut [Option<Watched>; WATCHED]) {
         // let _ = (before, id);
         // LAB 6 END
     }
-}
-
-/// One liveness look at `server` (`id`), pinging it if it has been quiet too long; true when it
-/// has stopped answering.
-fn stopped_answering(server: &mut Watched, waiting: bool, id: TaskId) -> bool {
-    if server.liveness.look(waiting) == Next::Nothing {
-        return false;
-    }
-    let ping = Message::new(liveness::PING, [0; 4]);
-    let answer = match sys::send(id, &ping, liveness::PING_WAIT) {
-        Ok(()) => Ping::Taken,
-        Err(IpcError::Failed(SyscallError::Denied)) => Ping::Refused,
-        Err(IpcError::Dead { .. }) => return false, // its end is reported and handled anyway
-        Err(_) => Ping::Missed,
-    };
-    server.liveness.pinged(answer)
+    silent.kill();
 }
 
 /// `STATUS`: the word-0th watched server.

@@ -57,8 +57,9 @@ commands:
   restart NAME    start a task afresh from its boot image
   inject NAME KIND [AFTER [SEED]]
                   make a task fault at its next message (or after AFTER more);
-                  KIND is one of kill panic nullptr privileged divzero hang stack,
-                  or a corruption: flipreg flipmem badreply (SEED picks the bit)
+                  KIND is one of kill panic nullptr privileged divzero hang stack
+                  stall skip, or a corruption: flipreg flipmem badreply (SEED picks
+                  the bit)
   clear           clear the screen
 ";
 

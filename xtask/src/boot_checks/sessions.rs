@@ -43,6 +43,13 @@ pub const INJECT_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "inject serial divzero\r" },
     Keystrokes { after: "moat> ", send: "inject serial stack\r" },
     Keystrokes { after: "moat> ", send: "echo five\r" },
+    // The file server sleeps for ever holding the listing's request: only pings find it out.
+    Keystrokes { after: "\nfive\nmoat> ", send: "inject fs stall\r" },
+    Keystrokes { after: "moat> ", send: "ls\r" },
+    // The serial driver stalls holding the console's write: the console, blocked in that call,
+    // is silent too, but only the driver is stopped, and the console goes on.
+    Keystrokes { after: "BIN/                -\nmoat> ", send: "inject serial stall\r" },
+    Keystrokes { after: "moat> ", send: "echo six\r" },
 ];
 
 /// Files through the shell: written, listed, read back; then, after a reboot, still there.

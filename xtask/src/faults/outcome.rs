@@ -130,7 +130,7 @@ pub fn classify(e: &Evidence) -> Outcome {
 pub const TARGETS: [&str; 5] = ["serial", "console", "keyboard", "block", "fs"];
 
 /// The kinds of fault.
-pub const KINDS: [&str; 11] = [
+pub const KINDS: [&str; 12] = [
     "kill",
     "panic",
     "nullptr",
@@ -142,6 +142,7 @@ pub const KINDS: [&str; 11] = [
     "flipmem",
     "skip",
     "badreply",
+    "stall",
 ];
 
 /// One planned injection: reproducible from (flavor, target, kind, after, seed).

@@ -10,8 +10,8 @@
 use core::arch::asm;
 use libipc::Sysnum;
 use libipc::abi::{
-    INJECT_DIVZERO, INJECT_HANG, INJECT_NULLPTR, INJECT_PANIC, INJECT_PRIVILEGED, INJECT_STACK,
-    PANIC_EXIT_CODE,
+    FOREVER, INJECT_DIVZERO, INJECT_HANG, INJECT_NULLPTR, INJECT_PANIC, INJECT_PRIVILEGED,
+    INJECT_STACK, INJECT_STALL, PANIC_EXIT_CODE,
 };
 
 /// Each snippet starts at `kind * SNIPPET_SLOT` in the page.
@@ -32,17 +32,30 @@ const fn exit_snippet() -> [u8; 14] {
     ]
 }
 
+/// `1: mov eax, imm32; mov rdi, -1; syscall; jmp 1b`: sleep for ever, and again if woken.
+const fn stall_snippet() -> [u8; 16] {
+    let number = (Sysnum::Sleep as u32).to_le_bytes();
+    assert!(FOREVER == u64::MAX, "mov rdi, -1 sleeps for FOREVER ticks");
+    [
+        0xb8, number[0], number[1], number[2], number[3], // mov eax, Sleep
+        0x48, 0xc7, 0xc7, 0xff, 0xff, 0xff, 0xff, // mov rdi, -1 (sign-extended)
+        0x0f, 0x05, // syscall
+        0xeb, 0xf0, // jmp 1b (16 bytes back)
+    ]
+}
+
 /// The page every task maps read-only and executable: one snippet per kind with one.
 pub fn user_snippet_page() -> [u8; PAGE_BYTES] {
     let mut page = [INT3; PAGE_BYTES];
-    let exit = exit_snippet();
-    let snippets: [(u64, &[u8]); 6] = [
+    let (exit, stall) = (exit_snippet(), stall_snippet());
+    let snippets: [(u64, &[u8]); 7] = [
         (INJECT_PANIC, &exit),
         (INJECT_NULLPTR, &[0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0]), // mov rax, qword ptr [0]
         (INJECT_PRIVILEGED, &[0xfa]),                            // cli
         (INJECT_DIVZERO, &[0x31, 0xc9, 0xf7, 0xf1]),             // xor ecx, ecx; div ecx
         (INJECT_HANG, &[0xeb, 0xfe]),                            // jmp $
         (INJECT_STACK, &[0x50, 0xeb, 0xfd]),                     // 1: push rax; jmp 1b
+        (INJECT_STALL, &stall),
     ];
     for (kind, code) in snippets {
         let at = (kind * SNIPPET_SLOT) as usize;
@@ -53,7 +66,8 @@ pub fn user_snippet_page() -> [u8; PAGE_BYTES] {
 
 /// Where the snippet for `kind` starts in the page, or `None` for kinds with no snippet.
 pub fn snippet_offset(kind: u64) -> Option<u64> {
-    (INJECT_PANIC..=INJECT_STACK).contains(&kind).then_some(kind * SNIPPET_SLOT)
+    let has_snippet = (INJECT_PANIC..=INJECT_STACK).contains(&kind) || kind == INJECT_STALL;
+    has_snippet.then_some(kind * SNIPPET_SLOT)
 }
 
 /// Runs the faulty instruction of `kind` in ring 0. Most never return: the CPU raises an
@@ -73,8 +87,10 @@ pub fn run_in_ring0(kind: u64) {
         INJECT_DIVZERO => unsafe {
             asm!("xor ecx, ecx", "div ecx", out("eax") _, out("ecx") _, out("edx") _)
         },
-        // With interrupts off, nothing ever runs again: not the timer, not a watchdog.
-        INJECT_HANG => loop {
+        // With interrupts off, nothing ever runs again: not the timer, not a watchdog. A
+        // built-in service cannot wait for anything (it runs in its caller's system call, with
+        // interrupts off), so a stall there is the same endless loop.
+        INJECT_HANG | INJECT_STALL => loop {
             core::hint::spin_loop();
         },
         // SAFETY: as above; pushes run the trap stack into whatever lies below it until a
