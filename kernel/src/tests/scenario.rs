@@ -229,7 +229,7 @@ fn finish_current(s: &mut Kernel) {
 fn launch_next(s: &mut Kernel) {
     let mut guard = RUNNING.lock();
     let run = guard.as_mut().expect("the runner is set up");
-    while run.scenario(run.next).is_some_and(|s| !s.name.contains(run.filter)) {
+    while run.scenario(run.next).is_some_and(|s| !super::is_selected(s.name, run.filter)) {
         run.next += 1;
     }
     let Some(scenario) = run.scenario(run.next) else {

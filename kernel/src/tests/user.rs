@@ -75,7 +75,16 @@ pub const SCENARIOS: &[Scenario] = &[
         tasks: &[WITNESS, "fuzz"],
         deadline: 12000,
         prepare: None,
-        check: fuzzer_survives,
+        check: |outcome| fuzzer_survives(outcome, "fuzz", 100_000),
+    },
+    // The same for ten times as long: about four minutes of guest time, so only on request
+    // (`cargo xtask test long:: --timeout 1800`).
+    Scenario {
+        name: "long::fuzzer_survives_a_million_syscalls",
+        tasks: &[WITNESS, "fuzz-long"],
+        deadline: 120_000,
+        prepare: None,
+        check: |outcome| fuzzer_survives(outcome, "fuzz-long", 1_000_000),
     },
     fault_scenario!("user::fault_divide_by_zero", "f-divzero", |o| faulted(
         o,
@@ -244,11 +253,11 @@ fn timer_preempts_cpu_bound_tasks(outcome: &Outcome) -> TestResult {
     Ok(())
 }
 
-fn fuzzer_survives(outcome: &Outcome) -> TestResult {
-    let fuzz = outcome.task("fuzz")?;
+fn fuzzer_survives(outcome: &Outcome, task: &str, calls: u64) -> TestResult {
+    let fuzz = outcome.task(task)?;
     // Exit code 0: every answer the fuzzer could check was right.
     check_eq!(fuzz.state, TaskState::Exited { code: 0 });
-    check!(fuzz.stats.syscalls >= 100_000, "only {} system calls", fuzz.stats.syscalls);
+    check!(fuzz.stats.syscalls >= calls, "only {} system calls", fuzz.stats.syscalls);
     witness_survived(outcome)
 }
 

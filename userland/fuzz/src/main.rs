@@ -1,7 +1,8 @@
 //! A system call fuzzer: random numbers, random arguments, random and hostile pointers, from a
 //! fixed seed so every run is the same. It checks what it can: an unknown number must fail
-//! with `UnknownSyscall`, a pointer outside its own memory with `BadAddress`. Exit code 0 means
-//! every answer was right; the kernel surviving is checked by whoever watches.
+//! with `UnknownSyscall`, a pointer outside its own memory with `BadAddress`, a length past the
+//! limit with `TooLong`. Exit code 0 means every answer was right; the kernel surviving is
+//! checked by whoever watches.
 //!
 //! Argument: the number of calls (default 100000). `exit` is never called (it would end the
 //! run), `sleep` only for 0 or 1 ticks and IPC calls only with timeouts of 0 or 1 tick (a
@@ -11,7 +12,7 @@
 #![no_main]
 
 use libipc::SyscallError;
-use libipc::abi::{SYSCALL_COUNT, Sysnum};
+use libipc::abi::{DEBUG_WRITE_MAX, SYSCALL_COUNT, Sysnum};
 use ulib::println;
 use ulib::sys::{self, syscall_any};
 
@@ -31,17 +32,30 @@ impl XorShift {
     }
 }
 
-/// A pointer argument: mostly hostile, sometimes valid.
+/// A pointer argument: mostly hostile, sometimes valid. The valid one is read-only (a
+/// `static`), so every call that writes through it must be refused too.
 fn pointer(random: &mut XorShift) -> (u64, bool) {
     let valid = BUFFER.as_ptr() as u64;
-    match random.next() % 8 {
+    match random.next() % 12 {
         0 => (0, false),
         1 => (0xffff_ffff_8000_0000 + random.next() % 0x10_0000, false), // kernel image
         2 => (0xffff_8000_0000_0000 + random.next() % (1 << 40), false), // physical map
         3 => (0x0000_7fff_ffff_fff0, false),                             // end of user space
         4 => (random.next(), false),
         5 => (0x1000 + random.next() % 0x3f_f000, false), // below the program
+        6 => (0x0000_8000_0000_0000 + random.next() % 0x1000, false), // first non-canonical
+        7 => (u64::MAX - random.next() % 0x1000, false),  // wraps past the top
+        8 => (0x0000_7000_0000_0000 + random.next() % 0x1000, false), // the device window
         _ => (valid + random.next() % 32, true),
+    }
+}
+
+/// A length argument: mostly small, sometimes huge or at the edge of wrapping.
+fn length(random: &mut XorShift) -> u64 {
+    match random.next() % 8 {
+        0 => u64::MAX - random.next() % 64,
+        1 => random.next(),
+        _ => random.next() % 96,
     }
 }
 
@@ -60,7 +74,7 @@ fn main(argument: &str) -> u64 {
         // The sixth register is the IPC timeout: 0 or 1 tick, so no call can block for long.
         let mut args = [
             address,
-            random.next() % 96,
+            length(&mut random),
             random.next(),
             random.next(),
             random.next(),
@@ -80,6 +94,8 @@ fn main(argument: &str) -> u64 {
         }
         let expected_error = if number >= SYSCALL_COUNT {
             Some(SyscallError::UnknownSyscall)
+        } else if number == Sysnum::DebugWrite as u64 && args[1] > DEBUG_WRITE_MAX {
+            Some(SyscallError::TooLong)
         } else if number == Sysnum::DebugWrite as u64 && !address_valid && args[1] > 0 {
             Some(SyscallError::BadAddress)
         } else {
