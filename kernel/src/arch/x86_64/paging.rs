@@ -83,23 +83,41 @@ fn map_or_release(
     flags: Flags,
     parent_flags: Flags,
 ) -> Result<(), MapError> {
-    let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
-    let frame = PhysFrame::containing_address(PhysAddr::new(frame));
     // SAFETY: the frame is fresh from the allocator, so nothing else aliases it, and callers map
     // only pages of their own (the kernel heap range, or a task's private user half).
+    let result = unsafe { map(mapper, page, frame, flags, parent_flags) };
+    if result.is_err() {
+        frames::free(frame);
+    }
+    result
+}
+
+/// Maps `page` to `frame` in `mapper`, with page tables from the frame allocator.
+///
+/// # Safety
+/// Nothing may reach `frame` through another mapping that relies on it staying unmapped here,
+/// and `page` must belong to the caller (the kernel's own range, or a task's private half).
+unsafe fn map(
+    mapper: &mut OffsetPageTable,
+    page: u64,
+    frame: u64,
+    flags: Flags,
+    parent_flags: Flags,
+) -> Result<(), MapError> {
+    let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
+    let frame = PhysFrame::containing_address(PhysAddr::new(frame));
+    // SAFETY: as the caller guarantees.
     let result = unsafe {
         mapper.map_to_with_table_flags(page, frame, flags, parent_flags, &mut KernelFrames)
     };
-    let error = match result {
+    match result {
         Ok(flush) => {
             flush.flush();
-            return Ok(());
+            Ok(())
         }
-        Err(MapToError::FrameAllocationFailed) => MapError::OutOfFrames,
-        Err(_) => MapError::AlreadyMapped(page.start_address().as_u64()),
-    };
-    frames::free(frame.start_address().as_u64());
-    Err(error)
+        Err(MapToError::FrameAllocationFailed) => Err(MapError::OutOfFrames),
+        Err(_) => Err(MapError::AlreadyMapped(page.start_address().as_u64())),
+    }
 }
 
 /// Backs `pages` pages from `start` with fresh frames, writable and not executable, for the
@@ -285,21 +303,9 @@ impl AddressSpace {
         let flags =
             Flags::PRESENT | Flags::USER_ACCESSIBLE | Flags::WRITABLE | Flags::NO_EXECUTE | DEVICE;
         let parents = Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE;
-        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
-        let frame = PhysFrame::containing_address(PhysAddr::new(physical));
         // SAFETY: the frame is device memory the kernel never allocates or frees; it becomes
         // reachable from this user page only, which is in this space's private half.
-        let result = unsafe {
-            self.mapper().map_to_with_table_flags(page, frame, flags, parents, &mut KernelFrames)
-        };
-        match result {
-            Ok(flush) => {
-                flush.flush();
-                Ok(())
-            }
-            Err(MapToError::FrameAllocationFailed) => Err(MapError::OutOfFrames),
-            Err(_) => Err(MapError::AlreadyMapped(page.start_address().as_u64())),
-        }
+        unsafe { map(&mut self.mapper(), page, physical, flags, parents) }
     }
 
     /// Walks the four levels for `address`, combining their permissions.
