@@ -4,7 +4,6 @@
 //! waking a task. A call the service answers later (a console read waiting for a line)
 //! leaves the caller in `AwaitingReply`, exactly as a ring-3 server would.
 
-use crate::arch::TrapFrame;
 use crate::delivery::{Lent, raise_notification, write_message};
 use crate::lifecycle::kill;
 use crate::services::{self, Answer, Host, KernelLeases};
@@ -21,18 +20,17 @@ use libipc::{SyscallError, TaskId};
 pub fn add_service(k: &mut Kernel, spec: &TaskSpec<'static>) -> TaskId {
     let id = TaskId::new(k.tasks.len() as u16, 0);
     let name = TaskName::new(spec.name);
-    k.tasks.push(Task::new(id, spec, name, TaskState::InKernel));
+    k.add_task(Task::new(id, spec, name, TaskState::InKernel));
     id
 }
 
-/// A `call` from `caller` (its registers `live`) to the built-in service in slot `service`
+/// A `call` from `caller` to the built-in service in slot `service`
 /// (kept out of line: the message path of the microkernel never comes here).
 #[inline(never)]
 pub fn call(
     k: &mut Kernel,
     caller: usize,
     service: usize,
-    live: &mut TrapFrame,
     wants_reply: bool,
 ) -> Outcome {
     if !wants_reply {
@@ -44,7 +42,7 @@ pub fn call(
         return SyscallError::InvalidArgument.into(); // callers come here only for `InKernel`
     };
     let caller_id = k.tasks[caller].id;
-    let args = live.ipc_args();
+    let args = k.tasks[caller].saved.ipc_args();
     let (_, op) = args.target();
     trace::message(&k.tasks, Kind::Call, caller, service, op, &args.payload());
     let answer = services::call(which, k, caller_id, op, args.payload());
@@ -53,7 +51,7 @@ pub fn call(
         Answer::Now(words) => {
             trace::message(&k.tasks, Kind::Reply, service, caller, 0, &words);
             k.tasks[caller].lease_count = 0;
-            write_message(live, service_id, 0, words, Lent::NONE);
+            write_message(&mut k.tasks[caller].saved, service_id, 0, words, Lent::NONE);
             Outcome::Written
         }
         Answer::Later => {

@@ -77,10 +77,7 @@ pub fn spawn_into(
             k.tasks[index] = task;
             index
         }
-        None => {
-            k.tasks.push(task);
-            k.tasks.len() - 1
-        }
+        None => k.add_task(task),
     };
     k.irqs.claim(index, spec.irqs);
     k.sched.make_ready(&mut k.tasks, index);
@@ -113,7 +110,7 @@ pub fn end_task(k: &mut Kernel, index: usize, state: TaskState) {
     }
     k.sched.park(&mut k.tasks, index, state);
     let task = &mut k.tasks[index];
-    if index == k.sched.current && k.sched.frame_live {
+    if index == k.sched.current && k.sched.on_cpu {
         task.stats.syscalls += crate::arch::take_lean_calls();
     }
     task.lease_count = 0;
@@ -129,7 +126,7 @@ pub fn end_task(k: &mut Kernel, index: usize, state: TaskState) {
     }
     k.irqs.release(index);
     if index == k.sched.current {
-        k.sched.frame_live = false;
+        k.sched.on_cpu = false;
         k.sched.switch_away();
     }
     tell_the_others(k, old_id, new_id);
@@ -180,7 +177,7 @@ pub fn timer_tick(from_user: bool) {
                 _ => {}
             }
         }
-        if from_user && k.sched.frame_live {
+        if from_user && k.sched.on_cpu {
             k.sched.charge_tick(&mut k.tasks);
         }
         k.observe(Event::Tick);

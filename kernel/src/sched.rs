@@ -4,9 +4,9 @@
 //! Fixed priorities, round robin among equals (`kernel_core::sched`, host-tested), with the
 //! ready tasks in a bitmap (`ReadySet`): every change of a task's state to or from `Ready`
 //! goes through `make_ready` or `park` here, which keep the map in step. A switch
-//! happens only on the way back to ring 3: everything else just sets `switch_pending`. The kernel keeps nothing on its trap stack between entries (the seL4 and
-//! Hubris model), so the running task's registers are either live (in the CPU, or in the
-//! frame of the trap being handled) or in its `Task::saved`.
+//! happens only on the way back to ring 3: everything else just sets `switch_pending`. The
+//! kernel keeps nothing on its stack between entries (the seL4 and Hubris model): every
+//! entry from ring 3 saves the task's registers in its `Task::saved`.
 
 use crate::task::{Task, TaskState};
 use kernel_core::sched::{ReadySet, SLOTS, Turns};
@@ -15,17 +15,20 @@ use kernel_core::sched::{ReadySet, SLOTS, Turns};
 pub const QUANTUM_TICKS: u32 = 5;
 
 pub struct Scheduler {
-    /// The task whose registers are on the trap stack, or that ran last.
+    /// The task that entered the kernel, or that ran last.
     pub current: usize,
-    /// True while `current` is running: its registers are in the CPU, or in the frame of the
-    /// trap being handled (not yet saved in its task record).
-    pub frame_live: bool,
+    /// True while `current` holds the CPU: it entered the kernel from ring 3 and has not been
+    /// switched away from nor ended.
+    pub on_cpu: bool,
     /// Set when the running task should give up the CPU at the next return to ring 3.
     pub switch_pending: bool,
     /// Whose turn it is at each priority (round robin).
     turns: Turns,
     /// The tasks in state `Ready`, by priority.
     ready: ReadySet,
+    /// How many tasks are in `Sending` (blocked until their receiver takes the message), so
+    /// the IPC fast path knows in one compare, not a scan of the table, that no sender waits.
+    senders: u32,
     /// A task known to be the one to run next, so the next switch can skip the search: set by
     /// `send`/`call` when it hands its message to a strictly more urgent receiver (the sender
     /// was the most urgent ready task, so the receiver now is). Taken by the next switch.
@@ -36,10 +39,11 @@ impl Scheduler {
     pub const fn new() -> Self {
         Scheduler {
             current: 0,
-            frame_live: false,
+            on_cpu: false,
             switch_pending: false,
             turns: Turns::new(),
             ready: ReadySet::new(),
+            senders: 0,
             next_hint: None,
         }
     }
@@ -58,6 +62,9 @@ impl Scheduler {
     #[inline(always)]
     pub fn make_ready(&mut self, tasks: &mut [Task], index: usize) {
         let task = &mut tasks[index];
+        if matches!(task.state, TaskState::Sending { .. }) {
+            self.senders -= 1;
+        }
         task.state = TaskState::Ready;
         let priority = task.spec.priority;
         self.ready.insert(priority, index);
@@ -72,18 +79,43 @@ impl Scheduler {
         if matches!(task.state, TaskState::Ready) {
             self.ready.remove(task.spec.priority, index);
         }
+        let sending = |state: &TaskState| matches!(state, TaskState::Sending { .. });
+        self.senders = self.senders + u32::from(sending(&state)) - u32::from(sending(&task.state));
         task.state = state;
     }
 
+    /// The fast path's change of states (`syscalls::fastpath`): the running task `from` blocks
+    /// in `waiting`, and `to`, blocked but not sending, becomes ready. Exactly what `park` and
+    /// `make_ready` would do there, without their general cases: neither state is `Sending`.
+    #[inline(always)]
+    pub fn trade_places(&mut self, tasks: &mut [Task], from: usize, waiting: TaskState, to: usize) {
+        let sending_or_ready = |s: &TaskState| matches!(s, TaskState::Ready | TaskState::Sending { .. });
+        debug_assert!(from == self.current && matches!(tasks[from].state, TaskState::Ready));
+        debug_assert!(!sending_or_ready(&waiting) && !sending_or_ready(&tasks[to].state));
+        let [leaving, coming] = [from, to].map(|i| (tasks[i].spec.priority, i));
+        self.ready.remove(leaving.0, leaving.1);
+        tasks[from].state = waiting;
+        self.ready.insert(coming.0, coming.1);
+        tasks[to].state = TaskState::Ready;
+    }
+
+    /// Whether any task is blocked in `send` or `call` waiting for its receiver.
+    #[inline(always)]
+    pub fn any_sender_waits(&self) -> bool {
+        self.senders != 0
+    }
+
     /// Whether a task other than `a` and `b` is ready at `priority` or more urgently.
+    #[inline(always)]
     pub fn rival_ready(&self, priority: u8, a: usize, b: usize) -> bool {
         self.ready.any_at_or_above(priority, 1 << (a % SLOTS) | 1 << (b % SLOTS))
     }
 
-    /// Nothing is pending: the current task runs with its registers in the trap frame, and no
-    /// switch has been asked for (the state in which the fast path may choose by itself).
+    /// Nothing is pending: the current task holds the CPU, and no switch has been asked for
+    /// (the state in which the fast path may choose by itself).
+    #[inline(always)]
     pub fn is_steady(&self) -> bool {
-        self.frame_live && !self.switch_pending && self.next_hint.is_none()
+        self.on_cpu && !self.switch_pending && self.next_hint.is_none()
     }
 
     /// The fast path's switch: `next` runs now, chosen by the caller (see `fastpath.rs`).
@@ -92,14 +124,14 @@ impl Scheduler {
         debug_assert!(self.ready_set_matches(tasks), "the ready set is out of step");
         debug_assert_eq!(self.turns.select_next(&self.ready), Some(next), "not the next task");
         self.current = next;
-        self.frame_live = true;
+        self.on_cpu = true;
         self.switch_pending = false;
     }
 
     /// A task of `priority` has become ready: switch if it outranks the running one.
     #[inline(always)]
     pub fn preempt_for(&mut self, tasks: &[Task], priority: u8) {
-        if self.frame_live && priority < tasks[self.current].spec.priority {
+        if self.on_cpu && priority < tasks[self.current].spec.priority {
             self.switch_pending = true;
         }
     }
@@ -136,19 +168,22 @@ impl Scheduler {
             None => self.turns.select_next(&self.ready)?,
         };
         self.current = next;
-        self.frame_live = true;
+        self.on_cpu = true;
         Some(next)
     }
 
-    /// The ready set holds exactly the tasks in state `Ready` (checked in debug builds, so the
-    /// in-guest tests check it at every switch).
+    /// The ready set holds exactly the tasks in state `Ready`, and `senders` counts those in
+    /// `Sending` (checked in debug builds, so the in-guest tests check it at every switch).
     fn ready_set_matches(&self, tasks: &[Task]) -> bool {
         let mut expected = ReadySet::new();
+        let mut senders = 0;
         for (index, task) in tasks.iter().enumerate() {
-            if matches!(task.state, TaskState::Ready) {
-                expected.insert(task.spec.priority, index);
+            match task.state {
+                TaskState::Ready => expected.insert(task.spec.priority, index),
+                TaskState::Sending { .. } => senders += 1,
+                _ => {}
             }
         }
-        expected == self.ready
+        expected == self.ready && senders == self.senders
     }
 }

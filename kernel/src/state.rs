@@ -32,7 +32,8 @@ pub type Observer = fn(&mut Kernel, Event);
 
 pub struct Kernel {
     /// The task table. Index = `TaskId::index`; a slot keeps its ended task (and its
-    /// generation) until reused.
+    /// generation) until reused. Never moves once it holds a task (`add_task`): entries from
+    /// ring 3 save registers straight into the running task's record.
     pub tasks: Vec<Task>,
     pub sched: Scheduler,
     pub irqs: IrqRoutes,
@@ -60,6 +61,17 @@ pub fn lock_in_trap() -> MutexGuard<'static, Kernel> {
 }
 
 impl Kernel {
+    /// Puts `task` in a new slot at the end of the table and returns the slot. The first one
+    /// reserves room for `MAX_TASKS`, so the table never moves (callers check the limit).
+    pub fn add_task(&mut self, task: Task) -> usize {
+        assert!(self.tasks.len() < MAX_TASKS, "the task table is full");
+        if self.tasks.capacity() == 0 {
+            self.tasks.reserve_exact(MAX_TASKS);
+        }
+        self.tasks.push(task);
+        self.tasks.len() - 1
+    }
+
     /// The slot of the live task `id`, or why there is none: `DeadTask` with its current id
     /// when the slot has moved on (or the task ended), `NoSuchTask` for an unknown slot.
     pub fn resolve(&self, id: TaskId) -> Result<usize, (SyscallError, u64)> {

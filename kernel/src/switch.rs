@@ -1,9 +1,10 @@
 //! Every switch between tasks, made on the way back to ring 3.
 //!
-//! When a task leaves the CPU its registers are copied from the trap frame into its
-//! `Task::saved`, and the exit path restores the next task's straight from its record, so a
-//! switch copies one frame, not two. Whatever a saved frame holds, it goes back to ring 3
-//! with user selectors, interrupts on, no I/O privilege, and only to a user address.
+//! Every entry from ring 3 saves the task's registers straight into its `Task::saved` (see
+//! `arch/x86_64/trap_entry.rs`), and the exit path restores the next task's straight from its
+//! record, so a switch copies no registers at all: it only tells the entry where the next
+//! task's record is (`arch::save_registers_in`). Whatever a saved frame holds, it goes back to
+//! ring 3 with user selectors, interrupts on, no I/O privilege, and only to a user address.
 
 use crate::arch::cpu;
 use crate::arch::{self, TrapFrame};
@@ -39,25 +40,22 @@ pub fn start() -> ! {
 }
 
 /// Called on every return to ring 3 but a system call's: switches tasks if one is pending.
-/// Idles here while nothing is ready. Returns the frame to restore: `frame`, or the next
-/// task's saved registers.
-pub fn before_return_to_user(frame: &mut TrapFrame) -> *const TrapFrame {
-    handle_and_return(frame, |_, _| {})
+/// Idles here while nothing is ready. Returns the registers to restore: the running task's,
+/// or the next task's.
+pub fn return_to_user() -> *const TrapFrame {
+    handle_and_return(|_| {})
 }
 
 /// Runs `handle` on the kernel's state and prepares the return to ring 3 under the same lock:
 /// the system call path takes the lock once. Called from a trap, so interrupts are already
 /// off.
 #[inline(always)]
-pub fn handle_and_return(
-    frame: &mut TrapFrame,
-    handle: impl FnOnce(&mut Kernel, &mut TrapFrame),
-) -> *const TrapFrame {
+pub fn handle_and_return(handle: impl FnOnce(&mut Kernel)) -> *const TrapFrame {
     debug_assert!(!cpu::interrupts_enabled(), "traps run with interrupts off");
     let resume = {
         let mut k = state::lock_in_trap();
-        handle(&mut k, frame);
-        prepare_return(&mut k, frame)
+        handle(&mut k);
+        prepare_return(&mut k)
     };
     if let Some(resume) = resume {
         return resume;
@@ -65,34 +63,37 @@ pub fn handle_and_return(
     // Nothing can run: wait for an interrupt to make something ready.
     loop {
         cpu::wait_for_interrupt();
-        if let Some(resume) = state::with(|k| prepare_return(k, frame)) {
+        if let Some(resume) = state::with(prepare_return) {
             return resume;
         }
     }
 }
 
-/// The registers to resume in ring 3: `frame` if the same task goes on, else the next task's
-/// saved registers. `None` when no task is ready.
+/// The registers to resume in ring 3: the running task's if it goes on, else the next
+/// task's. `None` when no task is ready.
 #[inline(always)]
-fn prepare_return(k: &mut Kernel, frame: &mut TrapFrame) -> Option<*const TrapFrame> {
+fn prepare_return(k: &mut Kernel) -> Option<*const TrapFrame> {
     // The common case, kept inline: the same task goes on, to a user address.
-    if !k.sched.switch_pending && k.sched.frame_live && frame.rip < USER_END {
-        return Some(frame);
+    if !k.sched.switch_pending && k.sched.on_cpu {
+        let saved = &k.tasks[k.sched.current].saved;
+        if saved.rip < USER_END {
+            return Some(saved);
+        }
     }
-    switch_or_stop(k, frame)
+    switch_or_stop(k)
 }
 
 /// The rest of `prepare_return`: stop a task about to return to a non-user address (only a
 /// kernel bug could cause that), or switch to the next ready task.
 #[inline(never)]
-fn switch_or_stop(k: &mut Kernel, frame: &mut TrapFrame) -> Option<*const TrapFrame> {
-    if !k.sched.switch_pending && k.sched.frame_live {
-        let current = k.sched.current;
-        end_task(k, current, TaskState::Faulted(bad_return(frame.rip)));
+fn switch_or_stop(k: &mut Kernel) -> Option<*const TrapFrame> {
+    let current = k.sched.current;
+    if !k.sched.switch_pending && k.sched.on_cpu {
+        end_task(k, current, TaskState::Faulted(bad_return(k.tasks[current].saved.rip)));
     }
-    if k.sched.frame_live {
-        save_current(k, frame);
-        k.sched.frame_live = false;
+    if k.sched.on_cpu {
+        leave_cpu(k);
+        k.sched.on_cpu = false;
     }
     let next = switch_to_next(k)?;
     Some(&k.tasks[next].saved)
@@ -115,21 +116,19 @@ fn switch_to_next(k: &mut Kernel) -> Option<usize> {
 /// which the fast path has found to be the task `choose` would pick and whose registers
 /// resume at a user address, runs instead. Returns the registers to resume.
 #[inline(always)]
-pub fn hand_over(k: &mut Kernel, frame: &TrapFrame, next: usize) -> *const TrapFrame {
-    save_current(k, frame);
+pub fn hand_over(k: &mut Kernel, next: usize) -> *const TrapFrame {
+    leave_cpu(k);
     k.sched.run_next(&k.tasks, next);
     let runs = prepare_to_run(&mut k.tasks[next]);
     debug_assert!(runs, "the fast path checked the return address");
     &k.tasks[next].saved
 }
 
-/// The running task leaves the CPU: its registers go from the trap frame into its record, and
-/// the calls the lean entry answered for it into its count.
+/// The running task leaves the CPU (its registers are in its record already): the calls the
+/// lean entry answered for it go into its count.
 #[inline(always)]
-fn save_current(k: &mut Kernel, frame: &TrapFrame) {
-    let task = &mut k.tasks[k.sched.current];
-    task.saved.clone_from(frame);
-    task.stats.syscalls += arch::take_lean_calls();
+fn leave_cpu(k: &mut Kernel) {
+    k.tasks[k.sched.current].stats.syscalls += arch::take_lean_calls();
 }
 
 /// Makes `task`'s saved registers fit to go back to ring 3 and, unless they would return to
@@ -149,6 +148,7 @@ fn prepare_to_run(task: &mut Task) -> bool {
     }
     task.space.as_ref().expect("a ready task has memory").activate();
     arch::grant_ports(&task.spec.ports);
+    arch::save_registers_in(&task.saved);
     allow_lean_entry(task);
     true
 }

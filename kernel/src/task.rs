@@ -77,6 +77,11 @@ impl TaskState {
         matches!(*self, TaskState::AwaitingReply { from, .. } if from == server)
     }
 
+    /// Whether the task waits in `send` or `call` for `receiver` to take its message.
+    pub fn sends_to(&self, receiver: TaskId) -> bool {
+        matches!(*self, TaskState::Sending { to, .. } if to == receiver)
+    }
+
     /// Still has memory and may run again.
     pub fn is_alive(&self) -> bool {
         !matches!(self, TaskState::Exited { .. } | TaskState::Killed | TaskState::Faulted(_))
@@ -142,8 +147,9 @@ pub struct Task {
     pub restarts: u32,
     /// Fault injection and benchmark state (see `research::record`).
     pub research: Research,
-    /// The user registers while the task is not on the CPU. Written by the scheduler when it
-    /// switches away, read when it switches back; nobody else touches it.
+    /// The user registers: every entry from ring 3 saves them here (the CPU's and the entry's
+    /// pushes land in this field), system calls read their arguments and write their results
+    /// here, and the exit path restores them from here.
     pub saved: TrapFrame,
     /// `None` once the task has ended and its memory is freed.
     pub space: Option<AddressSpace>,

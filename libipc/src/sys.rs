@@ -192,20 +192,30 @@ fn returned_id(raw: u64) -> Result<TaskId, IpcError> {
     TaskId::from_raw(raw).ok_or(IpcError::Failed(SyscallError::InvalidArgument))
 }
 
+/// The result of an IPC call: its registers, or the error its status names (decoded out of
+/// line, so the common case, status 0, costs the caller one compare).
+#[inline(always)]
 fn ipc_result((status, r): (u64, IpcResults)) -> Result<IpcResults, IpcError> {
     match status {
         0 => Ok(r),
-        code => Err(match SyscallError::from_code(code) {
-            Some(SyscallError::DeadTask) => match TaskId::from_raw(r.rdx) {
-                Some(current) => IpcError::Dead { current },
-                None => IpcError::Failed(SyscallError::DeadTask),
-            },
-            Some(error) => IpcError::Failed(error),
-            None => IpcError::Failed(SyscallError::InvalidArgument),
-        }),
+        code => Err(ipc_error(code, r.rdx)),
     }
 }
 
+/// The error of a failed IPC call: its status, and `rdx` (a dead task's current id).
+#[cold]
+fn ipc_error(code: u64, rdx: u64) -> IpcError {
+    match SyscallError::from_code(code) {
+        Some(SyscallError::DeadTask) => match TaskId::from_raw(rdx) {
+            Some(current) => IpcError::Dead { current },
+            None => IpcError::Failed(SyscallError::DeadTask),
+        },
+        Some(error) => IpcError::Failed(error),
+        None => IpcError::Failed(SyscallError::InvalidArgument),
+    }
+}
+
+#[inline(always)]
 fn received(r: IpcResults) -> Received {
     let (sender, op) = r.sender();
     Received {
@@ -275,6 +285,7 @@ pub fn reply(to: TaskId, message: &Message) -> Result<(), IpcError> {
 }
 
 /// Replies to `to` (ignoring a caller that has died meanwhile), then receives.
+#[inline(always)] // in a server's loop, the received message stays in registers
 pub fn reply_receive(
     to: TaskId,
     message: &Message,

@@ -11,7 +11,9 @@
 //! of them fall, and named after that program's function. The operation is one of the kernel
 //! benchmark's (`cargo xtask bench`) or of the service benchmark's (`--flavor micro`, run
 //! with its data disk). The result goes to the terminal and to
-//! `target/bench/profile-OPERATION.txt`.
+//! `target/bench/profile-OPERATION.txt`, and every instruction of the sample, in order, with
+//! the kernel's disassembled and given their source line, to
+//! `target/bench/profile-OPERATION-instructions.txt`.
 
 use crate::bench::run_pass;
 use crate::images::{self, BuildOptions, Flavor, KernelKind};
@@ -107,11 +109,16 @@ pub fn run(operation: &str, timeout: Duration) -> Result<(), Failure> {
     let symbols = kernel_symbols(&system.images.kernel)?;
     let names = name_all(&pcs[window.clone()], &owners[window.clone()], &symbols, &programs);
     let mut report = render(operation, sample.median - overhead, overhead, &names);
-    report += &render_lines(&kernel_lines(&system.images.kernel, &pcs[window.clone()])?);
+    let kernel = kernel_lines(&system.images.kernel, &pcs[window.clone()])?;
+    let lines: Vec<String> = kernel.iter().map(|i| i.line.clone()).collect();
+    report += &render_lines(&lines);
     print!("{report}");
     let path = dir.join(format!("profile-{operation}.txt"));
     std::fs::write(&path, &report).map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
-    println!("written to {}", path.display());
+    let listing = dir.join(format!("profile-{operation}-instructions.txt"));
+    let text = render_listing(&pcs[window], &names, &kernel);
+    std::fs::write(&listing, text).map_err(|e| Failure::new(format!("{}: {e}", listing.display())))?;
+    println!("written to {} (every instruction in order: {})", path.display(), listing.display());
     Ok(())
 }
 
@@ -276,29 +283,53 @@ fn name_of(address: u64, symbols: &[(u64, String)]) -> String {
 /// The source line (`file:line`, from the kernel's debug information, which `llvm-objdump
 /// --line-numbers` prints above the instructions of each line) of each kernel instruction of
 /// a sample, in order.
-fn kernel_lines(kernel: &Path, pcs: &[u64]) -> Result<Vec<String>, Failure> {
+fn kernel_lines(kernel: &Path, pcs: &[u64]) -> Result<Vec<KernelInstruction>, Failure> {
     let wanted: HashSet<u64> =
         pcs.iter().filter(|&&pc| pc >= KERNEL_BASE).map(|pc| pc - KERNEL_BASE).collect();
     let text = llvm_text("llvm-objdump", &["-d", "--line-numbers", "--no-show-raw-insn"], kernel)?;
-    let mut line_at = std::collections::HashMap::new();
+    let mut found = std::collections::HashMap::new();
     let mut current = "(no line)";
     for line in text.lines() {
         if let Some(place) = line.strip_prefix("; ").filter(|p| p.starts_with('/')) {
             current = place;
-        } else if let Some((address, _)) = line.split_once(':') {
+        } else if let Some((address, instruction)) = line.split_once(':') {
             let address = u64::from_str_radix(address.trim(), 16);
             if let Some(address) =
                 address.ok().filter(|a| line.starts_with(' ') && wanted.contains(a))
             {
-                line_at.insert(address, short_place(current));
+                let text = instruction.split_whitespace().collect::<Vec<_>>().join(" ");
+                found.insert(address, KernelInstruction { line: short_place(current), text });
             }
         }
     }
+    let unknown = || KernelInstruction { line: "(no line)".into(), text: "?".into() };
     Ok(pcs
         .iter()
         .filter(|&&pc| pc >= KERNEL_BASE)
-        .map(|pc| line_at.get(&(pc - KERNEL_BASE)).cloned().unwrap_or_else(|| "(no line)".into()))
+        .map(|pc| found.get(&(pc - KERNEL_BASE)).cloned().unwrap_or_else(unknown))
         .collect())
+}
+
+/// One executed kernel instruction: its source line and its disassembly.
+#[derive(Clone)]
+struct KernelInstruction {
+    line: String,
+    text: String,
+}
+
+/// Every instruction of the sample in order: address, function, and for the kernel's the
+/// instruction and its source line.
+fn render_listing(pcs: &[u64], names: &[String], kernel: &[KernelInstruction]) -> String {
+    let mut kernel = kernel.iter();
+    let mut out = String::new();
+    for (pc, name) in pcs.iter().zip(names) {
+        match (*pc >= KERNEL_BASE).then(|| kernel.next()).flatten() {
+            Some(i) => writeln!(out, "{pc:#018x}  {:<44} {name}  [{}]", i.text, i.line),
+            None => writeln!(out, "{pc:#018x}  {name}"),
+        }
+        .expect("writing to a String");
+    }
+    out
 }
 
 /// A source place from the workspace or the standard library on (`kernel/src/x.rs:12`,

@@ -55,6 +55,7 @@ impl ReadySet {
 
     /// Whether a task is ready at `priority` or more urgently, besides the slots set in
     /// `except`.
+    #[inline(always)]
     pub fn any_at_or_above(&self, priority: u8, except: u64) -> bool {
         let level = usize::from(priority) % PRIORITIES;
         let mut levels = self.levels & ((2 << level) - 1);

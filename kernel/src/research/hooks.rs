@@ -6,7 +6,6 @@
 
 use super::inject;
 use super::record::{Injection, Point};
-use crate::arch::TrapFrame;
 use crate::lifecycle::kill;
 use crate::state::Kernel;
 use crate::task::Task;
@@ -16,11 +15,12 @@ use libipc::abi::{
 };
 
 /// Where a path is, and what the hook may change there.
-pub enum At<'a> {
+pub enum At {
     /// A system call of the running task, before it is decoded.
     SyscallEntry,
-    /// The task is about to block in `receive`; `registers` are what it will resume with.
-    ReceiveWait(&'a mut TrapFrame),
+    /// The task is about to block in `receive`; its saved registers are what it will resume
+    /// with.
+    ReceiveWait,
     /// The task has just replied to the task in slot `client`.
     Reply { client: usize },
 }
@@ -58,7 +58,7 @@ pub fn run(k: &mut Kernel, task: usize, at: At) -> Verdict {
             inject::corrupt_reply(&mut k.tasks[client].saved, seed);
             Verdict::Continue
         }
-        At::ReceiveWait(registers) => {
+        At::ReceiveWait => {
             let Some(mut injection) = research.injection.take() else {
                 research.disarm(Point::ReceiveWait);
                 return Verdict::Continue;
@@ -69,21 +69,18 @@ pub fn run(k: &mut Kernel, task: usize, at: At) -> Verdict {
                 return Verdict::Continue;
             }
             research.disarm(Point::ReceiveWait);
-            fire(k, task, injection, registers)
+            fire(k, task, injection)
         }
     }
 }
 
-/// Makes `injection` happen to `task`, whose registers (as it will resume from its
-/// `receive`) are given: a jump to the fault's snippet, the corruption, or (`kill`) its end.
+/// Makes `injection` happen to `task`, which is waiting in (or about to wait in) `receive`
+/// and will resume with its saved registers: a jump to the fault's snippet, the corruption,
+/// or (`kill`) its end.
 #[cold]
-pub fn fire(
-    k: &mut Kernel,
-    task: usize,
-    injection: Injection,
-    registers: &mut TrapFrame,
-) -> Verdict {
+pub fn fire(k: &mut Kernel, task: usize, injection: Injection) -> Verdict {
     let record = &mut k.tasks[task];
+    let registers = &mut record.saved;
     let what = match injection.kind {
         INJECT_KILL => "ended",
         INJECT_FLIP_REGISTER => inject::flip_register(registers, injection.seed),

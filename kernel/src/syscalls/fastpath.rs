@@ -58,94 +58,99 @@ pub fn status() -> (bool, u64) {
     (ENABLED.load(Ordering::Relaxed), TAKEN.load(Ordering::Relaxed))
 }
 
-/// Handles `frame`'s system call if it is one of the fast cases; returns the registers to
-/// resume, or `None` for the general path.
+/// Handles the running task's system call if it is one of the fast cases; returns the
+/// registers to resume, or `None` for the general path.
 #[inline(always)]
-pub fn try_ipc(frame: &mut TrapFrame) -> Option<*const TrapFrame> {
-    let call = frame.rax == Sysnum::Call as u64;
-    if !call && frame.rax != Sysnum::ReplyReceive as u64 || !ENABLED.load(Ordering::Relaxed) {
+pub fn try_ipc() -> Option<*const TrapFrame> {
+    if !ENABLED.load(Ordering::Relaxed) {
         return None;
     }
     let mut k = state::lock_in_trap();
-    let next = if call { call_to_waiting(&mut k, frame)? } else { reply_then_wait(&mut k, frame)? };
+    let caller = k.sched.current;
+    let number = k.tasks[caller].saved.rax;
+    let next = if number == Sysnum::Call as u64 {
+        call_to_waiting(&mut k, caller)?
+    } else if number == Sysnum::ReplyReceive as u64 {
+        reply_then_wait(&mut k, caller)?
+    } else {
+        return None;
+    };
     #[cfg(feature = "guest-tests")]
     TAKEN.store(TAKEN.load(Ordering::Relaxed) + 1, Ordering::Relaxed); // one CPU, lock held
-    Some(switch::hand_over(&mut k, frame, next))
+    Some(switch::hand_over(&mut k, next))
 }
 
 /// `call` to a receiver already waiting: the receiver, or `None` for the general path.
 #[inline(always)]
-fn call_to_waiting(k: &mut Kernel, frame: &TrapFrame) -> Option<usize> {
-    let caller = k.sched.current;
-    let args = frame.ipc_args();
+fn call_to_waiting(k: &mut Kernel, caller: usize) -> Option<usize> {
+    // The table as one slice and the two records as two references, taken once: each field
+    // below is then one load, with no reload of the table or bounds check in between.
+    let Kernel { tasks, sched, .. } = k;
+    let tasks = tasks.as_mut_slice();
+    let args = tasks[caller].saved.ipc_args();
     let (to, op) = args.target();
-    let target = k.resolve(to).ok()?;
-    let allowed = target != caller && super::ipc::may_send(k, caller, target);
-    let tasks = k.tasks.as_mut_slice();
-    let (me, them) = (&tasks[caller], &tasks[target]);
+    let target = usize::from(to.index);
+    let [me, them] = tasks.get_disjoint_mut([caller, target]).ok()?; // not to itself
     let takes_it = match them.state {
         TaskState::Receiving { from, .. } => from.is_none_or(|from| from == me.id),
         _ => false,
     };
     let fits = takes_it
-        && allowed
+        && them.id == to // the live task the caller named (a waiting task is alive)
+        && super::ipc::may_send(me, them)
         && them.spec.priority < me.spec.priority
         && them.saved.rip < USER_END
         && !hooks::armed(me, Point::SyscallEntry)
-        && k.sched.is_steady();
+        && sched.is_steady();
     if !fits {
         return None;
     }
     // The same copy and checks as the general path's; a refused table goes back to it, which
     // refuses it again and says why.
     let (table, count) = args.lease_table();
-    if count != 0 {
-        super::ipc::take_leases(k, caller, (table, count)).ok()?;
-    }
-    let tasks = k.tasks.as_mut_slice();
-    // `take_leases` does this too, but as a call: inline, the common call without leases
-    // costs 23 instructions less.
     if count == 0 {
-        tasks[caller].lease_count = 0;
+        me.lease_count = 0; // inline: the common call, without leases
+    } else {
+        super::ipc::take_leases(me, (table, count)).ok()?;
     }
-    let (my_id, lent) = (tasks[caller].id, Lent::of(&tasks[caller]));
-    tasks[caller].stats.syscalls += 1;
-    write_message(&mut tasks[target].saved, my_id, op, args.payload(), lent);
-    k.sched.make_ready(&mut k.tasks, target);
+    me.stats.syscalls += 1;
+    write_message(&mut them.saved, me.id, op, args.payload(), Lent::of(me));
     let waiting = TaskState::AwaitingReply { from: to, deadline: deadline(args.timeout()) };
-    k.sched.park(&mut k.tasks, caller, waiting);
+    sched.trade_places(tasks, caller, waiting, target);
     Some(target)
 }
 
 /// `reply_receive` whose receive would wait: the client replied to, or `None`.
 #[inline(always)]
-fn reply_then_wait(k: &mut Kernel, frame: &TrapFrame) -> Option<usize> {
-    let server = k.sched.current;
-    let args = frame.ipc_args();
+fn reply_then_wait(k: &mut Kernel, server: usize) -> Option<usize> {
+    let Kernel { tasks, sched, .. } = k; // as in `call_to_waiting`
+    let tasks = tasks.as_mut_slice();
+    let args = tasks[server].saved.ipc_args();
     let (to, op) = args.target();
-    let client = k.resolve(to).ok()?;
-    let tasks = k.tasks.as_slice();
-    let (me, them) = (&tasks[server], &tasks[client]);
+    let client = usize::from(to.index);
+    let my_id = tasks[server].id;
+    // A sender waiting for this server would be received next: the general path's case.
+    if sched.any_sender_waits() && tasks.iter().any(|t| t.state.sends_to(my_id)) {
+        return None;
+    }
+    let [me, them] = tasks.get_disjoint_mut([server, client]).ok()?;
     let research = Point::SyscallEntry as u8 | Point::Reply as u8 | Point::ReceiveWait as u8;
-    let fits = them.state.awaits_reply_from(me.id)
+    let fits = them.state.awaits_reply_from(my_id)
+        && them.id == to
         && args.reply_receive_from() == ANY_TASK
         && args.timeout() != 0
         && me.notifications == 0
         && them.saved.rip < USER_END
         && me.research.armed & research == 0
-        && k.sched.is_steady()
-        && !k.sched.rival_ready(them.spec.priority, client, server)
-        && !tasks.iter().any(|t| matches!(t.state, TaskState::Sending { to, .. } if to == me.id));
+        && sched.is_steady()
+        && !sched.rival_ready(them.spec.priority, client, server);
     if !fits {
         return None;
     }
-    let my_id = me.id;
-    let tasks = k.tasks.as_mut_slice();
-    tasks[server].stats.syscalls += 1;
-    write_message(&mut tasks[client].saved, my_id, op, args.payload(), Lent::NONE);
-    tasks[client].lease_count = 0;
-    k.sched.make_ready(&mut k.tasks, client);
+    me.stats.syscalls += 1;
+    write_message(&mut them.saved, my_id, op, args.payload(), Lent::NONE);
+    them.lease_count = 0;
     let waiting = TaskState::Receiving { from: None, deadline: deadline(args.timeout()) };
-    k.sched.park(&mut k.tasks, server, waiting);
+    sched.trade_places(tasks, server, waiting, client);
     Some(client)
 }

@@ -39,9 +39,7 @@ pub fn inject(k: &mut Kernel, caller: usize, task: u64, kind: u64, detail: u64) 
     } else if matches!(k.tasks[index].state, TaskState::Receiving { .. }) {
         // Already waiting: the message it waits for is the first one.
         if injection.after == 0 {
-            let mut saved = k.tasks[index].saved.clone();
-            let _ = hooks::fire(k, index, injection, &mut saved); // never `kill` here
-            k.tasks[index].saved = saved;
+            let _ = hooks::fire(k, index, injection); // never `kill` here
         } else {
             injection.after -= 1;
             k.tasks[index].research.arm_injection(injection);

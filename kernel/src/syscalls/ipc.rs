@@ -1,19 +1,18 @@
 //! Synchronous message passing: send, call, receive, reply, reply_receive, notify.
 //!
 //! Rendezvous only: a message waits in its sender's saved registers, never in a kernel queue,
-//! so memory use does not grow with what tasks do. A blocked task's registers are in
-//! `Task::saved`; the caller's are the live trap frame `live`. A receiver with several
+//! so memory use does not grow with what tasks do. Every task's registers are in its
+//! `Task::saved`, the caller's too (the entry saved them there). A receiver with several
 //! senders waiting takes the most urgent first, and among equals the one that has waited
 //! longest.
 
 use super::outcome::Outcome;
-use crate::arch::TrapFrame;
 use crate::delivery::{Lent, raise_notification, write_message, write_notification};
 use crate::mm::layout::USER_END;
 use crate::research::hooks::{self, At, Verdict};
 use crate::research::record::Point;
 use crate::state::{Kernel, deadline};
-use crate::task::TaskState;
+use crate::task::{Task, TaskState};
 use crate::trace;
 use crate::usercopy::copy_values_from_user;
 use kernel_core::sched::first_come_first_served;
@@ -22,8 +21,8 @@ use libipc::abi::{ANY_TASK, KERNEL_SENDER, LEASE_READ, LEASE_WRITE, Lease, MAX_L
 use libipc::{SyscallError, TaskId};
 
 /// `send` (`wants_reply` false) or `call` (true) from `caller`.
-pub fn send(k: &mut Kernel, caller: usize, live: &mut TrapFrame, wants_reply: bool) -> Outcome {
-    let args = live.ipc_args();
+pub fn send(k: &mut Kernel, caller: usize, wants_reply: bool) -> Outcome {
+    let args = k.tasks[caller].saved.ipc_args();
     let (to, op) = args.target();
     let target = match k.resolve(to) {
         Ok(target) => target,
@@ -32,11 +31,11 @@ pub fn send(k: &mut Kernel, caller: usize, live: &mut TrapFrame, wants_reply: bo
     if target == caller {
         return SyscallError::InvalidArgument.into(); // it could never be received
     }
-    if !may_send(k, caller, target) {
+    if !may_send(&k.tasks[caller], &k.tasks[target]) {
         return SyscallError::Denied.into();
     }
     if wants_reply {
-        if let Err(error) = take_leases(k, caller, args.lease_table()) {
+        if let Err(error) = take_leases(&mut k.tasks[caller], args.lease_table()) {
             return error.into();
         }
     }
@@ -65,7 +64,7 @@ pub fn send(k: &mut Kernel, caller: usize, live: &mut TrapFrame, wants_reply: bo
         }
     }
     if k.tasks[target].state == TaskState::InKernel {
-        return crate::in_kernel::call(k, caller, target, live, wants_reply);
+        return crate::in_kernel::call(k, caller, target, wants_reply);
     }
     if args.timeout() == 0 {
         k.tasks[caller].lease_count = 0;
@@ -80,13 +79,7 @@ pub fn send(k: &mut Kernel, caller: usize, live: &mut TrapFrame, wants_reply: bo
 
 /// `receive` from `caller`: `from_word` is a task id, `ANY_TASK`, or `KERNEL_SENDER` (for
 /// notifications only).
-pub fn receive(
-    k: &mut Kernel,
-    caller: usize,
-    live: &mut TrapFrame,
-    from_word: u64,
-    timeout: u64,
-) -> Outcome {
+pub fn receive(k: &mut Kernel, caller: usize, from_word: u64, timeout: u64) -> Outcome {
     let from = if from_word == ANY_TASK {
         None
     } else if from_word == KERNEL_SENDER.to_raw() {
@@ -112,7 +105,7 @@ pub fn receive(
     let me = &mut tasks[caller];
     if takes_notifications && me.notifications != 0 {
         let bits = core::mem::take(&mut me.notifications);
-        write_notification(live, bits, me.research.interrupt_time);
+        write_notification(&mut me.saved, bits, me.research.interrupt_time);
         return Outcome::Written;
     }
     let my_id = me.id;
@@ -133,7 +126,7 @@ pub fn receive(
         let message = tasks[sender].saved.ipc_args();
         let (_, op) = message.target();
         trace::message(tasks, message_kind(wants_reply), sender, caller, op, &message.payload());
-        write_message(live, sender_id, op, message.payload(), lent);
+        write_message(&mut tasks[caller].saved, sender_id, op, message.payload(), lent);
         if wants_reply {
             // The call's timeout runs on while it waits for the answer.
             sched.park(tasks, sender, TaskState::AwaitingReply { from: my_id, deadline });
@@ -150,7 +143,7 @@ pub fn receive(
     // An armed fault fires when the task waits for a message: it resumes, with that message,
     // at the fault's snippet instead of after its `receive`, or with the state it corrupted.
     if hooks::armed(&tasks[caller], Point::ReceiveWait)
-        && hooks::run(k, caller, At::ReceiveWait(live)) == Verdict::Ended
+        && hooks::run(k, caller, At::ReceiveWait) == Verdict::Ended
     {
         return Outcome::Blocked; // killed: nobody resumes it
     }
@@ -161,8 +154,8 @@ pub fn receive(
 }
 
 /// `reply` from `caller` to a task waiting in `call` on it.
-pub fn reply(k: &mut Kernel, caller: usize, live: &TrapFrame) -> Outcome {
-    let args = live.ipc_args();
+pub fn reply(k: &mut Kernel, caller: usize) -> Outcome {
+    let args = k.tasks[caller].saved.ipc_args();
     let (to, op) = args.target();
     let target = match k.resolve(to) {
         Ok(target) => target,
@@ -184,10 +177,10 @@ pub fn reply(k: &mut Kernel, caller: usize, live: &TrapFrame) -> Outcome {
 }
 
 /// `reply_receive`: reply (a caller that has gone is no error here), then receive.
-pub fn reply_receive(k: &mut Kernel, caller: usize, live: &mut TrapFrame) -> Outcome {
-    let _ = reply(k, caller, live);
-    let args = live.ipc_args();
-    receive(k, caller, live, args.reply_receive_from(), args.timeout())
+pub fn reply_receive(k: &mut Kernel, caller: usize) -> Outcome {
+    let args = k.tasks[caller].saved.ipc_args();
+    let _ = reply(k, caller);
+    receive(k, caller, args.reply_receive_from(), args.timeout())
 }
 
 /// `notify(task, bits)` from `caller`.
@@ -199,7 +192,7 @@ pub fn notify(k: &mut Kernel, caller: usize, target: u64, bits: u64) -> Outcome 
         Ok(target) => target,
         Err(error) => return error.into(),
     };
-    if !may_send(k, caller, target) {
+    if !may_send(&k.tasks[caller], &k.tasks[target]) {
         return SyscallError::Denied.into();
     }
     trace::notified(&k.tasks, caller, target, bits);
@@ -214,27 +207,24 @@ fn message_kind(wants_reply: bool) -> Kind {
 
 /// Whether the manifest lets `from` send to `to`.
 #[inline(always)]
-pub(super) fn may_send(k: &Kernel, from: usize, to: usize) -> bool {
-    let position = k.tasks[to].spec.position;
-    position < 64 && k.tasks[from].spec.send_mask & 1 << position != 0
+pub(super) fn may_send(from: &Task, to: &Task) -> bool {
+    let position = to.spec.position;
+    position < 64 && from.spec.send_mask & 1 << position != 0
 }
 
-/// Copies the lease table `(address, count)` of `caller` into its record.
-pub(super) fn take_leases(
-    k: &mut Kernel,
-    caller: usize,
-    (table, count): (u64, u64),
-) -> Result<(), SyscallError> {
+/// Copies the lease table `(address, count)` of the live task `caller` into its record.
+pub(super) fn take_leases(caller: &mut Task, (table, count): (u64, u64)) -> Result<(), SyscallError> {
     let count = usize::try_from(count).map_err(|_| SyscallError::TooLong)?;
     if count > MAX_LEASES {
         return Err(SyscallError::TooLong);
     }
     if count == 0 {
-        k.tasks[caller].lease_count = 0;
+        caller.lease_count = 0;
         return Ok(()); // the common call: nothing to copy
     }
     let mut leases = [Lease::default(); MAX_LEASES];
-    copy_values_from_user(k.space_of(caller), table, &mut leases[..count])?;
+    let space = caller.space.as_ref().expect("a live task has memory");
+    copy_values_from_user(space, table, &mut leases[..count])?;
     if leases[..count].iter().any(|l| l.access & !(LEASE_READ | LEASE_WRITE) != 0) {
         return Err(SyscallError::InvalidArgument);
     }
@@ -245,7 +235,7 @@ pub(super) fn take_leases(
     {
         return Err(SyscallError::BadAddress);
     }
-    k.tasks[caller].leases = leases;
-    k.tasks[caller].lease_count = count;
+    caller.leases = leases;
+    caller.lease_count = count;
     Ok(())
 }

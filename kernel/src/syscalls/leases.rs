@@ -2,18 +2,18 @@
 //! while the caller waits. Every copy is checked against the lease and both address spaces.
 
 use super::outcome::Outcome;
-use crate::arch::TrapFrame;
 use crate::state::Kernel;
 use crate::usercopy::{BadSide, UserSlice, copy_between};
 use libipc::abi::{LEASE_READ, LEASE_WRITE, Lease};
 use libipc::{SyscallError, TaskId};
 
 /// `lease_info(caller, index)`: the lease's length in `rdx`, its access bits in `r10`.
-pub fn info(k: &mut Kernel, server: usize, live: &mut TrapFrame) -> Outcome {
-    let [lender, index, ..] = live.syscall_args();
+pub fn info(k: &mut Kernel, server: usize, args: [u64; 5]) -> Outcome {
+    let [lender, index, ..] = args;
     match lent_lease(k, server, lender, index) {
         Ok((_, lease)) => {
-            (live.rax, live.rdx, live.r10) = (0, lease.length, lease.access);
+            let registers = &mut k.tasks[server].saved;
+            (registers.rax, registers.rdx, registers.r10) = (0, lease.length, lease.access);
             Outcome::Written
         }
         Err(outcome) => outcome,

@@ -1,8 +1,9 @@
 //! System calls: one `match` from number to handler, each handler a free function over the
 //! kernel's state (`state::Kernel`), as in Hubris's `syscalls.rs`.
 //!
-//! The entry (`arch/x86_64/syscall_entry.rs`) saves the caller's registers in a `TrapFrame`
-//! and `trap::dispatch` calls `handle`. Plain calls take up to five arguments in rdi, rsi,
+//! The entry (`arch/x86_64/syscall_entry.rs`) saves the caller's registers in its task record
+//! (`Task::saved`) and `trap::system_call` calls `handle`; handlers reach the registers there.
+//! Plain calls take up to five arguments in rdi, rsi,
 //! rdx, r10, r8 (`TrapFrame::syscall_args`); the message calls use the IPC registers
 //! (`libipc::abi::IpcArgs`). The status goes back in rax (0 or a `SyscallError` code) and the
 //! value in rdx (docs/abi.md). A bad argument is an error code for the caller, never a fault
@@ -42,14 +43,15 @@ use crate::switch;
 use libipc::Sysnum;
 use outcome::{Outcome, finish};
 
-/// Handles the system call in `frame` and prepares the return to ring 3, which may resume
-/// another task if this call blocked the caller or woke a more urgent one.
+/// Handles the running task's system call (its registers are in its record) and prepares the
+/// return to ring 3, which may resume another task if this call blocked the caller or woke a
+/// more urgent one.
 #[inline(always)]
-pub fn handle(frame: &mut TrapFrame) -> *const TrapFrame {
-    if let Some(resume) = fastpath::try_ipc(frame) {
+pub fn handle() -> *const TrapFrame {
+    if let Some(resume) = fastpath::try_ipc() {
         return resume;
     }
-    general_path(frame)
+    general_path()
 }
 
 /// Every system call the fast path does not take, out of line: what the general path grows
@@ -57,8 +59,8 @@ pub fn handle(frame: &mut TrapFrame) -> *const TrapFrame {
 /// the compiler, adding the trace's hooks here stopped it inlining `handle`, and the IPC
 /// round trip cost 20 instructions more.
 #[inline(never)]
-fn general_path(frame: &mut TrapFrame) -> *const TrapFrame {
-    switch::handle_and_return(frame, |k, frame| {
+fn general_path() -> *const TrapFrame {
+    switch::handle_and_return(|k| {
         let caller = k.sched.current;
         let task = &mut k.tasks[caller];
         task.stats.syscalls += 1;
@@ -67,46 +69,48 @@ fn general_path(frame: &mut TrapFrame) -> *const TrapFrame {
         {
             return; // an injected `skip`: as if the `syscall` instruction were not there
         }
-        match Sysnum::try_from(frame.rax) {
-            Ok(number) => dispatch(k, caller, number, frame),
-            Err(error) => finish(frame, error.into()),
-        }
+        let outcome = match Sysnum::try_from(k.tasks[caller].saved.rax) {
+            Ok(number) => dispatch(k, caller, number),
+            Err(error) => error.into(),
+        };
+        finish(&mut k.tasks[caller].saved, outcome);
     })
 }
 
 /// The system call table.
-fn dispatch(k: &mut Kernel, caller: usize, number: Sysnum, f: &mut TrapFrame) {
-    // Argument `i` of a plain call, read in the arm that needs it (not all five up front).
+fn dispatch(k: &mut Kernel, caller: usize, number: Sysnum) -> Outcome {
+    let args = k.tasks[caller].saved.syscall_args();
+    // Argument `i` of a plain call.
     macro_rules! arg {
         ($i:literal) => {
-            f.syscall_args()[$i]
+            args[$i]
         };
     }
-    let outcome = match number {
+    match number {
         Sysnum::DebugWrite => basic::debug_write(k, caller, arg!(0), arg!(1)),
         Sysnum::Yield => basic::yield_turn(k, caller),
         Sysnum::Sleep => basic::sleep(k, caller, arg!(0)),
         Sysnum::Exit => basic::exit(k, caller, arg!(0)),
-        Sysnum::TaskInfo => return finish(f, Outcome::Value(k.tasks[caller].id.to_raw())),
-        Sysnum::Uptime => return finish(f, Outcome::Value(crate::time::ticks())),
-        Sysnum::Send => ipc::send(k, caller, f, false),
-        Sysnum::Call => ipc::send(k, caller, f, true),
+        Sysnum::TaskInfo => Outcome::Value(k.tasks[caller].id.to_raw()),
+        Sysnum::Uptime => Outcome::Value(crate::time::ticks()),
+        Sysnum::Send => ipc::send(k, caller, false),
+        Sysnum::Call => ipc::send(k, caller, true),
         Sysnum::Receive => {
-            let args = f.ipc_args();
-            ipc::receive(k, caller, f, args.receive_from(), args.timeout())
+            let ipc = k.tasks[caller].saved.ipc_args();
+            ipc::receive(k, caller, ipc.receive_from(), ipc.timeout())
         }
-        Sysnum::Reply => ipc::reply(k, caller, f),
-        Sysnum::ReplyReceive => ipc::reply_receive(k, caller, f),
+        Sysnum::Reply => ipc::reply(k, caller),
+        Sysnum::ReplyReceive => ipc::reply_receive(k, caller),
         Sysnum::Notify => ipc::notify(k, caller, arg!(0), arg!(1)),
-        Sysnum::LeaseRead => leases::copy(k, caller, f.syscall_args(), false),
-        Sysnum::LeaseWrite => leases::copy(k, caller, f.syscall_args(), true),
-        Sysnum::LeaseInfo => leases::info(k, caller, f),
+        Sysnum::LeaseRead => leases::copy(k, caller, args, false),
+        Sysnum::LeaseWrite => leases::copy(k, caller, args, true),
+        Sysnum::LeaseInfo => leases::info(k, caller, args),
         Sysnum::TaskStatus => tasks::task_status(k, caller, arg!(0), arg!(1)),
         Sysnum::Kill => tasks::kill(k, caller, arg!(0)),
         Sysnum::Inject => inject::inject(k, caller, arg!(0), arg!(1), arg!(2)),
         Sysnum::Spawn => spawn::spawn(k, caller, arg!(0)),
-        Sysnum::KernelLog => log::kernel_log(k, caller, f),
-        Sysnum::Trace => trace::trace(k, caller, f),
+        Sysnum::KernelLog => log::kernel_log(k, caller, args),
+        Sysnum::Trace => trace::trace(k, caller, args),
         // LAB 2 BEGIN: send the new system call's number to its handler
         Sysnum::MemoryInfo => memory::memory_info(k, caller, arg!(0)),
         // LAB 2 STUB
@@ -118,6 +122,5 @@ fn dispatch(k: &mut Kernel, caller: usize, number: Sysnum, f: &mut TrapFrame) {
         Sysnum::Restart => tasks::restart(k, caller, arg!(0)),
         Sysnum::FaultInfo => tasks::fault_info(k, caller, arg!(0), arg!(1)),
         Sysnum::Lookup => tasks::lookup(k, caller, arg!(0), arg!(1)),
-    };
-    finish(f, outcome)
+    }
 }

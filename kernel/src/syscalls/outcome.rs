@@ -28,7 +28,7 @@ impl From<(SyscallError, u64)> for Outcome {
     }
 }
 
-/// Writes a handler's outcome into the caller's registers. Inlined into every arm of the
+/// Writes a handler's outcome into the caller's registers (in its task record). Inlined into every arm of the
 /// dispatch, so each arm stores its result directly instead of going through a second
 /// `match`.
 #[inline(always)]

@@ -2,7 +2,6 @@
 
 use super::fastpath;
 use super::outcome::Outcome;
-use crate::arch::TrapFrame;
 use crate::state::Kernel;
 use crate::task::Task;
 use libipc::SyscallError;
@@ -12,8 +11,8 @@ use libipc::abi::{TRACE_READ, TRACE_READ_MAX, TRACE_START, TRACE_STOP};
 /// trace and records from now on, `TRACE_STOP` stops recording, and `TRACE_READ` copies whole
 /// text lines of up to `length` bytes (at most `TRACE_READ_MAX`) from event `from` into
 /// `buffer`: the count comes back in `rdx`, the event to read from next in `r10`.
-pub fn trace(k: &mut Kernel, caller: usize, f: &mut TrapFrame) -> Outcome {
-    let [what, from, buffer, length, ..] = f.syscall_args();
+pub fn trace(k: &mut Kernel, caller: usize, args: [u64; 5]) -> Outcome {
+    let [what, from, buffer, length, ..] = args;
     if !k.tasks[caller].spec.privileges.log {
         return SyscallError::Denied.into();
     }
@@ -24,7 +23,7 @@ pub fn trace(k: &mut Kernel, caller: usize, f: &mut TrapFrame) -> Outcome {
             let mut piece = [0u8; TRACE_READ_MAX as usize];
             let piece = &mut piece[..length.min(TRACE_READ_MAX) as usize];
             let read = crate::trace::read_text(from, piece);
-            return super::log::hand_out(k, caller, f, buffer, piece, read);
+            return super::log::hand_out(k, caller, buffer, piece, read);
         }
         _ => return SyscallError::InvalidArgument.into(),
     }

@@ -50,14 +50,22 @@ pub(super) const IOMAP_BYTES: usize = 65536 / 8;
 /// constants in a position-independent kernel) and `iomap` changes the bitmap on switches.
 pub(super) struct TssCell(pub(super) UnsafeCell<TssWithIoMap>);
 
-// SAFETY: the stacks are written only during `init`, before the CPU can use them; the bitmap
-// only by `iomap::grant`, on the one CPU, with interrupts off.
+// SAFETY: written during `init`, before the CPU can use it, and afterwards (RSP0 and the
+// bitmap) only on the one CPU with interrupts off, while the kernel runs.
 unsafe impl Sync for TssCell {}
 
 pub(super) static TSS: TssCell = TssCell(UnsafeCell::new(TssWithIoMap {
     tss: TaskStateSegment::new(),
     iomap: [0xff; IOMAP_BYTES + 1],
 }));
+
+/// Interrupts and exceptions from ring 3 push their frame down from `top` (`TSS.RSP0`).
+#[inline(always)]
+pub(super) fn set_ring3_entry_stack(top: u64) {
+    // SAFETY: one CPU, interrupts off: the CPU reads RSP0 only on an entry from ring 3, which
+    // cannot happen while the kernel runs. `top` is a kernel address, so canonical.
+    unsafe { (*TSS.0.get()).tss.privilege_stack_table[0] = VirtAddr::new_truncate(top) };
+}
 
 struct Selectors {
     kernel_code: SegmentSelector,
@@ -73,7 +81,8 @@ pub fn init() {
     tss.interrupt_stack_table[DOUBLE_FAULT_IST_INDEX as usize] =
         VirtAddr::new(DOUBLE_FAULT_STACK.top());
     tss.interrupt_stack_table[NMI_IST_INDEX as usize] = VirtAddr::new(NMI_STACK.top());
-    // Interrupts and exceptions from ring 3 switch to the trap stack.
+    // Interrupts and exceptions from ring 3 save the registers in the running task's record
+    // (`set_ring3_entry_stack`, on every switch); until the first task, the trap stack.
     tss.privilege_stack_table[0] = VirtAddr::new(TRAP_STACK.top());
 
     let (gdt, selectors) = GDT.call_once(|| {

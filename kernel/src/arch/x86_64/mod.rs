@@ -15,6 +15,8 @@ mod gdt;
 mod idt;
 /// The I/O permission bitmap: the ports the running driver may use with `in` and `out`.
 mod iomap;
+/// What the entry code finds through GS: where to save registers, the lean path's id.
+mod per_cpu;
 /// Page tables: the kernel's, and one address space per task.
 pub mod paging;
 /// The 8259 programmable interrupt controllers: remapping, masking, end of interrupt.
@@ -35,17 +37,20 @@ mod stacks;
 mod syscall_entry;
 /// Exception and interrupt handling in Rust, called from the entry stubs.
 mod trap;
-/// The assembly entry stubs and the `TrapFrame` they build.
+/// The assembly entry stubs and the exit path.
 mod trap_entry;
+/// The registers the entry code saves: `TrapFrame`.
+mod trap_frame;
 
 pub use iomap::grant as grant_ports;
 pub use pic::{mask as mask_irq, unmask as unmask_irq};
 pub use ports::{port_read, port_write};
 pub use stacks::bounds as stack_bounds;
-pub use syscall_entry::{set_lean_task_id, take_lean_calls};
+pub use per_cpu::{save_registers_in, set_lean_task_id, take_lean_calls};
 #[cfg_attr(not(feature = "guest-tests"), allow(unused_imports))] // used by the in-guest tests
 pub use trap::{breakpoint_count, unexpected_irq_count};
-pub use trap_entry::{TrapFrame, enter_user};
+pub use trap_entry::enter_user;
+pub use trap_frame::TrapFrame;
 
 /// Frames handed to ring 3 carry these selectors.
 pub use gdt::{USER_CODE_SELECTOR, USER_DATA_SELECTOR};

@@ -5,7 +5,7 @@
 //! flags the fault in RDX, so the read returns `None` instead of taking the kernel down. This is
 //! the mechanism behind Linux's `copy_from_user` and its exception table, kept to one entry.
 
-use super::trap_entry::TrapFrame;
+use super::trap_frame::TrapFrame;
 
 core::arch::global_asm!(
     r#"

@@ -1,8 +1,9 @@
 //! The kernel's stacks that the CPU switches to by itself.
 //!
-//! - The trap stack: every entry from ring 3 (system call, fault, interrupt) lands here, at
-//!   `TSS.RSP0` for interrupts and through `PerCpu` for `syscall`. The kernel keeps no state on
-//!   it between entries: a blocked task's registers live in its task record.
+//! - The trap stack: the kernel's one stack. Every entry from ring 3 (system call, fault,
+//!   interrupt) saves the task's registers in its task record (`TSS.RSP0` and
+//!   `PerCpu::registers_end` point there), then runs Rust from the top of this stack
+//!   (`PerCpu::kernel_stack_top`). The kernel keeps no state on it between entries.
 //! - The double-fault and NMI stacks, used through the interrupt stack table, so those two
 //!   handlers work even when the current stack is broken.
 

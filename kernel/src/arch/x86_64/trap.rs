@@ -5,7 +5,7 @@
 //! `probe` instruction are expected; any other exception in ring 0 is a kernel bug, reported
 //! with the full register state before the kernel stops.
 
-use super::trap_entry::{SYSCALL_VECTOR, TrapFrame};
+use super::trap_frame::TrapFrame;
 use super::{cpu, pic, pit, probe};
 use crate::task::FaultRecord;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -73,36 +73,57 @@ pub fn unexpected_irq_count() -> u64 {
 
 /// Entry from `trap_entry`: every vector lands here with interrupts disabled. Returns the
 /// frame to resume: `frame` itself, or another task's registers after a task switch.
-pub fn dispatch(frame: &mut TrapFrame) -> *const TrapFrame {
-    let from_user = frame.cs & 3 == 3;
+///
+/// From ring 3, `frame` is the running task's `Task::saved` (or, for an NMI or a double fault,
+/// on that vector's own stack): it is read here only through the pointer, before the kernel's
+/// state is locked, and the kernel reaches the registers through the task record after that.
+/// From ring 0 it is on the kernel stack, and the exception handlers may change it.
+pub fn dispatch(frame: *mut TrapFrame) -> *const TrapFrame {
+    // SAFETY: the entry passes the frame it has just saved; nothing refers to it now.
+    let (vector, from_user) = unsafe { ((*frame).vector, (*frame).cs & 3 == 3) };
     debug_assert!(!cpu::alignment_flag_set(), "a trap entered the kernel with RFLAGS.AC set");
-    let vector = frame.vector;
     match vector {
-        // A system call prepares its own return to ring 3 (under the same scheduler lock).
-        SYSCALL_VECTOR => return crate::syscalls::handle(frame),
         // Counted, not logged: the NMI may have interrupted the serial port's lock holder. It
         // runs on its own stack, so it must not switch tasks either (hence the return).
         NMI => {
             NMIS.fetch_add(1, Ordering::Relaxed);
             return frame;
         }
-        DOUBLE_FAULT | MACHINE_CHECK => kernel_exception(frame),
+        // SAFETY: on its own stack (IST); nothing else refers to it.
+        DOUBLE_FAULT | MACHINE_CHECK => kernel_exception(unsafe { &*frame }),
         // The task did something wrong: stop it, keep a record, run someone else.
         vector if vector < FIRST_IRQ_VECTOR && from_user => {
-            crate::lifecycle::fault_current(fault_record(frame))
+            // SAFETY: as above; read before the kernel's state is locked.
+            let record = fault_record(unsafe { &*frame });
+            crate::lifecycle::fault_current(record)
         }
-        BREAKPOINT => {
-            BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
-            log::debug!("breakpoint at {:#x}", frame.rip - 1);
+        vector if vector >= FIRST_IRQ_VECTOR => {
+            device_interrupt((vector - FIRST_IRQ_VECTOR) as u8, from_user)
         }
-        PAGE_FAULT if probe::recover(frame) => {}
-        vector if vector < FIRST_IRQ_VECTOR => kernel_exception(frame),
-        vector => device_interrupt((vector - FIRST_IRQ_VECTOR) as u8, from_user),
+        // SAFETY: from ring 0, the frame is on the kernel stack, below nothing that refers to
+        // it.
+        _ => kernel_trap(unsafe { &mut *frame }),
     }
     if from_user {
-        return crate::switch::before_return_to_user(frame);
+        return crate::switch::return_to_user();
     }
     frame
+}
+
+/// Entry from the `syscall` instruction, once the caller's registers are in its record.
+pub fn system_call() -> *const TrapFrame {
+    debug_assert!(!cpu::alignment_flag_set(), "a system call entered the kernel with RFLAGS.AC set");
+    crate::syscalls::handle()
+}
+
+/// An exception in ring 0: a breakpoint, a probe's page fault, or a kernel bug.
+fn kernel_trap(frame: &mut TrapFrame) {
+    if frame.vector == BREAKPOINT {
+        BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
+        log::debug!("breakpoint at {:#x}", frame.rip - 1);
+    } else if !(frame.vector == PAGE_FAULT && probe::recover(frame)) {
+        kernel_exception(frame);
+    }
 }
 
 /// What a ring-3 exception says about the task that caused it.

@@ -2,7 +2,7 @@
 //!
 //! Every vector gets a stub that makes the stack look the same (a dummy error code where the
 //! CPU pushes none, then the vector number) and jumps to `trap_common`, which saves the
-//! general registers and calls `trap::dispatch` with a pointer to the whole `TrapFrame`:
+//! general registers so that the stack holds a whole `TrapFrame` (`trap_frame.rs`):
 //!
 //! ```text
 //!   high addresses
@@ -15,73 +15,23 @@
 //!   | error code    |  <- by the CPU for some exceptions, else 0 by the stub
 //!   | vector        |  <- by the stub
 //!   | r15 ... rax   |  <- by trap_common (rax last, at the lowest address)
-//!   +---------------+  <- rsp = &TrapFrame, passed in rdi
+//!   +---------------+  <- rsp = &TrapFrame
 //!   low addresses
 //! ```
 //!
-//! The CPU aligns the stack to 16 bytes before pushing 5 words; 2 + 15 more words make 22,
-//! so `rsp` is 16-byte aligned at the `call`, as the System V ABI wants.
+//! Where that "stack" is depends on where the trap came from. From ring 3 it is the running
+//! task's own record: `TSS.RSP0` (and, for `syscall`, `PerCpu::registers_end`) point just past
+//! its `Task::saved`, so the pushes save the task's registers where a switch needs them, and
+//! nothing is copied when another task runs next (seL4 saves into the thread's TCB the same
+//! way). The entry then moves to the kernel stack (`PerCpu::kernel_stack_top`) to run Rust.
+//! From ring 0 (the kernel idling, or a probe's page fault) the CPU pushes on the kernel stack
+//! it was using, and Rust runs on below the frame.
+//!
+//! The CPU aligns the stack to 16 bytes before pushing 5 words, and the frame is 22 words, so
+//! a task's `saved` (aligned to 16, `TrapFrame`'s `align`) is exactly what the pushes fill.
 
-use core::mem::offset_of;
-use libipc::abi::{IpcArgs, IpcResults};
-
-/// The registers of the interrupted code, in the order the entry stubs push them.
-#[repr(C)]
-#[derive(Clone, Debug, Default)]
-pub struct TrapFrame {
-    pub rax: u64,
-    pub rbx: u64,
-    pub rcx: u64,
-    pub rdx: u64,
-    pub rsi: u64,
-    pub rdi: u64,
-    pub rbp: u64,
-    pub r8: u64,
-    pub r9: u64,
-    pub r10: u64,
-    pub r11: u64,
-    pub r12: u64,
-    pub r13: u64,
-    pub r14: u64,
-    pub r15: u64,
-    pub vector: u64,
-    pub error_code: u64,
-    pub rip: u64,
-    pub cs: u64,
-    pub rflags: u64,
-    pub rsp: u64,
-    pub ss: u64,
-}
-
-impl TrapFrame {
-    /// The five argument registers of a plain system call, in ABI order.
-    #[inline(always)]
-    pub fn syscall_args(&self) -> [u64; 5] {
-        [self.rdi, self.rsi, self.rdx, self.r10, self.r8]
-    }
-
-    /// The registers an IPC system call reads, gathered field by field by name.
-    #[inline(always)]
-    pub fn ipc_args(&self) -> IpcArgs {
-        let (rdi, rsi, rdx, r10, r8) = (self.rdi, self.rsi, self.rdx, self.r10, self.r8);
-        IpcArgs { rdi, rsi, rdx, r10, r8, r9: self.r9, r12: self.r12, r13: self.r13 }
-    }
-
-    /// Writes the registers an IPC system call returns.
-    #[inline(always)]
-    pub fn set_ipc_results(&mut self, results: IpcResults) {
-        let IpcResults { rdi, rsi, rdx, r10, r8, r9, r12, r13 } = results;
-        (self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9) = (rdi, rsi, rdx, r10, r8, r9);
-        (self.r12, self.r13) = (r12, r13);
-    }
-}
-
-// The assembly below hard-codes this layout.
-const _: () = assert!(offset_of!(TrapFrame, rax) == 0);
-const _: () = assert!(offset_of!(TrapFrame, r15) == 14 * 8);
-const _: () = assert!(offset_of!(TrapFrame, vector) == 15 * 8);
-const _: () = assert!(offset_of!(TrapFrame, rip) == 17 * 8);
-const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
+use super::per_cpu::KERNEL_STACK_TOP_OFFSET;
+use super::trap_frame::TrapFrame;
 
 /// The `vector` of a frame built by the `syscall` entry. Beyond the 256 interrupt vectors, so
 /// it cannot be confused with one; the exit path uses it to choose SYSRET over IRETQ.
@@ -162,41 +112,51 @@ trap_stubs_start:
         STUB_NO_ERROR \vector   // PIC lines 0-15
     .endr
 
+    // The general registers, pushed under the 7 words already there to make a TrapFrame.
+    .macro SAVE_GENERAL_REGISTERS
+        push r15
+        push r14
+        push r13
+        push r12
+        push r11
+        push r10
+        push r9
+        push r8
+        push rbp
+        push rdi
+        push rsi
+        push rdx
+        push rcx
+        push rbx
+        push rax
+    .endm
+
     // Every entry ends up here with the vector and error code pushed. From ring 3, switch GS
     // to the kernel's per-CPU area (the `syscall` entry did that itself and joins below).
 trap_common:
     test byte ptr [rsp + 24], 3     // the saved CS: RPL 3 means we came from user mode
-    jz trap_save
+    jz 2f
     swapgs
     // An interrupt or exception keeps the task's RFLAGS but IF; ring 3 may set AC, which
     // would let SMAP stand aside in the kernel. Start from clean flags (the task's are in the
     // frame). `syscall` clears them through FMASK instead.
     push 0
     popfq
-    // Save the general registers so the stack holds a whole TrapFrame, then call Rust.
-    .global trap_save
-trap_save:
-    push r15
-    push r14
-    push r13
-    push r12
-    push r11
-    push r10
-    push r9
-    push r8
-    push rbp
-    push rdi
-    push rsi
-    push rdx
-    push rcx
-    push rbx
-    push rax
-    mov rdi, rsp            // argument: the TrapFrame just built
-    cld                     // the ABI expects the direction flag clear
+    SAVE_GENERAL_REGISTERS          // the task's record now holds all its registers
+    mov rdi, rsp                    // argument: the frame just saved
+    mov rsp, gs:[{kernel_stack}]    // Rust runs on the kernel stack, not in the record
+    cld                             // the ABI expects the direction flag clear
+    call {dispatch}
+    jmp 3f
+    // From ring 0: the frame is on the kernel stack, and Rust runs on below it.
+2:  SAVE_GENERAL_REGISTERS
+    mov rdi, rsp
+    cld
     call {dispatch}
     // Rust returns the frame to resume: the one just built, or after a task switch the next
-    // task's saved registers in its task record. Restore from there. `enter_user` joins here.
-    mov rsp, rax
+    // task's saved registers in its task record. Restore from there. `enter_user` and the
+    // `syscall` entry join here.
+3:  mov rsp, rax
     .global trap_return
 trap_return:
     pop rax
@@ -228,16 +188,32 @@ trap_return:
     sysretq
 1:  add rsp, 16                     // drop the vector and error code
     iretq                           // pop rip, cs, rflags, rsp, ss and resume
+
+    // The `syscall` entry (syscall_entry.rs) has pushed the 7 words of an interrupt frame into
+    // the running task's record; save the rest there and handle the call.
+    .global syscall_save
+syscall_save:
+    SAVE_GENERAL_REGISTERS
+    mov rsp, gs:[{kernel_stack}]
+    call {system_call}              // FMASK has cleared the direction flag
+    mov rsp, rax
+    jmp trap_return
     "#,
     dispatch = sym trap_entry_rust,
+    system_call = sym system_call_rust,
+    kernel_stack = const KERNEL_STACK_TOP_OFFSET,
     syscall_vector = const SYSCALL_VECTOR,
 );
 
-/// Called by `trap_common` with the frame it has just pushed; returns the frame to restore.
-unsafe extern "C" fn trap_entry_rust(frame: *mut TrapFrame) -> *const TrapFrame {
-    // SAFETY: `trap_common` passes the frame it built on this CPU's current stack; nothing else
-    // refers to it until the handler returns.
-    super::trap::dispatch(unsafe { &mut *frame })
+/// Called by `trap_common` with the frame it has just saved; returns the frame to restore.
+extern "C" fn trap_entry_rust(frame: *mut TrapFrame) -> *const TrapFrame {
+    super::trap::dispatch(frame)
+}
+
+/// Called by `syscall_save` once the running task's registers are in its record; returns the
+/// frame to restore.
+extern "C" fn system_call_rust() -> *const TrapFrame {
+    super::trap::system_call()
 }
 
 /// Leaves the kernel for ring 3 with `frame`'s registers, abandoning the current kernel stack:
