@@ -3,6 +3,7 @@
 
 use crate::bench::BenchArgs;
 use crate::faults::FaultsArgs;
+use crate::faults::outcome::Moments;
 use crate::images::Flavor;
 use crate::qemu::{Accel, Firmware};
 use crate::test::TestArgs;
@@ -283,6 +284,10 @@ struct FaultsOpts {
     /// overflow, a hang, a kill); fails if one of them crashes the microkernel
     #[arg(long)]
     quick: bool,
+    /// every fault of the plan at a wait for a message, none midway (the plans the labs'
+    /// graders use)
+    #[arg(long)]
+    at_waits: bool,
     /// run the plan on N QEMUs at once, each with its own disk, the plan split between them
     /// (each injection keeps its id; which ones share a boot changes)
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole_number::<usize>)]
@@ -433,6 +438,7 @@ fn parse_with(
             quick: opts.quick,
             target: opts.target,
             jobs: opts.jobs.max(1),
+            moments: if opts.at_waits { Moments::Waits } else { Moments::Mixed },
             patience: scaled(opts.timeout)?,
         }),
         Some(Sub::Trace(opts)) => Command::Trace(TraceArgs {

@@ -285,6 +285,30 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
         disk_holds: &[],
         screen_shows: &[],
     },
+    // A midway fault in the built-in file server: the kernel counts its own instructions
+    // while the server works, and 2,000 into the listing the kernel itself reads address 0.
+    BootCheck {
+        name: "boot::monolithic_midway_fault_crashes_the_kernel",
+        kernel: KernelKind::System,
+        flavor: Flavor::Monolithic,
+        firmware: Firmware::Bios,
+        cpu: None,
+        cmdline: "",
+        exit_code: GUEST_FAILURE,
+        expect: &[
+            "inject: arming nullptr in fs (6.0); it fires after 2000 more of its instructions",
+            "EXCEPTION: page fault (#PF, vector 14) in kernel mode",
+            "KERNEL PANIC",
+        ],
+        input: &[
+            Keystrokes { after: "moat> ", send: "inject fs nullptr @2000\r" },
+            Keystrokes { after: "moat> ", send: "ls\r" },
+        ],
+        stop_at: None,
+        reboots: &[],
+        disk_holds: &[],
+        screen_shows: &[],
+    },
     // A built-in service runs on the kernel's trap stack: an overflow reaches the guard page
     // under it and is reported as a double fault (before the guard page, it wrote over the
     // kernel's memory until the machine reset, and QEMU exited with status 0).
@@ -399,9 +423,15 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
              stopped answering; killing it",
             "supervisor: restarted serial as 1.5",
             "\nsix\nmoat> ",
+            "inject: @N counts instructions, from 1 to 4294967295\n",
+            "inject: arming nullptr in fs (6.1); it fires after 500 more of its instructions\n",
+            "supervisor: fs (6.1) faulted: vector 14 (page fault), error code 0x4",
+            "supervisor: restarted fs as 6.2",
+            "README.TXT ",
+            "\nseven\nmoat> ",
         ],
         input: INJECT_SESSION,
-        stop_at: Some("\nsix\nmoat> "),
+        stop_at: Some("\nseven\nmoat> "),
         reboots: &[],
         disk_holds: &[],
         screen_shows: &[],

@@ -70,7 +70,8 @@ fn error_line(error: &kernel_core::manifest::ManifestError) -> usize {
         | BadValue { line, .. }
         | DuplicateName { line, .. }
         | UnknownPeer { line, .. }
-        | IrqTaken { line, .. } => line,
+        | IrqTaken { line, .. }
+        | PeerOutOfReach { line, .. } => line,
     }
 }
 

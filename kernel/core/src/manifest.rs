@@ -180,7 +180,17 @@ pub enum ManifestError<'a> {
         line: usize,
         irq: u8,
     },
+    /// `talks_to` names a task past the first `MAX_PEERS` of the manifest, which no send mask
+    /// can hold.
+    PeerOutOfReach {
+        line: usize,
+        name: &'a str,
+    },
 }
+
+/// Tasks of a manifest that others can send to: a send mask has a bit for each of the first
+/// `MAX_PEERS`.
+pub const MAX_PEERS: usize = 64;
 
 /// The tasks of a manifest, in order, each parsed or the reason it could not be. Duplicate
 /// names are reported by `check`.
@@ -213,8 +223,12 @@ pub fn check(text: &str) -> Result<usize, ManifestError<'_>> {
             return Err(ManifestError::IrqTaken { line, irq: taken.trailing_zeros() as u8 });
         }
         for peer in peers(task.talks_to) {
-            if !tasks(text).any(|t| t.is_ok_and(|t| t.name == peer)) {
-                return Err(ManifestError::UnknownPeer { line, name: peer });
+            match tasks(text).position(|t| t.is_ok_and(|t| t.name == peer)) {
+                None => return Err(ManifestError::UnknownPeer { line, name: peer }),
+                Some(at) if at >= MAX_PEERS => {
+                    return Err(ManifestError::PeerOutOfReach { line, name: peer });
+                }
+                Some(_) => {}
             }
         }
         count += 1;
@@ -234,13 +248,15 @@ pub fn compile(text: &str) -> impl Iterator<Item = TaskSpec<'_>> {
     })
 }
 
-/// Bit `i` set for each task at position `i` of the manifest that `spec` may send to.
-/// Manifests of more than 64 tasks give the tasks past 64 no peers.
+/// Bit `i` set for each task at position `i` of the manifest that `spec` may send to (`check`
+/// refuses a peer past the first `MAX_PEERS`).
 fn send_mask(text: &str, spec: &TaskSpec) -> u64 {
     tasks(text)
         .filter_map(Result::ok)
         .enumerate()
-        .filter(|(position, task)| *position < 64 && peers(spec.talks_to).any(|p| p == task.name))
+        .filter(|(position, task)| {
+            *position < MAX_PEERS && peers(spec.talks_to).any(|p| p == task.name)
+        })
         .fold(0, |mask, (position, _)| mask | 1 << position)
 }
 
@@ -401,6 +417,11 @@ impl core::fmt::Display for ManifestError<'_> {
             ManifestError::IrqTaken { line, irq } => {
                 write!(f, "line {line}: interrupt line {irq} already belongs to another task")
             }
+            ManifestError::PeerOutOfReach { line, name } => write!(
+                f,
+                "line {line}: `talks_to` names `{name}`, which comes after the first \
+                 {MAX_PEERS} tasks of the manifest: only those can be sent to, so move it up"
+            ),
         }
     }
 }

@@ -69,16 +69,16 @@ pub fn run(k: &mut Kernel, task: usize, at: At) -> Verdict {
                 return Verdict::Continue;
             }
             research.disarm(Point::ReceiveWait);
-            fire(k, task, injection)
+            fire(k, task, injection, "at its receive")
         }
     }
 }
 
-/// Makes `injection` happen to `task`, which is waiting in (or about to wait in) `receive`
-/// and will resume with its saved registers: a jump to the fault's snippet, the corruption,
-/// or (`kill`) its end.
+/// Makes `injection` happen to `task`, which will resume with its saved registers (it waits in
+/// `receive`, or `moment` is midway through its work): a jump to the fault's snippet, the
+/// corruption, or (`kill`) its end.
 #[cold]
-pub fn fire(k: &mut Kernel, task: usize, injection: Injection) -> Verdict {
+pub fn fire(k: &mut Kernel, task: usize, injection: Injection, moment: &str) -> Verdict {
     let record = &mut k.tasks[task];
     let registers = &mut record.saved;
     let what = match injection.kind {
@@ -106,7 +106,7 @@ pub fn fire(k: &mut Kernel, task: usize, injection: Injection) -> Verdict {
         },
     };
     log::info!(
-        "task {} ({}): injected fault {} fired at its receive: {what}",
+        "task {} ({}): injected fault {} fired {moment}: {what}",
         record.name,
         record.id,
         INJECT_KINDS.get(injection.kind as usize).unwrap_or(&"?")

@@ -9,5 +9,7 @@
 pub mod hooks;
 /// What each kind of fault does to a task: a jump to its snippet, or one flipped bit.
 pub mod inject;
+/// Faults that fire after a count of the task's instructions, in the middle of its work.
+pub mod midway;
 /// The per-task sub-record and its hook-point bits.
 pub mod record;

@@ -25,6 +25,14 @@ pub enum Point {
     Reply = 1 << 2,
 }
 
+/// A fault that fires midway (`research::midway`): after `left` more of the task's
+/// instructions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Countdown {
+    pub left: u32,
+    pub injection: Injection,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Research {
     /// `Point` bits with work waiting: the only field the hot paths read.
@@ -33,6 +41,8 @@ pub struct Research {
     pub injection: Option<Injection>,
     /// The seed of the bit to flip at `Reply`.
     pub reply_seed: u64,
+    /// The fault counting down the task's instructions, while the kernel single-steps it.
+    pub countdown: Option<Countdown>,
     /// Where the task's writable data lies (for `INJECT_FLIP_MEMORY`).
     pub data: Range<u64>,
     /// Time-stamp counter when an interrupt was last forwarded to this task; delivered with

@@ -23,10 +23,14 @@ pub use leases::KernelLeases;
 mod builtin;
 #[cfg(feature = "monolithic")]
 #[cfg_attr(feature = "guest-tests", allow(unused_imports))] // `start` is the system's
-pub use builtin::{arm, built_in, call, interrupt, start, stop, take_stopped};
+pub use builtin::{
+    arm, arm_midway, built_in, call, interrupt, on_kernel_step, start, stop, take_stopped,
+};
 
 #[cfg(not(feature = "monolithic"))]
 mod none;
 #[cfg(not(feature = "monolithic"))]
 #[cfg_attr(feature = "guest-tests", allow(unused_imports))] // `start` is the system's
-pub use none::{arm, built_in, call, interrupt, start, stop, take_stopped};
+pub use none::{
+    arm, arm_midway, built_in, call, interrupt, on_kernel_step, start, stop, take_stopped,
+};

@@ -23,6 +23,12 @@ pub fn interrupt(_line: u8, _kernel: &mut dyn Host) -> bool {
 
 pub fn arm(_service: BuiltinService, _injection: Injection) {}
 
+pub fn arm_midway(_service: BuiltinService, _injection: Injection, _instructions: u32) {}
+
+pub fn on_kernel_step(_frame: &mut crate::arch::TrapFrame) -> bool {
+    false
+}
+
 pub fn stop(_service: BuiltinService) {}
 
 pub fn take_stopped() -> Option<BuiltinService> {

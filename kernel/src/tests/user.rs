@@ -108,6 +108,27 @@ pub const SCENARIOS: &[Scenario] = &[
         "f-align-int3",
         |o| { faulted(o, "f-align-int3", FaultKind::Breakpoint) }
     ),
+    // A task that sets the trap flag itself gets a debug trap nobody asked the kernel to count
+    // (`research::midway`): its own fault, like any other.
+    fault_scenario!("user::a_trap_flag_the_task_sets_is_its_own_fault", "f-trap-flag", |o| {
+        faulted(o, "f-trap-flag", FaultKind::Debug)
+    }),
+    // Faults that fire midway count the task's own instructions: two copies of one loop of
+    // three instructions (one a `yield`), killed after 20,000 and 20,030 of them, end with
+    // exactly ten system calls between them, whatever the kernel did in between.
+    Scenario {
+        name: "user::a_midway_fault_counts_the_tasks_own_instructions",
+        tasks: &[WITNESS, "steps-a", "steps-b"],
+        deadline: 600,
+        prepare: Some(arm_midway_kills),
+        check: |o| {
+            let (a, b) = (o.task("steps-a")?, o.task("steps-b")?);
+            check_eq!(a.state, TaskState::Killed);
+            check_eq!(b.state, TaskState::Killed);
+            check_eq!(b.stats.syscalls - a.stats.syscalls, MIDWAY_TURNS);
+            Ok(())
+        },
+    },
     fault_scenario!("user::privileged_cli", "f-cli", |o| faulted(
         o,
         "f-cli",
@@ -197,11 +218,27 @@ pub const SCENARIOS: &[Scenario] = &[
 /// RFLAGS.IOPL: the privilege level at or above which `in`, `out`, `cli` and `sti` are allowed.
 const RFLAGS_IOPL_3: u64 = 3 << 12;
 
-/// Sets IOPL 3 in the saved registers of the scenario's second task before its first run.
+/// Arms a fault at the next system call of the scenario's first task, before its first run.
 fn arm_skip_at_entry(kernel: &mut Kernel, slots: &[usize]) {
     kernel.tasks[slots[0]].research.arm(crate::research::record::Point::SyscallEntry);
 }
 
+/// Instructions `steps-a` runs before its midway `kill`: its start-up, then its loop.
+const MIDWAY_INSTRUCTIONS: u32 = 20_000;
+/// Turns of the three-instruction loop `steps-b` runs more than `steps-a` before its `kill`.
+const MIDWAY_TURNS: u64 = 10;
+
+/// Arms a midway `kill` in `steps-a` and `steps-b` (slots 1 and 2), `MIDWAY_TURNS` turns of
+/// their loop apart.
+fn arm_midway_kills(kernel: &mut Kernel, slots: &[usize]) {
+    use crate::research::{midway, record::Injection};
+    let kill = Injection { kind: libipc::abi::INJECT_KILL, after: 0, seed: 0 };
+    let later = MIDWAY_INSTRUCTIONS + 3 * MIDWAY_TURNS as u32;
+    midway::arm(kernel, slots[1], kill, MIDWAY_INSTRUCTIONS);
+    midway::arm(kernel, slots[2], kill, later);
+}
+
+/// Sets IOPL 3 in the saved registers of the scenario's second task before its first run.
 fn grant_port_access(kernel: &mut Kernel, slots: &[usize]) {
     kernel.tasks[slots[1]].saved.rflags |= RFLAGS_IOPL_3;
 }

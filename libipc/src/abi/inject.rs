@@ -53,7 +53,38 @@ pub const INJECT_KINDS: [&str; 12] = [
 ];
 
 /// `inject`'s third argument: how many times the task waits for a message before the fault
-/// fires (0: at the next message), and a seed that picks what a corruption fault changes.
+/// fires (0: at the next message), and a seed that picks what a corruption fault changes. The
+/// seed must be below `1 << 47` (the top bit marks `inject_detail_midway`).
 pub const fn inject_detail(after: u16, seed: u64) -> u64 {
     seed << 16 | after as u64
+}
+
+/// In `inject`'s third argument: the fault fires midway, after a count of the target's own
+/// instructions, not when it waits for a message (`inject_detail_midway`).
+pub const INJECT_MIDWAY: u64 = 1 << 63;
+
+/// `inject`'s third argument for a fault that fires after the target has run `instructions`
+/// more of its own instructions (at least 1), wherever that falls: a server runs only while it
+/// handles a message, so in the middle of some request. The kernel counts them by
+/// single-stepping the target; `seed` picks what a corruption fault changes.
+pub const fn inject_detail_midway(instructions: u32, seed: u32) -> u64 {
+    INJECT_MIDWAY | (seed as u64) << 32 | instructions as u64
+}
+
+/// The moment an `inject` detail names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InjectMoment {
+    /// At the task's wait for a message, after this many waits.
+    Wait(u16),
+    /// After this many more of the task's instructions (at least 1).
+    Midway(u32),
+}
+
+/// Reads `inject`'s third argument back: the moment, and the seed.
+pub const fn inject_moment(detail: u64) -> (InjectMoment, u64) {
+    if detail & INJECT_MIDWAY != 0 {
+        (InjectMoment::Midway(detail as u32), (detail >> 32) & 0x7fff_ffff)
+    } else {
+        (InjectMoment::Wait(detail as u16), detail >> 16)
+    }
 }

@@ -49,6 +49,30 @@ impl Layout {
         self.clusters
     }
 
+    /// The numbers of the volume's data clusters.
+    pub fn cluster_range(&self) -> core::ops::Range<u32> {
+        2..self.clusters + 2
+    }
+
+    /// The sectors of the root directory (a fixed run in FAT16, between the FATs and the data).
+    pub fn root_sectors(&self) -> core::ops::Range<u32> {
+        self.fat_start + self.fats * self.fat_sectors..self.data_start
+    }
+
+    /// Writes `block` as sector `index` of every FAT.
+    pub fn write_fat_sector<D: BlockDevice>(
+        &self,
+        device: &D,
+        index: u32,
+        block: &Block,
+    ) -> Result<(), u64> {
+        for fat in 0..self.fats {
+            let target = BlockIdx(self.fat_start + fat * self.fat_sectors + index);
+            device.write(core::slice::from_ref(block), target).map_err(|_| status::DEVICE_ERROR)?;
+        }
+        Ok(())
+    }
+
     /// The first sector of data cluster `cluster`, if the volume has it.
     pub fn cluster_sector(&self, cluster: u32) -> Option<u32> {
         (2..self.clusters + 2)
@@ -68,14 +92,14 @@ impl Layout {
     }
 
     /// FAT entry `cluster` (of the first FAT).
-    fn entry<D: BlockDevice>(&self, device: &D, cluster: u32) -> Result<u16, u64> {
+    pub(crate) fn entry<D: BlockDevice>(&self, device: &D, cluster: u32) -> Result<u16, u64> {
         let (sector, at) = (cluster * 2 / 512, (cluster * 2 % 512) as usize);
         let block = read(device, self.fat_start + sector)?;
         Ok(u16::from_le_bytes([block[at], block[at + 1]]))
     }
 
     /// Sets FAT entry `cluster` to `value` in every FAT.
-    fn set_entry<D: BlockDevice>(&self, device: &D, cluster: u32, value: u16) -> Result<(), u64> {
+    pub(crate) fn set_entry<D: BlockDevice>(&self, device: &D, cluster: u32, value: u16) -> Result<(), u64> {
         let (sector, at) = (cluster * 2 / 512, (cluster * 2 % 512) as usize);
         let mut block = read(device, self.fat_start + sector)?;
         block[at..at + 2].copy_from_slice(&value.to_le_bytes());
@@ -161,7 +185,8 @@ fn free_chain<D: BlockDevice>(device: &D, layout: &Layout, mut cluster: u32) -> 
     Err(status::CORRUPT)
 }
 
-fn read<D: BlockDevice>(device: &D, sector: u32) -> Result<Block, u64> {
+/// Sector `sector` of `device`.
+pub(crate) fn read<D: BlockDevice>(device: &D, sector: u32) -> Result<Block, u64> {
     let mut block = Block::new();
     device
         .read(core::slice::from_mut(&mut block), BlockIdx(sector))

@@ -30,6 +30,8 @@ mod fat16;
 mod format;
 /// Files found before, by path.
 mod names;
+/// The repair at mount: space a write cut short left nobody owning.
+mod repair;
 /// The file server's protocol on top: one request to one reply.
 pub mod requests;
 /// Disks reached a few sectors per request (the block protocol's limit).
@@ -105,11 +107,16 @@ impl Default for Scratch {
 type Volumes<D> = VolumeManager<D, FixedClock, DIRS, FILES, 1>;
 
 impl<D: BlockDevice> FileStore<D> {
-    /// Mounts the FAT volume in the first partition of `device`.
+    /// Mounts the FAT volume in the first partition of `device`, and repairs what a server
+    /// that died in the middle of a write left behind (`repair.rs`). A volume the repair cannot
+    /// walk is mounted unrepaired.
     pub fn mount(device: D) -> Result<Self, Status> {
         let volumes = VolumeManager::new_with_limits(device, FixedClock, 0);
         let volume = volumes.open_raw_volume(VolumeIdx(0)).map_err(status_of)?;
         let layout = volumes.device(|device| fat16::Layout::read(&*device))?;
+        if let Some(layout) = layout {
+            let _ = volumes.device(|device| repair::repair(&*device, &layout));
+        }
         Ok(FileStore { volumes, volume, layout, names: names::Names::new() })
     }
 

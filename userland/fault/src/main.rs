@@ -19,7 +19,8 @@ const RTC_DATA_PORT: u16 = 0x71;
 
 /// The kinds this program commits, and the names `inject` uses for the same faults.
 const KINDS: &str = "divzero ud2 int3 cli hlt in out cr3 wrmsr null kernel-read kernel-write \
-                     code-write align align-int3 sse x87 stack-overflow port-own";
+                     code-write align align-int3 sse x87 stack-overflow port-own trap-flag \
+                     yield-loop";
 const INJECT_NAMES: [(&str, &str); 4] =
     [("nullptr", "null"), ("privileged", "cli"), ("stack", "stack-overflow"), ("panic", "panic")];
 
@@ -80,6 +81,18 @@ fn commit(kind: &str) -> bool {
             // Set RFLAGS.AC, then trap: the kernel must not run the trap with AC set.
             "align-int3" => asm!("pushfq", "or qword ptr [rsp], 0x40000", "popfq", "int3"),
             // xorps xmm0, xmm0 and fld1, as bytes: the program is built without SSE or x87.
+            // Set RFLAGS.TF: the CPU traps after the next instruction, which nobody asked the
+            // kernel to count, so the trap is this task's fault.
+            "trap-flag" => asm!("pushfq", "or qword ptr [rsp], 0x100", "popfq", "nop"),
+            // Not a fault: `yield` for ever, in a loop of exactly three instructions, for the
+            // tests that count a task's instructions (faults that fire midway).
+            "yield-loop" => asm!(
+                "2: mov eax, {yield_now}",
+                "syscall",
+                "jmp 2b",
+                yield_now = const libipc::Sysnum::Yield as u32,
+                options(noreturn)
+            ),
             "sse" => asm!(".byte 0x0f, 0x57, 0xc0"),
             "x87" => asm!(".byte 0xd9, 0xe8"),
             _ => return false,

@@ -55,8 +55,9 @@ commands:
   NAME ARGS...    run the program /BIN/NAME (Ctrl-C stops it)
   kill NAME       stop a task (the supervisor restarts the servers it looks after)
   restart NAME    start a task afresh from its boot image
-  inject NAME KIND [AFTER [SEED]]
-                  make a task fault at its next message (or after AFTER more);
+  inject NAME KIND [AFTER|@N [SEED]]
+                  make a task fault at its next message (or after AFTER more, or
+                  midway, after N more of its own instructions);
                   KIND is one of kill panic nullptr privileged divzero hang stack
                   stall skip, or a corruption: flipreg flipmem badreply (SEED picks
                   the bit)

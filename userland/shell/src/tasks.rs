@@ -3,15 +3,19 @@
 use crate::Console;
 use libipc::SyscallError;
 use libipc::TaskId;
-use libipc::abi::{INJECT_KINDS, STATE_IN_KERNEL, state_name};
+use libipc::abi::{
+    INJECT_KINDS, INJECT_MIDWAY, InjectMoment, STATE_IN_KERNEL, inject_detail, inject_detail_midway,
+    state_name,
+};
 use libipc::sys::{self, IpcError};
 use ulib::Line;
 
-/// `inject NAME KIND [AFTER [SEED]]`: arm a fault in a task, to fire at its next message (or
-/// after it has waited for AFTER more); SEED picks what a corruption fault changes.
+/// `inject NAME KIND [AFTER|@N [SEED]]`: arm a fault in a task, to fire at its next message,
+/// after it has waited for AFTER more, or (`@N`) midway, after N more of its instructions; SEED
+/// picks what a corruption fault changes.
 pub fn inject<'a>(console: &mut Console, mut words: impl Iterator<Item = &'a str>) {
     let (Some(name), Some(kind)) = (words.next(), words.next()) else {
-        return console.write("usage: inject NAME KIND [AFTER [SEED]]\n");
+        return console.write("usage: inject NAME KIND [AFTER|@N [SEED]]\n");
     };
     let Some(number) = INJECT_KINDS.iter().position(|k| *k == kind) else {
         say!(console, "inject: there is no fault kind {kind}; the kinds are:");
@@ -19,17 +23,32 @@ pub fn inject<'a>(console: &mut Console, mut words: impl Iterator<Item = &'a str
         return console.write("\n");
     };
     // A number that does not fit is refused, never cut down to one that means something else.
-    let after = match words.next().map(str::parse::<u16>) {
-        None => None,
-        Some(Ok(after)) => Some(after),
-        Some(Err(_)) => {
-            return console.write("inject: AFTER is a count of messages, from 0 to 65535\n");
-        }
+    let moment = match words.next() {
+        None => InjectMoment::Wait(0),
+        Some(word) => match word.strip_prefix('@') {
+            Some(count) => match count.parse::<u32>() {
+                Ok(count) if count > 0 => InjectMoment::Midway(count),
+                _ => {
+                    return console
+                        .write("inject: @N counts instructions, from 1 to 4294967295\n");
+                }
+            },
+            None => match word.parse::<u16>() {
+                Ok(after) => InjectMoment::Wait(after),
+                Err(_) => {
+                    return console.write("inject: AFTER is a count of messages, from 0 to 65535\n");
+                }
+            },
+        },
+    };
+    let seed_limit = match moment {
+        InjectMoment::Wait(_) => INJECT_MIDWAY >> 16,
+        InjectMoment::Midway(_) => 1 << 31,
     };
     let seed = match words.next().map(str::parse::<u64>) {
         None => 1,
-        Some(Ok(seed)) => seed,
-        Some(Err(_)) => return console.write("inject: SEED is a whole number\n"),
+        Some(Ok(seed)) if seed < seed_limit => seed,
+        _ => return say!(console, "inject: SEED is a whole number below {seed_limit}\n"),
     };
     let task = match sys::lookup(name) {
         Ok(task) => task,
@@ -37,17 +56,25 @@ pub fn inject<'a>(console: &mut Console, mut words: impl Iterator<Item = &'a str
     };
     // Said before the fault is armed: once armed, it may fire at this very line (the console
     // and the serial driver carry it), and the supervisor's news would come first.
-    match after {
-        None | Some(0) => say!(
+    match moment {
+        InjectMoment::Wait(0) => say!(
             console,
             "inject: arming {kind} in {name} ({task}); it fires at its next message\n"
         ),
-        Some(after) => say!(
+        InjectMoment::Wait(after) => say!(
             console,
             "inject: arming {kind} in {name} ({task}); it fires after {after} more messages\n"
         ),
+        InjectMoment::Midway(count) => say!(
+            console,
+            "inject: arming {kind} in {name} ({task}); it fires after {count} more of its \
+             instructions\n"
+        ),
     }
-    let detail = libipc::abi::inject_detail(after.unwrap_or(0), seed);
+    let detail = match moment {
+        InjectMoment::Wait(after) => inject_detail(after, seed),
+        InjectMoment::Midway(count) => inject_detail_midway(count, seed as u32),
+    };
     if let Err(error) = sys::inject_later(task, number as u64, detail) {
         say!(console, "inject {name}: not armed: {}\n", describe(error));
     }

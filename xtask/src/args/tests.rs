@@ -146,6 +146,7 @@ fn faults_defaults_and_options() {
         quick: false,
         target: None,
         jobs: 1,
+        moments: Moments::Mixed,
         patience: Duration::from_secs(10),
     };
     assert_eq!(faults("").unwrap(), expected);
@@ -155,6 +156,7 @@ fn faults_defaults_and_options() {
     assert_eq!(parsed.patience, Duration::from_secs(4));
     assert_eq!(faults("--jobs 2").unwrap().jobs, 2);
     assert_eq!(faults("--jobs 0").unwrap().jobs, 1, "at least one");
+    assert_eq!(faults("--at-waits").unwrap().moments, Moments::Waits);
     let parsed = faults("--quick --flavor monolithic").unwrap();
     assert!(parsed.quick);
     assert_eq!((parsed.runs, parsed.flavors), (6, vec![Flavor::Monolithic]));

@@ -29,9 +29,10 @@ pub const KILL_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "ps\r" },
 ];
 
-/// Inject faults into the serial driver and the console under the shell: each server is
-/// stopped by the kernel (or, for the hang, by the supervisor's watchdog) and restarted, and
-/// the session goes on.
+/// Inject faults into the serial driver, the console and the file server under the shell, at
+/// their wait for a message and midway through a request: each server is stopped by the
+/// kernel (or, for the hang and the stalls, by the supervisor) and restarted, and the session
+/// goes on.
 pub const INJECT_SESSION: &[Keystrokes] = &[
     // Numbers that do not fit are refused, and nothing is armed.
     Keystrokes { after: "moat> ", send: "inject serial nullptr 70000\r" },
@@ -50,6 +51,11 @@ pub const INJECT_SESSION: &[Keystrokes] = &[
     // is silent too, but only the driver is stopped, and the console goes on.
     Keystrokes { after: "BIN/                -\nmoat> ", send: "inject serial stall\r" },
     Keystrokes { after: "moat> ", send: "echo six\r" },
+    // Midway: the file server takes a null pointer 500 of its instructions into the listing.
+    Keystrokes { after: "\nsix\nmoat> ", send: "inject fs nullptr @0\r" },
+    Keystrokes { after: "4294967295\nmoat> ", send: "inject fs nullptr @500\r" },
+    Keystrokes { after: "moat> ", send: "ls\r" },
+    Keystrokes { after: "BIN/                -\nmoat> ", send: "echo seven\r" },
 ];
 
 /// Files through the shell: written, listed, read back; then, after a reboot, still there.

@@ -73,8 +73,10 @@ console and the serial driver) and <code>echo keys</code> typed on the PS/2 keyb
 keyboard driver). Then it <b>checked</b> the system: <code>stress 1</code>, an echo on the serial
 line and one typed on the keyboard had to work, at the latest on the third try, 2 seconds apart.
 Last, <code>fsck.fat -n</code> checked the disk.</p>
-<p>Each injection has a <b>replay id</b>, <code>flavour-index-target-kind-after-seed</code>, such
-as <code>micro-17-fs-flipreg-3-0x9a1f22c0</code>. <code>cargo xtask faults --replay ID</code>
+<p>Each injection has a <b>replay id</b>, <code>flavour-index-target-kind-moment-seed</code>, such
+as <code>micro-17-fs-flipreg-3-0x9a1f22c0</code>. The <b>moment</b> is when the fault fired:
+<code>3</code> at the server's fourth wait for a message, <code>@5210</code> midway, after 5,210
+of its own instructions, wherever in a request that falls. <code>cargo xtask faults --replay ID</code>
 repeats that injection exactly, on a fresh boot (the injections before it in the same boot are
 not repeated). The <b>boot</b> column counts the boots of each flavour: several injections share
 one while the system comes through them.</p>
@@ -154,7 +156,7 @@ pub fn page(command: &str, records: &[Record]) -> String {
 
     out.push_str(
         "<h2>Every injection</h2>\n<table>\n<thead><tr><th>replay id</th><th>system</th>\
-         <th>target</th><th>kind</th><th>after</th><th>outcome</th><th>boot</th>\
+         <th>target</th><th>kind</th><th>moment</th><th>outcome</th><th>boot</th>\
          <th>seconds</th><th>detail</th></tr></thead>\n<tbody>\n",
     );
     for r in records {
@@ -167,7 +169,7 @@ pub fn page(command: &str, records: &[Record]) -> String {
             i.flavor.name(),
             html_escape(&i.target),
             html_escape(&i.kind),
-            i.after,
+            i.moment,
             swatch(r.outcome),
             r.outcome.describe(),
             r.boot,

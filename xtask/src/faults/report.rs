@@ -156,7 +156,7 @@ pub(super) fn total(counts: &Counts) -> usize {
 
 fn csv(records: &[Record]) -> String {
     let mut out =
-        String::from("id,flavor,index,target,kind,after,seed,outcome,boot,seconds,detail\n");
+        String::from("id,flavor,index,target,kind,moment,seed,outcome,boot,seconds,detail\n");
     for r in records {
         let i = &r.injection;
         let _ = writeln!(
@@ -167,7 +167,7 @@ fn csv(records: &[Record]) -> String {
             i.index,
             csv_field(&i.target),
             csv_field(&i.kind),
-            i.after,
+            i.moment,
             i.seed,
             r.outcome.name(),
             r.boot,
@@ -201,7 +201,8 @@ struct JsonRecord<'a> {
     index: usize,
     target: &'a str,
     kind: &'a str,
-    after: u16,
+    /// `3` (at the third wait) or `@1234` (midway, after that many instructions).
+    moment: String,
     /// A hex string, as in the id: a u64 does not fit a JSON reader's double.
     seed: String,
     outcome: &'static str,
@@ -248,7 +249,7 @@ fn json(records: &[Record]) -> String {
                 index: i.index,
                 target: &i.target,
                 kind: &i.kind,
-                after: i.after,
+                moment: i.moment.to_string(),
                 seed: format!("{:#x}", i.seed),
                 outcome: r.outcome.name(),
                 boot: r.boot,
@@ -265,6 +266,7 @@ fn json(records: &[Record]) -> String {
 mod tests {
     use super::super::outcome::Injection;
     use super::*;
+    use crate::faults::outcome::Moment;
 
     fn record(flavor: Flavor, index: usize, kind: &str, outcome: Outcome, detail: &str) -> Record {
         Record {
@@ -273,7 +275,7 @@ mod tests {
                 index,
                 target: "fs".into(),
                 kind: kind.into(),
-                after: 2,
+                moment: Moment::Wait(2),
                 seed: 0xbeef + index as u64,
             },
             outcome,
@@ -353,7 +355,7 @@ mod tests {
     fn csv_quotes_detail() {
         let csv = csv(&records());
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], "id,flavor,index,target,kind,after,seed,outcome,boot,seconds,detail");
+        assert_eq!(lines[0], "id,flavor,index,target,kind,moment,seed,outcome,boot,seconds,detail");
         assert_eq!(
             lines[3],
             "micro-2-fs-flipmem-2-0xbef1,micro,2,fs,flipmem,2,0xbef1,visible-error,1,1.250,\
@@ -381,7 +383,7 @@ mod tests {
             "index": 0,
             "target": "fs",
             "kind": "kill",
-            "after": 2,
+            "moment": "2",
             "seed": "0xbeef",
             "outcome": "transparent",
             "boot": 0,

@@ -2,7 +2,7 @@
 //! checked workload, judge each, and boot afresh whenever the system did not come through.
 
 use super::outcome::{
-    Evidence, Flavor, Injection, Outcome, Record, TARGETS, classify, plan, quick_plan,
+    Evidence, Flavor, Injection, Moments, Outcome, Record, TARGETS, classify, plan, quick_plan,
 };
 use super::report;
 use super::session::{PROMPT, Session, Wait};
@@ -25,6 +25,8 @@ pub struct FaultsArgs {
     pub target: Option<String>,
     /// QEMUs running at once, the plan split between them.
     pub jobs: usize,
+    /// The plan's moments: both kinds, or waits only (`--at-waits`).
+    pub moments: Moments,
     /// How long one shell command may take before the system counts as hung.
     pub patience: Duration,
 }
@@ -53,7 +55,8 @@ pub fn run(args: &FaultsArgs) -> Result<(), Failure> {
         None if args.quick => args.flavors.iter().flat_map(|&f| quick_plan(f)).collect(),
         None => {
             let aim = args.target.as_deref();
-            args.flavors.iter().flat_map(|&f| plan(f, args.runs, args.seed, aim)).collect()
+            let moments = args.moments;
+            args.flavors.iter().flat_map(|&f| plan(f, args.runs, args.seed, aim, moments)).collect()
         }
     };
     let mut records = Vec::new();
@@ -89,8 +92,8 @@ pub fn run(args: &FaultsArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A seeded campaign of `runs` injections, all into `target`, on the microkernel system (for
-/// a lab's robustness part); logs and boot logs go under `out`.
+/// A seeded campaign of `runs` injections, all into `target`, each at a wait for a message, on
+/// the microkernel system (for a lab's robustness part); logs and boot logs go under `out`.
 pub fn aimed_campaign(
     target: &str,
     runs: usize,
@@ -99,7 +102,7 @@ pub fn aimed_campaign(
     out: &Path,
 ) -> Result<Vec<Record>, Failure> {
     std::fs::create_dir_all(out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
-    let injections = plan(Flavor::Micro, runs, seed, Some(target));
+    let injections = plan(Flavor::Micro, runs, seed, Some(target), Moments::Waits);
     let images =
         images::build(KernelKind::System, BuildOptions { release: true, flavor: Flavor::Micro })?;
     qemu::ensure_installed(Firmware::Bios)?;
@@ -428,7 +431,7 @@ fn inject_and_check(
     let mut seen = Seen::default();
     let arm = format!(
         "inject {} {} {} {}",
-        injection.target, injection.kind, injection.after, injection.seed
+        injection.target, injection.kind, injection.moment, injection.seed
     );
     if !seen.command(session, &arm, "inject: arming ", patience) && !seen.crashed && !seen.hung {
         seen.notes.push("the fault could not be armed".into());

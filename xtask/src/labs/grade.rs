@@ -256,7 +256,7 @@ fn robustness(item: &Item, run: &Run) -> Result<Verdict, Failure> {
     };
     println!(
         "          ({runs} faults into {target}, seed {seed}: `cargo xtask faults --flavor micro \
-         --target {target} --runs {runs} --seed {seed}` repeats them)"
+         --target {target} --runs {runs} --seed {seed} --at-waits` repeats them)"
     );
     // A shell command may take a twelfth of a whole run's timeout (10 s by default).
     let out = run.out.join(format!("lab-{}-faults", run.lab));

@@ -148,6 +148,15 @@ fn resource_mistakes_are_refused() {
         bad("task name=a image=x priority=1 irqs=4\ntask name=b image=x priority=1 irqs=3,4"),
         ManifestError::IrqTaken { line: 2, irq: 4 }
     );
+    // A send mask has a bit for each of the first 64 tasks: a peer after them is refused,
+    // not silently unreachable.
+    let mut many = std::string::String::from("task name=a image=x priority=1 talks_to=t64\n");
+    for i in 1..=MAX_PEERS {
+        many += &std::format!("task name=t{i} image=x priority=1\n");
+    }
+    assert_eq!(check(&many), Err(ManifestError::PeerOutOfReach { line: 1, name: "t64" }));
+    let reachable = many.replacen("talks_to=t64", "talks_to=t63", 1);
+    assert_eq!(check(&reachable), Ok(MAX_PEERS + 1));
 }
 
 extern crate std;

@@ -37,6 +37,15 @@ pub fn configure_control_registers() {
     }
 }
 
+/// Sets RFLAGS.TF: from the next instruction on, the CPU traps after each one, in ring 0 too
+/// (a midway fault in a built-in service counts the kernel's instructions this way). The debug
+/// trap's handler clears the flag again in the frame it returns to.
+#[cfg(feature = "monolithic")]
+pub fn start_single_step() {
+    // SAFETY: only RFLAGS.TF changes; the debug trap it causes is handled (`trap.rs`).
+    unsafe { core::arch::asm!("pushfq", "or qword ptr [rsp], 0x100", "popfq") };
+}
+
 /// Whether the CPU model offers SMEP and SMAP (CPUID leaf 7, EBX bits 7 and 20).
 pub fn user_page_protections() -> (bool, bool) {
     use core::arch::x86_64::{__cpuid, __cpuid_count};

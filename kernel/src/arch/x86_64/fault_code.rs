@@ -70,6 +70,62 @@ pub fn snippet_offset(kind: u64) -> Option<u64> {
     has_snippet.then_some(kind * SNIPPET_SLOT)
 }
 
+// The same faults as labels the kernel can resume at, for a midway fault in a built-in
+// service: the debug trap that counts its last instruction returns here instead.
+#[cfg(feature = "monolithic")]
+core::arch::global_asm!(
+    r#"
+    .section .text.ring0_faults, "ax"
+ring0_nullptr:
+    mov rax, qword ptr [0]
+    ud2
+ring0_divzero:
+    xor ecx, ecx
+    div ecx
+    ud2
+ring0_hang:
+    jmp ring0_hang
+ring0_stack:
+    push rax
+    jmp ring0_stack
+ring0_panic:
+    and rsp, -16
+    call {panic}
+    ud2
+    "#,
+    panic = sym injected_panic,
+);
+
+#[cfg(feature = "monolithic")]
+unsafe extern "C" {
+    /// The labels above, not Rust functions.
+    fn ring0_nullptr();
+    fn ring0_divzero();
+    fn ring0_hang();
+    fn ring0_stack();
+    fn ring0_panic();
+}
+
+/// Where the kernel resumes to commit the fault `kind` in ring 0, from wherever it was; `None`
+/// for kinds that are not a jump (`privileged`: `cli` changes nothing in the kernel).
+#[cfg(feature = "monolithic")]
+pub fn ring0_entry(kind: u64) -> Option<u64> {
+    let label: unsafe extern "C" fn() = match kind {
+        INJECT_NULLPTR => ring0_nullptr,
+        INJECT_DIVZERO => ring0_divzero,
+        INJECT_HANG | INJECT_STALL => ring0_hang,
+        INJECT_STACK => ring0_stack,
+        INJECT_PANIC => ring0_panic,
+        _ => return None,
+    };
+    Some(label as usize as u64)
+}
+
+#[cfg(feature = "monolithic")]
+extern "C" fn injected_panic() -> ! {
+    panic!("injected panic in a built-in service, midway through its work")
+}
+
 /// Runs the faulty instruction of `kind` in ring 0. Most never return: the CPU raises an
 /// exception in the kernel, which cannot pin it on anybody, so it stops.
 #[cfg(feature = "monolithic")]

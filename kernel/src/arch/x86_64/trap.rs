@@ -12,6 +12,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use libipc::FaultKind;
 
 const FIRST_IRQ_VECTOR: u64 = 32;
+const DEBUG: u64 = 1;
 const BREAKPOINT: u64 = 3;
 const NMI: u64 = 2;
 const DOUBLE_FAULT: u64 = 8;
@@ -91,6 +92,8 @@ pub fn dispatch(frame: *mut TrapFrame) -> *const TrapFrame {
         }
         // SAFETY: on its own stack (IST); nothing else refers to it.
         DOUBLE_FAULT | MACHINE_CHECK => kernel_exception(unsafe { &*frame }),
+        // One instruction of a task the kernel single-steps for a fault that fires midway.
+        DEBUG if from_user && crate::research::midway::on_single_step() => {}
         // The task did something wrong: stop it, keep a record, run someone else.
         vector if vector < FIRST_IRQ_VECTOR && from_user => {
             // SAFETY: as above; read before the kernel's state is locked.
@@ -116,8 +119,13 @@ pub fn system_call() -> *const TrapFrame {
     crate::syscalls::handle()
 }
 
-/// An exception in ring 0: a breakpoint, a probe's page fault, or a kernel bug.
+/// An exception in ring 0: a breakpoint, a probe's page fault, a counted instruction of a
+/// built-in service, or a kernel bug.
 fn kernel_trap(frame: &mut TrapFrame) {
+    // One instruction of a built-in service counted for a midway fault.
+    if frame.vector == DEBUG && crate::services::on_kernel_step(frame) {
+        return;
+    }
     if frame.vector == BREAKPOINT {
         BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
         log::debug!("breakpoint at {:#x}", frame.rip - 1);

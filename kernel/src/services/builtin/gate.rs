@@ -63,6 +63,7 @@ impl Gate {
         if self.stopped {
             return Pass::Stopped;
         }
+        super::midway::entering(self.service);
         let Some(mut injection) = self.armed.take() else { return Pass::Proceed };
         if injection.after > 0 {
             injection.after -= 1;

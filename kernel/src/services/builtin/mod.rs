@@ -7,6 +7,7 @@ use super::host::{Answer, Host};
 use crate::research::record::Injection;
 use kernel_core::manifest::{Service as BuiltinService, TaskSpec};
 use libipc::TaskId;
+use libipc::abi::{INJECT_CORRUPT_REPLY, INJECT_FLIP_MEMORY, INJECT_KILL, INJECT_SKIP};
 use service_api::status::BAD_REQUEST;
 
 mod block;
@@ -15,6 +16,7 @@ mod fs;
 mod gate;
 pub use gate::take_stopped;
 mod keyboard;
+mod midway;
 mod screen;
 mod serial;
 
@@ -41,7 +43,7 @@ pub fn call(
     op: u32,
     payload: [u64; 4],
 ) -> Answer {
-    match service {
+    let answer = match service {
         BuiltinService::Console => console::call(kernel, caller, op, payload),
         BuiltinService::Fs => fs::call(kernel, caller, op, payload),
         BuiltinService::Block => block::call(kernel, caller, op, payload),
@@ -49,11 +51,19 @@ pub fn call(
         BuiltinService::Serial | BuiltinService::Keyboard | BuiltinService::Screen => {
             Answer::Now([BAD_REQUEST, 0, 0, 0])
         }
-    }
+    };
+    midway::leaving();
+    answer
 }
 
 /// An interrupt on `line`, for the built-in driver that owns it.
 pub fn interrupt(line: u8, kernel: &mut dyn Host) -> bool {
+    let handled = driver_interrupt(line, kernel);
+    midway::leaving();
+    handled
+}
+
+fn driver_interrupt(line: u8, kernel: &mut dyn Host) -> bool {
     match line {
         // Input drivers hand their bytes to the console here, so neither needs the other.
         service_api::serial::IRQ => {
@@ -82,6 +92,21 @@ pub fn interrupt(line: u8, kernel: &mut dyn Host) -> bool {
 pub fn arm(service: BuiltinService, injection: Injection) {
     with_gate(service, |gate| gate.arm(injection));
 }
+
+/// Arms an injected fault in `service`, to fire after `instructions` of the kernel's own
+/// while it serves requests or interrupts (`midway.rs`); a kind that changes the service's
+/// state instead waits at its gate for the next request.
+pub fn arm_midway(service: BuiltinService, injection: Injection, instructions: u32) {
+    match injection.kind {
+        INJECT_KILL | INJECT_SKIP | INJECT_CORRUPT_REPLY | INJECT_FLIP_MEMORY => {
+            with_gate(service, |gate| gate.arm(injection))
+        }
+        _ => midway::arm(service, injection, instructions),
+    }
+}
+
+/// A debug trap in ring 0: one counted instruction of a built-in service (`midway.rs`).
+pub use midway::on_step as on_kernel_step;
 
 /// The service's slot was ended (`kill`): it serves nothing more.
 pub fn stop(service: BuiltinService) {

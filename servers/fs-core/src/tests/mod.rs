@@ -14,6 +14,10 @@ struct MemoryDisk {
     sectors: Rc<RefCell<Vec<[u8; 512]>>>,
     /// How many of the next writes fail (`u32::MAX`: all of them).
     refuse_writes: Rc<Cell<u32>>,
+    /// Writes that still reach the disk before it stops taking any (a server that dies).
+    writes_before_crash: Rc<Cell<Option<u32>>>,
+    /// Writes that reached the disk.
+    writes: Rc<Cell<u32>>,
 }
 
 #[derive(Debug)]
@@ -32,16 +36,32 @@ impl MemoryDisk {
         MemoryDisk {
             sectors: Rc::new(RefCell::new(std::vec![[0; 512]; sectors as usize])),
             refuse_writes: Rc::new(Cell::new(0)),
+            writes_before_crash: Rc::new(Cell::new(None)),
+            writes: Rc::new(Cell::new(0)),
         }
+    }
+
+    /// A disk holding a copy of `sectors`.
+    fn holding(sectors: &[[u8; 512]]) -> Self {
+        let disk = MemoryDisk::blank(0);
+        *disk.sectors.borrow_mut() = sectors.to_vec();
+        disk
     }
 }
 
 impl MemoryDisk {
     fn refuses_a_write(&self) -> bool {
+        if let Some(left) = self.writes_before_crash.get() {
+            if left == 0 {
+                return true;
+            }
+            self.writes_before_crash.set(Some(left - 1));
+        }
         let refused = self.refuse_writes.get();
         if refused != u32::MAX {
             self.refuse_writes.set(refused.saturating_sub(1));
         }
+        self.writes.set(self.writes.get() + u32::from(refused == 0));
         refused > 0
     }
 }
@@ -293,6 +313,8 @@ fn removed_files_give_their_space_back() {
 
 /// The sector cache in front of the disk.
 mod cache;
+/// A server that dies in the middle of a write, and the repair at the next mount.
+mod crashes;
 /// A full disk, empty files, `.` and `..`.
 mod edges;
 /// Listing through the request handler.

@@ -1,0 +1,104 @@
+//! A file server that dies in the middle of a write, at each of its sector writes in turn, and
+//! what the next mount finds: every other file as it was, and no space nobody owns.
+
+use super::*;
+use crate::repair::{self, Repaired};
+
+/// What a repair would still change on `disk`.
+fn left_to_repair(disk: &MemoryDisk) -> Repaired {
+    let layout = fat16::Layout::read(disk).unwrap().expect("a FAT16 volume");
+    repair::check(disk, &layout).unwrap()
+}
+
+fn layout_of(disk: &MemoryDisk) -> fat16::Layout {
+    fat16::Layout::read(disk).unwrap().expect("a FAT16 volume")
+}
+
+/// The first cluster the FAT marks free.
+fn a_free_cluster(disk: &MemoryDisk) -> u32 {
+    let layout = layout_of(disk);
+    layout.cluster_range().find(|&c| layout.entry(disk, c).unwrap() == 0).expect("free space")
+}
+
+/// The first cluster of the file named `name` (11 bytes, as FAT stores it).
+fn first_cluster_of(disk: &MemoryDisk, name: &[u8; 11]) -> u32 {
+    let sectors = disk.sectors.borrow();
+    let entry = sectors.iter().flat_map(|s| s.chunks_exact(32)).find(|e| e[..11] == *name);
+    let entry = entry.expect("the file's entry");
+    u32::from(u16::from_le_bytes([entry[26], entry[27]]))
+}
+
+const END_OF_CHAIN: u16 = 0xffff;
+
+#[test]
+fn a_cluster_no_entry_reaches_is_given_back_at_mount() {
+    let store = fresh();
+    store.write("/KEEP.TXT", 0, b"kept", true, true).unwrap();
+    let disk = store.with_device(|cache| cache.disk().clone());
+    // A crash between linking a new file's first cluster and recording it in its entry.
+    let lost = a_free_cluster(&disk);
+    layout_of(&disk).set_entry(&disk, lost, END_OF_CHAIN).unwrap();
+    assert_eq!(left_to_repair(&disk), Repaired { freed: 1, fitted: 0 });
+    let again = mount(disk.clone());
+    assert_eq!(left_to_repair(&disk), Repaired::default());
+    assert_eq!(layout_of(&disk).entry(&disk, lost).unwrap(), 0);
+    assert_eq!(read_all(&again, "/KEEP.TXT"), b"kept");
+}
+
+#[test]
+fn a_chain_longer_than_its_file_is_cut_at_mount() {
+    let store = fresh();
+    let bytes = std::vec![7u8; 100];
+    store.write("/LONG.TXT", 0, &bytes, true, true).unwrap();
+    let disk = store.with_device(|cache| cache.disk().clone());
+    // A crash after a write linked one more cluster, before the entry's size grew.
+    let (layout, first, extra) =
+        (layout_of(&disk), first_cluster_of(&disk, b"LONG    TXT"), a_free_cluster(&disk));
+    layout.set_entry(&disk, first, extra as u16).unwrap();
+    layout.set_entry(&disk, extra, END_OF_CHAIN).unwrap();
+    assert_eq!(left_to_repair(&disk), Repaired { freed: 0, fitted: 1 });
+    let again = mount(disk.clone());
+    assert_eq!(left_to_repair(&disk), Repaired::default());
+    assert_eq!(layout.entry(&disk, extra).unwrap(), 0, "the tail is free again");
+    assert_eq!(read_all(&again, "/LONG.TXT"), bytes);
+}
+
+#[test]
+fn a_write_cut_short_at_any_sector_loses_no_other_file_and_no_space() {
+    let base = fresh();
+    let old: Vec<u8> = (0..6_000).map(|i: u32| (i % 253) as u8).collect();
+    base.write("/OLD.BIN", 0, &old, true, true).unwrap();
+    base.make_directory("/DIR").unwrap();
+    base.write("/DIR/ALSO.BIN", 0, &old, true, true).unwrap();
+    let pristine = base.with_device(|cache| cache.disk().sectors.borrow().clone());
+    let new: Vec<u8> = (0..9_000).map(|i: u32| (i % 241) as u8).collect();
+    // Each write in turn: a new file, then one more cluster's worth onto an old one.
+    let writes: [(&str, u32, &[u8]); 2] = [("/DIR/NEW.BIN", 0, &new), ("/OLD.BIN", 6_000, &new)];
+    for (path, offset, data) in writes {
+        let counting = MemoryDisk::holding(&pristine);
+        let store = mount(counting.clone());
+        let before = counting.writes.get();
+        store.write(path, offset, data, offset == 0, false).unwrap();
+        let sector_writes = counting.writes.get() - before;
+        assert!(sector_writes >= 3, "{path}: a write of data, FAT and entry");
+        for crash_at in 0..sector_writes {
+            let disk = MemoryDisk::holding(&pristine);
+            let store = mount(disk.clone());
+            disk.writes_before_crash.set(Some(crash_at));
+            let _ = store.write(path, offset, data, offset == 0, false);
+            disk.writes_before_crash.set(None);
+            let after = mount(disk.clone());
+            let when = std::format!("{path}, cut short after {crash_at} of {sector_writes} writes");
+            assert_eq!(left_to_repair(&disk), Repaired::default(), "{when}");
+            assert_eq!(read_all(&after, "/DIR/ALSO.BIN"), old, "{when}");
+            // A new file the crash came before is not there at all.
+            let written = match after.stat(path) {
+                Err(NOT_FOUND) => Vec::new(),
+                _ => read_all(&after, path),
+            };
+            let whole = [&old[..offset as usize], data].concat();
+            let before = if offset == 0 { &[][..] } else { &old[..] };
+            assert!(written == before || written == whole, "{when}: {} bytes", written.len());
+        }
+    }
+}
