@@ -79,6 +79,9 @@ pub struct FileStore<D: BlockDevice> {
     layout: Option<fat16::Layout>,
     /// Files read before, found again without their directory.
     names: names::Names,
+    /// A change failed since the last repair (`repair.rs`): what it was writing may have left
+    /// space nobody owns.
+    repair_pending: core::cell::Cell<bool>,
 }
 
 /// Sectors a direct read asks the device for at once (the block protocol's largest request).
@@ -117,7 +120,23 @@ impl<D: BlockDevice> FileStore<D> {
         if let Some(layout) = layout {
             let _ = volumes.device(|device| repair::repair(&*device, &layout));
         }
-        Ok(FileStore { volumes, volume, layout, names: names::Names::new() })
+        let repair_pending = core::cell::Cell::new(false);
+        Ok(FileStore { volumes, volume, layout, names: names::Names::new(), repair_pending })
+    }
+
+    /// A change (a write, a new directory, a removal, a rename) failed: repair the volume
+    /// before the next request.
+    pub fn note_failed_change(&self) {
+        self.repair_pending.set(true);
+    }
+
+    /// Repairs the volume (`repair.rs`) if a change failed since the last repair, and the
+    /// device answers again; tried again at the next request if it does not.
+    pub fn repair_if_needed(&self) {
+        let Some(layout) = self.layout.filter(|_| self.repair_pending.get()) else { return };
+        if self.volumes.device(|device| repair::repair(&*device, &layout)).is_ok() {
+            self.repair_pending.set(false);
+        }
     }
 
     pub fn into_device(self) -> D {

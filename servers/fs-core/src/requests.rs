@@ -29,6 +29,24 @@ pub fn handle<D: BlockDevice + Forgets>(
         store.with_device(|device| device.forget());
         return Ok([0, 0]);
     }
+    // A change that failed half-way (a block driver that died under it shows as a device
+    // error, or as no space where a FAT write failed) may have left space nobody owns; the
+    // next request repairs that first (`repair.rs`), as a restarted server's mount does.
+    store.repair_if_needed();
+    let reply = serve(store, scratch, op, [word0, word1], leases);
+    if reply.is_err() && matches!(op, WRITE | MAKE_DIRECTORY | REMOVE | RENAME) {
+        store.note_failed_change();
+    }
+    reply
+}
+
+fn serve<D: BlockDevice + Forgets>(
+    store: &FileStore<D>,
+    scratch: &mut Scratch,
+    op: u32,
+    [word0, word1]: [u64; 2],
+    leases: &impl Leases,
+) -> Reply {
     let mut path_buffer = [0u8; MAX_PATH];
     let path = lent_path(leases, 0, &mut path_buffer)?;
     match op {
