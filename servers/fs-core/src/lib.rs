@@ -32,6 +32,7 @@ mod format;
 mod names;
 /// The repair at mount: space a write cut short left nobody owning.
 mod repair;
+pub use repair::Repaired;
 /// The file server's protocol on top: one request to one reply.
 pub mod requests;
 /// Disks reached a few sectors per request (the block protocol's limit).
@@ -82,6 +83,9 @@ pub struct FileStore<D: BlockDevice> {
     /// A change failed since the last repair (`repair.rs`): what it was writing may have left
     /// space nobody owns.
     repair_pending: core::cell::Cell<bool>,
+    /// What the last repair changed, or why it could not walk the volume, until the server
+    /// takes it to say so (`take_repair_report`).
+    repair_report: core::cell::Cell<Option<Result<Repaired, Status>>>,
 }
 
 /// Sectors a direct read asks the device for at once (the block protocol's largest request).
@@ -117,11 +121,21 @@ impl<D: BlockDevice> FileStore<D> {
         let volumes = VolumeManager::new_with_limits(device, FixedClock, 0);
         let volume = volumes.open_raw_volume(VolumeIdx(0)).map_err(status_of)?;
         let layout = volumes.device(|device| fat16::Layout::read(&*device))?;
-        if let Some(layout) = layout {
-            let _ = volumes.device(|device| repair::repair(&*device, &layout));
-        }
-        let repair_pending = core::cell::Cell::new(false);
-        Ok(FileStore { volumes, volume, layout, names: names::Names::new(), repair_pending })
+        let report = layout.map(|layout| volumes.device(|device| repair::repair(&*device, &layout)));
+        Ok(FileStore {
+            volumes,
+            volume,
+            layout,
+            names: names::Names::new(),
+            repair_pending: core::cell::Cell::new(false),
+            repair_report: core::cell::Cell::new(report),
+        })
+    }
+
+    /// What the last repair found (once): `Ok` with what it changed, or why it could not walk
+    /// the volume; `None` if nothing was repaired since the last time asked.
+    pub fn take_repair_report(&self) -> Option<Result<Repaired, Status>> {
+        self.repair_report.take()
     }
 
     /// A change (a write, a new directory, a removal, a rename) failed: repair the volume
@@ -134,8 +148,10 @@ impl<D: BlockDevice> FileStore<D> {
     /// device answers again; tried again at the next request if it does not.
     pub fn repair_if_needed(&self) {
         let Some(layout) = self.layout.filter(|_| self.repair_pending.get()) else { return };
-        if self.volumes.device(|device| repair::repair(&*device, &layout)).is_ok() {
+        let report = self.volumes.device(|device| repair::repair(&*device, &layout));
+        if report.is_ok() {
             self.repair_pending.set(false);
+            self.repair_report.set(Some(report));
         }
     }
 

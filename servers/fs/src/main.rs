@@ -83,10 +83,28 @@ fn main(_argument: &str) -> u64 {
             Some(store) => {
                 let leases = CallerLeases::of_request(request);
                 let op = request.message.op;
-                fs_core::requests::handle(store, scratch, op, [word0, word1], &leases)
+                let reply = fs_core::requests::handle(store, scratch, op, [word0, word1], &leases);
+                tell_repair(store.take_repair_report());
+                reply
             }
             None => Err(DEVICE_ERROR),
         };
         Some(Message::new(0, words(reply)))
     })
+}
+
+/// Says what a repair of the volume changed (space a write cut short left nobody owning), or
+/// why it could not walk the volume; nothing when it found nothing to do.
+fn tell_repair(report: Option<Result<fs_core::Repaired, u64>>) {
+    match report {
+        Some(Ok(r)) if r != fs_core::Repaired::default() => ulib::println!(
+            "repaired the volume: freed {} clusters nobody owned, cut {} chains to size",
+            r.freed,
+            r.fitted
+        ),
+        Some(Err(error)) => {
+            ulib::println!("could not check the volume: {}", status::describe(error))
+        }
+        _ => {}
+    }
 }

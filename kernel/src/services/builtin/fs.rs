@@ -92,7 +92,21 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
         Some(store) => {
             let op = registers[0] as u32;
             let scratch = &mut *SCRATCH.lock();
-            fs_core::requests::handle(store, scratch, op, [registers[1], registers[2]], &leases)
+            let reply =
+                fs_core::requests::handle(store, scratch, op, [registers[1], registers[2]], &leases);
+            match store.take_repair_report() {
+                Some(Ok(r)) if r != fs_core::Repaired::default() => log::warn!(
+                    "built-in fs: repaired the volume: freed {} clusters nobody owned, cut {} \
+                     chains to size",
+                    r.freed,
+                    r.fitted
+                ),
+                Some(Err(error)) => {
+                    log::warn!("built-in fs: could not check the volume: {}", status::describe(error))
+                }
+                _ => {}
+            }
+            reply
         }
         None => Err(DEVICE_ERROR),
     };
