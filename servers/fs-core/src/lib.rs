@@ -149,7 +149,9 @@ impl<D: BlockDevice> FileStore<D> {
     pub fn repair_if_needed(&self) {
         let Some(layout) = self.layout.filter(|_| self.repair_pending.get()) else { return };
         let report = self.volumes.device(|device| repair::repair(&*device, &layout));
-        if report.is_ok() {
+        // A device that still fails is tried again at the next request; a volume the repair
+        // cannot walk is said once, not walked again at every request.
+        if report != Err(status::DEVICE_ERROR) {
             self.repair_pending.set(false);
             self.repair_report.set(Some(report));
         }

@@ -9,9 +9,9 @@
 //! chains longer than their file needs (a write that grew the chain and died before the entry
 //! grew). `fsck.fat` reports both. `repair` runs at every mount, so on a restarted server's
 //! first request: it fits every file's chain to its size and frees every used cluster that no
-//! entry reaches. If the walk cannot finish (a directory tree deeper or wider than it keeps
-//! track of, a chain with a loop), it frees nothing: a cluster is freed only when the whole
-//! tree was seen without it.
+//! entry reaches. It changes nothing until the whole tree has been walked, and nothing at all
+//! if the walk cannot finish (more directories than it keeps track of, a chain with a loop, a
+//! cluster with two owners): a cluster is freed only when the whole tree was seen without it.
 
 use crate::fat16::{self, Layout, read};
 use embedded_sdmmc::{Block, BlockDevice, BlockIdx};
@@ -30,13 +30,15 @@ const END: u8 = 0;
 const BAD_CLUSTER: u16 = 0xfff7;
 /// Directories the walk keeps track of: far more than any tree on the data disk.
 const MAX_DIRECTORIES: usize = 64;
+/// Files a repair cuts at once: one crash leaves one, a few crashes a few.
+const MAX_FITS: usize = 64;
 /// Clusters a FAT16 volume can number.
 const MAX_CLUSTERS: usize = 65_536;
 
 /// What a repair changed (or, for `check`, would change).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Repaired {
-    /// Used clusters that no entry reached, now free.
+    /// Used clusters that no entry reached (the tails cut off included), now free.
     pub freed: u32,
     /// Files whose chain was longer than their size, now cut to fit.
     pub fitted: u32,
@@ -54,6 +56,9 @@ pub fn check<D: BlockDevice>(device: &D, layout: &Layout) -> Result<Repaired, u6
 }
 
 fn walk<D: BlockDevice>(device: &D, layout: &Layout, fix: bool) -> Result<Repaired, u64> {
+    if layout.cluster_range().end as usize > MAX_CLUSTERS {
+        return Err(status::CORRUPT); // more clusters than FAT16 numbers: a damaged boot sector
+    }
     // Every directory below the root, by its first cluster, breadth first.
     let mut directories = Directories { first: [0; MAX_DIRECTORIES], count: 0 };
     root_entries(device, layout, &mut |_, _, entry| directories.add(entry))?;
@@ -67,28 +72,32 @@ fn walk<D: BlockDevice>(device: &D, layout: &Layout, fix: bool) -> Result<Repair
     // Every file: its chain fitted to its size, then marked as reached.
     let mut reached = Reached([0; MAX_CLUSTERS / 64]);
     let mut repaired = Repaired::default();
+    // Every file's chain is marked as far as its size reaches; a longer one is noted, and only
+    // cut once the whole tree has been walked without finding two owners for a cluster.
+    let mut too_long = [(0u32, 0usize); MAX_FITS];
     let mut file = |sector: u32, at: usize, entry: &[u8]| -> Result<(), u64> {
         if entry[11] & DIRECTORY != 0 {
             return Ok(());
         }
         let size = u32::from_le_bytes([entry[28], entry[29], entry[30], entry[31]]);
         let keep = size.div_ceil(layout.sectors_per_cluster * 512);
-        let mut first = first_cluster(entry);
-        if chain_length(device, layout, first)? > keep {
+        if mark_chain(device, layout, &mut reached, first_cluster(entry), keep)? {
+            *too_long.get_mut(repaired.fitted as usize).ok_or(status::CORRUPT)? = (sector, at);
             repaired.fitted += 1;
-            if fix {
-                fat16::fit_chain(device, BlockIdx(sector), at as u32)?;
-                first = fat16::first_cluster(device, BlockIdx(sector), at as u32)?;
-            }
         }
-        mark_chain(device, layout, &mut reached, first)
+        Ok(())
     };
     root_entries(device, layout, &mut file)?;
     for &first in directories {
         directory_entries(device, layout, first, &mut file)?;
     }
     for &first in directories {
-        mark_chain(device, layout, &mut reached, first)?;
+        mark_chain(device, layout, &mut reached, first, u32::MAX)?;
+    }
+    if fix {
+        for &(sector, at) in &too_long[..repaired.fitted as usize] {
+            fat16::fit_chain(device, BlockIdx(sector), at as u32)?;
+        }
     }
     repaired.freed = free_unreached(device, layout, &reached, fix)?;
     Ok(repaired)
@@ -170,36 +179,29 @@ fn first_cluster(entry: &[u8]) -> u32 {
     u32::from(u16::from_le_bytes([entry[26], entry[27]]))
 }
 
-/// Clusters in the chain from `first` (0 for an empty file); a loop is corruption.
-fn chain_length<D: BlockDevice>(device: &D, layout: &Layout, first: u32) -> Result<u32, u64> {
-    let mut count = 0;
-    let mut cluster = (first != 0).then_some(first);
-    while let Some(current) = cluster {
-        count += 1;
-        if count as usize > MAX_CLUSTERS {
-            return Err(status::CORRUPT);
-        }
-        cluster = layout.next_cluster(device, current)?;
-    }
-    Ok(count)
-}
-
-/// Marks the chain from `first` as reached; a cluster reached twice (a loop, or two files
-/// sharing one) is corruption this repair does not undo.
+/// Marks the first `keep` clusters of the chain from `first` (0: none) as reached; returns
+/// whether the chain goes on past them. A cluster reached twice (a loop, or two owners, such
+/// as a directory a crash left holding stale bytes) is corruption this repair does not undo.
 fn mark_chain<D: BlockDevice>(
     device: &D,
     layout: &Layout,
     reached: &mut Reached,
     first: u32,
-) -> Result<(), u64> {
+    keep: u32,
+) -> Result<bool, u64> {
     let mut cluster = (first != 0).then_some(first);
+    let mut marked = 0;
     while let Some(current) = cluster {
+        if marked == keep {
+            return Ok(true);
+        }
         if layout.cluster_sector(current).is_none() || !reached.mark(current) {
             return Err(status::CORRUPT);
         }
+        marked += 1;
         cluster = layout.next_cluster(device, current)?;
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Frees (if `fix`) every used cluster not in `reached`, a FAT sector at a time; returns how

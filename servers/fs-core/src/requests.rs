@@ -8,7 +8,7 @@ use service_api::fs::{
     RENAME, STAT, TRUNCATE, WRITE,
 };
 use service_api::leases::{Leases, Reply};
-use service_api::status::{BAD_NAME, BAD_REQUEST, TOO_LARGE};
+use service_api::status::{BAD_NAME, BAD_REQUEST, CORRUPT, DEVICE_ERROR, NO_SPACE, TOO_LARGE};
 
 /// Bytes move between the disk and a lease through this much memory at a time (`Scratch`): a
 /// 4 KiB read walks the path once.
@@ -30,11 +30,13 @@ pub fn handle<D: BlockDevice + Forgets>(
         return Ok([0, 0]);
     }
     // A change that failed half-way (a block driver that died under it shows as a device
-    // error, or as no space where a FAT write failed) may have left space nobody owns; the
-    // next request repairs that first (`repair.rs`), as a restarted server's mount does.
+    // error, or as no space or corruption where a FAT write failed) may have left space nobody
+    // owns; the next request repairs that first (`repair.rs`), as a restarted server's mount
+    // does. An error about the request itself (no such file, a bad name) changed nothing.
     store.repair_if_needed();
     let reply = serve(store, scratch, op, [word0, word1], leases);
-    if reply.is_err() && matches!(op, WRITE | MAKE_DIRECTORY | REMOVE | RENAME) {
+    let cut_short = matches!(reply, Err(DEVICE_ERROR | NO_SPACE | CORRUPT));
+    if cut_short && matches!(op, WRITE | MAKE_DIRECTORY | REMOVE | RENAME) {
         store.note_failed_change();
     }
     reply

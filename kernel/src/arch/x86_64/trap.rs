@@ -1,9 +1,10 @@
 //! What happens after the entry stubs: exceptions and device interrupts, handled in Rust.
 //!
 //! Exceptions are synchronous (the running code caused them); device interrupts arrive from
-//! the PIC whenever they like. In the kernel, only a breakpoint, an NMI and a page fault at a
-//! `probe` instruction are expected; any other exception in ring 0 is a kernel bug, reported
-//! with the full register state before the kernel stops.
+//! the PIC whenever they like. In the kernel, only a breakpoint, an NMI, a page fault at a
+//! `probe` instruction and (monolithic flavour) the debug traps that count a built-in
+//! service's instructions for a midway fault are expected; any other exception in ring 0 is a
+//! kernel bug, reported with the full register state before the kernel stops.
 
 use super::trap_frame::TrapFrame;
 use super::{cpu, pic, pit, probe};

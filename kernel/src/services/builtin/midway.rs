@@ -10,6 +10,12 @@
 //! changes the service's state rather than its code (`kill`, `skip`, `badreply`, `flipmem`)
 //! cannot happen in the middle of kernel code; it waits at the gate for the next request.
 //!
+//! The counting stops only where a built-in request or interrupt ends, not where the armed
+//! service's own part of it ends: a driver called from inside another service's request (the
+//! block driver under the file server, the serial and screen drivers under the console) is
+//! counted on through the rest of its caller's request, so its fault may land in the caller's
+//! code. Either way it is the kernel's code that faults.
+//!
 //! The trap handler may have interrupted any lock holder, the serial port's included, so it
 //! keeps to atomics and logs nothing; the end of the request says that the fault fired.
 
