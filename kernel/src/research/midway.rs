@@ -13,10 +13,8 @@
 
 use super::hooks;
 use super::record::{Countdown, Injection};
+use crate::arch::cpu::TRAP_FLAG;
 use crate::state::{self, Kernel};
-
-/// RFLAGS.TF: the CPU traps after each instruction.
-const TRAP_FLAG: u64 = 1 << 8;
 
 /// Arms `injection` in the task in `index`, which is not running, to fire after `instructions`
 /// (at least 1) more of its own instructions.

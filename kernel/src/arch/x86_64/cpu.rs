@@ -37,13 +37,16 @@ pub fn configure_control_registers() {
     }
 }
 
+/// RFLAGS.TF: the CPU traps after each instruction (how midway faults count instructions).
+pub const TRAP_FLAG: u64 = 1 << 8;
+
 /// Sets RFLAGS.TF: from the next instruction on, the CPU traps after each one, in ring 0 too
 /// (a midway fault in a built-in service counts the kernel's instructions this way). The debug
 /// trap's handler clears the flag again in the frame it returns to.
 #[cfg(feature = "monolithic")]
 pub fn start_single_step() {
     // SAFETY: only RFLAGS.TF changes; the debug trap it causes is handled (`trap.rs`).
-    unsafe { core::arch::asm!("pushfq", "or qword ptr [rsp], 0x100", "popfq") };
+    unsafe { core::arch::asm!("pushfq", "or qword ptr [rsp], {tf}", "popfq", tf = const TRAP_FLAG) };
 }
 
 /// Whether the CPU model offers SMEP and SMAP (CPUID leaf 7, EBX bits 7 and 20).

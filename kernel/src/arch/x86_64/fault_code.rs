@@ -106,19 +106,29 @@ unsafe extern "C" {
     fn ring0_panic();
 }
 
-/// Where the kernel resumes to commit the fault `kind` in ring 0, from wherever it was; `None`
+/// The label that commits the fault `kind` in ring 0, from wherever the kernel was; `None`
 /// for kinds that are not a jump (`privileged`: `cli` changes nothing in the kernel).
 #[cfg(feature = "monolithic")]
-pub fn ring0_entry(kind: u64) -> Option<u64> {
-    let label: unsafe extern "C" fn() = match kind {
+fn ring0_label(kind: u64) -> Option<unsafe extern "C" fn()> {
+    Some(match kind {
         INJECT_NULLPTR => ring0_nullptr,
         INJECT_DIVZERO => ring0_divzero,
+        // With interrupts off, nothing ever runs again: not the timer, not a watchdog. A
+        // built-in service cannot wait for anything (it runs in its caller's system call, with
+        // interrupts off), so a stall there is the same endless loop.
         INJECT_HANG | INJECT_STALL => ring0_hang,
+        // Pushes run the kernel's stack into the guard page below it, and that page fault
+        // cannot be delivered on the broken stack (#DF).
         INJECT_STACK => ring0_stack,
         INJECT_PANIC => ring0_panic,
         _ => return None,
-    };
-    Some(label as usize as u64)
+    })
+}
+
+/// Where the kernel resumes to commit the fault `kind` (a midway fault, from a debug trap).
+#[cfg(feature = "monolithic")]
+pub fn ring0_entry(kind: u64) -> Option<u64> {
+    ring0_label(kind).map(|label| label as usize as u64)
 }
 
 #[cfg(feature = "monolithic")]
@@ -126,32 +136,20 @@ extern "C" fn injected_panic() -> ! {
     panic!("injected panic in a built-in service, midway through its work")
 }
 
-/// Runs the faulty instruction of `kind` in ring 0. Most never return: the CPU raises an
-/// exception in the kernel, which cannot pin it on anybody, so it stops.
+/// Runs the faulty instruction of `kind` in ring 0 (a fault at a built-in service's gate).
+/// Most never return: the CPU raises an exception in the kernel, which cannot pin it on
+/// anybody, so it stops.
 #[cfg(feature = "monolithic")]
 pub fn run_in_ring0(kind: u64) {
-    match kind {
-        // SAFETY: none of these is safe, by design: each is the fault being injected. They
-        // touch no Rust-visible state, and the asm declares every register it clobbers.
-        INJECT_NULLPTR => unsafe { asm!("mov rax, qword ptr [0]", out("rax") _) },
+    match ring0_label(kind) {
+        // SAFETY: none of these is safe, by design: each is the fault being injected, and
+        // none returns (an exception in the kernel, or a loop).
+        Some(label) => unsafe { label() },
         // Ring 0 may run `cli`: nothing happens at all (interrupts are already off here),
         // which is the point: a kernel cannot tell a driver's privileged mistake from its
         // own code.
-        // SAFETY: as above; `cli` only clears the interrupt flag, already clear in the kernel.
-        INJECT_PRIVILEGED => unsafe { asm!("cli") },
-        // SAFETY: as above; the division by zero raises #DE before any register changes.
-        INJECT_DIVZERO => unsafe {
-            asm!("xor ecx, ecx", "div ecx", out("eax") _, out("ecx") _, out("edx") _)
-        },
-        // With interrupts off, nothing ever runs again: not the timer, not a watchdog. A
-        // built-in service cannot wait for anything (it runs in its caller's system call, with
-        // interrupts off), so a stall there is the same endless loop.
-        INJECT_HANG | INJECT_STALL => loop {
-            core::hint::spin_loop();
-        },
-        // SAFETY: as above; pushes run the trap stack into whatever lies below it until a
-        // write faults, and the fault cannot be delivered on the broken stack (#DF).
-        INJECT_STACK => unsafe { asm!("2:", "push rax", "jmp 2b", options(noreturn)) },
-        _ => {}
+        // SAFETY: `cli` only clears the interrupt flag, already clear in the kernel.
+        None if kind == INJECT_PRIVILEGED => unsafe { asm!("cli") },
+        None => {}
     }
 }

@@ -19,6 +19,7 @@
 //! The trap handler may have interrupted any lock holder, the serial port's included, so it
 //! keeps to atomics and logs nothing; the end of the request says that the fault fired.
 
+use crate::arch::cpu::TRAP_FLAG;
 use crate::arch::{TrapFrame, fault_code};
 use crate::research::inject::flip_register;
 use crate::research::record::Injection;
@@ -26,8 +27,6 @@ use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering::R
 use kernel_core::manifest::Service as BuiltinService;
 use libipc::abi::{INJECT_FLIP_REGISTER, INJECT_KINDS};
 
-/// RFLAGS.TF.
-const TRAP_FLAG: u64 = 1 << 8;
 /// `BuiltinService::index` + 1 of the service armed; 0 for none (one at a time).
 static ARMED: AtomicU8 = AtomicU8::new(0);
 /// Instructions left before the fault.
@@ -58,8 +57,11 @@ pub fn entering(service: BuiltinService) {
 
 /// A built-in request or interrupt has ended: stop counting (the next trap clears the flag).
 pub fn leaving() {
-    STEPPING.store(false, Relaxed);
-    if FIRED.swap(false, Relaxed) {
+    if STEPPING.load(Relaxed) {
+        STEPPING.store(false, Relaxed);
+    }
+    if FIRED.load(Relaxed) {
+        FIRED.store(false, Relaxed);
         let kind = INJECT_KINDS.get(KIND.load(Relaxed) as usize).unwrap_or(&"?");
         log::warn!("built-in service: injected fault {kind} fired midway, in ring 0");
     }
