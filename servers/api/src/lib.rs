@@ -135,7 +135,11 @@ pub mod leases {
 pub mod serial {
     /// Transmit the bytes of lease 0 (readable). Reply: status, bytes sent.
     pub const WRITE: u32 = 1;
-    /// Copy received bytes into lease 0 (writable), without waiting. Reply: status, bytes.
+    /// Copy received bytes into lease 0 (writable), without waiting, from the byte numbered
+    /// word 0: the first the reader has not handled (the bytes before it are let go, those
+    /// copied stay until a later read names a number past them; `console_core::InputQueue`).
+    /// Reply: status, bytes copied, bytes ever dropped because nobody read, the first one's
+    /// number.
     pub const READ: u32 = 2;
     /// Notification bit the driver raises on its listener (the console) when input arrives.
     pub const INPUT_READY_BIT: u64 = 1 << 16;

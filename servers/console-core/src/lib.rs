@@ -23,9 +23,11 @@
 
 use core::fmt::Write as _;
 
+mod input;
 mod output;
 mod ring;
 mod typeahead;
+pub use input::{InputQueue, READ_CHUNK, SAVED_MAX};
 pub use output::{OUTPUT_PIECE, Output};
 pub use ring::{ByteRing, RING_CAPACITY};
 use typeahead::LineQueue;

@@ -48,7 +48,7 @@ impl ByteRing {
 
     /// Copies the oldest bytes into `out` without removing them; returns how many. At most two
     /// copies: up to the end of the array, then from its start.
-    fn peek(&self, out: &mut [u8]) -> usize {
+    pub(crate) fn peek(&self, out: &mut [u8]) -> usize {
         let n = out.len().min(self.len);
         let first = n.min(RING_CAPACITY - self.start);
         out[..first].copy_from_slice(&self.bytes[self.start..self.start + first]);
@@ -97,7 +97,7 @@ impl ByteRing {
     }
 
     /// Removes the `n` oldest bytes.
-    fn consume(&mut self, n: usize) {
+    pub(crate) fn consume(&mut self, n: usize) {
         let n = n.min(self.len);
         self.start = (self.start + n) % RING_CAPACITY;
         self.len -= n;

@@ -10,8 +10,13 @@
 //! when the system has one (QEMU's window then shows the same session).
 //!
 //! What was typed and not yet read (the line being typed, the lines typed ahead) is kept with
-//! the supervisor whenever it changes (`ulib::store`), and a restarted console starts from it:
-//! killing the console in the middle of a line loses no keystroke.
+//! the supervisor whenever it changes (`ulib::store`), with the number of the first byte of
+//! each input driver not yet edited in; a restarted console starts from it and reads again
+//! from those numbers (the drivers let bytes go only when a later read names a number past
+//! them: `console_core::InputQueue`). So a fault at any point of the console loses no
+//! keystroke and edits none twice; at worst the echo of a few keys shows twice. A line is
+//! kept as typed ahead before it is handed to its reader; killed between that answer and the
+//! next keep, the console would hand it out once more.
 
 #![no_std]
 #![no_main]
@@ -28,8 +33,10 @@ use ulib::client::{Retry, Server};
 use ulib::leases::CallerLeases;
 use ulib::store::Keeper;
 
-// Everything pending fits in what the supervisor keeps.
-const _: () = assert!(PENDING_MAX <= KEEP_MAX);
+/// What the console keeps: where it is in each input (`INPUT_BITS` order), then what is pending.
+const KEPT_MAX: usize = 8 * INPUT_BITS.len() + PENDING_MAX;
+// It fits in what the supervisor keeps.
+const _: () = assert!(KEPT_MAX <= KEEP_MAX);
 
 ulib::entry!(main);
 
@@ -48,9 +55,11 @@ struct Console {
     /// as the benchmarks', pays nothing for it).
     screen: Option<Server>,
     terminal: Terminal<TaskId>,
+    /// Per input, the number of the first byte not yet edited in (`serial::READ`).
+    next: [u64; 2],
     keeper: Keeper,
-    /// The pending input as last kept.
-    kept: [u8; PENDING_MAX],
+    /// The state as last kept (`KEPT_MAX`).
+    kept: [u8; KEPT_MAX],
     kept_len: usize,
 }
 
@@ -91,12 +100,17 @@ fn main(_argument: &str) -> u64 {
         inputs: [Server::new("serial"), Server::new("keyboard")],
         screen: sys::lookup(screen::NAME).is_ok().then(|| Server::new(screen::NAME)),
         terminal: Terminal::new(),
+        next: [0; 2],
         keeper: Keeper::new(),
-        kept: [0; PENDING_MAX],
+        kept: [0; KEPT_MAX],
         kept_len: 0,
     };
-    console.kept_len = console.keeper.kept(&mut console.kept);
-    console.terminal.editor.restore(&console.kept[..console.kept_len]);
+    console.restore();
+    // A console restarted may have missed the drivers' notifications: look now.
+    for source in 0..INPUT_BITS.len() {
+        console.take_input(source);
+    }
+    console.keep_state();
     // A `READ_LINE` with no line yet gets no answer from the loop: `Callers::reply` sends it.
     sys::serve(|request| {
         let Some(bits) = request.notification() else {
@@ -107,7 +121,7 @@ fn main(_argument: &str) -> u64 {
             let (op, flags) = (request.message.op, request.message.payload[0]);
             let words = terminal.request(&callers, request.sender, op, flags, output);
             if op == READ_LINE {
-                console.keep_pending_input(); // a line typed ahead may have been taken
+                console.keep_state(); // a line typed ahead may have been taken
             }
             return Some(sys::Message::new(0, words?));
         };
@@ -116,19 +130,40 @@ fn main(_argument: &str) -> u64 {
                 console.take_input(source);
             }
         }
-        console.keep_pending_input();
+        console.keep_state();
         None
     })
 }
 
 impl Console {
-    /// Keeps what was typed and not yet read with the supervisor, if it changed.
-    fn keep_pending_input(&mut self) {
-        let mut pending = [0u8; PENDING_MAX];
-        let len = self.terminal.editor.pending_input(&mut pending);
-        if pending[..len] != self.kept[..self.kept_len] {
-            self.keeper.keep(&pending[..len]);
-            self.kept[..len].copy_from_slice(&pending[..len]);
+    /// Starts from what a console before this one kept, if any.
+    fn restore(&mut self) {
+        let len = self.keeper.kept(&mut self.kept);
+        let Some((places, pending)) = self.kept[..len].split_at_checked(8 * INPUT_BITS.len())
+        else {
+            return;
+        };
+        for (next, place) in self.next.iter_mut().zip(places.chunks_exact(8)) {
+            *next = u64::from_le_bytes(place.try_into().expect("8 bytes"));
+        }
+        self.terminal.editor.restore(pending);
+        self.kept_len = len;
+    }
+
+    /// Keeps where the console is in each input and what was typed and not yet read with the
+    /// supervisor, if it changed.
+    fn keep_state(&mut self) {
+        let mut state = [0u8; KEPT_MAX];
+        for (place, next) in state.chunks_exact_mut(8).zip(self.next) {
+            place.copy_from_slice(&next.to_le_bytes());
+        }
+        let places = 8 * INPUT_BITS.len();
+        let pending: &mut [u8; PENDING_MAX] =
+            (&mut state[places..]).try_into().expect("KEPT_MAX holds PENDING_MAX");
+        let len = places + self.terminal.editor.pending_input(pending);
+        if state[..len] != self.kept[..self.kept_len] {
+            self.keeper.keep(&state[..len]);
+            self.kept[..len].copy_from_slice(&state[..len]);
             self.kept_len = len;
         }
     }
@@ -136,18 +171,24 @@ impl Console {
     /// Reads what an input driver has received and runs it through the line editor.
     fn take_input(&mut self, source: usize) {
         // One notification may stand for more bytes than one read takes: read until drained.
-        while self.take_some_input(source) == INPUT_CHUNK {}
+        while self.take_some_input(source) {}
     }
 
-    /// Reads and handles up to `INPUT_CHUNK` bytes; returns how many there were.
-    fn take_some_input(&mut self, source: usize) -> usize {
+    /// Reads up to `INPUT_CHUNK` bytes from where this console is in the input, and edits
+    /// them in up to the first that completes something (a line, Ctrl-C, Ctrl-D). The state
+    /// is kept before that is acted on: killed at any point, the console reads again from the
+    /// first byte it did not keep. Returns whether the driver may hold more.
+    fn take_some_input(&mut self, source: usize) -> bool {
         let mut bytes = [0u8; INPUT_CHUNK];
         let lease = [Lease::write(&mut bytes)];
+        let from = [self.next[source], 0, 0, 0];
         // A driver restarted since it notified is asked again: reading is safe to repeat.
-        let Ok(reply) = self.inputs[source].call(serial::READ, [0; 4], &lease, Retry::Safe) else {
-            return 0;
+        let Ok(reply) = self.inputs[source].call(serial::READ, from, &lease, Retry::Safe) else {
+            return false;
         };
-        let count = (reply[1] as usize).min(bytes.len());
+        let (count, first) = ((reply[1] as usize).min(bytes.len()), reply[3]);
+        let mut edited = 0;
+        let mut completed = None;
         for &byte in &bytes[..count] {
             // The most one key can echo: erasing a full line and showing another (history).
             let mut echo = [0u8; 4 * MAX_LINE];
@@ -158,9 +199,16 @@ impl Console {
                 echo_len += room;
             });
             send(&self.inputs[SERIAL], self.screen.as_ref(), &echo[..echo_len]);
-            self.terminal.edited(event, &mut Callers { serving: None });
+            edited += 1;
+            if event.is_some() {
+                completed = event;
+                break;
+            }
         }
-        count
+        self.next[source] = first + edited as u64;
+        self.keep_state();
+        self.terminal.edited(completed, &mut Callers { serving: None });
+        edited < count || count == INPUT_CHUNK
     }
 }
 

@@ -59,6 +59,16 @@ impl Layout {
         self.fat_start + self.fats * self.fat_sectors..self.data_start
     }
 
+    /// How many copies of the FAT the volume keeps.
+    pub(crate) fn fats(&self) -> u32 {
+        self.fats
+    }
+
+    /// Sector `index` of FAT copy `copy` (0 is the first).
+    pub(crate) fn fat_sector(&self, copy: u32, index: u32) -> u32 {
+        self.fat_start + copy * self.fat_sectors + index
+    }
+
     /// Writes `block` as sector `index` of every FAT.
     pub fn write_fat_sector<D: BlockDevice>(
         &self,

@@ -12,6 +12,10 @@
 //! entry reaches. It changes nothing until the whole tree has been walked, and nothing at all
 //! if the walk cannot finish (more directories than it keeps track of, a chain with a loop, a
 //! cluster with two owners): a cluster is freed only when the whole tree was seen without it.
+//!
+//! Every change to the FAT is written to each of its copies in turn, the first first; a crash
+//! between them leaves the copies different (`fsck.fat`: "FATs differ"). The repair then makes
+//! the others agree with the first, which is the one read.
 
 use crate::fat16::{self, Layout, read};
 use embedded_sdmmc::{Block, BlockDevice, BlockIdx};
@@ -42,6 +46,28 @@ pub struct Repaired {
     pub freed: u32,
     /// Files whose chain was longer than their size, now cut to fit.
     pub fitted: u32,
+    /// Sectors of the other FATs that differed from the first, now copied from it.
+    pub mirrored: u32,
+}
+
+/// What was changed, as a sentence's end: "freed 2 clusters nobody owned, ...".
+impl core::fmt::Display for Repaired {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        let parts = [
+            (self.freed, "clusters nobody owned freed"),
+            (self.fitted, "chains cut to their file's size"),
+            (self.mirrored, "FAT sectors copied from the first FAT into the others"),
+        ];
+        let mut first = true;
+        for (count, what) in parts.into_iter().filter(|&(count, _)| count > 0) {
+            write!(f, "{}{count} {what}", if first { "" } else { ", " })?;
+            first = false;
+        }
+        if first {
+            f.write_str("nothing")?;
+        }
+        Ok(())
+    }
 }
 
 /// Repairs the volume on `device` (see the module comment).
@@ -100,7 +126,30 @@ fn walk<D: BlockDevice>(device: &D, layout: &Layout, fix: bool) -> Result<Repair
         }
     }
     repaired.freed = free_unreached(device, layout, &reached, fix)?;
+    repaired.mirrored = mirror_fats(device, layout, fix)?;
     Ok(repaired)
+}
+
+/// Makes (if `fix`) every other FAT agree with the first, a sector at a time; returns how many
+/// sectors differed.
+fn mirror_fats<D: BlockDevice>(device: &D, layout: &Layout, fix: bool) -> Result<u32, u64> {
+    let mut differed = 0;
+    for index in 0..layout.fat_sectors {
+        let first = read(device, layout.fat_sector(0, index))?;
+        for copy in 1..layout.fats() {
+            let sector = layout.fat_sector(copy, index);
+            if read(device, sector)?.contents == first.contents {
+                continue;
+            }
+            differed += 1;
+            if fix {
+                device
+                    .write(core::slice::from_ref(&first), BlockIdx(sector))
+                    .map_err(|_| status::DEVICE_ERROR)?;
+            }
+        }
+    }
+    Ok(differed)
 }
 
 /// What `root_entries` and `directory_entries` call for each entry of a file or directory

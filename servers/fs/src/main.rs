@@ -97,11 +97,9 @@ fn main(_argument: &str) -> u64 {
 /// why it could not walk the volume; nothing when it found nothing to do.
 fn tell_repair(report: Option<Result<fs_core::Repaired, u64>>) {
     match report {
-        Some(Ok(r)) if r != fs_core::Repaired::default() => ulib::println!(
-            "repaired the volume: freed {} clusters nobody owned, cut {} chains to size",
-            r.freed,
-            r.fitted
-        ),
+        Some(Ok(r)) if r != fs_core::Repaired::default() => {
+            ulib::println!("repaired the volume: {r}")
+        }
         Some(Err(error)) => {
             ulib::println!("could not check the volume: {}", status::describe(error))
         }

@@ -34,8 +34,9 @@ pub fn drain(ports: &mut impl Ports, mut each: impl FnMut(u8)) {
 }
 
 /// The firmware leaves the controller set up; make sure keys interrupt and arrive as set 1.
-pub fn configure(ports: &mut impl Ports) {
-    drain(ports, |_| {});
+/// What the controller holds goes to `held` first (keys typed before the driver ran).
+pub fn configure(ports: &mut impl Ports, held: impl FnMut(u8)) {
+    drain(ports, held);
     ports.write(STATUS_PORT, READ_CONFIG);
     let config = ports.read(DATA_PORT);
     ports.write(STATUS_PORT, WRITE_CONFIG);

@@ -9,13 +9,17 @@
 //! (the "transmitter empty" interrupt is enabled only while bytes wait). A writer faster than
 //! the line waits only when the queue is full. Protocol: `service_api::serial`.
 //!
-//! The input ring is kept with the supervisor whenever it changes (`ulib::store`), and a
-//! restarted driver starts from it, so bytes received and not yet read survive a restart.
+//! Input waits in a numbered queue (`console_core::InputQueue`): a `READ` names the first byte
+//! its reader has not handled, and bytes go only once a later read names a number past them,
+//! so a console that dies mid-work reads them again. The queue is kept with the supervisor
+//! whenever it changes (`ulib::store`), and a restarted driver starts from it, after taking
+//! what the UART received while no driver ran; so no byte typed is lost to a restart of
+//! either server, only one the fault caught between the UART and the queue.
 
 #![no_std]
 #![no_main]
 
-use console_core::{ByteRing, RING_CAPACITY};
+use console_core::{ByteRing, InputQueue, SAVED_MAX};
 use crossbeam_utils::Backoff;
 use libipc::TaskId;
 use libipc::abi::{LEASE_READ, LEASE_WRITE};
@@ -24,6 +28,7 @@ use service_api::leases::Leases;
 use service_api::serial::{BASE_PORT, INPUT_READY_BIT, IRQ, READ, WRITE};
 use service_api::status::{BAD_REQUEST, OK};
 use uart_16550::backend::Backend;
+use uart_16550::spec::FIFO_SIZE;
 use uart_16550::spec::registers::IER;
 use uart_16550::{BaudRate, Config, Uart16550};
 use ulib::leases::CallerLeases;
@@ -46,6 +51,13 @@ impl Backend for DriverPorts {
 }
 
 fn main(_argument: &str) -> u64 {
+    let keeper = Keeper::new();
+    let mut kept = [0u8; SAVED_MAX];
+    let kept_len = keeper.kept(&mut kept);
+    let mut input = InputQueue::restore(&kept[..kept_len]);
+    // `init` discards what the UART holds as stale; here it is what was typed while no
+    // driver ran, so take it first.
+    take_received(&mut input, FIFO_SIZE + 1);
     // SAFETY: COM1's eight registers are this task's by the manifest, and nobody else in ring 3
     // drives them (the kernel only appends log output through the transmitter).
     let mut uart = unsafe { Uart16550::new_with_backend(DriverPorts) };
@@ -58,35 +70,31 @@ fn main(_argument: &str) -> u64 {
         ulib::println!("COM1 is not there; the serial driver stops");
         return 1;
     }
-    let mut ring = ByteRing::new();
-    let keeper = Keeper::new();
-    let mut kept = [0u8; RING_CAPACITY];
-    let kept_len = keeper.kept(&mut kept);
-    ring.push_up_to(&kept[..kept_len]);
+    keep(&keeper, &input);
     let mut output = Transmitter { queue: ByteRing::new(), interrupt_on: false };
     let mut listener: Option<TaskId> = None;
-    if !ring.is_empty() {
+    if !input.is_empty() {
         listener = ulib::client::notify_by_name("console", listener, INPUT_READY_BIT);
     }
     sys::serve(|request| {
         let Some(bits) = request.notification() else {
-            let before = ring.len();
-            let reply = handle(request, &mut output, &mut ring);
-            if ring.len() != before {
-                keep(&keeper, &ring);
+            let before = input.len();
+            let reply = handle(request, &mut output, &mut input);
+            if input.len() != before {
+                keep(&keeper, &input);
             }
             return Some(reply);
         };
         if bits & 1 << IRQ != 0 {
             let mut got = false;
             while let Ok(byte) = uart.try_receive_byte() {
-                ring.push(byte);
+                input.push(byte);
                 got = true;
             }
             output.pump();
             ulib::irq::acknowledge(IRQ);
             if got {
-                keep(&keeper, &ring);
+                keep(&keeper, &input);
                 listener = ulib::client::notify_by_name("console", listener, INPUT_READY_BIT);
             }
         }
@@ -94,17 +102,30 @@ fn main(_argument: &str) -> u64 {
     })
 }
 
-/// Keeps the bytes received and not yet read with the supervisor.
-fn keep(keeper: &Keeper, ring: &ByteRing) {
-    let mut bytes = [0u8; RING_CAPACITY];
-    let len = ring.copy_into(&mut bytes);
-    keeper.keep(&bytes[..len]);
+/// Keeps the bytes received and not yet handled, with their numbers, with the supervisor.
+fn keep(keeper: &Keeper, input: &InputQueue) {
+    let mut saved = [0u8; SAVED_MAX];
+    let len = input.save(&mut saved);
+    keeper.keep(&saved[..len]);
+}
+
+/// Moves what the receiver holds into `input`, at most `most` bytes (a missing UART reads as
+/// all ones, which would otherwise look like endless input).
+fn take_received(input: &mut InputQueue, most: usize) {
+    for _ in 0..most {
+        if port(LINE_STATUS) & DATA_READY == 0 {
+            return;
+        }
+        input.push(port(RECEIVE) as u8);
+    }
 }
 
 /// Register offsets and bits the transmitter uses directly (the crate's API sends by polling).
 const TRANSMIT: u16 = 0;
+const RECEIVE: u16 = 0;
 const INTERRUPT_ENABLE: u16 = 1;
 const LINE_STATUS: u16 = 5;
+const DATA_READY: u32 = 1 << 0;
 const TRANSMITTER_EMPTY: u32 = 1 << 5;
 const DATA_READY_INTERRUPT: u32 = 1 << 0;
 const TRANSMITTER_EMPTY_INTERRUPT: u32 = 1 << 1;
@@ -179,7 +200,7 @@ fn set_port(register: u16, value: u32) {
     ulib::ports::write(BASE_PORT + register, 1, value);
 }
 
-fn handle(request: &Received, output: &mut Transmitter, ring: &mut ByteRing) -> Message {
+fn handle(request: &Received, output: &mut Transmitter, input: &mut InputQueue) -> Message {
     let caller = request.sender;
     let refuse = Message::new(0, [BAD_REQUEST, 0, 0, 0]);
     let needs = match request.message.op {
@@ -190,18 +211,17 @@ fn handle(request: &Received, output: &mut Transmitter, ring: &mut ByteRing) -> 
     // Every request needs lease 0 with the right access; anything else is refused up front.
     let leases = CallerLeases::of_request(request);
     let Some(length) = leases.length(0, needs == LEASE_WRITE) else { return refuse };
-    let done = if request.message.op == WRITE {
+    if request.message.op == WRITE {
         let mut chunk = [0u8; 128];
         if !leases.read_all(0, length, &mut chunk, |bytes| output.write(bytes)) {
             return refuse;
         }
-        length
-    } else {
-        let deliver = |bytes: &[u8]| sys::lease_write(caller, 0, 0, bytes).is_ok();
-        match ring.take_into(length as usize, deliver) {
-            Some(n) => n as u64,
-            None => return refuse,
-        }
-    };
-    Message::new(0, [OK, done, ring.dropped, 0])
+        return Message::new(0, [OK, length, input.dropped(), 0]);
+    }
+    let from = request.message.payload[0];
+    let deliver = |bytes: &[u8]| sys::lease_write(caller, 0, 0, bytes).is_ok();
+    match input.read_from(from, length as usize, deliver) {
+        Some((first, n)) => Message::new(0, [OK, n as u64, input.dropped(), first]),
+        None => refuse,
+    }
 }

@@ -105,7 +105,10 @@ pub const FILE_FAULTS_SESSION: &[Keystrokes] = &[
 /// shell's acknowledgement and prompt are messages too, and the keys come one interrupt at a
 /// time) lands it among the first keys of the line: the console dies holding `echo sur` in
 /// its editor, the serial driver holding keys the console has not read yet. Without the
-/// state each keeps with the supervisor, the shell gets `vived` or `ho intact`.
+/// state each keeps with the supervisor, the shell gets `vived` or `ho intact`. Last, the
+/// keyboard driver dies at the interrupt of the first key pressed on the PS/2 keyboard: its
+/// successor finds that key in the controller and decodes it (dropped, the shell would get
+/// `cho keys`).
 pub const TYPED_ACROSS_RESTARTS_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "inject console kill 3\r" },
     Keystrokes { after: "moat> ", send: "echo sur" },
@@ -113,6 +116,12 @@ pub const TYPED_ACROSS_RESTARTS_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "survived\nmoat> ", send: "inject serial kill 5\r" },
     Keystrokes { after: "moat> ", send: "echo int" },
     Keystrokes { after: "restarted serial as", send: "act\r" },
+    Keystrokes { after: "intact\nmoat> ", send: "inject keyboard kill 1\r" },
+    Keystrokes {
+        after: "moat> ",
+        send: "(qemu) sendkey e\nsendkey c\nsendkey h\nsendkey o\nsendkey spc\nsendkey k\n\
+               sendkey e\nsendkey y\nsendkey s\nsendkey ret",
+    },
 ];
 
 /// Keys pressed on the PS/2 keyboard (through QEMU's monitor): keyboard driver -> console ->

@@ -95,12 +95,9 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
             let reply =
                 fs_core::requests::handle(store, scratch, op, [registers[1], registers[2]], &leases);
             match store.take_repair_report() {
-                Some(Ok(r)) if r != fs_core::Repaired::default() => log::warn!(
-                    "built-in fs: repaired the volume: freed {} clusters nobody owned, cut {} \
-                     chains to size",
-                    r.freed,
-                    r.fitted
-                ),
+                Some(Ok(r)) if r != fs_core::Repaired::default() => {
+                    log::warn!("built-in fs: repaired the volume: {r}")
+                }
                 Some(Err(error)) => {
                     log::warn!("built-in fs: could not check the volume: {}", status::describe(error))
                 }

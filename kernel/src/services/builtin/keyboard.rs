@@ -25,7 +25,8 @@ impl Ports for KernelPorts {
 }
 
 pub fn start() {
-    controller::configure(&mut KernelPorts);
+    // Keys pressed while the machine booted are not the user's to the shell.
+    controller::configure(&mut KernelPorts, |_| {});
     arch::unmask_irq(service_api::keyboard::IRQ);
 }
 

@@ -30,6 +30,44 @@ fn first_cluster_of(disk: &MemoryDisk, name: &[u8; 11]) -> u32 {
 
 const END_OF_CHAIN: u16 = 0xffff;
 
+/// Whether every FAT copy on `disk` holds the same bytes as the first, read straight from it.
+fn fats_agree(disk: &MemoryDisk) -> bool {
+    let layout = layout_of(disk);
+    let sectors = disk.sectors.borrow();
+    (0..layout.fat_sectors).all(|index| {
+        let first = &sectors[layout.fat_sector(0, index) as usize];
+        (1..layout.fats()).all(|copy| sectors[layout.fat_sector(copy, index) as usize] == *first)
+    })
+}
+
+#[test]
+fn a_fat_copy_a_crash_left_behind_is_made_to_agree_at_mount() {
+    let store = fresh();
+    store.write("/KEEP.TXT", 0, b"kept", true, true).unwrap();
+    let disk = store.with_device(|cache| cache.disk().clone());
+    // A crash between the first FAT's copy of a change and the second's.
+    let layout = layout_of(&disk);
+    assert!(layout.fats() > 1, "the volume keeps two FATs");
+    let second = layout.fat_sector(1, 0) as usize;
+    disk.sectors.borrow_mut()[second][100] ^= 0xff;
+    assert!(!fats_agree(&disk));
+    assert_eq!(left_to_repair(&disk), Repaired { mirrored: 1, ..Repaired::default() });
+    let again = mount(disk.clone());
+    assert!(fats_agree(&disk));
+    assert_eq!(left_to_repair(&disk), Repaired::default());
+    assert_eq!(read_all(&again, "/KEEP.TXT"), b"kept");
+}
+
+#[test]
+fn a_repair_says_what_it_changed() {
+    let r = Repaired { freed: 2, fitted: 0, mirrored: 1 };
+    assert_eq!(
+        std::format!("{r}"),
+        "2 clusters nobody owned freed, 1 FAT sectors copied from the first FAT into the others"
+    );
+    assert_eq!(std::format!("{}", Repaired::default()), "nothing");
+}
+
 #[test]
 fn a_cluster_no_entry_reaches_is_given_back_at_mount() {
     let store = fresh();
@@ -38,7 +76,7 @@ fn a_cluster_no_entry_reaches_is_given_back_at_mount() {
     // A crash between linking a new file's first cluster and recording it in its entry.
     let lost = a_free_cluster(&disk);
     layout_of(&disk).set_entry(&disk, lost, END_OF_CHAIN).unwrap();
-    assert_eq!(left_to_repair(&disk), Repaired { freed: 1, fitted: 0 });
+    assert_eq!(left_to_repair(&disk), Repaired { freed: 1, ..Repaired::default() });
     let again = mount(disk.clone());
     assert_eq!(left_to_repair(&disk), Repaired::default());
     assert_eq!(layout_of(&disk).entry(&disk, lost).unwrap(), 0);
@@ -57,7 +95,7 @@ fn a_chain_longer_than_its_file_is_cut_at_mount() {
     layout.set_entry(&disk, first, extra as u16).unwrap();
     layout.set_entry(&disk, extra, END_OF_CHAIN).unwrap();
     // The tail past the file's size is cut off, and with it one cluster freed.
-    assert_eq!(left_to_repair(&disk), Repaired { freed: 1, fitted: 1 });
+    assert_eq!(left_to_repair(&disk), Repaired { freed: 1, fitted: 1, ..Repaired::default() });
     let again = mount(disk.clone());
     assert_eq!(left_to_repair(&disk), Repaired::default());
     assert_eq!(layout.entry(&disk, extra).unwrap(), 0, "the tail is free again");
@@ -91,6 +129,7 @@ fn a_write_cut_short_at_any_sector_loses_no_other_file_and_no_space() {
             let after = mount(disk.clone());
             let when = std::format!("{path}, cut short after {crash_at} of {sector_writes} writes");
             assert_eq!(left_to_repair(&disk), Repaired::default(), "{when}");
+            assert!(fats_agree(&disk), "{when}: the FAT copies differ");
             assert_eq!(read_all(&after, "/DIR/ALSO.BIN"), old, "{when}");
             // A new file the crash came before is not there at all.
             let written = match after.stat(path) {
