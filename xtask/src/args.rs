@@ -274,8 +274,16 @@ struct FaultsOpts {
     #[arg(long, value_name = "S", default_value_t = 1, value_parser = whole_number::<u64>)]
     seed: u64,
     /// only the injection with this id (from target/faults/faults.csv)
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["quick", "target", "replay_boot"])]
     replay: Option<String>,
+    /// the injection with this id and the ones before it in the same boot, in order (from the
+    /// last campaign's target/faults/faults.json)
+    #[arg(long, value_name = "ID", conflicts_with_all = ["quick", "target"])]
+    replay_boot: Option<String>,
+    /// boot afresh after each injection the system did not come through, instead of
+    /// restoring the machine saved at its first prompt
+    #[arg(long)]
+    fresh_boots: bool,
     /// every injection into this server (serial, console, keyboard, block or fs): the
     /// plan's kinds and moments, aimed at one target
     #[arg(long, value_name = "NAME")]
@@ -435,6 +443,8 @@ fn parse_with(
             runs: if opts.quick { 6 } else { opts.runs },
             seed: opts.seed,
             replay: opts.replay,
+            replay_boot: opts.replay_boot,
+            fresh_boots: opts.fresh_boots,
             quick: opts.quick,
             target: opts.target,
             jobs: opts.jobs.max(1),

@@ -123,6 +123,7 @@ fn boot(args: &QemuArgs) -> Result<(), Failure> {
         monitor_socket: None,
         trace: None,
         linux: None,
+        incoming: None,
     };
     if args.exit_after_boot {
         return boot_and_stop(image, &options);

@@ -79,6 +79,9 @@ pub struct RunOptions {
     /// Boot a Linux kernel instead of a Moat disk image (`bench --vs linux`): the image is
     /// then the kernel, started by QEMU itself with this initramfs and command line.
     pub linux: Option<LinuxBoot>,
+    /// Start from this saved machine state (`Session::save_state`) instead of booting: QEMU's
+    /// `-incoming`, which needs the same devices as the run that saved it.
+    pub incoming: Option<PathBuf>,
 }
 
 /// A Linux kernel started directly by QEMU (`-kernel`, `-initrd`, `-append`).
@@ -104,6 +107,7 @@ impl RunOptions {
             monitor_socket: None,
             trace: None,
             linux: None,
+            incoming: None,
         }
     }
 }
@@ -195,6 +199,9 @@ pub fn command(image: &Path, options: &RunOptions) -> Result<Command, Failure> {
     if let Some((log, ranges)) = &options.trace {
         qemu.args(["-singlestep", "-d", "exec,nochain", "-dfilter", ranges]);
         qemu.arg("-D").arg(log);
+    }
+    if let Some(state) = &options.incoming {
+        qemu.arg("-incoming").arg(format!("exec:cat '{}'", state.display()));
     }
     if let Some(port) = options.gdb {
         qemu.args(["-gdb", &format!("tcp:127.0.0.1:{port}"), "-S"]);
@@ -420,6 +427,7 @@ mod tests {
             monitor_socket: None,
             trace: None,
             linux: None,
+            incoming: None,
         };
         let qemu = command(Path::new("/tmp/bios.img"), &options).unwrap();
         let args: Vec<String> = qemu.get_args().map(|a| a.to_string_lossy().into_owned()).collect();

@@ -143,6 +143,8 @@ fn faults_defaults_and_options() {
         runs: 200,
         seed: 1,
         replay: None,
+        replay_boot: None,
+        fresh_boots: false,
         quick: false,
         target: None,
         jobs: 1,
@@ -157,6 +159,11 @@ fn faults_defaults_and_options() {
     assert_eq!(faults("--jobs 2").unwrap().jobs, 2);
     assert_eq!(faults("--jobs 0").unwrap().jobs, 1, "at least one");
     assert_eq!(faults("--at-waits").unwrap().moments, Moments::Waits);
+    assert!(faults("--fresh-boots").unwrap().fresh_boots);
+    let parsed = faults("--replay-boot micro-3-fs-kill-1-0x9").unwrap();
+    assert_eq!(parsed.replay_boot.as_deref(), Some("micro-3-fs-kill-1-0x9"));
+    assert!(faults("--replay-boot a --replay b").is_err());
+    assert!(faults("--replay-boot a --target fs").is_err());
     let parsed = faults("--quick --flavor monolithic").unwrap();
     assert!(parsed.quick);
     assert_eq!((parsed.runs, parsed.flavors), (6, vec![Flavor::Monolithic]));

@@ -332,7 +332,10 @@ pub struct Record {
     pub outcome: Outcome,
     /// One line: what was seen.
     pub detail: String,
-    /// Which QEMU boot of the campaign it ran in.
+    /// Which of the QEMUs running at once (`--jobs`) it ran on, from 0.
+    pub job: usize,
+    /// Which boot of that QEMU's run it came in, from 1 (a boot, or a restore of the machine
+    /// saved at the first prompt); the injections before it in the same boot are its history.
     pub boot: usize,
     pub seconds: f64,
 }

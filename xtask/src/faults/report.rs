@@ -156,12 +156,12 @@ pub(super) fn total(counts: &Counts) -> usize {
 
 fn csv(records: &[Record]) -> String {
     let mut out =
-        String::from("id,flavor,index,target,kind,moment,seed,outcome,boot,seconds,detail\n");
+        String::from("id,flavor,index,target,kind,moment,seed,outcome,job,boot,seconds,detail\n");
     for r in records {
         let i = &r.injection;
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{:#x},{},{},{:.3},{}",
+            "{},{},{},{},{},{},{:#x},{},{},{},{:.3},{}",
             csv_field(&i.id()),
             i.flavor.name(),
             i.index,
@@ -170,6 +170,7 @@ fn csv(records: &[Record]) -> String {
             i.moment,
             i.seed,
             r.outcome.name(),
+            r.job,
             r.boot,
             r.seconds,
             csv_quote(&r.detail),
@@ -206,6 +207,7 @@ struct JsonRecord<'a> {
     /// A hex string, as in the id: a u64 does not fit a JSON reader's double.
     seed: String,
     outcome: &'static str,
+    job: usize,
     boot: usize,
     /// Null if not finite (not a JSON number).
     seconds: Option<f64>,
@@ -252,6 +254,7 @@ fn json(records: &[Record]) -> String {
                 moment: i.moment.to_string(),
                 seed: format!("{:#x}", i.seed),
                 outcome: r.outcome.name(),
+                job: r.job,
                 boot: r.boot,
                 // Three decimals, as in the CSV.
                 seconds: r.seconds.is_finite().then(|| (r.seconds * 1e3).round() / 1e3),
@@ -280,6 +283,7 @@ mod tests {
             },
             outcome,
             detail: detail.into(),
+            job: 0,
             boot: index / 2,
             seconds: 1.25,
         }
@@ -355,10 +359,13 @@ mod tests {
     fn csv_quotes_detail() {
         let csv = csv(&records());
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], "id,flavor,index,target,kind,moment,seed,outcome,boot,seconds,detail");
+        assert_eq!(
+            lines[0],
+            "id,flavor,index,target,kind,moment,seed,outcome,job,boot,seconds,detail"
+        );
         assert_eq!(
             lines[3],
-            "micro-2-fs-flipmem-2-0xbef1,micro,2,fs,flipmem,2,0xbef1,visible-error,1,1.250,\
+            "micro-2-fs-flipmem-2-0xbef1,micro,2,fs,flipmem,2,0xbef1,visible-error,0,1,1.250,\
              \"cat: error, \"\"fs\"\" said <EIO>\""
         );
         assert_eq!(csv_field("plain"), "plain");
@@ -386,6 +393,7 @@ mod tests {
             "moment": "2",
             "seed": "0xbeef",
             "outcome": "transparent",
+            "job": 0,
             "boot": 0,
             "seconds": 1.25,
             "detail": "restarted",

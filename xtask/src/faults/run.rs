@@ -1,5 +1,7 @@
 //! Running a campaign: boot a flavour, inject the planned faults one after another under a
-//! checked workload, judge each, and boot afresh whenever the system did not come through.
+//! checked workload, judge each, and start afresh whenever the system did not come through:
+//! from the machine saved at the first prompt (QEMU's migration into a file, and a copy of the
+//! data disk), or, with `--fresh-boots`, by booting again.
 
 use super::outcome::{
     Evidence, Flavor, Injection, Moments, Outcome, Record, TARGETS, classify, plan, quick_plan,
@@ -19,6 +21,12 @@ pub struct FaultsArgs {
     pub seed: u64,
     /// Run only this injection (an id from a report), on a fresh boot.
     pub replay: Option<String>,
+    /// Run this injection with the ones before it in its boot (from the last report), in
+    /// order, on a fresh boot.
+    pub replay_boot: Option<String>,
+    /// Boot afresh after every injection the system did not come through, instead of
+    /// restoring the machine saved at the first prompt.
+    pub fresh_boots: bool,
     /// Fail unless the microkernel came through every injection without a kernel crash.
     pub quick: bool,
     /// Every planned injection goes into this server (one of `TARGETS`).
@@ -46,14 +54,18 @@ pub fn run(args: &FaultsArgs) -> Result<(), Failure> {
             TARGETS.join(", ")
         )));
     }
-    let out = workspace_root().join("target/faults");
+    let campaigns = workspace_root().join("target/faults");
+    // A replay's reports go beside the campaign's, which they are read from.
+    let replaying = args.replay.is_some() || args.replay_boot.is_some();
+    let out = if replaying { campaigns.join("replay") } else { campaigns.clone() };
     std::fs::create_dir_all(&out).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
-    let planned: Vec<Injection> = match &args.replay {
-        Some(id) => vec![Injection::parse_id(id).ok_or_else(|| {
+    let planned: Vec<Injection> = match (&args.replay, &args.replay_boot) {
+        (Some(id), _) => vec![Injection::parse_id(id).ok_or_else(|| {
             Failure::new(format!("--replay {id}: not an injection id (see faults.csv)"))
         })?],
-        None if args.quick => args.flavors.iter().flat_map(|&f| quick_plan(f)).collect(),
-        None => {
+        (_, Some(id)) => boot_history(&campaigns.join("faults.json"), id)?,
+        _ if args.quick => args.flavors.iter().flat_map(|&f| quick_plan(f)).collect(),
+        _ => {
             let aim = args.target.as_deref();
             let moments = args.moments;
             args.flavors.iter().flat_map(|&f| plan(f, args.runs, args.seed, aim, moments)).collect()
@@ -107,7 +119,48 @@ pub fn aimed_campaign(
         images::build(KernelKind::System, BuildOptions { release: true, flavor: Flavor::Micro })?;
     qemu::ensure_installed(Firmware::Bios)?;
     let planned: Vec<&Injection> = injections.iter().collect();
-    campaign(Flavor::Micro, &planned, &images, out, patience, flavor_name(Flavor::Micro, None))
+    let job = Job { flavor: Flavor::Micro, number: 0, name: flavor_name(Flavor::Micro, None) };
+    campaign(&job, &planned, &images, out, patience, Restart::FromSaved)
+}
+
+/// The injection `id` and those before it in the same boot, in order, from the report at
+/// `report` (`faults.json` of the last campaign).
+fn boot_history(report: &Path, id: &str) -> Result<Vec<Injection>, Failure> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        id: String,
+        job: usize,
+        boot: usize,
+    }
+    #[derive(serde::Deserialize)]
+    struct Report {
+        records: Vec<Row>,
+    }
+    let text = std::fs::read_to_string(report).map_err(|e| {
+        Failure::new(format!("--replay-boot needs the last campaign's {}: {e}", report.display()))
+    })?;
+    let rows = serde_json::from_str::<Report>(&text)
+        .map_err(|e| Failure::new(format!("{}: not a campaign report: {e}", report.display())))?
+        .records;
+    let Some(at) = rows.iter().position(|r| r.id == id) else {
+        return Err(Failure::new(format!(
+            "--replay-boot {id}: no such injection in {}",
+            report.display()
+        )));
+    };
+    let flavor = |r: &Row| r.id.split('-').next().map(str::to_owned);
+    let same_boot = |r: &&Row| {
+        r.job == rows[at].job && r.boot == rows[at].boot && flavor(r) == flavor(&rows[at])
+    };
+    rows[..=at]
+        .iter()
+        .filter(same_boot)
+        .map(|r| {
+            Injection::parse_id(&r.id).ok_or_else(|| {
+                Failure::new(format!("{}: {} is not an injection id", report.display(), r.id))
+            })
+        })
+        .collect()
 }
 
 /// One flavour's injections on `args.jobs` QEMUs at once: the plan cut into that many runs
@@ -122,17 +175,19 @@ fn in_parallel(
 ) -> Result<Vec<Record>, Failure> {
     let started = Instant::now();
     let jobs = args.jobs.min(injections.len()).max(1);
+    let restart = if args.fresh_boots { Restart::Boot } else { Restart::FromSaved };
     let mut records = if jobs == 1 {
-        campaign(flavor, injections, images, out, args.patience, flavor_name(flavor, None))?
+        let job = Job { flavor, number: 0, name: flavor_name(flavor, None) };
+        campaign(&job, injections, images, out, args.patience, restart)?
     } else {
         let share = injections.len().div_ceil(jobs);
         let results: Vec<Result<Vec<Record>, Failure>> = std::thread::scope(|scope| {
             let runs: Vec<_> = injections
                 .chunks(share)
                 .enumerate()
-                .map(|(job, part)| {
-                    let name = flavor_name(flavor, Some(job));
-                    scope.spawn(move || campaign(flavor, part, images, out, args.patience, name))
+                .map(|(number, part)| {
+                    let job = Job { flavor, number, name: flavor_name(flavor, Some(number)) };
+                    scope.spawn(move || campaign(&job, part, images, out, args.patience, restart))
                 })
                 .collect();
             runs.into_iter()
@@ -165,24 +220,43 @@ fn flavor_name(flavor: Flavor, job: Option<usize>) -> String {
     }
 }
 
-/// One flavour's injections, several per boot while the system comes through them; its files
-/// are named after `name`.
-fn campaign(
+/// One run of consecutive injections on one QEMU.
+struct Job {
     flavor: Flavor,
+    /// Its place among the runs going at once (0 when alone).
+    number: usize,
+    /// Its files' names start with this.
+    name: String,
+}
+
+/// How a campaign gets a whole system again after an injection it did not come through.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Restart {
+    /// Restore the machine saved at the first prompt, with the disk as it was then.
+    FromSaved,
+    /// Boot afresh on a fresh disk.
+    Boot,
+}
+
+/// One flavour's injections, several per boot while the system comes through them.
+fn campaign(
+    job: &Job,
     injections: &[&Injection],
     images: &images::Images,
     out: &Path,
     patience: Duration,
-    name: String,
+    mut restart: Restart,
 ) -> Result<Vec<Record>, Failure> {
-    let pristine = out.join(format!("{name}-pristine.img"));
+    let name = &job.name;
+    let file = |what: &str| out.join(format!("{name}-{what}"));
+    let pristine = file("pristine.img");
     crate::disk::create(&pristine, &images.programs)?;
     // A boot image of its own: QEMU locks the image it boots, so parallel jobs cannot share.
-    let boot_image = out.join(format!("{name}-boot.img"));
-    std::fs::copy(&images.bios, &boot_image)
-        .map_err(|e| Failure::new(format!("{}: {e}", boot_image.display())))?;
-    let disk = out.join(format!("{name}-disk.img"));
-    let socket = out.join(format!("{name}.monitor"));
+    let boot_image = file("boot.img");
+    copy(&images.bios, &boot_image)?;
+    let disk = file("disk.img");
+    let saved = Saved { state: file("prompt.state"), disk: file("prompt-disk.img") };
+    let socket = file("monitor");
     let options = RunOptions {
         data_disk: Some(disk.clone()),
         ..RunOptions::captured(Firmware::Bios, String::new())
@@ -190,26 +264,51 @@ fn campaign(
     let mut records = Vec::new();
     let mut session: Option<Session> = None;
     let mut boots = 0;
+    let mut have_saved = false;
     let started = Instant::now();
     let mut pace = Pace::default();
     for (done, injection) in injections.iter().enumerate() {
         pace.before(&injection.target);
         if session.is_none() {
             pace = Pace::default();
-            std::fs::copy(&pristine, &disk)
-                .map_err(|e| Failure::new(format!("{}: {e}", disk.display())))?;
-            let (fresh, first) = Session::boot(&boot_image, &options, &socket, patience * 6)?;
+            boots += 1;
+            let (fresh, first) = if have_saved {
+                copy(&saved.disk, &disk)?;
+                Session::restore(&boot_image, &options, &socket, &saved.state, patience)?
+            } else {
+                copy(&pristine, &disk)?;
+                let (mut booted, first) =
+                    Session::boot(&boot_image, &options, &socket, patience * 6)?;
+                if restart == Restart::FromSaved && matches!(first, Wait::Seen(_)) {
+                    match booted.save_state(&saved.state, patience * 3) {
+                        Ok(()) => {
+                            copy(&disk, &saved.disk)?;
+                            have_saved = true;
+                            drop(booted);
+                            Session::restore(&boot_image, &options, &socket, &saved.state, patience)?
+                        }
+                        Err(why) => {
+                            println!("{why}; booting afresh after each failure instead");
+                            restart = Restart::Boot;
+                            drop(booted);
+                            copy(&pristine, &disk)?;
+                            Session::boot(&boot_image, &options, &socket, patience * 6)?
+                        }
+                    }
+                } else {
+                    (booted, first)
+                }
+            };
             if !matches!(first, Wait::Seen(_)) {
-                save_log(out, &name, boots, &fresh.log);
+                save_log(out, name, boots, &fresh.log);
                 return Err(Failure::new(format!(
-                    "the {} system did not boot to its prompt",
-                    flavor.name()
+                    "the {} system did not come to its prompt",
+                    job.flavor.name()
                 )));
             }
-            boots += 1;
             session = Some(fresh);
         }
-        let live = session.as_mut().expect("booted above");
+        let live = session.as_mut().expect("started above");
         let began = Instant::now();
         let (evidence, detail) = inject_and_check(live, injection, done, &disk, patience);
         let outcome = classify(&evidence);
@@ -226,18 +325,19 @@ fn campaign(
             injection: (*injection).clone(),
             outcome,
             detail,
+            job: job.number,
             boot: boots,
             seconds: began.elapsed().as_secs_f64(),
         });
         if !outcome.recovered() {
-            // The next injection needs a system that is whole: boot afresh, on a fresh disk.
+            // The next injection needs a system that is whole: start afresh, on a fresh disk.
             if let Some(ended) = session.take() {
-                save_log(out, &name, boots, &ended.log);
+                save_log(out, name, boots, &ended.log);
             }
         }
     }
     if let Some(ended) = session.take() {
-        save_log(out, &name, boots, &ended.log);
+        save_log(out, name, boots, &ended.log);
     }
     println!(
         "== {}: {} injections in {} boots, {:.0} s",
@@ -247,6 +347,16 @@ fn campaign(
         started.elapsed().as_secs_f64()
     );
     Ok(records)
+}
+
+/// The machine saved at the first prompt: its state, and its data disk as it was then.
+struct Saved {
+    state: PathBuf,
+    disk: PathBuf,
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), Failure> {
+    std::fs::copy(from, to).map(|_| ()).map_err(|e| Failure::new(format!("{}: {e}", to.display())))
 }
 
 /// Faults come no faster than the supervisor's crash-loop rule allows: it gives up on a

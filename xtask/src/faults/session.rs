@@ -43,6 +43,42 @@ impl Session {
         socket: &Path,
         patience: Duration,
     ) -> Result<(Session, Wait), Failure> {
+        let mut session = Session::start(image, options, socket)?;
+        let first = session.wait_for(PROMPT, patience);
+        Ok((session, first))
+    }
+
+    /// Starts QEMU from the machine state saved in `state` (by `save_state`, with the same
+    /// `options`), at the shell's prompt, and checks the shell answers an empty line.
+    pub fn restore(
+        image: &Path,
+        options: &RunOptions,
+        socket: &Path,
+        state: &Path,
+        patience: Duration,
+    ) -> Result<(Session, Wait), Failure> {
+        let options = RunOptions { incoming: Some(state.to_owned()), ..options.clone() };
+        let mut session = Session::start(image, &options, socket)?;
+        // The machine was stopped when it was saved, and so stays stopped once loaded (QEMU
+        // ignores a `cont` that comes during the load): wait for the load, then run it.
+        let deadline = Instant::now() + patience;
+        loop {
+            let status = session.ask_monitor("info status\n", "VM status: ", patience);
+            let said = status.as_deref().unwrap_or("");
+            if said.contains("VM status: paused\r") || said.contains("VM status: paused\n") {
+                break;
+            }
+            if status.is_none() || Instant::now() >= deadline {
+                return Ok((session, Wait::TimedOut(format!("QEMU did not load {}", state.display()))));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = session.monitor.write_all(b"cont\n");
+        let first = session.command("", patience);
+        Ok((session, first))
+    }
+
+    fn start(image: &Path, options: &RunOptions, socket: &Path) -> Result<Session, Failure> {
         let _ = std::fs::remove_file(socket);
         let options = RunOptions { monitor_socket: Some(socket.to_owned()), ..options.clone() };
         let mut command = qemu::command(image, &options)?;
@@ -73,10 +109,45 @@ impl Session {
                 }
             }
         };
-        let mut session =
-            Session { child, serial, monitor, chunks, pending: String::new(), log: String::new() };
-        let first = session.wait_for(PROMPT, patience);
-        Ok((session, first))
+        Ok(Session { child, serial, monitor, chunks, pending: String::new(), log: String::new() })
+    }
+
+    /// Stops the machine and saves its whole state (memory, CPU, devices; not the disks, which
+    /// the caller copies) into `state`, for `restore`. The machine stays stopped: end this
+    /// session and restore one from the file.
+    pub fn save_state(&mut self, state: &Path, patience: Duration) -> Result<(), Failure> {
+        let _ = std::fs::remove_file(state);
+        let commands =
+            format!("stop\nmigrate \"exec:cat > '{}'\"\ninfo status\n", state.display());
+        let said = self.ask_monitor(&commands, "(postmigrate)", patience);
+        match said {
+            Some(_) if state.exists() => Ok(()),
+            _ => Err(Failure::new(format!(
+                "QEMU could not save the machine's state into {}",
+                state.display()
+            ))),
+        }
+    }
+
+    /// Sends `commands` to QEMU's monitor and reads its answers until `until` appears (what
+    /// came, or `None` if it did not within `patience`).
+    fn ask_monitor(&mut self, commands: &str, until: &str, patience: Duration) -> Option<String> {
+        self.monitor.write_all(commands.as_bytes()).ok()?;
+        let deadline = Instant::now() + patience;
+        let mut said = String::new();
+        let mut buffer = [0u8; 4096];
+        while !said.contains(until) {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            self.monitor.set_read_timeout(Some(left.max(Duration::from_millis(1)))).ok()?;
+            match self.monitor.read(&mut buffer) {
+                Ok(n @ 1..) => said.push_str(&String::from_utf8_lossy(&buffer[..n])),
+                Ok(0) => return None,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(_) => return None,
+            }
+        }
+        Some(said)
     }
 
     /// Types `text` at the serial console.
