@@ -122,14 +122,21 @@ impl<D: BlockDevice> FileStore<D> {
         let volume = volumes.open_raw_volume(VolumeIdx(0)).map_err(status_of)?;
         let layout = volumes.device(|device| fat16::Layout::read(&*device))?;
         let report = layout.map(|layout| volumes.device(|device| repair::repair(&*device, &layout)));
+        // A device that failed under the repair is tried again (`repair_if_needed`).
+        let device_failed = report == Some(Err(status::DEVICE_ERROR));
         Ok(FileStore {
             volumes,
             volume,
             layout,
             names: names::Names::new(),
-            repair_pending: core::cell::Cell::new(false),
-            repair_report: core::cell::Cell::new(report),
+            repair_pending: core::cell::Cell::new(device_failed),
+            repair_report: core::cell::Cell::new(report.filter(|_| !device_failed)),
         })
+    }
+
+    /// Whether a repair waits for the device to answer again (`repair_if_needed`).
+    pub fn repair_pending(&self) -> bool {
+        self.repair_pending.get()
     }
 
     /// What the last repair found (once): `Ok` with what it changed, or why it could not walk
@@ -145,7 +152,8 @@ impl<D: BlockDevice> FileStore<D> {
     }
 
     /// Repairs the volume (`repair.rs`) if a change failed since the last repair, and the
-    /// device answers again; tried again at the next request if it does not.
+    /// device answers again; tried again at the next request (or the server's next try,
+    /// `repair_pending`) if it does not.
     pub fn repair_if_needed(&self) {
         let Some(layout) = self.layout.filter(|_| self.repair_pending.get()) else { return };
         let report = self.volumes.device(|device| repair::repair(&*device, &layout));

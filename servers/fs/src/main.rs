@@ -3,14 +3,19 @@
 //! Requests name their file by path and the server keeps no client state between them, so a
 //! restart loses only its cache; clients that see it restart simply ask again (`ulib::fs` does,
 //! for requests that are safe to repeat).
+//!
+//! It mounts the volume as it starts, so a restarted server repairs what its predecessor's
+//! last request left (`fs_core::repair`) before anyone asks; a mount or a repair the disk did
+//! not answer (a block driver waiting out a restart backoff) is tried again every
+//! `RETRY_TICKS` while no request comes, and before each request.
 //! Protocol: `service_api::fs`.
 
 #![no_std]
 #![no_main]
 
 use fs_core::{BlockError, Cached, FileStore, Scratch, Sectors};
-use libipc::abi::Lease;
-use libipc::sys::{self, Message};
+use libipc::abi::{FOREVER, Lease};
+use libipc::sys::{Message, Received, ServeLoop};
 use service_api::leases::words;
 use service_api::status::DEVICE_ERROR;
 use service_api::{block, status};
@@ -60,37 +65,79 @@ impl BlockClient {
     }
 }
 
+/// Ticks between the server's own tries of a mount or a repair the disk did not answer (a
+/// block driver waiting out a restart backoff), while no request comes.
+const RETRY_TICKS: u64 = 25;
+
+type Store = FileStore<&'static Cached<BlockClient>>;
+
 fn main(_argument: &str) -> u64 {
     let disk: &Cached<BlockClient> = DISK.take();
     let scratch: &mut Scratch = SCRATCH.take();
-    let mut store: Option<FileStore<&Cached<BlockClient>>> = None;
-    sys::serve(|request| {
-        if request.notification().is_some() {
-            return None;
-        }
-        // Mount at the first request (and again after a failed mount): the block driver may
-        // still be starting when this server does.
-        if store.is_none() {
-            match FileStore::mount(disk) {
-                Ok(mounted) => store = Some(mounted),
-                Err(error) => {
-                    ulib::println!("cannot mount the data disk: {}", status::describe(error))
+    // Mount at once, so that a restarted server repairs what its predecessor left before
+    // anyone asks (and before anyone looks at the disk); a block driver that is not there
+    // yet is tried again.
+    let mut store = mount(disk, false);
+    let mut server = ServeLoop::new();
+    loop {
+        let retrying = store.as_ref().is_none_or(Store::repair_pending);
+        match server.next(if retrying { RETRY_TICKS } else { FOREVER }) {
+            Ok(request) if request.notification().is_none() => {
+                let reply = serve(&request, &mut store, disk, scratch);
+                server.answer(&request, reply);
+            }
+            Ok(_) => {}
+            // Nothing came in time: the server's own try.
+            Err(_) => match &store {
+                Some(mounted) => {
+                    mounted.repair_if_needed();
+                    tell_repair(mounted.take_repair_report());
                 }
-            }
+                None => store = mount(disk, false),
+            },
         }
-        let [word0, word1, ..] = request.message.payload;
-        let reply = match &store {
-            Some(store) => {
-                let leases = CallerLeases::of_request(request);
-                let op = request.message.op;
-                let reply = fs_core::requests::handle(store, scratch, op, [word0, word1], &leases);
-                tell_repair(store.take_repair_report());
-                reply
+    }
+}
+
+/// Mounts the data disk and says what its repair changed; says why it cannot if `say_why`.
+fn mount(disk: &'static Cached<BlockClient>, say_why: bool) -> Option<Store> {
+    match FileStore::mount(disk) {
+        Ok(mounted) => {
+            tell_repair(mounted.take_repair_report());
+            Some(mounted)
+        }
+        Err(error) => {
+            if say_why {
+                ulib::println!("cannot mount the data disk: {}", status::describe(error));
             }
-            None => Err(DEVICE_ERROR),
-        };
-        Some(Message::new(0, words(reply)))
-    })
+            None
+        }
+    }
+}
+
+/// One request: mounted first if the disk was not yet (the block driver may still have been
+/// starting), then handled by `fs-core`.
+fn serve(
+    request: &Received,
+    store: &mut Option<Store>,
+    disk: &'static Cached<BlockClient>,
+    scratch: &mut Scratch,
+) -> Message {
+    if store.is_none() {
+        *store = mount(disk, true);
+    }
+    let [word0, word1, ..] = request.message.payload;
+    let reply = match store {
+        Some(store) => {
+            let leases = CallerLeases::of_request(request);
+            let op = request.message.op;
+            let reply = fs_core::requests::handle(store, scratch, op, [word0, word1], &leases);
+            tell_repair(store.take_repair_report());
+            reply
+        }
+        None => Err(DEVICE_ERROR),
+    };
+    Message::new(0, words(reply))
 }
 
 /// Says what a repair of the volume changed (space a write cut short left nobody owning), or

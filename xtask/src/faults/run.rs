@@ -530,6 +530,33 @@ impl Seen {
     }
 }
 
+/// Lets the system come to rest before its disk is judged: a restart the supervisor put off
+/// (a backoff) is waited for, and then one listing sent to the file server, which first
+/// repairs what the dead server's last request left (a write it gave up on while the block
+/// driver was away can leave the FAT's two copies different until then).
+fn settle(session: &mut Session, seen: &mut Seen, patience: Duration) {
+    let Some((name, ticks)) = restart_due(&session.log) else { return };
+    let wait = Duration::from_millis(ticks * 10) + patience;
+    match session.wait_for(&format!("supervisor: restarted {name} as"), wait) {
+        Wait::Seen(text) | Wait::TimedOut(text) | Wait::Exited(_, text) => seen.look(&text),
+    }
+    if let Wait::Seen(text) = session.command("ls", patience) {
+        seen.look(&text);
+    }
+}
+
+/// The server whose restart the supervisor put off last, and by how many ticks, if the
+/// restart has not been made yet (`log` is everything the guest printed).
+fn restart_due(log: &str) -> Option<(String, u64)> {
+    let at = log.rfind("supervisor: restarting ")?;
+    let line = log[at..].lines().next()?;
+    let rest = line.strip_prefix("supervisor: restarting ")?;
+    let (name, delay) = rest.split_once(" in ")?;
+    let ticks = delay.strip_suffix(" ticks")?.parse().ok()?;
+    let done = log[at..].contains(&format!("supervisor: restarted {name} as"));
+    (!done).then(|| (name.to_owned(), ticks))
+}
+
 /// Arms the fault, runs the workload through it, then checks the system is whole again.
 fn inject_and_check(
     session: &mut Session,
@@ -576,6 +603,7 @@ fn inject_and_check(
     let fsck_ok = if seen.crashed || seen.hung {
         true // pulled plug: the disk is not judged mid-write
     } else {
+        settle(session, &mut seen, patience);
         match crate::disk::check(disk) {
             Ok(_) => true,
             Err(failure) => {
@@ -598,4 +626,19 @@ fn inject_and_check(
     let detail =
         if seen.notes.is_empty() { "came through".to_owned() } else { seen.notes.join("; ") };
     (evidence, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::restart_due;
+
+    #[test]
+    fn a_restart_put_off_is_due_until_it_is_made() {
+        let put_off = "moat> stress 1\nsupervisor: restarting block in 128 ticks\nstress: 1 files";
+        assert_eq!(restart_due(put_off), Some(("block".to_owned(), 128)));
+        let made = format!("{put_off}\nsupervisor: restarted block as 5.8\n");
+        assert_eq!(restart_due(&made), None);
+        assert_eq!(restart_due("supervisor: restarted fs as 6.2\n"), None);
+        assert_eq!(restart_due("supervisor: restarting fs in soon\n"), None);
+    }
 }
