@@ -1,5 +1,7 @@
 //! `cargo xtask faults`: the fault-injection campaign (docs/faults.md).
 
+/// What a campaign reads back: a boot's injections from the last report, a restart put off.
+mod history;
 /// The HTML report with its charts.
 mod html;
 /// The plan, the outcomes and how they are told apart.
