@@ -72,6 +72,7 @@ pub fn spawn_into(
         ..Task::new(id, spec, name, TaskState::Ready)
     };
     task.research.data = loaded.data;
+    task.research.code = loaded.code;
     let index = match slot {
         Some(index) => {
             k.tasks[index] = task;

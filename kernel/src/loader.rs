@@ -39,11 +39,13 @@ pub const MAX_ARG_LEN: usize = 256;
 /// RFLAGS for a new task: interrupts on (bit 9), the always-one bit 1, nothing else.
 const INITIAL_RFLAGS: u64 = 0x202;
 
-/// A loaded program: its address space, first registers, and where its writable data lies.
+/// A loaded program: its address space, first registers, and where its writable data and
+/// its code lie.
 pub struct Loaded {
     pub space: AddressSpace,
     pub frame: TrapFrame,
     pub data: core::ops::Range<u64>,
+    pub code: core::ops::Range<u64>,
 }
 
 /// The address space and first registers of a new task. On error every frame taken so far
@@ -55,7 +57,9 @@ pub fn load(image: &[u8], argument: &str) -> Result<Loaded, LoadError> {
     }
     let mut space = AddressSpace::new().map_err(LoadError::Memory)?;
     match fill(&mut space, image, &plan, argument) {
-        Ok(frame) => Ok(Loaded { space, frame, data: plan.writable_span() }),
+        Ok(frame) => {
+            Ok(Loaded { space, frame, data: plan.writable_span(), code: plan.code_span() })
+        }
         Err(error) => {
             space.destroy();
             Err(LoadError::Memory(error))

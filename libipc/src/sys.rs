@@ -386,6 +386,8 @@ mod records;
 pub use records::{kernel_log, trace, trace_read};
 mod devices;
 pub use devices::{framebuffer, irq_ack, port_read, port_write};
+mod inject;
+pub use inject::{inject, inject_later, mutate};
 
 // ---- Devices and privileged operations -----------------------------------------------------
 
@@ -427,17 +429,6 @@ pub fn task_status(index: u16) -> Result<crate::abi::TaskStatus, IpcError> {
 /// Stops `task` at once (privilege `restart`); a supervisor may then restart it.
 pub fn kill(task: TaskId) -> Result<(), IpcError> {
     simple(Sysnum::Kill, [task.to_raw(), 0, 0, 0, 0]).map(|_| ())
-}
-
-/// Makes `task` fault its next time it receives a message (`INJECT_*` kinds; privilege
-/// `inject`). `INJECT_KILL` stops it at once.
-pub fn inject(task: TaskId, kind: u64) -> Result<(), IpcError> {
-    inject_later(task, kind, 0)
-}
-
-/// `inject` with its third argument (`abi::inject_detail`): fire later, and seed corruption.
-pub fn inject_later(task: TaskId, kind: u64, detail: u64) -> Result<(), IpcError> {
-    simple(Sysnum::Inject, [task.to_raw(), kind, detail, 0, 0]).map(|_| ())
 }
 
 /// Starts a program from `image` (an ELF file in the caller's memory) as an instance of the

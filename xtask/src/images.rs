@@ -80,6 +80,8 @@ pub struct Images {
     pub uefi: PathBuf,
     /// The manifest's `programs`, built, for the data disk's `/BIN`.
     pub programs: Vec<crate::userland::Program>,
+    /// The boot tasks' programs, built (the servers, with their symbols).
+    pub tasks: Vec<crate::userland::Program>,
 }
 
 /// Builds the kernel of `kind` and its BIOS and UEFI images under `target/moat/<kind>/`.
@@ -137,8 +139,7 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     std::fs::copy(&built, &kernel)
         .map_err(|e| Failure::new(format!("copying {}: {e}", built.display())))?;
 
-    let (ramdisk, programs) =
-        userland::build_ramdisk(&manifest_path, &tasks, options.release, &out_dir)?;
+    let ramdisk = userland::build_ramdisk(&manifest_path, &tasks, options.release, &out_dir)?;
 
     // The image builder is a host program, built by the pinned toolchain in its own target
     // folder so its nightly artifacts never mix with xtask's stable ones.
@@ -150,8 +151,9 @@ pub fn build(kind: KernelKind, options: BuildOptions) -> Result<Images, Failure>
     let stripped = out_dir.join("kernel.stripped");
     toolchain::strip_debug(&kernel, &stripped)?;
     image_builder.arg("--kernel").arg(&stripped).arg("--out-dir").arg(&out_dir);
-    image_builder.arg("--ramdisk").arg(&ramdisk);
+    image_builder.arg("--ramdisk").arg(&ramdisk.path);
     run_status(&mut image_builder, "building the disk images")?;
 
-    Ok(Images { kernel, bios: out_dir.join("bios.img"), uefi: out_dir.join("uefi.img"), programs })
+    let (bios, uefi) = (out_dir.join("bios.img"), out_dir.join("uefi.img"));
+    Ok(Images { kernel, bios, uefi, programs: ramdisk.for_disk, tasks: ramdisk.tasks })
 }

@@ -11,6 +11,14 @@ use std::path::{Path, PathBuf};
 /// A built program: its crate name and the executable.
 pub type Program = (String, PathBuf);
 
+/// A built ramdisk: the archive, the programs of the boot tasks in it, and the manifest's
+/// `programs` for the data disk.
+pub struct Ramdisk {
+    pub path: PathBuf,
+    pub tasks: Vec<Program>,
+    pub for_disk: Vec<Program>,
+}
+
 /// Builds every program the manifest at `manifest_path` names (its boot `tasks`, already read
 /// and checked, and its `programs`) and writes `ramdisk.tar` into `out_dir`: each task's
 /// program as `bin/<crate>`. Returns the archive's path and the built `programs`, which go on
@@ -20,7 +28,7 @@ pub fn build_ramdisk(
     tasks: &[BootTask],
     release: bool,
     out_dir: &Path,
-) -> Result<(PathBuf, Vec<Program>), Failure> {
+) -> Result<Ramdisk, Failure> {
     let programs = manifest::programs(manifest_path)?;
     let binaries: BTreeSet<&str> = tasks
         .iter()
@@ -43,7 +51,7 @@ pub fn build_ramdisk(
     write_archive(&path, &for_tasks)
         .map_err(|e| Failure::new(format!("writing {}: {e}", path.display())))?;
     let for_disk = built.into_iter().filter(|(name, _)| programs.contains(name)).collect();
-    Ok((path, for_disk))
+    Ok(Ramdisk { path, tasks: for_tasks, for_disk })
 }
 
 /// Where the crate of a program lives: servers under `servers/`, the rest under `userland/`.

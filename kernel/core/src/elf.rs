@@ -64,6 +64,14 @@ impl LoadPlan {
         let end = writable.map(|s| s.virtual_address + s.memory_size).max().unwrap_or(0);
         start..end
     }
+
+    /// The executable segment that holds the entry point: the task's code, where a code
+    /// mutation may change bytes (a plan always has one; empty otherwise).
+    pub fn code_span(&self) -> Range<u64> {
+        let span = |s: &Segment| s.virtual_address..s.virtual_address + s.memory_size;
+        let code = self.segments().iter().find(|s| s.executable && span(s).contains(&self.entry));
+        code.map_or(0..0, span)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

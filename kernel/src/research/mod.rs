@@ -11,5 +11,7 @@ pub mod hooks;
 pub mod inject;
 /// Faults that fire after a count of the task's instructions, in the middle of its work.
 pub mod midway;
+/// A few bytes of a task's code changed (or the kernel's, for a built-in service).
+pub mod mutate;
 /// The per-task sub-record and its hook-point bits.
 pub mod record;

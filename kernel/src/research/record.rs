@@ -45,6 +45,8 @@ pub struct Research {
     pub countdown: Option<Countdown>,
     /// Where the task's writable data lies (for `INJECT_FLIP_MEMORY`).
     pub data: Range<u64>,
+    /// Where the task's code lies (for `INJECT_MUTATE`).
+    pub code: Range<u64>,
     /// Time-stamp counter when an interrupt was last forwarded to this task; delivered with
     /// notifications (payload word 1) so a driver can measure its own wake-up latency.
     pub interrupt_time: u64,

@@ -4,13 +4,15 @@
 use super::outcome::Outcome;
 use super::tasks::managed_target;
 use crate::lifecycle::kill;
-use crate::research::{hooks, midway};
 use crate::research::inject::is_kind;
+use crate::research::mutate;
 use crate::research::record::Injection;
+use crate::research::{hooks, midway};
 use crate::state::Kernel;
 use crate::task::TaskState;
+use crate::usercopy::{UserSlice, copy_from_user};
 use libipc::SyscallError;
-use libipc::abi::{INJECT_KILL, InjectMoment, inject_moment};
+use libipc::abi::{INJECT_KILL, InjectMoment, MUTATION_MAX, inject_moment};
 
 /// `inject(task, kind, detail)`: arm a fault in a task, to fire at its next message after
 /// `detail`'s count of waits (`INJECT_KILL` with no count ends it now), or midway, after
@@ -68,5 +70,49 @@ fn arm_midway(k: &mut Kernel, index: usize, injection: Injection, instructions: 
         Some(service) => crate::services::arm_midway(service, injection, instructions),
         None => midway::arm(k, index, injection, instructions),
     }
+    Outcome::Value(0)
+}
+
+/// `inject(task, INJECT_MUTATE, at, bytes, length)`: writes the caller's `length` bytes
+/// over the task's code at `at` (`research::mutate`), at once. Needs the `inject`
+/// privilege. `InvalidArgument` for a length of 0 or more than `MUTATION_MAX`, or bytes not
+/// all in the task's code; `BadAddress` for a `bytes` the caller cannot lend.
+pub fn mutate(
+    k: &mut Kernel,
+    caller: usize,
+    task: u64,
+    at: u64,
+    bytes: u64,
+    length: u64,
+) -> Outcome {
+    let privileged = k.tasks[caller].spec.privileges.inject;
+    let (index, id) = match managed_target(k, caller, task, privileged) {
+        Ok(target) => target,
+        Err(refusal) => return refusal,
+    };
+    if length == 0 || length > MUTATION_MAX as u64 {
+        return SyscallError::InvalidArgument.into();
+    }
+    let mut buffer = [0u8; MUTATION_MAX];
+    let patch = &mut buffer[..length as usize];
+    if let Err(error) = copy_from_user(k.space_of(caller), UserSlice::new(bytes, length), patch) {
+        return error.into();
+    }
+    let target = &k.tasks[index];
+    let written = match (target.in_kernel_service(), target.space.as_ref()) {
+        (Some(_), _) => mutate::into_kernel(at, patch),
+        (None, Some(space)) => mutate::into_task(space, target.research.code.clone(), at, patch),
+        (None, None) => Err(SyscallError::InvalidArgument),
+    };
+    if let Err(error) = written {
+        return error.into();
+    }
+    mutate::watch(target.in_kernel_service().is_none().then_some(id), at);
+    log::info!(
+        "task {} ({id}): injected fault mutate: {length} bytes of its code at {at:#x} \
+         changed by {}; they do their damage when that code runs",
+        target.name,
+        k.tasks[caller].name
+    );
     Outcome::Value(0)
 }

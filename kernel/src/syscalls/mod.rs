@@ -41,6 +41,7 @@ use crate::research::record::Point;
 use crate::state::Kernel;
 use crate::switch;
 use libipc::Sysnum;
+use libipc::abi::INJECT_MUTATE;
 use outcome::{Outcome, finish};
 
 /// Handles the running task's system call (its registers are in its record) and prepares the
@@ -107,6 +108,9 @@ fn dispatch(k: &mut Kernel, caller: usize, number: Sysnum) -> Outcome {
         Sysnum::LeaseInfo => leases::info(k, caller, args),
         Sysnum::TaskStatus => tasks::task_status(k, caller, arg!(0), arg!(1)),
         Sysnum::Kill => tasks::kill(k, caller, arg!(0)),
+        Sysnum::Inject if arg!(1) == INJECT_MUTATE => {
+            inject::mutate(k, caller, arg!(0), arg!(2), arg!(3), arg!(4))
+        }
         Sysnum::Inject => inject::inject(k, caller, arg!(0), arg!(1), arg!(2)),
         Sysnum::Spawn => spawn::spawn(k, caller, arg!(0)),
         Sysnum::KernelLog => log::kernel_log(k, caller, args),

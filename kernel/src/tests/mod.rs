@@ -24,6 +24,7 @@ mod crash;
 mod frames;
 mod heap;
 mod ipc;
+mod mutation;
 mod scenario;
 mod servers;
 mod supervisor;
@@ -82,8 +83,15 @@ const SCENARIOS: &[&[scenario::Scenario]] =
 
 /// Every kernel-mode test module's list, in the order they run. The ring-3 scenarios of
 /// `user::SCENARIOS` run after them, driven by the scheduler (see `scenario`).
-const SUITES: &[&[GuestTest]] =
-    &[cmdline::TESTS, frames::TESTS, heap::TESTS, traps::TESTS, timer::TESTS, tasks::TESTS];
+const SUITES: &[&[GuestTest]] = &[
+    cmdline::TESTS,
+    frames::TESTS,
+    heap::TESTS,
+    traps::TESTS,
+    timer::TESTS,
+    tasks::TESTS,
+    mutation::TESTS,
+];
 
 /// Runs the tests whose name contains the command line's `test=` value (all when absent), or
 /// the crash named by `crash=`, then exits QEMU.

@@ -36,8 +36,18 @@ pub const INJECT_SKIP: u64 = 10;
 /// Sleep for ever holding the message: the task stops answering without running, which only
 /// the supervisor's pings notice (a server's code waiting on something that never comes).
 pub const INJECT_STALL: u64 = 11;
+/// Change a few bytes of the task's machine code, as MINIX 3's campaigns mutated drivers: a
+/// register or operand changed, an instruction skipped, a pointer corrupted. Unlike the kinds
+/// above it takes other arguments, `inject(task, INJECT_MUTATE, address, bytes, length)`: the
+/// kernel writes `length` bytes (1 to `MUTATION_MAX`) from the caller's `bytes` over the
+/// task's code at `address` at once, and the task runs on. The change does its damage when
+/// that code runs, if it ever does; a restart loads the code afresh. In a service built into
+/// the kernel, `address` is in the kernel's own code (which stays changed until a reboot).
+pub const INJECT_MUTATE: u64 = 12;
+/// The most bytes one mutation changes: one instruction's longest encoding.
+pub const MUTATION_MAX: usize = 15;
 /// The names the shell's `inject` command takes, indexed by kind.
-pub const INJECT_KINDS: [&str; 12] = [
+pub const INJECT_KINDS: [&str; 13] = [
     "kill",
     "panic",
     "nullptr",
@@ -50,6 +60,7 @@ pub const INJECT_KINDS: [&str; 12] = [
     "badreply",
     "skip",
     "stall",
+    "mutate",
 ];
 
 /// `inject`'s third argument: how many times the task waits for a message before the fault

@@ -61,6 +61,8 @@ commands:
                   KIND is one of kill panic nullptr privileged divzero hang stack
                   stall skip, or a corruption: flipreg flipmem badreply (SEED picks
                   the bit)
+  inject NAME mutate ADDRESS BYTES
+                  write BYTES (hex, at most 15) over a task's code at ADDRESS
   clear           clear the screen
 ";
 

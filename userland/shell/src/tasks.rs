@@ -4,8 +4,8 @@ use crate::Console;
 use libipc::SyscallError;
 use libipc::TaskId;
 use libipc::abi::{
-    INJECT_KINDS, INJECT_MIDWAY, InjectMoment, STATE_IN_KERNEL, inject_detail, inject_detail_midway,
-    state_name,
+    INJECT_KINDS, INJECT_MIDWAY, INJECT_MUTATE, InjectMoment, MUTATION_MAX, STATE_IN_KERNEL,
+    inject_detail, inject_detail_midway, state_name,
 };
 use libipc::sys::{self, IpcError};
 use ulib::Line;
@@ -17,6 +17,9 @@ pub fn inject<'a>(console: &mut Console, mut words: impl Iterator<Item = &'a str
     let (Some(name), Some(kind)) = (words.next(), words.next()) else {
         return console.write("usage: inject NAME KIND [AFTER|@N [SEED]]\n");
     };
+    if kind == INJECT_KINDS[INJECT_MUTATE as usize] {
+        return mutate(console, name, words);
+    }
     let Some(number) = INJECT_KINDS.iter().position(|k| *k == kind) else {
         say!(console, "inject: there is no fault kind {kind}; the kinds are:");
         INJECT_KINDS.iter().for_each(|kind| say!(console, " {kind}"));
@@ -29,14 +32,14 @@ pub fn inject<'a>(console: &mut Console, mut words: impl Iterator<Item = &'a str
             Some(count) => match count.parse::<u32>() {
                 Ok(count) if count > 0 => InjectMoment::Midway(count),
                 _ => {
-                    return console
-                        .write("inject: @N counts instructions, from 1 to 4294967295\n");
+                    return console.write("inject: @N counts instructions, from 1 to 4294967295\n");
                 }
             },
             None => match word.parse::<u16>() {
                 Ok(after) => InjectMoment::Wait(after),
                 Err(_) => {
-                    return console.write("inject: AFTER is a count of messages, from 0 to 65535\n");
+                    return console
+                        .write("inject: AFTER is a count of messages, from 0 to 65535\n");
                 }
             },
         },
@@ -77,6 +80,44 @@ pub fn inject<'a>(console: &mut Console, mut words: impl Iterator<Item = &'a str
     };
     if let Err(error) = sys::inject_later(task, number as u64, detail) {
         say!(console, "inject {name}: not armed: {}\n", describe(error));
+    }
+}
+
+/// `inject NAME mutate ADDRESS BYTES`: write BYTES (hex digits, two a byte) over the task's
+/// code at ADDRESS (hex, `0x` optional), at once.
+fn mutate<'a>(console: &mut Console, name: &str, mut words: impl Iterator<Item = &'a str>) {
+    const USAGE: &str = "usage: inject NAME mutate ADDRESS BYTES (both in hex, at most 15 bytes)\n";
+    let (Some(address), Some(hex)) = (words.next(), words.next()) else {
+        return console.write(USAGE);
+    };
+    let address = address.strip_prefix("0x").unwrap_or(address);
+    let Ok(address) = u64::from_str_radix(address, 16) else { return console.write(USAGE) };
+    let mut bytes = [0u8; MUTATION_MAX];
+    let length = hex.len() / 2;
+    let digits = hex.as_bytes().chunks(2).map(|pair| core::str::from_utf8(pair).ok());
+    let parsed = digits.map(|pair| pair.and_then(|p| u8::from_str_radix(p, 16).ok()));
+    if hex.len() % 2 != 0 || length == 0 || length > MUTATION_MAX {
+        return console.write(USAGE);
+    }
+    for (slot, byte) in bytes.iter_mut().zip(parsed) {
+        let Some(byte) = byte else { return console.write(USAGE) };
+        *slot = byte;
+    }
+    let task = match sys::lookup(name) {
+        Ok(task) => task,
+        Err(error) => return say!(console, "inject {name}: {}\n", describe(error)),
+    };
+    // Said first: the change may break the console or the serial driver carrying this line.
+    say!(
+        console,
+        "inject: changing {length} bytes of the code of {name} ({task}) at {address:#x}\n"
+    );
+    if let Err(error) = sys::mutate(task, address, &bytes[..length]) {
+        let why = match error {
+            IpcError::Failed(SyscallError::InvalidArgument) => "those bytes are not all its code",
+            other => describe(other),
+        };
+        say!(console, "inject {name}: not changed: {why}\n");
     }
 }
 

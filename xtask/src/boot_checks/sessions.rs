@@ -56,6 +56,11 @@ pub const INJECT_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "4294967295\nmoat> ", send: "inject fs nullptr @500\r" },
     Keystrokes { after: "moat> ", send: "ls\r" },
     Keystrokes { after: "BIN/                -\nmoat> ", send: "echo seven\r" },
+    // A code mutation: bytes that are not all the target's code are refused, and nothing
+    // changes; half a byte is not a byte.
+    Keystrokes { after: "\nseven\nmoat> ", send: "inject fs mutate 0x10 0f0\r" },
+    Keystrokes { after: "15 bytes)\nmoat> ", send: "inject fs mutate 0x10 0f0b\r" },
+    Keystrokes { after: "all its code\nmoat> ", send: "echo eight\r" },
 ];
 
 /// Files through the shell: written, listed, read back; then, after a reboot, still there.

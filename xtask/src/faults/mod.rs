@@ -4,6 +4,8 @@
 mod history;
 /// The HTML report with its charts.
 mod html;
+/// Code mutations: one instruction of a server changed, chosen on the host.
+mod mutation;
 /// The plan, the outcomes and how they are told apart.
 pub mod outcome;
 /// The comparison tables and the CSV and JSON reports.

@@ -129,7 +129,7 @@ pub fn classify(e: &Evidence) -> Outcome {
 /// The services a fault can be injected into.
 pub const TARGETS: [&str; 5] = ["serial", "console", "keyboard", "block", "fs"];
 
-/// The kinds of fault.
+/// The kinds of fault a plan draws for a moment (a mutation, `MUTATE`, is drawn apart).
 pub const KINDS: [&str; 12] = [
     "kill",
     "panic",
@@ -144,6 +144,13 @@ pub const KINDS: [&str; 12] = [
     "badreply",
     "stall",
 ];
+
+/// A code mutation (`mutation.rs`): it changes the code at once and does its damage when
+/// that code runs, so it has no moment of its own (its plan says `0`).
+pub const MUTATE: &str = "mutate";
+
+/// One injection in this many of a mixed plan is a code mutation.
+const MUTATION_SHARE: usize = 10;
 
 /// When an injected fault fires: at the target's wait for a message, after that many waits,
 /// or midway, after that many of the target's own instructions (inside some request). Written
@@ -244,13 +251,16 @@ pub enum Moments {
 /// Seeds the second stream of a plan, which chooses the midway moments: the first stream draws
 /// target, kind, wait and seed exactly as plans did before midway faults existed.
 const MIDWAY_STREAM: u64 = 0x6d69_6477_6179; // "midway"
+/// Seeds the third stream, which chooses the code mutations, so that the other two stay.
+const MUTATION_STREAM: u64 = 0x6d75_7461_7465; // "mutate"
 
 /// The campaign's plan: `runs` injections for `flavor`, drawn deterministically from `seed`.
 /// Only the `flavor` field depends on the flavor, so both systems get the same faults in the
 /// same order and can be compared fault for fault. With `Moments::Mixed`, half fire at a wait
 /// for a message and half midway; with `Waits`, the same plan with every one at its wait. With
 /// `aim`, every injection goes into that one server, with the kinds, moments and seeds of the
-/// same plan unaimed (a midway count drawn within that server's range).
+/// same plan unaimed (a midway count drawn within that server's range). One in
+/// `MUTATION_SHARE` of a mixed plan is a code mutation instead (seeded by the same seed).
 pub fn plan(
     flavor: Flavor,
     runs: usize,
@@ -260,6 +270,7 @@ pub fn plan(
 ) -> Vec<Injection> {
     let mut rng = SplitMix64(seed);
     let mut midway = SplitMix64(seed ^ MIDWAY_STREAM);
+    let mut mutation = SplitMix64(seed ^ MUTATION_STREAM);
     (0..runs)
         .map(|index| {
             let drawn = TARGETS[rng.below(TARGETS.len())];
@@ -268,8 +279,19 @@ pub fn plan(
             let wait = Moment::Wait(rng.below(5) as u16);
             let seed = rng.next() >> 32;
             let (goes_midway, position) = (midway.below(2) == 1, midway.next());
+            if moments == Moments::Mixed && mutation.below(MUTATION_SHARE) == 0 {
+                let (target, kind) = (target.to_owned(), MUTATE.to_owned());
+                return Injection { flavor, index, target, kind, moment: Moment::Wait(0), seed };
+            }
             if moments == Moments::Waits || !goes_midway {
-                return Injection { flavor, index, target: target.to_owned(), kind, moment: wait, seed };
+                return Injection {
+                    flavor,
+                    index,
+                    target: target.to_owned(),
+                    kind,
+                    moment: wait,
+                    seed,
+                };
             }
             let range = MIDWAY_RANGE.iter().find(|(t, _)| *t == target).map_or(1, |r| r.1);
             let moment = Moment::Midway(1 + (position % u64::from(range)) as u32);
@@ -281,16 +303,17 @@ pub fn plan(
 }
 
 /// The quick plan (CI): one of each fault that is a CPU exception or a stop, each into a
-/// different server, at a varied moment, so that any fault a ring-3 server takes down the
-/// microkernel with shows up.
+/// different server, at a varied moment, and one code mutation, so that any fault a ring-3
+/// server takes down the microkernel with shows up.
 pub fn quick_plan(flavor: Flavor) -> Vec<Injection> {
-    const QUICK: [(&str, &str, Moment); 6] = [
+    const QUICK: [(&str, &str, Moment); 7] = [
         ("fs", "nullptr", Moment::Wait(1)),
         ("block", "divzero", Moment::Midway(3_000)),
         ("serial", "panic", Moment::Wait(2)),
         ("console", "stack", Moment::Midway(500)),
         ("keyboard", "hang", Moment::Wait(0)),
         ("fs", "kill", Moment::Midway(20_000)),
+        ("fs", MUTATE, Moment::Wait(0)),
     ];
     QUICK
         .iter()
@@ -308,10 +331,10 @@ pub fn quick_plan(flavor: Flavor) -> Vec<Injection> {
 
 /// splitmix64: small, well mixed, and written here rather than taken from a crate so that a
 /// seed names the same plan in every build, for good.
-struct SplitMix64(u64);
+pub(super) struct SplitMix64(pub(super) u64);
 
 impl SplitMix64 {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -320,7 +343,7 @@ impl SplitMix64 {
     }
 
     /// Uniform in 0..n, by multiply-shift: the bias is below 2^-59 for the small n used here.
-    fn below(&mut self, n: usize) -> usize {
+    pub(super) fn below(&mut self, n: usize) -> usize {
         ((u128::from(self.next()) * n as u128) >> 64) as usize
     }
 }
@@ -346,6 +369,7 @@ mod tests {
     #[test]
     fn the_kinds_are_the_ones_the_shell_injects() {
         let mut planned: Vec<&str> = KINDS.to_vec();
+        planned.push(MUTATE);
         let mut shell: Vec<&str> = libipc::abi::INJECT_KINDS.to_vec();
         planned.sort();
         shell.sort();
@@ -443,10 +467,19 @@ mod tests {
 
     #[test]
     fn plan_is_deterministic() {
-        assert_eq!(plan(Flavor::Micro, 100, 42, None, Moments::Mixed), plan(Flavor::Micro, 100, 42, None, Moments::Mixed));
-        assert_ne!(plan(Flavor::Micro, 100, 42, None, Moments::Mixed), plan(Flavor::Micro, 100, 43, None, Moments::Mixed));
+        assert_eq!(
+            plan(Flavor::Micro, 100, 42, None, Moments::Mixed),
+            plan(Flavor::Micro, 100, 42, None, Moments::Mixed)
+        );
+        assert_ne!(
+            plan(Flavor::Micro, 100, 42, None, Moments::Mixed),
+            plan(Flavor::Micro, 100, 43, None, Moments::Mixed)
+        );
         // A longer plan extends a shorter one with the same seed.
-        assert_eq!(plan(Flavor::Micro, 10, 42, None, Moments::Mixed)[..], plan(Flavor::Micro, 100, 42, None, Moments::Mixed)[..10]);
+        assert_eq!(
+            plan(Flavor::Micro, 10, 42, None, Moments::Mixed)[..],
+            plan(Flavor::Micro, 100, 42, None, Moments::Mixed)[..10]
+        );
         let micro = plan(Flavor::Micro, 100, 42, None, Moments::Mixed);
         let monolithic = plan(Flavor::Monolithic, 100, 42, None, Moments::Mixed);
         for (m, k) in micro.iter().zip(&monolithic) {
@@ -462,7 +495,8 @@ mod tests {
         let waits = plan(Flavor::Micro, 60, 7, Some("fs"), Moments::Waits);
         assert!(waits.iter().all(|i| matches!(i.moment, Moment::Wait(_))));
         assert!(mixed.iter().any(|i| matches!(i.moment, Moment::Midway(_))));
-        for (m, w) in mixed.iter().zip(&waits) {
+        assert!(waits.iter().all(|i| i.kind != MUTATE));
+        for (m, w) in mixed.iter().zip(&waits).filter(|(m, _)| m.kind != MUTATE) {
             assert_eq!((&m.target, &m.kind), (&w.target, &w.kind));
             if let Moment::Wait(_) = m.moment {
                 assert_eq!(m, w);
@@ -496,6 +530,8 @@ mod tests {
         for kind in KINDS {
             assert!(plan.iter().any(|i| i.kind == kind), "no {kind} injection");
         }
+        let mutations = plan.iter().filter(|i| i.kind == MUTATE).count();
+        assert!((10..=30).contains(&mutations), "{mutations} mutations in 200");
         for target in TARGETS {
             assert!(plan.iter().any(|i| i.target == target), "no injection into {target}");
         }
@@ -504,7 +540,8 @@ mod tests {
             assert!(plan.iter().any(|i| i.moment == at), "no injection after {after} waits");
         }
         for (target, range) in MIDWAY_RANGE {
-            let midway = |i: &&Injection| i.target == target && matches!(i.moment, Moment::Midway(_));
+            let midway =
+                |i: &&Injection| i.target == target && matches!(i.moment, Moment::Midway(_));
             assert!(plan.iter().filter(midway).count() >= 5, "few midway injections into {target}");
             assert!(plan.iter().filter(midway).all(|i| match i.moment {
                 Moment::Midway(n) => (1..=range).contains(&n),

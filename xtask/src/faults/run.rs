@@ -3,10 +3,12 @@
 //! from the machine saved at the first prompt (QEMU's migration into a file, and a copy of the
 //! data disk), or, with `--fresh-boots`, by booting again.
 
-use super::outcome::{
-    Evidence, Flavor, Injection, Moments, Outcome, Record, TARGETS, classify, plan, quick_plan,
-};
 use super::history::{boot_history, restart_due};
+use super::mutation::CodeBook;
+use super::outcome::{
+    Evidence, Flavor, Injection, MUTATE, Moments, Outcome, Record, TARGETS, classify, plan,
+    quick_plan,
+};
 use super::report;
 use super::session::{PROMPT, Session, Wait};
 use crate::images::{self, BuildOptions, KernelKind};
@@ -81,8 +83,13 @@ pub fn run(args: &FaultsArgs) -> Result<(), Failure> {
         println!("== {} flavour: building", flavor.name());
         let images = images::build(KernelKind::System, BuildOptions { release: true, flavor })?;
         qemu::ensure_installed(Firmware::Bios)?;
+        let book = if injections.iter().any(|i| i.kind == MUTATE) {
+            CodeBook::read(flavor, &images).map_err(Failure::new)?
+        } else {
+            CodeBook::default()
+        };
         println!("== {} flavour: {} injections", flavor.name(), injections.len());
-        records.extend(in_parallel(flavor, &injections, &images, &out, args)?);
+        records.extend(in_parallel(flavor, &injections, (&images, &book), &out, args)?);
     }
     let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     println!("\n{}", report::comparison_table(&records));
@@ -121,7 +128,7 @@ pub fn aimed_campaign(
     qemu::ensure_installed(Firmware::Bios)?;
     let planned: Vec<&Injection> = injections.iter().collect();
     let job = Job { flavor: Flavor::Micro, number: 0, name: flavor_name(Flavor::Micro, None) };
-    campaign(&job, &planned, &images, out, patience, Restart::FromSaved)
+    campaign(&job, &planned, (&images, &CodeBook::default()), out, patience, Restart::FromSaved)
 }
 
 /// One flavour's injections on `args.jobs` QEMUs at once: the plan cut into that many runs
@@ -130,7 +137,7 @@ pub fn aimed_campaign(
 fn in_parallel(
     flavor: Flavor,
     injections: &[&Injection],
-    images: &images::Images,
+    images: (&images::Images, &CodeBook),
     out: &Path,
     args: &FaultsArgs,
 ) -> Result<Vec<Record>, Failure> {
@@ -199,11 +206,12 @@ enum Restart {
     Boot,
 }
 
-/// One flavour's injections, several per boot while the system comes through them.
+/// One flavour's injections, several per boot while the system comes through them; `images`
+/// are what it boots, with the code of their servers for mutations.
 fn campaign(
     job: &Job,
     injections: &[&Injection],
-    images: &images::Images,
+    (images, book): (&images::Images, &CodeBook),
     out: &Path,
     patience: Duration,
     mut restart: Restart,
@@ -246,7 +254,13 @@ fn campaign(
                             copy(&disk, &saved.disk)?;
                             have_saved = true;
                             drop(booted);
-                            Session::restore(&boot_image, &options, &socket, &saved.state, patience)?
+                            Session::restore(
+                                &boot_image,
+                                &options,
+                                &socket,
+                                &saved.state,
+                                patience,
+                            )?
                         }
                         Err(why) => {
                             println!("{why}; booting afresh after each failure instead");
@@ -271,7 +285,7 @@ fn campaign(
         }
         let live = session.as_mut().expect("started above");
         let began = Instant::now();
-        let (evidence, detail) = inject_and_check(live, injection, done, &disk, patience);
+        let (evidence, detail) = inject_and_check(live, injection, book, done, &disk, patience);
         let outcome = classify(&evidence);
         println!(
             "[{}/{}] {:<11} {:<7} {:<9} {:<15} {detail}",
@@ -290,7 +304,8 @@ fn campaign(
             boot: boots,
             seconds: began.elapsed().as_secs_f64(),
         });
-        if !outcome.recovered() {
+        // A mutation may still be in code that did not run yet (in the kernel's, for good).
+        if !outcome.recovered() || injection.kind == MUTATE {
             // The next injection needs a system that is whole: start afresh, on a fresh disk.
             if let Some(ended) = session.take() {
                 save_log(out, name, boots, &ended.log);
@@ -510,16 +525,30 @@ fn settle(session: &mut Session, seen: &mut Seen, patience: Duration) {
 fn inject_and_check(
     session: &mut Session,
     injection: &Injection,
+    book: &CodeBook,
     n: usize,
     disk: &PathBuf,
     patience: Duration,
 ) -> (Evidence, String) {
     let mut seen = Seen::default();
-    let arm = format!(
-        "inject {} {} {} {}",
-        injection.target, injection.kind, injection.moment, injection.seed
-    );
-    if !seen.command(session, &arm, "inject: arming ", patience) && !seen.crashed && !seen.hung {
+    let mutation =
+        (injection.kind == MUTATE).then(|| book.mutation(&injection.target, injection.seed));
+    let (arm, armed) = match mutation {
+        Some(Ok(mutation)) => {
+            seen.notes.push(mutation.describe());
+            (mutation.command(&injection.target), "inject: changing ")
+        }
+        // The shell refuses it, and the note says why.
+        Some(Err(why)) => {
+            seen.notes.push(format!("no mutation: {why}"));
+            ("inject".to_owned(), "usage: ")
+        }
+        None => {
+            let Injection { target, kind, moment, seed, .. } = injection;
+            (format!("inject {target} {kind} {moment} {seed}"), "inject: arming ")
+        }
+    };
+    if !seen.command(session, &arm, armed, patience) && !seen.crashed && !seen.hung {
         seen.notes.push("the fault could not be armed".into());
     }
     // The workload: files through fs and block, lines through console and serial, keys
@@ -562,7 +591,12 @@ fn inject_and_check(
         }
     };
     if !seen.fired && !seen.crashed {
-        seen.notes.push("(the fault never fired)".into());
+        let never = if injection.kind == MUTATE {
+            "(nothing showed that the changed code ran)"
+        } else {
+            "(the fault never fired)"
+        };
+        seen.notes.push(never.into());
     }
     let evidence = Evidence {
         kernel_crashed: seen.crashed,

@@ -92,6 +92,8 @@ fn typical_program_is_planned() {
     assert!(plan.segments()[1].executable && !plan.segments()[1].writable);
     // Only the data segment is writable: .data and .bss together.
     assert_eq!(plan.writable_span(), 0x40_2000..0x40_5000);
+    // The code a mutation may change is the executable segment, exactly.
+    assert_eq!(plan.code_span(), 0x40_1000..0x40_1800);
     let code_only = plan_load_code_only();
     assert!(code_only.writable_span().is_empty());
 }

@@ -41,6 +41,8 @@ mod trap;
 mod trap_entry;
 /// The registers the entry code saves: `TrapFrame`.
 mod trap_frame;
+/// One instruction watched with a debug register (a hardware breakpoint).
+pub mod watch;
 
 pub use iomap::grant as grant_ports;
 pub use pic::{mask as mask_irq, unmask as unmask_irq};

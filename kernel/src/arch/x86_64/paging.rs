@@ -215,6 +215,22 @@ pub fn kernel_physical(address: u64) -> Option<u64> {
     mapper.translate_addr(VirtAddr::new(address)).map(|physical| physical.as_u64())
 }
 
+/// The physical address behind the kernel's virtual `address` if it is the kernel's code:
+/// mapped, executable and read-only.
+pub fn kernel_code_physical(address: u64) -> Option<u64> {
+    use ::x86_64::structures::paging::mapper::{Translate, TranslateResult};
+    let guard = KERNEL.lock();
+    let mapper = guard.as_ref().expect("paging::init ran");
+    match mapper.translate(VirtAddr::try_new(address).ok()?) {
+        TranslateResult::Mapped { frame, offset, flags }
+            if !flags.intersects(Flags::WRITABLE | Flags::NO_EXECUTE | Flags::USER_ACCESSIBLE) =>
+        {
+            Some(frame.start_address().as_u64() + offset)
+        }
+        _ => None,
+    }
+}
+
 /// Switches to the kernel's own page tables (used while a task's are being freed).
 pub fn activate_kernel() {
     activate(KERNEL_LEVEL_4.load(Ordering::Relaxed));

@@ -93,6 +93,8 @@ pub fn dispatch(frame: *mut TrapFrame) -> *const TrapFrame {
         }
         // SAFETY: on its own stack (IST); nothing else refers to it.
         DOUBLE_FAULT | MACHINE_CHECK => kernel_exception(unsafe { &*frame }),
+        // A mutated instruction, watched, about to run (in a task or the kernel).
+        DEBUG if crate::research::mutate::on_debug_trap(from_user) => {}
         // One instruction of a task the kernel single-steps for a fault that fires midway.
         DEBUG if from_user && crate::research::midway::on_single_step() => {}
         // The task did something wrong: stop it, keep a record, run someone else.

@@ -57,6 +57,7 @@ pub fn entering(service: BuiltinService) {
 
 /// A built-in request or interrupt has ended: stop counting (the next trap clears the flag).
 pub fn leaving() {
+    crate::research::mutate::tell_kernel_code_ran();
     if STEPPING.load(Relaxed) {
         STEPPING.store(false, Relaxed);
     }
