@@ -171,6 +171,11 @@ pub fn task_status(k: &mut Kernel, caller: usize, index: u64, buffer: u64) -> Ou
         syscalls: task.stats.syscalls,
         ticks: task.stats.ticks,
         name: [0; 16],
+        partner: match task.state {
+            TaskState::Sending { to, .. } => to.to_raw(),
+            TaskState::AwaitingReply { from, .. } => from.to_raw(),
+            _ => ANY_TASK,
+        },
     };
     let name = task.name.as_bytes();
     status.name[..name.len().min(16)].copy_from_slice(&name[..name.len().min(16)]);

@@ -36,6 +36,9 @@ pub struct TaskStatus {
     pub ticks: u64,
     /// The manifest name, NUL-padded.
     pub name: [u8; 16],
+    /// The task it is blocked on in a call (sending to it, or waiting for its reply), as
+    /// `TaskId::to_raw`; `ANY_TASK` when it is not in a call.
+    pub partner: u64,
 }
 
 impl TaskStatus {

@@ -166,6 +166,8 @@ pub mod screen {
 
 /// The supervisor (`servers/supervisor`): starts programs, answers questions about servers.
 pub mod supervisor {
+    /// Which of the silent servers to kill: the silent one, or the one its call waits on.
+    pub mod blame;
     /// Noticing a server that stopped answering without using the CPU.
     pub mod liveness;
 
@@ -191,6 +193,19 @@ pub mod supervisor {
     pub const KEPT: u32 = 4;
     /// The most one server keeps.
     pub const KEEP_MAX: usize = 1280;
+    /// A complaint, after MINIX 3's reincarnation server, which took reports of a misbehaving
+    /// driver from its clients: the server whose id (raw) is word 0 runs and answers, but has
+    /// failed every one of the caller's last `FAILURES_BEFORE_COMPLAINT` requests (a server
+    /// left running with damaged state, which no watchdog sees). The supervisor stops it, and
+    /// restarts it by its policy as after a crash, unless it started less than
+    /// `COMPLAINT_GRACE_TICKS` ago. Only a server it looks after may complain, and only of
+    /// another. Reply: status (`OK` when stopped, `BUSY` within the grace, `NOT_FOUND` when
+    /// either is not one it looks after).
+    pub const COMPLAIN: u32 = 5;
+    /// A server younger than this is not stopped on a complaint: it has had no chance yet.
+    pub const COMPLAINT_GRACE_TICKS: u64 = 100;
+    /// Failed requests in a row after which a client complains of its server.
+    pub const FAILURES_BEFORE_COMPLAINT: u32 = 3;
     pub const WATCHING: u64 = 0;
     /// Restart scheduled after a backoff delay.
     pub const WAITING: u64 = 1;

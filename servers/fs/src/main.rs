@@ -13,11 +13,13 @@
 #![no_std]
 #![no_main]
 
+use core::cell::Cell;
 use fs_core::{BlockError, Cached, FileStore, Scratch, Sectors};
 use libipc::abi::{FOREVER, Lease};
-use libipc::sys::{Message, Received, ServeLoop};
+use libipc::sys::{self, Message, Received, ServeLoop};
 use service_api::leases::words;
 use service_api::status::DEVICE_ERROR;
+use service_api::supervisor::{self, FAILURES_BEFORE_COMPLAINT};
 use service_api::{block, status};
 use static_cell::ConstStaticCell;
 use ulib::client::{Retry, Server};
@@ -27,7 +29,7 @@ ulib::entry!(main);
 
 /// The sector cache, in static memory: at 36 KiB it would take half the stack.
 static DISK: ConstStaticCell<Cached<BlockClient>> =
-    ConstStaticCell::new(Cached::new(BlockClient { driver: Server::new("block") }));
+    ConstStaticCell::new(Cached::new(BlockClient::new()));
 
 /// Where requests work (`fs_core::Scratch`: 8 KiB, better not built on the stack).
 static SCRATCH: ConstStaticCell<Scratch> = ConstStaticCell::new(Scratch::new());
@@ -35,6 +37,11 @@ static SCRATCH: ConstStaticCell<Scratch> = ConstStaticCell::new(Scratch::new());
 /// The block driver, found by name and found again after it restarts.
 struct BlockClient {
     driver: Server,
+    /// The driver's failed writes, and other requests, in a row (a complaint resets them): a
+    /// driver may fail only its writes, with reads going well in between.
+    failures: [Cell<u32>; 2],
+    /// Where complaints go.
+    supervisor: Server,
 }
 
 impl Sectors for BlockClient {
@@ -54,16 +61,49 @@ impl Sectors for BlockClient {
 }
 
 impl BlockClient {
+    const fn new() -> Self {
+        let supervisor = Server::answering_within("supervisor", COMPLAINT_PATIENCE);
+        let failures = [Cell::new(0), Cell::new(0)];
+        BlockClient { driver: Server::new("block"), failures, supervisor }
+    }
+
     /// One call to the driver with a sector buffer lent; sector reads and writes are safe to
-    /// repeat, so a restart of the driver in the middle is retried.
+    /// repeat, so a restart of the driver in the middle is retried. A driver that fails every
+    /// request while it runs and answers (its state damaged) is complained of to the
+    /// supervisor, which restarts it.
     fn call(&self, op: u32, sector: u32, lease: Lease) -> Result<u64, BlockError> {
         let words = [u64::from(sector), 0, 0, 0];
+        let failures = &self.failures[usize::from(op == block::WRITE)];
         match self.driver.call(op, words, &[lease], Retry::Safe) {
-            Ok(reply) => Ok(reply[1]),
-            Err(error) => Err(BlockError(error)),
+            Ok(reply) => {
+                failures.set(0);
+                Ok(reply[1])
+            }
+            Err(error) => {
+                self.failed(failures, error);
+                Err(BlockError(error))
+            }
+        }
+    }
+
+    fn failed(&self, failures: &Cell<u32>, error: u64) {
+        // Its answers, not its absence: a dead or silent driver is the supervisor's already.
+        if matches!(error, status::RESTARTED | status::UNAVAILABLE | status::TIMED_OUT) {
+            return;
+        }
+        failures.set(failures.get() + 1);
+        if failures.get() >= FAILURES_BEFORE_COMPLAINT {
+            self.failures.iter().for_each(|count| count.set(0));
+            if let Ok(driver) = sys::lookup("block") {
+                let complaint = [driver.to_raw(), 0, 0, 0];
+                let _ = self.supervisor.call(supervisor::COMPLAIN, complaint, &[], Retry::Unsafe);
+            }
         }
     }
 }
+
+/// Ticks a complaint waits for the supervisor (which answers at once).
+const COMPLAINT_PATIENCE: u64 = 100;
 
 /// Ticks between the server's own tries of a mount or a repair the disk did not answer (a
 /// block driver waiting out a restart backoff), while no request comes.

@@ -29,7 +29,7 @@ use libipc::{FaultKind, TaskId};
 use service_api::status::{BAD_REQUEST, NOT_FOUND, OK};
 use service_api::supervisor::liveness::Liveness;
 use service_api::supervisor::{
-    GAVE_UP, KEEP, KEPT, Policy, STATUS, WAITING, WATCHING, parse_policy,
+    COMPLAIN, GAVE_UP, KEEP, KEPT, Policy, STATUS, WAITING, WATCHING, parse_policy,
 };
 // LAB 6 BEGIN: what the restart policy needs: its kinds, the crash-loop window, the longest backoff
 use service_api::supervisor::{MAX_BACKOFF_TICKS, Restart, WINDOW_TICKS};
@@ -37,6 +37,7 @@ use service_api::supervisor::{MAX_BACKOFF_TICKS, Restart, WINDOW_TICKS};
 // LAB 6 END
 use ulib::println;
 
+mod complaint;
 mod silence;
 mod spawn;
 mod store;
@@ -89,6 +90,11 @@ impl Watched<'_> {
     }
     // LAB 6 STUB
     // LAB 6 END
+
+    /// Uptime of its latest restart (0: it has run since the boot, or long enough).
+    pub(crate) fn last_start(&self) -> u64 {
+        self.recent[..self.recent_count].last().copied().unwrap_or(0)
+    }
 
     fn record_restart(&mut self, now: u64) {
         if self.recent_count == HISTORY {
@@ -146,6 +152,7 @@ fn main(argument: &str) -> u64 {
                 let reply = match request.message.op {
                     STATUS => status(&watched, &request),
                     KEEP | KEPT => store::handle(store, &watched, &request),
+                    COMPLAIN => complaint::handle(&watched, &request),
                     _ => spawn::handle(&request),
                 };
                 server.answer(&request, reply);
@@ -248,8 +255,10 @@ fn watch_for_hangs<'a>(watched: &mut [Option<Watched<'a>>; WATCHED]) {
         };
         // A garbled id is never killed as some other task.
         let Some(id) = TaskId::from_raw(status.id) else { continue };
+        silent.saw(server.policy.name, id, status.state == STATE_RECEIVING);
         if silence::stopped_answering(server, status.state == STATE_RECEIVING, id) {
-            silent.add(server.policy.name, id, server.liveness.quiet_looks(), status.state);
+            let looks = server.liveness.quiet_looks();
+            silent.add(server.policy.name, id, looks, status.state, status.partner);
             continue;
         }
         // LAB 6 BEGIN: a server that ran HUNG_TICKS or more of the interval is stuck: say so and kill it (its end is then handled like any other)
