@@ -81,7 +81,7 @@ fn marker(x: u64) -> u64 {
 static DATA: [u8; 2] = [1, 2];
 
 fn kernel_code_can_change_and_kernel_data_cannot() -> TestResult {
-    let code = marker as usize as u64;
+    let code = marker as *const () as usize as u64;
     // SAFETY: the first two bytes of a function of the kernel's, mapped readable.
     let before = unsafe { core::ptr::read_volatile(code as *const [u8; 2]) };
     // The same bytes written back: the whole path, and no change to code that runs.
@@ -102,7 +102,7 @@ fn kernel_code_can_change_and_kernel_data_cannot() -> TestResult {
 
 fn a_watched_instruction_is_seen_when_it_runs() -> TestResult {
     let _ = mutate::take_kernel_code_ran();
-    mutate::watch(None, marker as usize as u64);
+    mutate::watch(None, marker as *const () as usize as u64);
     check!(!mutate::take_kernel_code_ran(), "seen before it ran");
     check_eq!(marker(5), 15);
     check!(mutate::take_kernel_code_ran(), "the watched instruction ran unseen");

@@ -38,14 +38,50 @@ ulib::entry!(main);
 
 /// UART registers reached with `in` and `out` (`ulib::ports`), not the crate's own port
 /// backend, so that the course's student trees can route them through system calls.
-struct DriverPorts;
+///
+/// While the crate initialises the UART it never loses a received byte: its "discard stale
+/// data" (a FIFO reset, then reads of the receiver until it is empty) would drop what was
+/// typed while no driver ran, and bytes that arrive during `init` itself. So the FIFO reset
+/// keeps the receiver's FIFO, and each byte the crate reads to discard is caught here
+/// instead, for the input queue.
+struct DriverPorts {
+    catching: bool,
+    caught: [u8; FIFO_SIZE + 1],
+    caught_len: usize,
+}
+
+impl DriverPorts {
+    /// Ports that catch received bytes until `take_caught`.
+    fn catching() -> Self {
+        DriverPorts { catching: true, caught: [0; FIFO_SIZE + 1], caught_len: 0 }
+    }
+
+    /// The bytes read from the receiver so far; stops catching them.
+    fn take_caught(&mut self) -> &[u8] {
+        self.catching = false;
+        &self.caught[..self.caught_len]
+    }
+}
 
 impl Backend for DriverPorts {
     unsafe fn read(&mut self, register_offset: u8) -> u8 {
-        ulib::ports::read(BASE_PORT + u16::from(register_offset), 1) as u8
+        let value = ulib::ports::read(BASE_PORT + u16::from(register_offset), 1) as u8;
+        // `init` reads the receiver (offset 0 with DLAB clear) only in its discard loop.
+        if self.catching && u16::from(register_offset) == RECEIVE {
+            if let Some(slot) = self.caught.get_mut(self.caught_len) {
+                *slot = value;
+                self.caught_len += 1;
+            }
+        }
+        value
     }
 
     unsafe fn write(&mut self, register_offset: u8, value: u8) {
+        let value = if u16::from(register_offset) == FIFO_CONTROL {
+            value & !RECEIVE_FIFO_RESET
+        } else {
+            value
+        };
         ulib::ports::write(BASE_PORT + u16::from(register_offset), 1, u32::from(value));
     }
 }
@@ -55,12 +91,12 @@ fn main(_argument: &str) -> u64 {
     let mut kept = [0u8; SAVED_MAX];
     let kept_len = keeper.kept(&mut kept);
     let mut input = InputQueue::restore(&kept[..kept_len]);
-    // `init` discards what the UART holds as stale; here it is what was typed while no
-    // driver ran, so take it first.
+    // What was typed while no driver ran. (At the first start the FIFO is off; turning it on
+    // empties it, so take the byte it may hold first.)
     take_received(&mut input, FIFO_SIZE + 1);
     // SAFETY: COM1's eight registers are this task's by the manifest, and nobody else in ring 3
     // drives them (the kernel only appends log output through the transmitter).
-    let mut uart = unsafe { Uart16550::new_with_backend(DriverPorts) };
+    let mut uart = unsafe { Uart16550::new_with_backend(DriverPorts::catching()) };
     let config = Config {
         baud_rate: BaudRate::Baud115200,
         interrupts: IER::DATA_READY,
@@ -70,6 +106,9 @@ fn main(_argument: &str) -> u64 {
         ulib::println!("COM1 is not there; the serial driver stops");
         return 1;
     }
+    // And what arrived during `init`, which it read to discard or left in the FIFO.
+    uart.backend_mut().take_caught().iter().for_each(|&byte| input.push(byte));
+    take_received(&mut input, FIFO_SIZE + 1);
     keep(&keeper, &input);
     let mut output = Transmitter { queue: ByteRing::new(), interrupt_on: false };
     let mut listener: Option<TaskId> = None;
@@ -124,6 +163,8 @@ fn take_received(input: &mut InputQueue, most: usize) {
 const TRANSMIT: u16 = 0;
 const RECEIVE: u16 = 0;
 const INTERRUPT_ENABLE: u16 = 1;
+const FIFO_CONTROL: u16 = 2;
+const RECEIVE_FIFO_RESET: u8 = 1 << 1;
 const LINE_STATUS: u16 = 5;
 const DATA_READY: u32 = 1 << 0;
 const TRANSMITTER_EMPTY: u32 = 1 << 5;
