@@ -97,6 +97,7 @@ struct Frames {
 impl Frames {
     /// Checks every page of `slice` in `space` (user, and writable if `write`), remembering
     /// the frames of the first few; an error before any byte moves.
+    #[inline(always)] // at each copy's call, so its result is built in place, not returned
     fn check(space: &AddressSpace, slice: UserSlice, write: bool) -> Result<Self, ()> {
         let end = slice.address.checked_add(slice.len).ok_or(())?;
         if end > USER_END {

@@ -170,11 +170,12 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     // The I/O permission bitmap: `port-own` reads the port its manifest grants with `in`
     // itself and exits 0; `f-port-other`, holding the same ports, reaches for another and is
-    // stopped; `f-port-after`, holding none, reaches for `port-own`'s after it ran and is
-    // stopped too (the bitmap follows the task that runs).
+    // stopped, as is `f-port-next`, which reaches for the port right after them (a bit of the
+    // same byte of the bitmap); `f-port-after`, holding none, reaches for `port-own`'s after
+    // it ran and is stopped too (the bitmap follows the task that runs).
     Scenario {
         name: "user::only_a_ports_holder_reaches_it_directly",
-        tasks: &[WITNESS, "port-own", "f-port-other", "f-port-after"],
+        tasks: &[WITNESS, "port-own", "f-port-other", "f-port-next", "f-port-after"],
         deadline: 300,
         prepare: None,
         check: only_the_holder_reaches_its_port,
@@ -253,6 +254,7 @@ fn only_the_holder_reaches_its_port(outcome: &Outcome) -> TestResult {
         ));
     }
     faulted(outcome, "f-port-other", FaultKind::GeneralProtection)?;
+    faulted(outcome, "f-port-next", FaultKind::GeneralProtection)?;
     faulted(outcome, "f-port-after", FaultKind::GeneralProtection)
 }
 

@@ -168,6 +168,8 @@ pub mod screen {
 pub mod supervisor {
     /// Which of the silent servers to kill: the silent one, or the one its call waits on.
     pub mod blame;
+    /// When a client complains of a server that fails every request (`COMPLAIN`).
+    pub mod complaints;
     /// Noticing a server that stopped answering without using the CPU.
     pub mod liveness;
 

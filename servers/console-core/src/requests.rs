@@ -36,11 +36,25 @@ pub struct Terminal<Id> {
     /// The last client that read a line: Ctrl-C goes to it when no task said it controls the
     /// terminal.
     last_reader: Option<Id>,
+    /// Where a `WRITE`'s text is read and translated, kept between requests so that none
+    /// zeroes a buffer (`translated` is empty between them).
+    piece: [u8; WRITE_PIECE],
+    translated: Output,
 }
+
+/// The bytes of a `WRITE` read from its lease at once.
+const WRITE_PIECE: usize = 128;
 
 impl<Id: Copy + PartialEq> Terminal<Id> {
     pub const fn new() -> Self {
-        Self { editor: LineEditor::new(), reader: None, controller: None, last_reader: None }
+        Self {
+            editor: LineEditor::new(),
+            reader: None,
+            controller: None,
+            last_reader: None,
+            piece: [0; WRITE_PIECE],
+            translated: Output::new(),
+        }
     }
 
     /// Answers `caller`'s request `op` (with `flags`, its word 0) now, or returns `None` to
@@ -63,9 +77,9 @@ impl<Id: Copy + PartialEq> Terminal<Id> {
         let Some(leases) = clients.leases(caller) else { return Some(REFUSED) };
         let Some(length) = leases.length(0, write) else { return Some(REFUSED) };
         if op == WRITE {
-            let (mut chunk, mut translated, mut output) = ([0u8; 128], Output::new(), output);
-            let written =
-                leases.read_all(0, length, &mut chunk, |text| translated.write(text, &mut output));
+            let (translated, mut output) = (&mut self.translated, output);
+            let written = leases
+                .read_all(0, length, &mut self.piece, |text| translated.write(text, &mut output));
             translated.flush(&mut output);
             return Some(if written { [OK, length, 0, 0] } else { REFUSED });
         }

@@ -13,13 +13,12 @@
 #![no_std]
 #![no_main]
 
-use core::cell::Cell;
 use fs_core::{BlockError, Cached, FileStore, Scratch, Sectors};
 use libipc::abi::{FOREVER, Lease};
 use libipc::sys::{self, Message, Received, ServeLoop};
 use service_api::leases::words;
 use service_api::status::DEVICE_ERROR;
-use service_api::supervisor::{self, FAILURES_BEFORE_COMPLAINT};
+use service_api::supervisor::{self, complaints::FailureRuns};
 use service_api::{block, status};
 use static_cell::ConstStaticCell;
 use ulib::client::{Retry, Server};
@@ -37,9 +36,8 @@ static SCRATCH: ConstStaticCell<Scratch> = ConstStaticCell::new(Scratch::new());
 /// The block driver, found by name and found again after it restarts.
 struct BlockClient {
     driver: Server,
-    /// The driver's failed writes, and other requests, in a row (a complaint resets them): a
-    /// driver may fail only its writes, with reads going well in between.
-    failures: [Cell<u32>; 2],
+    /// The driver's failed requests in a row, to complain of a driver that fails them all.
+    failures: FailureRuns,
     /// Where complaints go.
     supervisor: Server,
 }
@@ -63,8 +61,7 @@ impl Sectors for BlockClient {
 impl BlockClient {
     const fn new() -> Self {
         let supervisor = Server::answering_within("supervisor", COMPLAINT_PATIENCE);
-        let failures = [Cell::new(0), Cell::new(0)];
-        BlockClient { driver: Server::new("block"), failures, supervisor }
+        BlockClient { driver: Server::new("block"), failures: FailureRuns::new(), supervisor }
     }
 
     /// One call to the driver with a sector buffer lent; sector reads and writes are safe to
@@ -73,31 +70,17 @@ impl BlockClient {
     /// supervisor, which restarts it.
     fn call(&self, op: u32, sector: u32, lease: Lease) -> Result<u64, BlockError> {
         let words = [u64::from(sector), 0, 0, 0];
-        let failures = &self.failures[usize::from(op == block::WRITE)];
-        match self.driver.call(op, words, &[lease], Retry::Safe) {
-            Ok(reply) => {
-                failures.set(0);
-                Ok(reply[1])
-            }
-            Err(error) => {
-                self.failed(failures, error);
-                Err(BlockError(error))
-            }
+        let result = self.driver.call(op, words, &[lease], Retry::Safe);
+        if self.failures.answered(op == block::WRITE, result.map(drop)) {
+            self.complain();
         }
+        result.map(|reply| reply[1]).map_err(BlockError)
     }
 
-    fn failed(&self, failures: &Cell<u32>, error: u64) {
-        // Its answers, not its absence: a dead or silent driver is the supervisor's already.
-        if matches!(error, status::RESTARTED | status::UNAVAILABLE | status::TIMED_OUT) {
-            return;
-        }
-        failures.set(failures.get() + 1);
-        if failures.get() >= FAILURES_BEFORE_COMPLAINT {
-            self.failures.iter().for_each(|count| count.set(0));
-            if let Ok(driver) = sys::lookup("block") {
-                let complaint = [driver.to_raw(), 0, 0, 0];
-                let _ = self.supervisor.call(supervisor::COMPLAIN, complaint, &[], Retry::Unsafe);
-            }
+    fn complain(&self) {
+        if let Ok(driver) = sys::lookup("block") {
+            let complaint = [driver.to_raw(), 0, 0, 0];
+            let _ = self.supervisor.call(supervisor::COMPLAIN, complaint, &[], Retry::Unsafe);
         }
     }
 }

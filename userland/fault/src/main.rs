@@ -19,8 +19,8 @@ const RTC_DATA_PORT: u16 = 0x71;
 
 /// The kinds this program commits, and the names `inject` uses for the same faults.
 const KINDS: &str = "divzero ud2 int3 cli hlt in out cr3 wrmsr null kernel-read kernel-write \
-                     code-write align align-int3 sse x87 stack-overflow port-own trap-flag \
-                     yield-loop";
+                     code-write align align-int3 sse x87 stack-overflow port-own port-next \
+                     trap-flag yield-loop";
 const INJECT_NAMES: [(&str, &str); 4] =
     [("nullptr", "null"), ("privileged", "cli"), ("stack", "stack-overflow"), ("panic", "panic")];
 
@@ -67,6 +67,8 @@ fn commit(kind: &str) -> bool {
             "cli" => asm!("cli"),
             "hlt" => asm!("hlt"),
             "in" => asm!("in al, dx", in("dx") 0x60u16, out("al") _),
+            // The port just past the RTC's two, whose bits share a byte of the bitmap with them.
+            "port-next" => asm!("in al, dx", in("dx") RTC_DATA_PORT + 1, out("al") _),
             "out" => asm!("out dx, al", in("dx") 0x80u16, in("al") 0u8),
             "cr3" => asm!("mov cr3, {}", in(reg) 0u64),
             "wrmsr" => asm!("wrmsr", in("ecx") 0xc000_0080u32, in("eax") 0u32, in("edx") 0u32),

@@ -57,14 +57,19 @@ fn regrant(granted: &mut PortRanges, ports: &PortRanges) {
     *granted = *ports;
 }
 
-/// Sets (refused) or clears (allowed) the bits of ports `low..=high`.
+/// Sets (refused) or clears (allowed) the bits of ports `low..=high`: a byte at a time, with
+/// a mask for the bits of the range in it (a driver's ranges are a byte or two: COM1's eight
+/// ports are one byte).
 fn set_ports(iomap: &mut [u8; IOMAP_BYTES + 1], low: u16, high: u16, refused: bool) {
-    for port in low..=high {
-        let (byte, bit) = (usize::from(port / 8), port % 8);
+    let (first, last) = (usize::from(low / 8), usize::from(high / 8));
+    for index in first..=last {
+        let from = if index == first { low % 8 } else { 0 };
+        let to = if index == last { high % 8 } else { 7 };
+        let mask = (0xffu8 << from) & (0xffu8 >> (7 - to));
         if refused {
-            iomap[byte] |= 1 << bit;
+            iomap[index] |= mask;
         } else {
-            iomap[byte] &= !(1 << bit);
+            iomap[index] &= !mask;
         }
     }
 }

@@ -92,6 +92,22 @@ fn write_translates_newlines_and_counts_the_bytes() {
 }
 
 #[test]
+fn each_write_hands_on_only_its_own_text() {
+    // The buffers a write works in are kept between requests: nothing of one may reach the next.
+    let long = [b'x'; 300];
+    let clients = Fake::with(&[(b"a\nb", false), (&long, false), (b"c\n", false)]);
+    let mut terminal = Terminal::new();
+    let mut outs: [Vec<u8>; 3] = Default::default();
+    for (caller, out) in outs.iter_mut().enumerate() {
+        let reply = terminal.request(&clients, caller + 1, WRITE, 0, |p| out.extend_from_slice(p));
+        assert_eq!(reply.map(|words| words[0]), Some(OK));
+    }
+    assert_eq!(outs[0], b"a\r\nb");
+    assert_eq!(outs[1], long);
+    assert_eq!(outs[2], b"c\r\n");
+}
+
+#[test]
 fn a_wrong_lease_or_operation_is_refused_at_once() {
     let clients = Fake::with(&[(b"text", false), (&[0; 8], true)]);
     let mut terminal = Terminal::new();
