@@ -12,6 +12,8 @@ pub mod outcome;
 pub mod report;
 /// Booting, injecting, judging.
 mod run;
+/// What the campaign sees of one injection in the shell's answers.
+mod seen;
 /// One QEMU under the campaign's control.
 pub mod session;
 

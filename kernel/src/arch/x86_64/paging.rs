@@ -209,23 +209,26 @@ pub fn is_mapped(address: u64) -> bool {
 
 /// The physical address behind the kernel's virtual `address`, if it is mapped.
 pub fn kernel_physical(address: u64) -> Option<u64> {
-    use ::x86_64::structures::paging::Translate;
-    let guard = KERNEL.lock();
-    let mapper = guard.as_ref().expect("paging::init ran");
-    mapper.translate_addr(VirtAddr::new(address)).map(|physical| physical.as_u64())
+    kernel_translation(address).map(|(physical, _)| physical)
 }
 
 /// The physical address behind the kernel's virtual `address` if it is the kernel's code:
 /// mapped, executable and read-only.
 pub fn kernel_code_physical(address: u64) -> Option<u64> {
+    let (physical, flags) = kernel_translation(address)?;
+    let code = !flags.intersects(Flags::WRITABLE | Flags::NO_EXECUTE | Flags::USER_ACCESSIBLE);
+    code.then_some(physical)
+}
+
+/// The physical address behind the kernel's virtual `address` and the flags of its page,
+/// if it is mapped (a non-canonical address is not).
+fn kernel_translation(address: u64) -> Option<(u64, Flags)> {
     use ::x86_64::structures::paging::mapper::{Translate, TranslateResult};
     let guard = KERNEL.lock();
     let mapper = guard.as_ref().expect("paging::init ran");
     match mapper.translate(VirtAddr::try_new(address).ok()?) {
-        TranslateResult::Mapped { frame, offset, flags }
-            if !flags.intersects(Flags::WRITABLE | Flags::NO_EXECUTE | Flags::USER_ACCESSIBLE) =>
-        {
-            Some(frame.start_address().as_u64() + offset)
+        TranslateResult::Mapped { frame, offset, flags } => {
+            Some((frame.start_address().as_u64() + offset, flags))
         }
         _ => None,
     }
