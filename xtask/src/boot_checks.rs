@@ -191,6 +191,8 @@ pub const BOOT_CHECKS: &[BootCheck] = &[
             "task console (2.0): injected fault flipreg fired at its receive: ",
             "task serial (1.0): injected fault flipmem fired at its receive: ",
             "task fs (6.0): injected fault badreply fired at its receive: its next reply",
+            // All of it: the damaged answer was not believed.
+            "Try: ls, cat DOCS/IDEAS.TXT, echo hi > NOTE.TXT, inject fs nullptr.",
             "inject: arming nullptr in fs (6.0); it fires after 3 more messages",
             "supervisor: fs (6.0) faulted: vector 14 (page fault)",
             "stress: 5 files written and read back, checksums match",

@@ -48,6 +48,9 @@ pub mod status {
     /// Never sent by a server: it did not answer within the client's patience (the request
     /// may or may not have taken effect).
     pub const TIMED_OUT: u64 = 21;
+    /// Never sent by a server: its answer came back damaged (`leases::intact` failed) and the
+    /// request was not safe to repeat, or came back damaged again when repeated.
+    pub const DAMAGED_REPLY: u64 = 22;
 
     /// What a status means, for error messages ("cat: no such file").
     pub fn describe(status: u64) -> &'static str {
@@ -74,6 +77,7 @@ pub mod status {
             NO_ROOM => "no room for another program (memory or task table full)",
             INTERRUPTED => "interrupted (Ctrl-C)",
             TIMED_OUT => "the server did not answer in time",
+            DAMAGED_REPLY => "the server's answer came back damaged",
             _ => "unknown error",
         }
     }
@@ -122,12 +126,30 @@ pub mod leases {
     /// A handler's answer: payload words 1 and 2 of an `OK` reply, or an error status.
     pub type Reply = Result<[u64; 2], u64>;
 
-    /// The reply's four payload words.
+    /// The reply's four payload words: status, the two words of an `OK` answer, and their
+    /// seal.
     pub fn words(reply: Reply) -> [u64; 4] {
-        match reply {
-            Ok([count, extra]) => [super::status::OK, count, extra, 0],
-            Err(status) => [status, 0, 0, 0],
-        }
+        let [status, count, extra] = match reply {
+            Ok([count, extra]) => [super::status::OK, count, extra],
+            Err(status) => [status, 0, 0],
+        };
+        [status, count, extra, seal([status, count, extra])]
+    }
+
+    /// A check of a reply's first three words, sent as its fourth, so that a client can tell
+    /// an answer damaged after the server made it (in its registers on the way out: the
+    /// fault campaign's `badreply`) from a true one: any one flipped bit, in the words or in
+    /// the seal, fails `intact`. A wrong answer the server itself computed is sealed like a
+    /// right one; this guards the way, not the server.
+    pub fn seal(words: [u64; 3]) -> u64 {
+        // Not zero, so an unsealed reply of zeros does not pass for a sealed one.
+        const START: u64 = 0x5ea1_ed00_c0de_5ea1;
+        START ^ words[0] ^ words[1].rotate_left(21) ^ words[2].rotate_left(42)
+    }
+
+    /// Whether a reply's fourth word is the seal of the first three.
+    pub fn intact(words: [u64; 4]) -> bool {
+        words[3] == seal([words[0], words[1], words[2]])
     }
 }
 
@@ -414,8 +436,25 @@ mod tests {
     }
 
     #[test]
+    fn any_one_flipped_bit_breaks_a_seal() {
+        use super::leases::{intact, words};
+        for reply in [Ok([4096, 1]), Ok([0, 0]), Err(super::status::NOT_FOUND)] {
+            let sealed = words(reply);
+            assert!(intact(sealed));
+            for word in 0..4 {
+                for bit in 0..64 {
+                    let mut damaged = sealed;
+                    damaged[word] ^= 1 << bit;
+                    assert!(!intact(damaged), "bit {bit} of word {word} of {reply:?}");
+                }
+            }
+        }
+        assert!(!intact([0; 4]), "a reply nobody sealed");
+    }
+
+    #[test]
     fn every_status_has_words() {
-        for code in 0..=18 {
+        for code in 0..=22 {
             assert_ne!(super::status::describe(code), "unknown error", "status {code}");
         }
         assert_eq!(super::status::describe(99), "unknown error");

@@ -18,7 +18,12 @@
 //!   more often than anywhere else in the server) is dropped and read again from the disk,
 //!   which, being written through, is always right. A sum of 64-bit words catches any one
 //!   flipped bit.
-//! - **No zeroing per request.** Transfers go through one staging buffer owned by the cache.
+//! - **Writes read back.** After the disk says it wrote, the sectors are read again and
+//!   compared, and a write that did not stick is made once more. A block driver whose state a
+//!   fault damaged can say it wrote what it did not, or write it wrong; without the check the
+//!   cache would hold, and the server believe, what the disk does not. It costs each write one
+//!   read of the same length. Twice not kept is the disk's `not_kept` error.
+//! - **No zeroing per request.** Transfers go through staging buffers owned by the cache.
 
 use crate::Sectors;
 use core::cell::RefCell;
@@ -42,6 +47,8 @@ pub struct Counters {
     pub requests: u64,
     /// Lines that failed their check and were read again.
     pub repaired: u64,
+    /// Writes that read back different from what was written.
+    pub not_kept: u64,
 }
 
 /// A disk of whole sectors behind the cache.
@@ -67,6 +74,8 @@ struct Lines {
     /// The sectors sequential readers would miss on next, the most recent first.
     sequential: [Option<u32>; STREAMS],
     staging: Transfer,
+    /// Where written sectors are read back.
+    check: Transfer,
     counters: Counters,
 }
 
@@ -82,7 +91,8 @@ impl<S: Sectors> Cached<S> {
                 clock: 0,
                 sequential: [None; STREAMS],
                 staging: [0; MAX_SECTORS * SECTOR_SIZE],
-                counters: Counters { hits: 0, misses: 0, requests: 0, repaired: 0 },
+                check: [0; MAX_SECTORS * SECTOR_SIZE],
+                counters: Counters { hits: 0, misses: 0, requests: 0, repaired: 0, not_kept: 0 },
             }),
         }
     }
@@ -140,6 +150,22 @@ impl<S: Sectors> Cached<S> {
             }
         }
         Ok(())
+    }
+}
+
+impl<S: Sectors> Cached<S> {
+    /// Writes the first `count` staged sectors at `lba` and reads them back: whether the disk
+    /// kept them.
+    fn write_kept(&self, lines: &mut Lines, lba: u32, count: usize) -> Result<bool, S::Error> {
+        let length = count * SECTOR_SIZE;
+        lines.counters.requests += 2;
+        self.disk.write(lba, &lines.staging[..length])?;
+        self.disk.read(lba, &mut lines.check[..length])?;
+        let kept = lines.check[..length] == lines.staging[..length];
+        if !kept {
+            lines.counters.not_kept += 1;
+        }
+        Ok(kept)
     }
 }
 
@@ -248,20 +274,21 @@ impl<S: Sectors> BlockDevice for &Cached<S> {
             for (block, sector) in chunk.iter().zip(bytes.chunks_exact_mut(SECTOR_SIZE)) {
                 sector.copy_from_slice(&block.contents);
             }
-            lines.counters.requests += 1;
-            let mut result = self.disk.write(lba, bytes);
-            if result.is_err() {
+            let mut result = self.write_kept(lines, lba, chunk.len());
+            if !matches!(result, Ok(true)) {
                 // Writing the same sectors again is harmless, and a failure that passes (a
                 // reply lost or garbled, a driver restarted) then costs nothing: given up
                 // half-way, the operation would leave the volume half-changed.
-                lines.counters.requests += 1;
-                result = self.disk.write(lba, bytes);
+                result = self.write_kept(lines, lba, chunk.len());
             }
-            if let Err(error) = result {
+            if !matches!(result, Ok(true)) {
                 for k in 0..chunk.len() {
                     lines.drop_sector(lba + k as u32);
                 }
-                return Err(error);
+                return Err(match result {
+                    Err(error) => error,
+                    Ok(_) => self.disk.not_kept(),
+                });
             }
             for (k, block) in chunk.iter().enumerate() {
                 lines.store(lba + k as u32, &block.contents);

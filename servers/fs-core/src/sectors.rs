@@ -21,4 +21,8 @@ pub trait Sectors {
     fn read(&self, lba: u32, bytes: &mut [u8]) -> Result<(), Self::Error>;
     fn write(&self, lba: u32, bytes: &[u8]) -> Result<(), Self::Error>;
     fn count(&self) -> Result<u32, Self::Error>;
+    /// Sectors the disk said it wrote read back different, twice (`Cached` reads back every
+    /// write): the error to report. The disk, or more likely its driver, is broken; a client
+    /// that can have the driver restarted asks for it here.
+    fn not_kept(&self) -> Self::Error;
 }

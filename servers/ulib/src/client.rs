@@ -13,7 +13,8 @@ use libipc::abi::STATE_EXITED;
 // LAB 5 STUB
 // LAB 5 END
 use libipc::sys::{self, IpcError, Message};
-use service_api::status::{DENIED, OK, RESTARTED, TIMED_OUT, UNAVAILABLE};
+use service_api::leases::intact;
+use service_api::status::{DAMAGED_REPLY, DENIED, OK, RESTARTED, TIMED_OUT, UNAVAILABLE};
 
 /// Timer ticks a client waits for a dead server to come back before giving up on a request.
 pub const RESTART_PATIENCE: u64 = 50;
@@ -24,6 +25,8 @@ pub struct Server {
     task: Cell<Option<TaskId>>,
     /// Ticks a call waits for the answer before it gives up with `TIMED_OUT`.
     patience: u64,
+    /// Whether its replies carry a seal (`service_api::leases::words`) to check.
+    sealed: bool,
 }
 
 /// Whether a request may be sent again when the server died while handling it.
@@ -39,17 +42,25 @@ impl Server {
     /// A server whose answers are awaited as long as they take (a console read waits for
     /// the user).
     pub const fn new(name: &'static str) -> Self {
-        Server { name, task: Cell::new(None), patience: FOREVER }
+        Server { name, task: Cell::new(None), patience: FOREVER, sealed: false }
     }
 
     /// A server whose answer is given up on after `ticks`, so a server that stopped
     /// answering costs its clients an error, not their life.
     pub const fn answering_within(name: &'static str, ticks: u64) -> Self {
-        Server { name, task: Cell::new(None), patience: ticks }
+        Server { name, task: Cell::new(None), patience: ticks, sealed: false }
+    }
+
+    /// The same server, whose replies are sealed: one that fails its seal was damaged on its
+    /// way and is not believed. A request safe to repeat is asked again; any other reports
+    /// `DAMAGED_REPLY`, since it may have taken effect.
+    pub const fn sealed(self) -> Self {
+        Server { sealed: true, ..self }
     }
 
     /// Calls the server; returns the reply's payload if its status word is `OK`, and the
-    /// status otherwise (a server's error, or `RESTARTED`, `UNAVAILABLE`, `DENIED`).
+    /// status otherwise (a server's error, or `RESTARTED`, `UNAVAILABLE`, `DENIED`,
+    /// `TIMED_OUT`, `DAMAGED_REPLY`).
     pub fn call(
         &self,
         op: u32,
@@ -61,6 +72,11 @@ impl Server {
         for attempt in 0..attempts {
             let task = self.task().ok_or(UNAVAILABLE)?;
             match sys::call_within(task, &Message::new(op, payload), leases, self.patience) {
+                Ok(reply) if self.sealed && !intact(reply.message.payload) => {
+                    if attempt + 1 == attempts {
+                        return Err(DAMAGED_REPLY);
+                    }
+                }
                 Ok(reply) if reply.message.payload[0] == OK => return Ok(reply.message.payload),
                 Ok(reply) => return Err(reply.message.payload[0]),
                 Err(IpcError::Dead { .. }) => {

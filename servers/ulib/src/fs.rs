@@ -37,7 +37,7 @@ impl Default for Files {
 
 impl Files {
     pub const fn new() -> Self {
-        Files { server: Server::answering_within("fs", FS_PATIENCE) }
+        Files { server: Server::answering_within("fs", FS_PATIENCE).sealed() }
     }
 
     pub fn stat(&self, path: &str) -> Result<Stat, Status> {

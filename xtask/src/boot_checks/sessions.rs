@@ -152,14 +152,16 @@ pub const PROGRAMS_SESSION: &[Keystrokes] = &[
 ];
 
 /// Corruption faults: a flipped register bit in the console, a flipped data bit in the serial
-/// driver, a flipped bit in a reply of the file server, and one armed to fire later. Whatever
-/// each does to its server, the kernel stays up and the shell answers at the end.
+/// driver, a flipped bit in a reply of the file server (seed 11 flips bit 29 of its status
+/// word, which the client finds by the reply's seal and asks again), and one armed to fire
+/// later. Whatever each does to its server, the kernel stays up and the shell answers at the
+/// end.
 pub const CORRUPTION_SESSION: &[Keystrokes] = &[
     Keystrokes { after: "moat> ", send: "inject console flipreg 0 7\r" },
     Keystrokes { after: "moat> ", send: "echo one\r" },
     Keystrokes { after: "moat> ", send: "inject serial flipmem 0 3\r" },
     Keystrokes { after: "moat> ", send: "echo two\r" },
-    Keystrokes { after: "moat> ", send: "inject fs badreply 0 5\r" },
+    Keystrokes { after: "moat> ", send: "inject fs badreply 0 11\r" },
     Keystrokes { after: "moat> ", send: "cat README.TXT\r" },
     Keystrokes { after: "moat> ", send: "inject fs nullptr 3\r" },
     Keystrokes { after: "moat> ", send: "stress 5\r" },

@@ -69,9 +69,9 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
     match block.enter(&mut registers) {
         Pass::Proceed => {}
         Pass::Skip => return Answer::Skipped,
-        Pass::Stopped => return Answer::Now([DEVICE_ERROR, 0, 0, 0]),
+        Pass::Stopped => return Answer::Now(words(Err(DEVICE_ERROR))),
     }
-    let Some(leases) = kernel.leases(caller) else { return Answer::Now([BAD_REQUEST, 0, 0, 0]) };
+    let Some(leases) = kernel.leases(caller) else { return Answer::Now(words(Err(BAD_REQUEST))) };
     let reply = match block.state.as_mut() {
         Some(disk) => {
             // Programs that call the disk directly are rare (the built-in file server calls

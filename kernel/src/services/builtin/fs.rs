@@ -69,6 +69,11 @@ impl Sectors for BuiltinDisk {
     fn count(&self) -> Result<u32, BlockError> {
         block::sectors().map_err(BlockError)
     }
+
+    fn not_kept(&self) -> BlockError {
+        log::warn!("built-in fs: the built-in block driver did not write what it said it wrote");
+        BlockError(DEVICE_ERROR)
+    }
 }
 
 pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -> Answer {
@@ -77,7 +82,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
     match fs.enter(&mut registers) {
         Pass::Proceed => {}
         Pass::Skip => return Answer::Skipped,
-        Pass::Stopped => return Answer::Now([DEVICE_ERROR, 0, 0, 0]),
+        Pass::Stopped => return Answer::Now(words(Err(DEVICE_ERROR))),
     }
     if fs.state.is_none() {
         match FileStore::mount(&DISK) {
@@ -87,19 +92,27 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
             }
         }
     }
-    let Some(leases) = kernel.leases(caller) else { return Answer::Now([BAD_REQUEST, 0, 0, 0]) };
+    let Some(leases) = kernel.leases(caller) else { return Answer::Now(words(Err(BAD_REQUEST))) };
     let reply = match fs.state.as_ref() {
         Some(store) => {
             let op = registers[0] as u32;
             let scratch = &mut *SCRATCH.lock();
-            let reply =
-                fs_core::requests::handle(store, scratch, op, [registers[1], registers[2]], &leases);
+            let reply = fs_core::requests::handle(
+                store,
+                scratch,
+                op,
+                [registers[1], registers[2]],
+                &leases,
+            );
             match store.take_repair_report() {
                 Some(Ok(r)) if r != fs_core::Repaired::default() => {
                     log::warn!("built-in fs: repaired the volume: {r}")
                 }
                 Some(Err(error)) => {
-                    log::warn!("built-in fs: could not check the volume: {}", status::describe(error))
+                    log::warn!(
+                        "built-in fs: could not check the volume: {}",
+                        status::describe(error)
+                    )
                 }
                 _ => {}
             }

@@ -136,6 +136,49 @@ fn a_write_refused_once_is_tried_again() {
 }
 
 #[test]
+fn a_write_the_disk_did_not_keep_is_made_again() {
+    let cache = fresh_cache(64);
+    cache.disk().garble_writes.set((0, 1));
+    write_sector(cache, 5, 3).unwrap();
+    assert_eq!(cache.disk().sectors.borrow()[5], [3; 512], "the second attempt stuck");
+    assert_eq!(cache.counters().not_kept, 1);
+}
+
+#[test]
+fn a_disk_that_keeps_no_write_fails_it() {
+    let cache = fresh_cache(64);
+    write_sector(cache, 5, 1).unwrap();
+    cache.disk().garble_writes.set((0, u32::MAX));
+    assert!(write_sector(cache, 5, 2).is_err(), "acknowledged twice, kept neither time");
+    cache.disk().garble_writes.set((0, 0));
+    // The cache holds neither version: it reads what the disk has.
+    let misses = cache.counters().misses;
+    assert_eq!(read_sector(cache, 5)[1], 2);
+    assert_eq!(cache.counters().misses, misses + 1);
+}
+
+#[test]
+fn a_file_written_through_a_disk_that_lied_once_is_whole() {
+    // Each sector write of creating the file in turn lands wrong, acknowledged.
+    let data = std::vec![0x5au8; 3000];
+    let writes = {
+        let store = fresh();
+        let before = store.with_device(|cache| cache.disk().writes.get());
+        store.write("/LIED.BIN", 0, &data, true, true).unwrap();
+        store.with_device(|cache| cache.disk().writes.get()) - before
+    };
+    assert!(writes >= 3, "data, FAT and directory entry: {writes} writes");
+    for garbled in 0..writes {
+        let store = fresh();
+        store.with_device(|cache| cache.disk().garble_writes.set((garbled, 1)));
+        assert_eq!(store.write("/LIED.BIN", 0, &data, true, true), Ok(3000));
+        let disk = store.with_device(|cache| cache.disk().clone());
+        assert_eq!(super::crashes::left_to_repair(&disk), crate::repair::Repaired::default());
+        assert_eq!(read_all(&mount(disk), "/LIED.BIN"), data, "write {garbled} garbled");
+    }
+}
+
+#[test]
 fn a_file_written_through_one_failed_request_is_whole() {
     let store = fresh();
     store.with_device(|cache| cache.disk().refuse_writes.set(1));

@@ -5,7 +5,7 @@ use super::*;
 use crate::repair::{self, Repaired};
 
 /// What a repair would still change on `disk`.
-fn left_to_repair(disk: &MemoryDisk) -> Repaired {
+pub(super) fn left_to_repair(disk: &MemoryDisk) -> Repaired {
     let layout = fat16::Layout::read(disk).unwrap().expect("a FAT16 volume");
     repair::check(disk, &layout).unwrap()
 }

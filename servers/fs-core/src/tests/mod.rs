@@ -18,6 +18,10 @@ struct MemoryDisk {
     writes_before_crash: Rc<Cell<Option<u32>>>,
     /// Writes that reached the disk.
     writes: Rc<Cell<u32>>,
+    /// Writes to leave alone, then how many to land with their first byte changed and
+    /// acknowledged all the same (`u32::MAX`: all of them), as a driver whose state a fault
+    /// damaged might.
+    garble_writes: Rc<Cell<(u32, u32)>>,
 }
 
 #[derive(Debug)]
@@ -38,6 +42,7 @@ impl MemoryDisk {
             refuse_writes: Rc::new(Cell::new(0)),
             writes_before_crash: Rc::new(Cell::new(None)),
             writes: Rc::new(Cell::new(0)),
+            garble_writes: Rc::new(Cell::new((0, 0))),
         }
     }
 
@@ -115,11 +120,24 @@ impl Sectors for MemoryDisk {
         for (i, sector) in bytes.chunks_exact(512).enumerate() {
             sectors.get_mut(lba as usize + i).ok_or(OutOfRange)?.copy_from_slice(sector);
         }
+        match self.garble_writes.get() {
+            (0, 0) => {}
+            (0, garbled) => {
+                let left = if garbled == u32::MAX { garbled } else { garbled - 1 };
+                self.garble_writes.set((0, left));
+                sectors[lba as usize][0] ^= 0xff;
+            }
+            (clean, garbled) => self.garble_writes.set((clean - 1, garbled)),
+        }
         Ok(())
     }
 
     fn count(&self) -> Result<u32, OutOfRange> {
         Ok(self.sectors.borrow().len() as u32)
+    }
+
+    fn not_kept(&self) -> OutOfRange {
+        OutOfRange
     }
 }
 
