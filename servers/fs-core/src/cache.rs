@@ -23,6 +23,13 @@
 //!   fault damaged can say it wrote what it did not, or write it wrong; without the check the
 //!   cache would hold, and the server believe, what the disk does not. It costs each write one
 //!   read of the same length. Twice not kept is the disk's `not_kept` error.
+//! - **A failed write is made again.** A write that failed, or did not stick, may have left
+//!   its sectors holding anything (a damaged driver can write garbage and then say it failed).
+//!   The cache keeps what they should hold in their lines, marked unsure, serves reads from
+//!   them, and writes them (read back) before any other write and at each request (`settle`),
+//!   until the disk takes them. So every sector ends as it was before an operation or as the
+//!   operation made it, which is what the repair after a failed change (`repair.rs`) expects.
+//!   Only a server that dies first loses them.
 //! - **No zeroing per request.** Transfers go through staging buffers owned by the cache.
 
 use crate::Sectors;
@@ -65,6 +72,8 @@ struct Tag {
     used: u64,
     /// `checksum(lba, data)` when the line was filled.
     sum: u64,
+    /// The disk may not hold this line's sector: a write of it failed (`settle` writes it).
+    unsure: bool,
 }
 
 struct Lines {
@@ -82,7 +91,7 @@ struct Lines {
 impl<S: Sectors> Cached<S> {
     /// An empty cache in front of `disk`: nothing is read until asked for.
     pub const fn new(disk: S) -> Self {
-        const EMPTY: Tag = Tag { lba: 0, valid: false, used: 0, sum: 0 };
+        const EMPTY: Tag = Tag { lba: 0, valid: false, used: 0, sum: 0, unsure: false };
         Cached {
             disk,
             lines: RefCell::new(Lines {
@@ -106,15 +115,37 @@ impl<S: Sectors> Cached<S> {
         self.lines.borrow().counters
     }
 
-    /// Forgets every sector (the next reads go to the disk): for measuring a cold cache.
+    /// Forgets every sector the disk holds (the next reads go to the disk): for measuring a
+    /// cold cache. Unsure sectors stay until they are written.
     pub fn forget(&self) {
         let mut lines = self.lines.borrow_mut();
         for set in lines.tags.iter_mut() {
             for tag in set.iter_mut() {
-                tag.valid = false;
+                tag.valid &= tag.unsure;
             }
         }
         lines.sequential = [None; STREAMS];
+    }
+
+    /// Whether a failed write left sectors the disk may not hold (`settle` writes them).
+    pub fn holds_unsure(&self) -> bool {
+        self.lines.borrow().oldest_unsure().is_some()
+    }
+
+    /// Writes the sectors a failed write left unsure, the one used longest ago first; an error
+    /// if the disk still does not take one (it and the rest stay unsure).
+    pub fn settle(&self) -> Result<(), S::Error> {
+        let lines = &mut *self.lines.borrow_mut();
+        while let Some((set, way)) = lines.oldest_unsure() {
+            let lba = lines.tags[set][way].lba;
+            lines.staging[..SECTOR_SIZE].copy_from_slice(&lines.data[set][way]);
+            match self.write_kept(lines, lba, 1) {
+                Ok(true) => lines.tags[set][way].unsure = false,
+                Ok(false) => return Err(self.disk.not_kept()),
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
     }
 
     /// Fetches a run of sectors from `lba` into the cache, copying the first `wanted` of them
@@ -144,7 +175,7 @@ impl<S: Sectors> Cached<S> {
         for k in 0..run {
             let sector: [u8; SECTOR_SIZE] =
                 lines.staging[k * SECTOR_SIZE..][..SECTOR_SIZE].try_into().expect("one sector");
-            lines.store(lba + k as u32, &sector);
+            lines.store(lba + k as u32, &sector, false);
             if let Some(block) = blocks.get_mut(k) {
                 block.contents = sector;
             }
@@ -193,16 +224,20 @@ impl Lines {
         self.tags[Self::set(lba)][way].used = self.clock;
     }
 
-    /// Puts `sector` in the cache as `lba`: in its own line if cached, else in a free line or
-    /// the one used longest ago.
-    fn store(&mut self, lba: u32, sector: &[u8; SECTOR_SIZE]) {
+    /// Puts `sector` in the cache as `lba` (`unsure` if the disk may not hold it): in its own
+    /// line if cached, else in a free line or the one used longest ago, an unsure one last.
+    fn store(&mut self, lba: u32, sector: &[u8; SECTOR_SIZE], unsure: bool) {
         let set = Self::set(lba);
         let way = self.find(lba).unwrap_or_else(|| {
             let tags = &self.tags[set];
-            let oldest = (0..WAYS).min_by_key(|&way| (tags[way].valid, tags[way].used));
-            oldest.expect("a set has lines")
+            let key = |way: usize| {
+                let tag = &tags[way];
+                (tag.valid && tag.unsure, tag.valid, tag.used)
+            };
+            (0..WAYS).min_by_key(|&way| key(way)).expect("a set has lines")
         });
-        self.tags[set][way] = Tag { lba, valid: true, used: 0, sum: checksum(lba, sector) };
+        let sum = checksum(lba, sector);
+        self.tags[set][way] = Tag { lba, valid: true, used: 0, sum, unsure };
         self.data[set][way] = *sector;
         self.touch(lba, way);
     }
@@ -219,21 +254,32 @@ impl Lines {
         None
     }
 
-    fn drop_sector(&mut self, lba: u32) {
-        if let Some(way) = self.find(lba) {
-            self.tags[Self::set(lba)][way].valid = false;
-        }
+    /// The unsure line used longest ago, as (set, way).
+    fn oldest_unsure(&self) -> Option<(usize, usize)> {
+        let lines = (0..SETS).flat_map(|set| (0..WAYS).map(move |way| (set, way)));
+        let unsure = lines.filter(|&(set, way)| {
+            let tag = &self.tags[set][way];
+            tag.valid && tag.unsure
+        });
+        unsure.min_by_key(|&(set, way)| self.tags[set][way].used)
     }
 }
 
-/// A device that keeps sectors, which `fs::DROP_CACHE` empties.
-pub trait Forgets {
+/// A device that keeps sectors: `fs::DROP_CACHE` empties it, and each request first settles
+/// what a failed write left unsure.
+pub trait SectorCache {
     fn forget(&self);
+    /// Whether every sector reached the disk.
+    fn settle(&self) -> bool;
 }
 
-impl<S: Sectors> Forgets for &Cached<S> {
+impl<S: Sectors> SectorCache for &Cached<S> {
     fn forget(&self) {
         Cached::forget(self);
+    }
+
+    fn settle(&self) -> bool {
+        Cached::settle(self).is_ok()
     }
 }
 
@@ -267,6 +313,9 @@ impl<S: Sectors> BlockDevice for &Cached<S> {
     }
 
     fn write(&self, blocks: &[Block], start: BlockIdx) -> Result<(), S::Error> {
+        // A write must not reach the disk before one that failed earlier: the FAT code orders
+        // its writes (data, then FAT, then directory entry) for a reason.
+        Cached::settle(self)?;
         let lines = &mut *self.lines.borrow_mut();
         for (n, chunk) in blocks.chunks(MAX_SECTORS).enumerate() {
             let lba = start.0 + (n * MAX_SECTORS) as u32;
@@ -282,8 +331,8 @@ impl<S: Sectors> BlockDevice for &Cached<S> {
                 result = self.write_kept(lines, lba, chunk.len());
             }
             if !matches!(result, Ok(true)) {
-                for k in 0..chunk.len() {
-                    lines.drop_sector(lba + k as u32);
+                for (k, block) in chunk.iter().enumerate() {
+                    lines.store(lba + k as u32, &block.contents, true);
                 }
                 return Err(match result {
                     Err(error) => error,
@@ -291,7 +340,7 @@ impl<S: Sectors> BlockDevice for &Cached<S> {
                 });
             }
             for (k, block) in chunk.iter().enumerate() {
-                lines.store(lba + k as u32, &block.contents);
+                lines.store(lba + k as u32, &block.contents, false);
             }
         }
         Ok(())

@@ -109,7 +109,12 @@ impl Layout {
     }
 
     /// Sets FAT entry `cluster` to `value` in every FAT.
-    pub(crate) fn set_entry<D: BlockDevice>(&self, device: &D, cluster: u32, value: u16) -> Result<(), u64> {
+    pub(crate) fn set_entry<D: BlockDevice>(
+        &self,
+        device: &D,
+        cluster: u32,
+        value: u16,
+    ) -> Result<(), u64> {
         let (sector, at) = (cluster * 2 / 512, (cluster * 2 % 512) as usize);
         let mut block = read(device, self.fat_start + sector)?;
         block[at..at + 2].copy_from_slice(&value.to_le_bytes());

@@ -20,7 +20,7 @@ use embedded_sdmmc::{
 use service_api::fs::Entry;
 use service_api::status;
 
-pub use cache::{Cached, Counters, Forgets};
+pub use cache::{Cached, Counters, SectorCache};
 pub use embedded_sdmmc::{Block, BlockCount, BlockDevice, BlockIdx};
 pub use format::{PARTITION_START, format};
 
@@ -121,7 +121,8 @@ impl<D: BlockDevice> FileStore<D> {
         let volumes = VolumeManager::new_with_limits(device, FixedClock, 0);
         let volume = volumes.open_raw_volume(VolumeIdx(0)).map_err(status_of)?;
         let layout = volumes.device(|device| fat16::Layout::read(&*device))?;
-        let report = layout.map(|layout| volumes.device(|device| repair::repair(&*device, &layout)));
+        let report =
+            layout.map(|layout| volumes.device(|device| repair::repair(&*device, &layout)));
         // A device that failed under the repair is tried again (`repair_if_needed`).
         let device_failed = report == Some(Err(status::DEVICE_ERROR));
         Ok(FileStore {

@@ -158,7 +158,11 @@ fn mirror_fats<D: BlockDevice>(device: &D, layout: &Layout, fix: bool) -> Result
 type EachEntry<'a> = dyn FnMut(u32, usize, &[u8]) -> Result<(), u64> + 'a;
 
 /// Calls `each` for every entry of the root directory (a fixed run of sectors in FAT16).
-fn root_entries<D: BlockDevice>(device: &D, layout: &Layout, each: &mut EachEntry) -> Result<(), u64> {
+fn root_entries<D: BlockDevice>(
+    device: &D,
+    layout: &Layout,
+    each: &mut EachEntry,
+) -> Result<(), u64> {
     for sector in layout.root_sectors() {
         if !entries_in(sector, &read(device, sector)?, each)? {
             break;

@@ -1,7 +1,7 @@
 //! One file request, from its operation code and leases to its reply: the file server's whole
 //! protocol (`service_api::fs`), shared by the ring-3 server and the monolithic kernel.
 
-use crate::{FileStore, Forgets, Scratch};
+use crate::{FileStore, Scratch, SectorCache};
 use embedded_sdmmc::BlockDevice;
 use service_api::fs::{
     CREATE, DROP_CACHE, ENTRY_SIZE, IS_DIRECTORY, LIST, MAKE_DIRECTORY, MAX_PATH, READ, REMOVE,
@@ -17,7 +17,7 @@ pub(crate) type Transfer = [u8; CHUNK];
 
 /// Serves request `op` with payload words `word0`, `word1`, working in `scratch`; lease 0
 /// holds the path of every request that has one.
-pub fn handle<D: BlockDevice + Forgets>(
+pub fn handle<D: BlockDevice + SectorCache>(
     store: &FileStore<D>,
     scratch: &mut Scratch,
     op: u32,
@@ -30,10 +30,13 @@ pub fn handle<D: BlockDevice + Forgets>(
         return Ok([0, 0]);
     }
     // A change that failed half-way (a block driver that died under it shows as a device
-    // error, or as no space or corruption where a FAT write failed) may have left space nobody
-    // owns; the next request repairs that first (`repair.rs`), as a restarted server's mount
-    // does. An error about the request itself (no such file, a bad name) changed nothing.
-    store.repair_if_needed();
+    // error, or as no space or corruption where a FAT write failed) may have left sectors the
+    // disk does not hold yet, which go first (`Cached::settle`), and space nobody owns; the
+    // next request repairs that (`repair.rs`), as a restarted server's mount does. An error
+    // about the request itself (no such file, a bad name) changed nothing.
+    if store.with_device(|device| device.settle()) {
+        store.repair_if_needed();
+    }
     let reply = serve(store, scratch, op, [word0, word1], leases);
     let cut_short = matches!(reply, Err(DEVICE_ERROR | NO_SPACE | CORRUPT));
     if cut_short && matches!(op, WRITE | MAKE_DIRECTORY | REMOVE | RENAME) {
@@ -42,7 +45,7 @@ pub fn handle<D: BlockDevice + Forgets>(
     reply
 }
 
-fn serve<D: BlockDevice + Forgets>(
+fn serve<D: BlockDevice + SectorCache>(
     store: &FileStore<D>,
     scratch: &mut Scratch,
     op: u32,

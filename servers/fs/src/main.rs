@@ -6,8 +6,9 @@
 //!
 //! It mounts the volume as it starts, so a restarted server repairs what its predecessor's
 //! last request left (`fs_core::repair`) before anyone asks; a mount or a repair the disk did
-//! not answer (a block driver waiting out a restart backoff) is tried again every
-//! `RETRY_TICKS` while no request comes, and before each request.
+//! not answer (a block driver waiting out a restart backoff), and sectors a failed write left
+//! unsure (`Cached::settle`), are tried again every `RETRY_TICKS` while no request comes, and
+//! before each request.
 //! Protocol: `service_api::fs`.
 
 #![no_std]
@@ -111,7 +112,7 @@ fn main(_argument: &str) -> u64 {
     let mut store = mount(disk, false);
     let mut server = ServeLoop::new();
     loop {
-        let retrying = store.as_ref().is_none_or(Store::repair_pending);
+        let retrying = store.as_ref().is_none_or(Store::repair_pending) || disk.holds_unsure();
         match server.next(if retrying { RETRY_TICKS } else { FOREVER }) {
             Ok(request) if request.notification().is_none() => {
                 let reply = serve(&request, &mut store, disk, scratch);
@@ -121,8 +122,10 @@ fn main(_argument: &str) -> u64 {
             // Nothing came in time: the server's own try.
             Err(_) => match &store {
                 Some(mounted) => {
-                    mounted.repair_if_needed();
-                    tell_repair(mounted.take_repair_report());
+                    if disk.settle().is_ok() {
+                        mounted.repair_if_needed();
+                        tell_repair(mounted.take_repair_report());
+                    }
                 }
                 None => store = mount(disk, false),
             },

@@ -5,7 +5,7 @@ use super::block;
 use super::gate::{Gate, Pass, Service};
 use crate::services::host::{Answer, Host};
 use fs_core::{
-    Block, BlockCount, BlockDevice, BlockError, BlockIdx, Cached, FileStore, Forgets, Scratch,
+    Block, BlockCount, BlockDevice, BlockError, BlockIdx, Cached, FileStore, Scratch, SectorCache,
     Sectors,
 };
 use kernel_core::manifest::Service as BuiltinService;
@@ -30,9 +30,13 @@ pub struct DiskCache(Cached<BuiltinDisk>);
 // one CPU at a time uses its cells.
 unsafe impl Sync for DiskCache {}
 
-impl Forgets for &DiskCache {
+impl SectorCache for &DiskCache {
     fn forget(&self) {
         self.0.forget();
+    }
+
+    fn settle(&self) -> bool {
+        self.0.settle().is_ok()
     }
 }
 

@@ -202,5 +202,36 @@ fn a_write_the_device_failed_is_repaired_at_the_next_request() {
     assert!(cut_short >= 3, "the write took only {cut_short} sector writes");
 }
 
+#[test]
+fn a_write_that_failed_leaving_garbage_is_made_at_the_next_request() {
+    // The block driver, damaged, writes garbage where each sector was to go and says the write
+    // failed, from some write on; then it is restarted and works.
+    let base = fresh();
+    base.write("/OLD.TXT", 0, b"written before", true, true).unwrap();
+    let pristine = base.with_device(|cache| cache.disk().sectors.borrow().clone());
+    let data: Vec<u8> = (0..9_000).map(|i: u32| (i % 241) as u8).collect();
+    let write = Request { path: b"/NEW.BIN", data };
+    let stat = Request { path: b"/", data: Vec::new() };
+    let mut scratch = Scratch::new();
+    let flags = service_api::fs::CREATE;
+    let mut cut_short = 0;
+    for fail_at in 0..40 {
+        let disk = MemoryDisk::holding(&pristine);
+        let store = mount(disk.clone());
+        disk.garble_refused.set(true);
+        disk.writes_before_crash.set(Some(fail_at));
+        let failed = crate::requests::handle(&store, &mut scratch, WRITE_OP, [0, flags], &write);
+        disk.writes_before_crash.set(None);
+        if failed.is_ok() {
+            break;
+        }
+        cut_short += 1;
+        let _ = crate::requests::handle(&store, &mut scratch, STAT_OP, [0, 0], &stat);
+        assert_eq!(left_to_repair(&disk), Repaired::default(), "failed after {fail_at} writes");
+        assert_eq!(read_all(&mount(disk), "/OLD.TXT"), b"written before");
+    }
+    assert!(cut_short >= 3, "the write took only {cut_short} sector writes");
+}
+
 const WRITE_OP: u32 = service_api::fs::WRITE;
 const STAT_OP: u32 = service_api::fs::STAT;

@@ -16,6 +16,9 @@ struct MemoryDisk {
     refuse_writes: Rc<Cell<u32>>,
     /// Writes that still reach the disk before it stops taking any (a server that dies).
     writes_before_crash: Rc<Cell<Option<u32>>>,
+    /// Whether a refused write leaves garbage where it was to go, as a driver that fails
+    /// half-way through sending a sector can.
+    garble_refused: Rc<Cell<bool>>,
     /// Writes that reached the disk.
     writes: Rc<Cell<u32>>,
     /// Writes to leave alone, then how many to land with their first byte changed and
@@ -41,6 +44,7 @@ impl MemoryDisk {
             sectors: Rc::new(RefCell::new(std::vec![[0; 512]; sectors as usize])),
             refuse_writes: Rc::new(Cell::new(0)),
             writes_before_crash: Rc::new(Cell::new(None)),
+            garble_refused: Rc::new(Cell::new(false)),
             writes: Rc::new(Cell::new(0)),
             garble_writes: Rc::new(Cell::new((0, 0))),
         }
@@ -114,6 +118,14 @@ impl Sectors for MemoryDisk {
     fn write(&self, lba: u32, bytes: &[u8]) -> Result<(), OutOfRange> {
         assert!(bytes.len() % 512 == 0 && bytes.len() / 512 <= MAX_SECTORS);
         if self.refuses_a_write() {
+            if self.garble_refused.get() {
+                let mut sectors = self.sectors.borrow_mut();
+                for i in 0..bytes.len() / 512 {
+                    if let Some(sector) = sectors.get_mut(lba as usize + i) {
+                        *sector = [0x6b; 512];
+                    }
+                }
+            }
             return Err(OutOfRange);
         }
         let mut sectors = self.sectors.borrow_mut();
