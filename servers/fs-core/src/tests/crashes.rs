@@ -178,34 +178,20 @@ impl service_api::leases::Leases for Request {
 #[test]
 fn a_write_the_device_failed_is_repaired_at_the_next_request() {
     // The block driver dies under a write and comes back; the file server goes on.
-    let base = fresh();
-    let pristine = base.with_device(|cache| cache.disk().sectors.borrow().clone());
-    let data: Vec<u8> = (0..9_000).map(|i: u32| (i % 241) as u8).collect();
-    let write = Request { path: b"/NEW.BIN", data };
-    let stat = Request { path: b"/", data: Vec::new() };
-    let mut scratch = Scratch::new();
-    let flags = service_api::fs::CREATE;
-    let mut cut_short = 0;
-    for crash_at in 0..40 {
-        let disk = MemoryDisk::holding(&pristine);
-        let store = mount(disk.clone());
-        disk.writes_before_crash.set(Some(crash_at));
-        let failed = crate::requests::handle(&store, &mut scratch, WRITE_OP, [0, flags], &write);
-        disk.writes_before_crash.set(None);
-        if failed.is_ok() {
-            break; // every write reached the disk: nothing was cut short
-        }
-        cut_short += 1;
-        let _ = crate::requests::handle(&store, &mut scratch, STAT_OP, [0, 0], &stat);
-        assert_eq!(left_to_repair(&disk), Repaired::default(), "cut short after {crash_at} writes");
-    }
-    assert!(cut_short >= 3, "the write took only {cut_short} sector writes");
+    fails_under_a_write_then_works(false);
 }
 
 #[test]
 fn a_write_that_failed_leaving_garbage_is_made_at_the_next_request() {
     // The block driver, damaged, writes garbage where each sector was to go and says the write
-    // failed, from some write on; then it is restarted and works.
+    // failed; then it is restarted and works.
+    fails_under_a_write_then_works(true);
+}
+
+/// A new file's write fails from each of its sector writes on in turn (leaving `garbage` where
+/// the refused sectors were to go), then the disk works again: after the file server's next
+/// request nothing is left to repair, and the file written before is as it was.
+fn fails_under_a_write_then_works(garbage: bool) {
     let base = fresh();
     base.write("/OLD.TXT", 0, b"written before", true, true).unwrap();
     let pristine = base.with_device(|cache| cache.disk().sectors.borrow().clone());
@@ -218,12 +204,12 @@ fn a_write_that_failed_leaving_garbage_is_made_at_the_next_request() {
     for fail_at in 0..40 {
         let disk = MemoryDisk::holding(&pristine);
         let store = mount(disk.clone());
-        disk.garble_refused.set(true);
+        disk.garble_refused.set(garbage);
         disk.writes_before_crash.set(Some(fail_at));
         let failed = crate::requests::handle(&store, &mut scratch, WRITE_OP, [0, flags], &write);
         disk.writes_before_crash.set(None);
         if failed.is_ok() {
-            break;
+            break; // every write reached the disk: nothing was cut short
         }
         cut_short += 1;
         let _ = crate::requests::handle(&store, &mut scratch, STAT_OP, [0, 0], &stat);
