@@ -85,6 +85,9 @@ struct Lines {
     staging: Transfer,
     /// Where written sectors are read back.
     check: Transfer,
+    /// Whether some line may be unsure: set when one is stored, cleared when `settle` finds
+    /// none, so that a request with nothing to settle does not look through every line.
+    maybe_unsure: bool,
     counters: Counters,
 }
 
@@ -101,6 +104,7 @@ impl<S: Sectors> Cached<S> {
                 sequential: [None; STREAMS],
                 staging: [0; MAX_SECTORS * SECTOR_SIZE],
                 check: [0; MAX_SECTORS * SECTOR_SIZE],
+                maybe_unsure: false,
                 counters: Counters { hits: 0, misses: 0, requests: 0, repaired: 0, not_kept: 0 },
             }),
         }
@@ -129,13 +133,17 @@ impl<S: Sectors> Cached<S> {
 
     /// Whether a failed write left sectors the disk may not hold (`settle` writes them).
     pub fn holds_unsure(&self) -> bool {
-        self.lines.borrow().oldest_unsure().is_some()
+        let lines = self.lines.borrow();
+        lines.maybe_unsure && lines.oldest_unsure().is_some()
     }
 
     /// Writes the sectors a failed write left unsure, the one used longest ago first; an error
     /// if the disk still does not take one (it and the rest stay unsure).
     pub fn settle(&self) -> Result<(), S::Error> {
         let lines = &mut *self.lines.borrow_mut();
+        if !lines.maybe_unsure {
+            return Ok(());
+        }
         while let Some((set, way)) = lines.oldest_unsure() {
             let lba = lines.tags[set][way].lba;
             lines.staging[..SECTOR_SIZE].copy_from_slice(&lines.data[set][way]);
@@ -145,6 +153,7 @@ impl<S: Sectors> Cached<S> {
                 Err(error) => return Err(error),
             }
         }
+        lines.maybe_unsure = false;
         Ok(())
     }
 
@@ -238,6 +247,7 @@ impl Lines {
         });
         let sum = checksum(lba, sector);
         self.tags[set][way] = Tag { lba, valid: true, used: 0, sum, unsure };
+        self.maybe_unsure |= unsure;
         self.data[set][way] = *sector;
         self.touch(lba, way);
     }

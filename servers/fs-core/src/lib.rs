@@ -86,6 +86,8 @@ pub struct FileStore<D: BlockDevice> {
     /// What the last repair changed, or why it could not walk the volume, until the server
     /// takes it to say so (`take_repair_report`).
     repair_report: core::cell::Cell<Option<Result<Repaired, Status>>>,
+    /// A change was made since the volume was last walked (`check_if_changed`).
+    changed: core::cell::Cell<bool>,
 }
 
 /// Sectors a direct read asks the device for at once (the block protocol's largest request).
@@ -132,6 +134,7 @@ impl<D: BlockDevice> FileStore<D> {
             names: names::Names::new(),
             repair_pending: core::cell::Cell::new(device_failed),
             repair_report: core::cell::Cell::new(report.filter(|_| !device_failed)),
+            changed: core::cell::Cell::new(false),
         })
     }
 
@@ -150,6 +153,29 @@ impl<D: BlockDevice> FileStore<D> {
     /// before the next request.
     pub fn note_failed_change(&self) {
         self.repair_pending.set(true);
+    }
+
+    /// A change was made (or tried): the volume is walked when the server is next idle.
+    pub fn note_change(&self) {
+        self.changed.set(true);
+    }
+
+    /// Whether a change waits for the walk of `check_if_changed`.
+    pub fn check_pending(&self) -> bool {
+        self.changed.get()
+    }
+
+    /// Walks the volume and repairs it (`repair.rs`) if a change was made since the last walk,
+    /// for a server with nothing else to do. A failed change is repaired at once; this is for
+    /// the ones that did not fail: a server whose own code is damaged (the campaign's code
+    /// mutations: a removal that skipped freeing its chain) leaves space nobody owns while its
+    /// disk works, and nothing else would find it before the server restarts. It reads the
+    /// whole FAT and every directory, mostly from the cache.
+    pub fn check_if_changed(&self) {
+        if self.changed.replace(false) {
+            self.repair_pending.set(true);
+            self.repair_if_needed();
+        }
     }
 
     /// Repairs the volume (`repair.rs`) if a change failed since the last repair, and the

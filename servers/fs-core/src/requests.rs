@@ -39,8 +39,11 @@ pub fn handle<D: BlockDevice + SectorCache>(
     }
     let reply = serve(store, scratch, op, [word0, word1], leases);
     let cut_short = matches!(reply, Err(DEVICE_ERROR | NO_SPACE | CORRUPT));
-    if cut_short && matches!(op, WRITE | MAKE_DIRECTORY | REMOVE | RENAME) {
-        store.note_failed_change();
+    if matches!(op, WRITE | MAKE_DIRECTORY | REMOVE | RENAME) {
+        store.note_change();
+        if cut_short {
+            store.note_failed_change();
+        }
     }
     reply
 }

@@ -8,7 +8,9 @@
 //! last request left (`fs_core::repair`) before anyone asks; a mount or a repair the disk did
 //! not answer (a block driver waiting out a restart backoff), and sectors a failed write left
 //! unsure (`Cached::settle`), are tried again every `RETRY_TICKS` while no request comes, and
-//! before each request.
+//! before each request. After a change, once no request has come for
+//! `IDLE_TICKS_BEFORE_CHECK`, it walks the volume and repairs what a change that did not fail
+//! left wrong (`FileStore::check_if_changed`).
 //! Protocol: `service_api::fs`.
 
 #![no_std]
@@ -101,6 +103,10 @@ const COMPLAINT_PATIENCE: u64 = 100;
 /// block driver waiting out a restart backoff), while no request comes.
 const RETRY_TICKS: u64 = 25;
 
+/// Ticks without a request after a change before the server walks the volume
+/// (`FileStore::check_if_changed`).
+const IDLE_TICKS_BEFORE_CHECK: u64 = 10;
+
 type Store = FileStore<&'static Cached<BlockClient>>;
 
 fn main(_argument: &str) -> u64 {
@@ -113,7 +119,13 @@ fn main(_argument: &str) -> u64 {
     let mut server = ServeLoop::new();
     loop {
         let retrying = store.as_ref().is_none_or(Store::repair_pending) || disk.holds_unsure();
-        match server.next(if retrying { RETRY_TICKS } else { FOREVER }) {
+        let checking = store.as_ref().is_some_and(Store::check_pending);
+        let patience = match (retrying, checking) {
+            (true, _) => RETRY_TICKS,
+            (false, true) => IDLE_TICKS_BEFORE_CHECK,
+            (false, false) => FOREVER,
+        };
+        match server.next(patience) {
             Ok(request) if request.notification().is_none() => {
                 let reply = serve(&request, &mut store, disk, scratch);
                 server.answer(&request, reply);
@@ -124,6 +136,7 @@ fn main(_argument: &str) -> u64 {
                 Some(mounted) => {
                     if disk.settle().is_ok() {
                         mounted.repair_if_needed();
+                        mounted.check_if_changed();
                         tell_repair(mounted.take_repair_report());
                     }
                 }

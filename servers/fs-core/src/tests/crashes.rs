@@ -84,6 +84,28 @@ fn a_cluster_no_entry_reaches_is_given_back_at_mount() {
 }
 
 #[test]
+fn a_change_is_followed_by_a_walk_when_the_server_is_idle() {
+    // A file server whose own code is damaged leaves space nobody owns while its disk works
+    // (a code mutation made a removal skip freeing its chain): no failure asks for a repair.
+    let store = fresh();
+    let write = Request { path: b"/KEEP.TXT", data: b"kept".to_vec() };
+    let mut scratch = Scratch::new();
+    assert!(!store.check_pending());
+    let flags = service_api::fs::CREATE;
+    crate::requests::handle(&store, &mut scratch, WRITE_OP, [0, flags], &write).unwrap();
+    assert!(store.check_pending());
+    let disk = store.with_device(|cache| cache.disk().clone());
+    let (layout, lost) = (layout_of(&disk), a_free_cluster(&disk));
+    store.with_device(|cache| layout.set_entry(&*cache, lost, END_OF_CHAIN)).unwrap();
+    assert_eq!(left_to_repair(&disk), Repaired { freed: 1, ..Repaired::default() });
+    store.check_if_changed();
+    assert_eq!(left_to_repair(&disk), Repaired::default());
+    assert!(!store.check_pending());
+    let freed = Repaired { freed: 1, ..Repaired::default() };
+    assert_eq!(store.take_repair_report(), Some(Ok(freed)));
+}
+
+#[test]
 fn a_chain_longer_than_its_file_is_cut_at_mount() {
     let store = fresh();
     let bytes = std::vec![7u8; 100];
