@@ -26,8 +26,8 @@
 //! - **A failed write is made again.** A write that failed, or did not stick, may have left
 //!   its sectors holding anything (a damaged driver can write garbage and then say it failed).
 //!   The cache keeps what they should hold in their lines, marked unsure, serves reads from
-//!   them, and writes them (read back) before any other write and at each request (`settle`),
-//!   until the disk takes them. So every sector ends as it was before an operation or as the
+//!   them, and writes them (read back) before any other write and at the next request
+//!   (`settle`), until the disk takes them. So every sector ends as it was before an operation or as the
 //!   operation made it, which is what the repair after a failed change (`repair.rs`) expects.
 //!   Only a server that dies first loses them.
 //! - **No zeroing per request.** Transfers go through staging buffers owned by the cache.
@@ -275,8 +275,8 @@ impl Lines {
     }
 }
 
-/// A device that keeps sectors: `fs::DROP_CACHE` empties it, and each request first settles
-/// what a failed write left unsure.
+/// A device that keeps sectors: `fs::DROP_CACHE` empties it, and the request after a failure
+/// first settles what a failed write left unsure.
 pub trait SectorCache {
     fn forget(&self);
     /// Whether every sector reached the disk.

@@ -33,8 +33,9 @@ pub fn handle<D: BlockDevice + SectorCache>(
     // error, or as no space or corruption where a FAT write failed) may have left sectors the
     // disk does not hold yet, which go first (`Cached::settle`), and space nobody owns; the
     // next request repairs that (`repair.rs`), as a restarted server's mount does. An error
-    // about the request itself (no such file, a bad name) changed nothing.
-    if store.with_device(|device| device.settle()) {
+    // about the request itself (no such file, a bad name) changed nothing. Only then is the
+    // device lent out: lending it drops the FAT code's own sector buffer.
+    if store.repair_pending() && store.with_device(|device| device.settle()) {
         store.repair_if_needed();
     }
     let reply = serve(store, scratch, op, [word0, word1], leases);
