@@ -22,6 +22,18 @@ pub(super) struct Seen {
 }
 
 impl Seen {
+    /// Whether the system can still be asked something (it neither crashed nor hung); what
+    /// came in since the last wait is taken in first, since it belongs to this injection too
+    /// (a fault's log line).
+    fn ready_to_ask(&mut self, session: &mut Session) -> bool {
+        if self.crashed || self.hung {
+            return false;
+        }
+        let earlier = session.take_pending();
+        self.look(&earlier);
+        true
+    }
+
     /// Runs `line` at the shell; `good` is what its output must contain.
     pub(super) fn command(
         &mut self,
@@ -30,12 +42,9 @@ impl Seen {
         good: &str,
         patience: Duration,
     ) -> bool {
-        if self.crashed || self.hung {
+        if !self.ready_to_ask(session) {
             return false;
         }
-        // What came in since the last wait belongs to this injection too (a fault's log line).
-        let earlier = session.take_pending();
-        self.look(&earlier);
         let text = match session.command(line, patience) {
             Wait::Seen(text) => text,
             Wait::Exited(code, text) => {
@@ -84,11 +93,9 @@ impl Seen {
         word: &str,
         patience: Duration,
     ) -> bool {
-        if self.crashed || self.hung {
+        if !self.ready_to_ask(session) {
             return false;
         }
-        let earlier = session.take_pending();
-        self.look(&earlier);
         let mut keys = vec!["e", "c", "h", "o", "spc"];
         keys.extend(word.split("").filter(|k| !k.is_empty()));
         keys.push("ret");
