@@ -111,9 +111,6 @@ pub fn end_task(k: &mut Kernel, index: usize, state: TaskState) {
     }
     k.sched.park(&mut k.tasks, index, state);
     let task = &mut k.tasks[index];
-    if index == k.sched.current && k.sched.on_cpu {
-        task.stats.syscalls += crate::arch::take_lean_calls();
-    }
     task.lease_count = 0;
     let old_id = task.id;
     task.id = old_id.next_generation();

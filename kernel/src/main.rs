@@ -6,6 +6,8 @@
 
 #![no_std]
 #![no_main]
+// The system call entry's Rust half keeps no register for its caller (`arch::x86_64::trap_entry`).
+#![feature(rust_preserve_none_cc)]
 
 extern crate alloc;
 

@@ -3,13 +3,16 @@
 //!
 //! Fixed priorities, round robin among equals (`kernel_core::sched`, host-tested), with the
 //! ready tasks in a bitmap (`ReadySet`): every change of a task's state to or from `Ready`
-//! goes through `make_ready` or `park` here, which keep the map in step. A switch
+//! goes through `make_ready` or `park` here, which keep the map in step. The task on the CPU
+//! is not in the map (Benno scheduling, as in seL4): it goes in when it leaves the CPU still
+//! ready, and the task chosen to run comes out, so a call that blocks its caller and wakes
+//! its receiver (`trade_places`, the IPC fast path) changes two states and no bitmap. A switch
 //! happens only on the way back to ring 3: everything else just sets `switch_pending`. The
 //! kernel keeps nothing on its stack between entries (the seL4 and Hubris model): every
 //! entry from ring 3 saves the task's registers in its `Task::saved`.
 
 use crate::task::{Task, TaskState};
-use kernel_core::sched::{ReadySet, SLOTS, Turns};
+use kernel_core::sched::{ReadySet, Turns};
 
 /// Timer ticks a task may run before others of its priority get a turn.
 pub const QUANTUM_TICKS: u32 = 5;
@@ -24,7 +27,7 @@ pub struct Scheduler {
     pub switch_pending: bool,
     /// Whose turn it is at each priority (round robin).
     turns: Turns,
-    /// The tasks in state `Ready`, by priority.
+    /// The tasks in state `Ready`, by priority, but `current` while it is `on_cpu`.
     ready: ReadySet,
     /// How many tasks are in `Sending` (blocked until their receiver takes the message), so
     /// the IPC fast path knows in one compare, not a scan of the table, that no sender waits.
@@ -58,6 +61,12 @@ impl Scheduler {
         self.next_hint = Some(index);
     }
 
+    /// Whether `index` is the task on the CPU, which the ready set leaves out.
+    #[inline(always)]
+    fn runs(&self, index: usize) -> bool {
+        self.on_cpu && index == self.current
+    }
+
     /// Makes a blocked task ready, and asks for a switch if it outranks the running one.
     #[inline(always)]
     pub fn make_ready(&mut self, tasks: &mut [Task], index: usize) {
@@ -67,7 +76,9 @@ impl Scheduler {
         }
         task.state = TaskState::Ready;
         let priority = task.spec.priority;
-        self.ready.insert(priority, index);
+        if !self.runs(index) {
+            self.ready.insert(priority, index);
+        }
         self.preempt_for(tasks, priority);
     }
 
@@ -75,8 +86,9 @@ impl Scheduler {
     #[inline(always)]
     pub fn park(&mut self, tasks: &mut [Task], index: usize, state: TaskState) {
         debug_assert!(state != TaskState::Ready, "make_ready makes tasks ready");
+        let runs = self.runs(index);
         let task = &mut tasks[index];
-        if matches!(task.state, TaskState::Ready) {
+        if matches!(task.state, TaskState::Ready) && !runs {
             self.ready.remove(task.spec.priority, index);
         }
         let sending = |state: &TaskState| matches!(state, TaskState::Sending { .. });
@@ -84,19 +96,20 @@ impl Scheduler {
         task.state = state;
     }
 
-    /// The fast path's change of states (`syscalls::fastpath`): the running task `from` blocks
-    /// in `waiting`, and `to`, blocked but not sending, becomes ready. Exactly what `park` and
-    /// `make_ready` would do there, without their general cases: neither state is `Sending`.
+    /// The fast path's change of states and switch (`syscalls::fastpath`): the running task
+    /// `me` blocks in `waiting`, and `them`, in slot `to`, blocked but not sending, becomes
+    /// ready and runs. What `park`, `make_ready` and a switch to `to` would do there, without
+    /// their general cases: neither state is `Sending`, and neither task is in the ready set
+    /// before or after (one leaves the CPU blocked, the other takes it).
     #[inline(always)]
-    pub fn trade_places(&mut self, tasks: &mut [Task], from: usize, waiting: TaskState, to: usize) {
-        let sending_or_ready = |s: &TaskState| matches!(s, TaskState::Ready | TaskState::Sending { .. });
-        debug_assert!(from == self.current && matches!(tasks[from].state, TaskState::Ready));
-        debug_assert!(!sending_or_ready(&waiting) && !sending_or_ready(&tasks[to].state));
-        let [leaving, coming] = [from, to].map(|i| (tasks[i].spec.priority, i));
-        self.ready.remove(leaving.0, leaving.1);
-        tasks[from].state = waiting;
-        self.ready.insert(coming.0, coming.1);
-        tasks[to].state = TaskState::Ready;
+    pub fn trade_places(&mut self, me: &mut Task, waiting: TaskState, them: &mut Task, to: usize) {
+        let sending_or_ready =
+            |s: &TaskState| matches!(s, TaskState::Ready | TaskState::Sending { .. });
+        debug_assert!(self.on_cpu && matches!(me.state, TaskState::Ready));
+        debug_assert!(!sending_or_ready(&waiting) && !sending_or_ready(&them.state));
+        me.state = waiting;
+        them.state = TaskState::Ready;
+        self.current = to;
     }
 
     /// Whether any task is blocked in `send` or `call` waiting for its receiver.
@@ -105,10 +118,10 @@ impl Scheduler {
         self.senders != 0
     }
 
-    /// Whether a task other than `a` and `b` is ready at `priority` or more urgently.
+    /// Whether a task other than the running one is ready at `priority` or more urgently.
     #[inline(always)]
-    pub fn rival_ready(&self, priority: u8, a: usize, b: usize) -> bool {
-        self.ready.any_at_or_above(priority, 1 << (a % SLOTS) | 1 << (b % SLOTS))
+    pub fn rival_ready(&self, priority: u8) -> bool {
+        self.ready.any_at_or_above(priority, 0)
     }
 
     /// Nothing is pending: the current task holds the CPU, and no switch has been asked for
@@ -118,14 +131,30 @@ impl Scheduler {
         self.on_cpu && !self.switch_pending && self.next_hint.is_none()
     }
 
-    /// The fast path's switch: `next` runs now, chosen by the caller (see `fastpath.rs`).
+    /// Checks, in debug builds, the fast path's switch to the running task (after
+    /// `trade_places`): the ready set is in step, and `choose` would have picked the same task.
     #[inline(always)]
-    pub fn run_next(&mut self, tasks: &[Task], next: usize) {
+    pub fn check_fast_switch(&self, tasks: &[Task]) {
         debug_assert!(self.ready_set_matches(tasks), "the ready set is out of step");
-        debug_assert_eq!(self.turns.select_next(&self.ready), Some(next), "not the next task");
-        self.current = next;
-        self.on_cpu = true;
-        self.switch_pending = false;
+        debug_assert!(
+            {
+                let mut with_it = self.ready;
+                with_it.insert(tasks[self.current].spec.priority, self.current);
+                self.turns.select_next(&with_it) == Some(self.current)
+            },
+            "not the next task"
+        );
+    }
+
+    /// The running task leaves the CPU: back into the ready set if it is still ready.
+    pub fn leave_cpu(&mut self, tasks: &[Task]) {
+        if self.on_cpu {
+            let task = &tasks[self.current];
+            if matches!(task.state, TaskState::Ready) {
+                self.ready.insert(task.spec.priority, self.current);
+            }
+            self.on_cpu = false;
+        }
     }
 
     /// A task of `priority` has become ready: switch if it outranks the running one.
@@ -167,19 +196,21 @@ impl Scheduler {
             Some(next) => next,
             None => self.turns.select_next(&self.ready)?,
         };
+        self.ready.remove(tasks[next].spec.priority, next);
         self.current = next;
         self.on_cpu = true;
         Some(next)
     }
 
-    /// The ready set holds exactly the tasks in state `Ready`, and `senders` counts those in
-    /// `Sending` (checked in debug builds, so the in-guest tests check it at every switch).
+    /// The ready set holds exactly the tasks in state `Ready` but the one on the CPU, and
+    /// `senders` counts those in `Sending` (checked in debug builds, so the in-guest tests
+    /// check it at every switch).
     fn ready_set_matches(&self, tasks: &[Task]) -> bool {
         let mut expected = ReadySet::new();
         let mut senders = 0;
         for (index, task) in tasks.iter().enumerate() {
             match task.state {
-                TaskState::Ready => expected.insert(task.spec.priority, index),
+                TaskState::Ready if !self.runs(index) => expected.insert(task.spec.priority, index),
                 TaskState::Sending { .. } => senders += 1,
                 _ => {}
             }

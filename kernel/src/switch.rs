@@ -10,7 +10,6 @@ use crate::arch::cpu;
 use crate::arch::{self, TrapFrame};
 use crate::lifecycle::end_task;
 use crate::mm::layout::USER_END;
-use crate::research::record::Point;
 use crate::state::{self, Kernel};
 use crate::task::{FaultRecord, Task, TaskState};
 use libipc::FaultKind;
@@ -91,10 +90,7 @@ fn switch_or_stop(k: &mut Kernel) -> Option<*const TrapFrame> {
     if !k.sched.switch_pending && k.sched.on_cpu {
         end_task(k, current, TaskState::Faulted(bad_return(k.tasks[current].saved.rip)));
     }
-    if k.sched.on_cpu {
-        leave_cpu(k);
-        k.sched.on_cpu = false;
-    }
+    k.sched.leave_cpu(&k.tasks);
     let next = switch_to_next(k)?;
     Some(&k.tasks[next].saved)
 }
@@ -112,23 +108,14 @@ fn switch_to_next(k: &mut Kernel) -> Option<usize> {
     }
 }
 
-/// The fast path's switch (`syscalls::fastpath`): the current task has blocked, and `next`,
-/// which the fast path has found to be the task `choose` would pick and whose registers
-/// resume at a user address, runs instead. Returns the registers to resume.
+/// The fast path's switch (`syscalls::fastpath`), after `Scheduler::trade_places` has made
+/// `next` the running task: the fast path has found it to be the task `choose` would pick,
+/// and its registers resume at a user address. Returns the registers to resume.
 #[inline(always)]
-pub fn hand_over(k: &mut Kernel, next: usize) -> *const TrapFrame {
-    leave_cpu(k);
-    k.sched.run_next(&k.tasks, next);
-    let runs = prepare_to_run(&mut k.tasks[next]);
+pub fn hand_over(next: &mut Task) -> *const TrapFrame {
+    let runs = prepare_to_run(next);
     debug_assert!(runs, "the fast path checked the return address");
-    &k.tasks[next].saved
-}
-
-/// The running task leaves the CPU (its registers are in its record already): the calls the
-/// lean entry answered for it go into its count.
-#[inline(always)]
-fn leave_cpu(k: &mut Kernel) {
-    k.tasks[k.sched.current].stats.syscalls += arch::take_lean_calls();
+    &next.saved
 }
 
 /// Makes `task`'s saved registers fit to go back to ring 3 and, unless they would return to
@@ -149,16 +136,7 @@ fn prepare_to_run(task: &mut Task) -> bool {
     task.space.as_ref().expect("a ready task has memory").activate();
     arch::grant_ports(&task.spec.ports);
     arch::save_registers_in(&task.saved);
-    allow_lean_entry(task);
     true
-}
-
-/// Lets `task_info` be answered in the system call entry for `task`, the running task,
-/// unless a fault is armed at its next system call (the general path fires it).
-#[inline(always)]
-pub fn allow_lean_entry(task: &Task) {
-    let armed = task.research.armed & Point::SyscallEntry as u8 != 0;
-    arch::set_lean_task_id((!armed).then(|| task.id.to_raw()));
 }
 
 fn bad_return(rip: u64) -> FaultRecord {

@@ -156,6 +156,28 @@ pub struct Task {
     pub stats: TaskStats,
 }
 
+/// What the lean `task_info` entry (`arch/x86_64/syscall_entry.rs`) reads of the running
+/// task, as offsets from the end of its `saved` registers (where `PerCpu::registers_end`
+/// points): its id, the hooks armed at it, and its system call count, which it adds to. Read
+/// in place, so a switch has nothing to keep in step for it.
+pub mod lean_entry {
+    use crate::arch::TrapFrame;
+    use crate::research::record::Point;
+    use crate::task::Task;
+    use core::mem::offset_of;
+    use libipc::TaskId;
+
+    const SAVED_END: isize = (offset_of!(Task, saved) + size_of::<TrapFrame>()) as isize;
+    pub const ID: isize = offset_of!(Task, id) as isize - SAVED_END;
+    pub const ARMED: isize = offset_of!(Task, research.armed) as isize - SAVED_END;
+    pub const CALLS: isize = offset_of!(Task, stats.syscalls) as isize - SAVED_END;
+    /// The `ARMED` bit that sends `task_info` to the general path (an injected `skip`).
+    pub const SKIP_ARMED: u8 = Point::SyscallEntry as u8;
+
+    // The entry reads the id as one 32-bit word: `TaskId::to_raw`'s layout, little-endian.
+    const _: () = assert!(offset_of!(TaskId, index) == 0 && offset_of!(TaskId, generation) == 2);
+}
+
 impl Task {
     /// The built-in service this slot stands for, while it does (state `InKernel`).
     pub fn in_kernel_service(&self) -> Option<Service> {

@@ -199,6 +199,9 @@ impl SyscallError {
 
 /// A task's identity: a slot index in the kernel's task table plus a generation that changes
 /// whenever the slot gets a new task (a restart), so an old id never names the new task.
+/// `repr(C)`: in memory (little-endian) the two fields read as one 32-bit word are `to_raw`,
+/// which the kernel's lean system call entry relies on.
+#[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskId {
     pub index: u16,

@@ -115,9 +115,5 @@ pub fn fire(k: &mut Kernel, task: usize, injection: Injection, moment: &str) -> 
         kill(k, task);
         return Verdict::Ended;
     }
-    if injection.kind == INJECT_SKIP && task == k.sched.current {
-        // Its next system call must reach the general path, where the skip happens.
-        crate::arch::set_lean_task_id(None);
-    }
     Verdict::Continue
 }

@@ -65,24 +65,27 @@ pub fn try_ipc() -> Option<*const TrapFrame> {
     if !ENABLED.load(Ordering::Relaxed) {
         return None;
     }
-    let mut k = state::lock_in_trap();
+    let mut guard = state::lock_in_trap();
+    let k = &mut *guard;
     let caller = k.sched.current;
     let number = k.tasks[caller].saved.rax;
-    let next = if number == Sysnum::Call as u64 {
-        call_to_waiting(&mut k, caller)?
+    let resume = if number == Sysnum::Call as u64 {
+        call_to_waiting(k, caller)?
     } else if number == Sysnum::ReplyReceive as u64 {
-        reply_then_wait(&mut k, caller)?
+        reply_then_wait(k, caller)?
     } else {
         return None;
     };
+    k.sched.check_fast_switch(&k.tasks);
     #[cfg(feature = "guest-tests")]
     TAKEN.store(TAKEN.load(Ordering::Relaxed) + 1, Ordering::Relaxed); // one CPU, lock held
-    Some(switch::hand_over(&mut k, next))
+    Some(resume)
 }
 
-/// `call` to a receiver already waiting: the receiver, or `None` for the general path.
+/// `call` to a receiver already waiting: the receiver's registers to resume, or `None` for the
+/// general path.
 #[inline(always)]
-fn call_to_waiting(k: &mut Kernel, caller: usize) -> Option<usize> {
+fn call_to_waiting(k: &mut Kernel, caller: usize) -> Option<*const TrapFrame> {
     // The table as one slice and the two records as two references, taken once: each field
     // below is then one load, with no reload of the table or bounds check in between.
     let Kernel { tasks, sched, .. } = k;
@@ -116,13 +119,14 @@ fn call_to_waiting(k: &mut Kernel, caller: usize) -> Option<usize> {
     me.stats.syscalls += 1;
     write_message(&mut them.saved, me.id, op, args.payload(), Lent::of(me));
     let waiting = TaskState::AwaitingReply { from: to, deadline: deadline(args.timeout()) };
-    sched.trade_places(tasks, caller, waiting, target);
-    Some(target)
+    sched.trade_places(me, waiting, them, target);
+    Some(switch::hand_over(them))
 }
 
-/// `reply_receive` whose receive would wait: the client replied to, or `None`.
+/// `reply_receive` whose receive would wait: the registers of the client replied to, or
+/// `None`.
 #[inline(always)]
-fn reply_then_wait(k: &mut Kernel, server: usize) -> Option<usize> {
+fn reply_then_wait(k: &mut Kernel, server: usize) -> Option<*const TrapFrame> {
     let Kernel { tasks, sched, .. } = k; // as in `call_to_waiting`
     let tasks = tasks.as_mut_slice();
     let args = tasks[server].saved.ipc_args();
@@ -143,7 +147,7 @@ fn reply_then_wait(k: &mut Kernel, server: usize) -> Option<usize> {
         && them.saved.rip < USER_END
         && me.research.armed & research == 0
         && sched.is_steady()
-        && !sched.rival_ready(them.spec.priority, client, server);
+        && !sched.rival_ready(them.spec.priority); // neither of the two is in the ready set
     if !fits {
         return None;
     }
@@ -151,6 +155,6 @@ fn reply_then_wait(k: &mut Kernel, server: usize) -> Option<usize> {
     write_message(&mut them.saved, my_id, op, args.payload(), Lent::NONE);
     them.lease_count = 0;
     let waiting = TaskState::Receiving { from: None, deadline: deadline(args.timeout()) };
-    sched.trade_places(tasks, server, waiting, client);
-    Some(client)
+    sched.trade_places(me, waiting, them, client);
+    Some(switch::hand_over(them))
 }

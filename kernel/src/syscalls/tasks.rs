@@ -143,10 +143,6 @@ pub fn lookup(k: &mut Kernel, caller: usize, name: u64, length: u64) -> Outcome 
 
 /// `task_status(index, buffer)`: one task as `ps` shows it. Anyone may ask.
 pub fn task_status(k: &mut Kernel, caller: usize, index: u64, buffer: u64) -> Outcome {
-    if usize::try_from(index) == Ok(caller) {
-        // Its own count, with the calls the lean entry answered (see `syscall_entry.rs`).
-        k.tasks[caller].stats.syscalls += crate::arch::take_lean_calls();
-    }
     let Some(task) = usize::try_from(index).ok().and_then(|i| k.tasks.get(i)) else {
         return SyscallError::NoSuchTask.into();
     };

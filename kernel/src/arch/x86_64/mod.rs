@@ -48,7 +48,7 @@ pub use iomap::grant as grant_ports;
 pub use pic::{mask as mask_irq, unmask as unmask_irq};
 pub use ports::{port_read, port_write};
 pub use stacks::bounds as stack_bounds;
-pub use per_cpu::{save_registers_in, set_lean_task_id, take_lean_calls};
+pub use per_cpu::save_registers_in;
 #[cfg_attr(not(feature = "guest-tests"), allow(unused_imports))] // used by the in-guest tests
 pub use trap::{breakpoint_count, unexpected_irq_count};
 pub use trap_entry::enter_user;

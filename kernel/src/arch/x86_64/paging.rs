@@ -9,7 +9,7 @@
 //! level-4 entries after tasks exist; all of its regions are mapped at boot.
 
 use crate::mm::{frames, phys_to_virt};
-use ::x86_64::registers::control::{Cr3, Cr3Flags};
+use ::x86_64::registers::control::Cr3;
 use ::x86_64::structures::paging::mapper::MapToError;
 use ::x86_64::structures::paging::{
     FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as Flags, PhysFrame,
@@ -243,12 +243,17 @@ pub fn activate_kernel() {
 /// back (and a switch to the same space skips the TLB flush). Only `activate` writes CR3.
 static ACTIVE_LEVEL_4: AtomicU64 = AtomicU64::new(0);
 
+/// Inlined into every switch, so written with the one instruction it needs: `level_4` is a
+/// frame's address (page-aligned, no flags), which is what CR3 takes.
+#[inline(always)]
 fn activate(level_4: u64) {
+    debug_assert!(level_4 % PAGE_SIZE == 0, "a level-4 table is a whole frame");
     if ACTIVE_LEVEL_4.load(Ordering::Relaxed) != level_4 {
-        let frame = PhysFrame::containing_address(PhysAddr::new(level_4));
         // SAFETY: `level_4` is the kernel's table or a task's, whose upper half is the kernel's,
         // so the code and stack running now stay mapped across the switch.
-        unsafe { Cr3::write(frame, Cr3Flags::empty()) };
+        unsafe {
+            core::arch::asm!("mov cr3, {}", in(reg) level_4, options(nostack, preserves_flags))
+        };
         ACTIVE_LEVEL_4.store(level_4, Ordering::Relaxed);
     }
 }
@@ -355,6 +360,7 @@ impl AddressSpace {
     }
 
     /// Makes this the active address space.
+    #[inline(always)]
     pub fn activate(&self) {
         activate(self.level_4);
     }

@@ -1,6 +1,5 @@
 //! The per-CPU area: what the entry code finds through GS after `swapgs`, and what the kernel
-//! keeps there for it on every switch (where to save the next task's registers, its id for
-//! the lean `task_info`).
+//! keeps there for it on every switch (where to save the next task's registers).
 
 use super::stacks::TRAP_STACK;
 use super::trap_frame::TrapFrame;
@@ -17,24 +16,15 @@ pub(super) struct PerCpu {
     registers_end: u64,
     /// Scratch: the user's RSP between `swapgs` and the push that saves it in the frame.
     user_rsp: u64,
-    /// The running task's raw id, which `task_info` answers in the entry, or `LEAN_OFF`.
-    lean_task_id: u64,
-    /// Calls the lean path answered since the kernel last took the count.
-    lean_calls: u64,
     /// Where Rust's stack starts for entries from ring 3, once their registers are saved.
     kernel_stack_top: u64,
 }
 
 const _: () = assert!(offset_of!(PerCpu, registers_end) == 0);
 const _: () = assert!(offset_of!(PerCpu, user_rsp) == 8);
-const _: () = assert!(offset_of!(PerCpu, lean_task_id) == 16);
-const _: () = assert!(offset_of!(PerCpu, lean_calls) == 24);
 
 /// `PerCpu::kernel_stack_top`, for the entry code in `trap_entry.rs`.
 pub(super) const KERNEL_STACK_TOP_OFFSET: usize = offset_of!(PerCpu, kernel_stack_top);
-
-/// `lean_task_id` when `task_info` must take the general path. Not a raw id: ids are 32 bits.
-pub(super) const LEAN_OFF: u64 = u64::MAX;
 
 struct PerCpuCell(UnsafeCell<PerCpu>);
 
@@ -42,38 +32,18 @@ struct PerCpuCell(UnsafeCell<PerCpu>);
 // the kernel (with interrupts disabled) are the only users, one at a time.
 unsafe impl Sync for PerCpuCell {}
 
-static PER_CPU: PerCpuCell = PerCpuCell(UnsafeCell::new(PerCpu {
-    registers_end: 0,
-    user_rsp: 0,
-    lean_task_id: LEAN_OFF,
-    lean_calls: 0,
-    kernel_stack_top: 0,
-}));
+static PER_CPU: PerCpuCell =
+    PerCpuCell(UnsafeCell::new(PerCpu { registers_end: 0, user_rsp: 0, kernel_stack_top: 0 }));
 
 /// The next entry from ring 3 saves the registers in `frame`, the record of the task about to
 /// run. Called with interrupts off, on every switch.
 #[inline(always)]
 pub fn save_registers_in(frame: &TrapFrame) {
     let end = frame as *const TrapFrame as u64 + size_of::<TrapFrame>() as u64;
-    // SAFETY: as in `set_lean_task_id`.
-    unsafe { (*PER_CPU.0.get()).registers_end = end };
-    super::gdt::set_ring3_entry_stack(end);
-}
-
-/// What `task_info` answers in the entry from now on: the running task's raw id, or `None`
-/// for the general path. Called with interrupts off, on every switch.
-#[inline(always)]
-pub fn set_lean_task_id(id: Option<u64>) {
     // SAFETY: one CPU, interrupts off: the entry code, which reads the field, cannot run
     // until the kernel returns to ring 3.
-    unsafe { (*PER_CPU.0.get()).lean_task_id = id.unwrap_or(LEAN_OFF) };
-}
-
-/// The calls the lean path has answered since the last time, for the running task's count.
-#[inline(always)]
-pub fn take_lean_calls() -> u64 {
-    // SAFETY: as in `set_lean_task_id`.
-    unsafe { core::mem::take(&mut (*PER_CPU.0.get()).lean_calls) }
+    unsafe { (*PER_CPU.0.get()).registers_end = end };
+    super::gdt::set_ring3_entry_stack(end);
 }
 
 /// Points GS at the per-CPU area and names the kernel stack; at boot, before `syscall` is

@@ -8,19 +8,18 @@
 //! and joins `trap_entry`'s `syscall_save`, so there is one frame layout and one exit.
 //!
 //! One call never gets that far: `task_info`, which only reads the caller's id, is answered
-//! by the first instructions of the entry from `PerCpu::lean_task_id`, which the kernel keeps
-//! equal to the running task's id (`switch::allow_lean_entry`), and `sysretq`. The kernel sets
-//! it to `LEAN_OFF` while the task has a fault armed at its next system call, and then (or
-//! when the return address is the first one past user space, where `SYSRET` would fault in
-//! ring 0) the call takes the general path, which answers the same. The lean path counts its
-//! calls in `PerCpu::lean_calls`, which the kernel adds to the task's statistics when it
-//! leaves the CPU (`take_lean_calls`).
+//! by the first instructions of the entry, which read the id from the running task's record
+//! (just below `PerCpu::registers_end`, at the offsets in `task::lean_entry`), count the call
+//! there, and `sysretq`. A task with a fault armed at its next system call (an injected
+//! `skip`), or a return address that is the first one past user space (where `SYSRET` would
+//! fault in ring 0), takes the general path, which answers the same.
 
 use super::gdt::{
     KERNEL_CODE_SELECTOR, KERNEL_DATA_SELECTOR, USER_CODE_SELECTOR, USER_DATA_SELECTOR,
 };
-use super::per_cpu::{self, LEAN_OFF};
+use super::per_cpu;
 use super::trap_entry::SYSCALL_VECTOR;
+use super::trap_entry::lean_entry;
 use ::x86_64::VirtAddr;
 use ::x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
 use ::x86_64::registers::rflags::RFlags;
@@ -47,10 +46,11 @@ syscall_entry:
 2:  bt rcx, 47                      // returning to 2^47, past user space: SYSRET would fault
     jc 1b
     swapgs
-    mov rdx, gs:[16]                // PerCpu.lean_task_id
-    cmp rdx, -1                     // LEAN_OFF
-    je 3f
-    inc qword ptr gs:[24]           // PerCpu.lean_calls
+    mov rdx, gs:[0]                 // PerCpu.registers_end: the running task's record
+    test byte ptr [rdx + {armed}], {skip_armed}
+    jnz 3f                          // a fault armed at this call: the general path fires it
+    inc qword ptr [rdx + {calls}]   // Task.stats.syscalls
+    mov edx, dword ptr [rdx + {id}] // Task.id, which reads as its raw form
     swapgs
     xor eax, eax                    // status 0, the id in rdx
     sysretq                         // RIP from RCX, RFLAGS from R11, as the entry found them
@@ -61,9 +61,11 @@ syscall_entry:
     user_cs = const USER_CODE_SELECTOR,
     syscall_vector = const SYSCALL_VECTOR,
     task_info = const libipc::Sysnum::TaskInfo as u64,
+    armed = const lean_entry::ARMED,
+    skip_armed = const lean_entry::SKIP_ARMED,
+    calls = const lean_entry::CALLS,
+    id = const lean_entry::ID,
 );
-
-const _: () = assert!(LEAN_OFF == u64::MAX, "the entry compares with -1");
 
 unsafe extern "C" {
     /// The label above, not a Rust function.
