@@ -340,7 +340,8 @@ pub mod block {
 /// The file server (`servers/fs`): FAT on the data disk, by path. Every request names its
 /// file, so the server keeps no per-client state and a restart loses nothing: `open`, `seek`
 /// and `close` live in the client (`ulib::fs`). Paths are `/`-separated 8.3 names, taken
-/// from the root; lease 0 always holds the path (readable, at most `MAX_PATH` bytes).
+/// from the root; lease 0 always holds the path (readable, at most `MAX_PATH` bytes), and
+/// payload words 2 and 3 hold it too when it is short (`inline_path`).
 pub mod fs {
     /// Reply: status, size in bytes, `IS_DIRECTORY` if it is one.
     pub const STAT: u32 = 1;
@@ -366,6 +367,30 @@ pub mod fs {
     pub const TRUNCATE: u64 = 2;
     pub const IS_DIRECTORY: u64 = 1;
     pub const MAX_PATH: usize = 128;
+    /// A path of at most this many bytes travels in the request itself as well, in payload
+    /// words 2 and 3, so the server need not copy it from lease 0: one `lease_read` system call
+    /// fewer for most requests.
+    pub const INLINE_PATH: usize = 15;
+
+    /// Words 2 and 3 of a request about `path`: its bytes from word 2 on (little-endian), and
+    /// its length in the last byte of word 3; both 0 for a path longer than `INLINE_PATH`.
+    pub fn inline_path(path: &[u8]) -> [u64; 2] {
+        let mut bytes = [0u8; 16];
+        if path.len() <= INLINE_PATH {
+            bytes[..path.len()].copy_from_slice(path);
+            bytes[15] = path.len() as u8;
+        }
+        let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0; 8]));
+        [word(0), word(8)]
+    }
+
+    /// The path `inline_path` put into `words`, in `buffer`; `None` when they carry none.
+    pub fn path_inline(words: [u64; 2], buffer: &mut [u8; 16]) -> Option<&[u8]> {
+        buffer[..8].copy_from_slice(&words[0].to_le_bytes());
+        buffer[8..].copy_from_slice(&words[1].to_le_bytes());
+        let length = usize::from(buffer[15]);
+        (1..=INLINE_PATH).contains(&length).then(|| &buffer[..length])
+    }
 
     /// One directory entry as `LIST` writes it: `ENTRY_SIZE` bytes.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -414,6 +439,23 @@ mod tests {
         let back = Entry::from_bytes(&entry.to_bytes());
         assert_eq!(back, entry);
         assert_eq!(back.name(), "HELLO.TXT");
+    }
+
+    #[test]
+    fn short_paths_travel_inline_and_long_ones_do_not() {
+        use super::fs::{INLINE_PATH, inline_path, path_inline};
+        let long = [b'a'; INLINE_PATH + 1];
+        for length in 1..=INLINE_PATH {
+            let path = &long[..length];
+            let mut buffer = [0; 16];
+            assert_eq!(path_inline(inline_path(path), &mut buffer), Some(path), "{length}");
+        }
+        let mut buffer = [0; 16];
+        assert_eq!(inline_path(&long), [0, 0]);
+        assert_eq!(path_inline([0, 0], &mut buffer), None, "no path: read lease 0");
+        assert_eq!(path_inline(inline_path(b""), &mut buffer), None);
+        // A length past INLINE_PATH is not a path, whatever the other bytes say.
+        assert_eq!(path_inline([u64::MAX, u64::MAX], &mut buffer), None);
     }
 
     #[test]

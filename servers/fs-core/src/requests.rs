@@ -5,7 +5,7 @@ use crate::{FileStore, Scratch, SectorCache};
 use embedded_sdmmc::BlockDevice;
 use service_api::fs::{
     CREATE, DROP_CACHE, ENTRY_SIZE, IS_DIRECTORY, LIST, MAKE_DIRECTORY, MAX_PATH, READ, REMOVE,
-    RENAME, STAT, TRUNCATE, WRITE,
+    RENAME, STAT, TRUNCATE, WRITE, path_inline,
 };
 use service_api::leases::{Leases, Reply};
 use service_api::status::{BAD_NAME, BAD_REQUEST, CORRUPT, DEVICE_ERROR, NO_SPACE, TOO_LARGE};
@@ -15,13 +15,14 @@ use service_api::status::{BAD_NAME, BAD_REQUEST, CORRUPT, DEVICE_ERROR, NO_SPACE
 const CHUNK: usize = 4096;
 pub(crate) type Transfer = [u8; CHUNK];
 
-/// Serves request `op` with payload words `word0`, `word1`, working in `scratch`; lease 0
-/// holds the path of every request that has one.
+/// Serves request `op` with its four payload words, working in `scratch`: words 0 and 1 are
+/// its arguments, and a short path travels in words 2 and 3 (`service_api::fs::inline_path`);
+/// lease 0 holds the path of every request that has one.
 pub fn handle<D: BlockDevice + SectorCache>(
     store: &FileStore<D>,
     scratch: &mut Scratch,
     op: u32,
-    [word0, word1]: [u64; 2],
+    payload: [u64; 4],
     leases: &impl Leases,
 ) -> Reply {
     if op == DROP_CACHE {
@@ -38,7 +39,7 @@ pub fn handle<D: BlockDevice + SectorCache>(
     if store.repair_pending() && store.with_device(|device| device.settle()) {
         store.repair_if_needed();
     }
-    let reply = serve(store, scratch, op, [word0, word1], leases);
+    let reply = serve(store, scratch, op, payload, leases);
     let cut_short = matches!(reply, Err(DEVICE_ERROR | NO_SPACE | CORRUPT));
     if matches!(op, WRITE | MAKE_DIRECTORY | REMOVE | RENAME) {
         store.note_change();
@@ -53,11 +54,11 @@ fn serve<D: BlockDevice + SectorCache>(
     store: &FileStore<D>,
     scratch: &mut Scratch,
     op: u32,
-    [word0, word1]: [u64; 2],
+    [word0, word1, path0, path1]: [u64; 4],
     leases: &impl Leases,
 ) -> Reply {
     let mut path_buffer = [0u8; MAX_PATH];
-    let path = lent_path(leases, 0, &mut path_buffer)?;
+    let path = request_path(leases, [path0, path1], &mut path_buffer)?;
     match op {
         STAT => {
             let stat = store.stat(path)?;
@@ -75,6 +76,19 @@ fn serve<D: BlockDevice + SectorCache>(
         }
         _ => Err(BAD_REQUEST),
     }
+}
+
+/// The request's path: from payload words 2 and 3 when it travels there, else from lease 0.
+fn request_path<'b>(
+    leases: &impl Leases,
+    inline: [u64; 2],
+    buffer: &'b mut [u8; MAX_PATH],
+) -> Result<&'b str, u64> {
+    let mut words = [0u8; 16];
+    let Some(bytes) = path_inline(inline, &mut words) else { return lent_path(leases, 0, buffer) };
+    let path = &mut buffer[..bytes.len()];
+    path.copy_from_slice(bytes);
+    core::str::from_utf8(path).map_err(|_| BAD_NAME)
 }
 
 /// The path in lease `index`: readable, at most `MAX_PATH` bytes of UTF-8.

@@ -173,12 +173,11 @@ fn serve(
     if store.is_none() {
         *store = mount(disk, true);
     }
-    let [word0, word1, ..] = request.message.payload;
     let reply = match store {
         Some(store) => {
             let leases = CallerLeases::of_request(request);
-            let op = request.message.op;
-            let reply = fs_core::requests::handle(store, scratch, op, [word0, word1], &leases);
+            let (op, payload) = (request.message.op, request.message.payload);
+            let reply = fs_core::requests::handle(store, scratch, op, payload, &leases);
             tell_repair(store.take_repair_report());
             reply
         }

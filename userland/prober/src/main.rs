@@ -100,6 +100,11 @@ fn probe_storage() -> u64 {
     require!(status(files, fs::STAT, &[Lease::read(&[0xff, 0xfe])]) == BAD_NAME); // not UTF-8
     require!(status(files, fs::STAT, &[Lease::read(b"/far-too-long-a-name.text")]) == BAD_NAME);
     require!(status(files, fs::STAT, &[Lease::read(b"/NOPE.TXT")]) == NOT_FOUND);
+    // A path in the request words is checked as one in lease 0 is, in both flavours.
+    let [garbled, length] = fs::inline_path(&[0xff, 0xfe]);
+    require!(status_with(files, fs::STAT, [0, 0, garbled, length], &[]) == BAD_NAME);
+    let [nope, length] = fs::inline_path(b"/NOPE.TXT");
+    require!(status_with(files, fs::STAT, [0, 0, nope, length], &[]) == NOT_FOUND);
     require!(status(files, fs::READ, &[Lease::read(b"/README.TXT")]) == BAD_REQUEST); // no buffer
     let read_only = Lease::read(&buffer);
     require!(status(files, fs::READ, &[Lease::read(b"/README.TXT"), read_only]) == BAD_REQUEST);

@@ -20,6 +20,7 @@
 use libipc::abi::Lease;
 use service_api::{console, fs};
 use ulib::client::{Retry, Server};
+use ulib::fs::about;
 use ulib::println;
 use ulib::timing::{report, summarize, timestamp};
 
@@ -62,13 +63,16 @@ fn main(_argument: &str) -> u64 {
     let call = |server: &Server, op, words, leases: &[Lease]| {
         server.call(op, words, leases, Retry::Unsafe).is_ok()
     };
-    let path = b"/BENCH.DAT";
+    // The requests carry their paths as `ulib::fs` builds them (`about`): short ones inline too.
+    let path = "/BENCH.DAT";
     let data = [0x5au8; 4096];
-    let create = [0, fs::CREATE | fs::TRUNCATE, 0, 0];
-    if !call(&files, fs::WRITE, create, &[Lease::read(path), Lease::read(&data)]) {
-        println!("cannot write {}", core::str::from_utf8(path).unwrap_or("?"));
+    let flags = fs::CREATE | fs::TRUNCATE;
+    let create = about(path, [0, flags]);
+    if !call(&files, fs::WRITE, create, &[Lease::read(path.as_bytes()), Lease::read(&data)]) {
+        println!("cannot write {path}");
         return 1;
     }
+    let (read, path) = (about(path, [0, 0]), path.as_bytes());
     let mut ok = measure("empty", || true);
     let line = [b'.'; 64];
     ok &= measure("console_write_64", || {
@@ -76,22 +80,23 @@ fn main(_argument: &str) -> u64 {
     });
     let mut buffer = [0u8; 4096];
     ok &= measure("file_read_4k", || {
-        call(&files, fs::READ, [0; 4], &[Lease::read(path), Lease::write(&mut buffer)])
+        call(&files, fs::READ, read, &[Lease::read(path), Lease::write(&mut buffer)])
     });
     ok &= measure_after(
         "file_read_4k_cold",
         || call(&files, fs::DROP_CACHE, [0; 4], &[]),
-        || call(&files, fs::READ, [0; 4], &[Lease::read(path), Lease::write(&mut buffer)]),
+        || call(&files, fs::READ, read, &[Lease::read(path), Lease::write(&mut buffer)]),
     );
     let small = b"sixteen bytes..\n";
     ok &= measure("file_create_delete", || {
-        let name = b"/T.TXT";
-        call(&files, fs::WRITE, create, &[Lease::read(name), Lease::read(small)])
-            && call(&files, fs::REMOVE, [0; 4], &[Lease::read(name)])
+        let name = "/T.TXT";
+        let lease = Lease::read(name.as_bytes());
+        call(&files, fs::WRITE, about(name, [0, flags]), &[lease, Lease::read(small)])
+            && call(&files, fs::REMOVE, about(name, [0, 0]), &[lease])
     });
     let mut entries = [0u8; 16 * fs::ENTRY_SIZE];
     ok &= measure("directory_list", || {
-        call(&files, fs::LIST, [0; 4], &[Lease::read(b"/"), Lease::write(&mut entries)])
+        call(&files, fs::LIST, about("/", [0, 0]), &[Lease::read(b"/"), Lease::write(&mut entries)])
     });
     println!("\nBENCH DONE");
     if ok { 0 } else { 1 }

@@ -105,7 +105,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
                 store,
                 scratch,
                 op,
-                [registers[1], registers[2]],
+                [registers[1], registers[2], payload[2], payload[3]],
                 &leases,
             );
             match store.take_repair_report() {

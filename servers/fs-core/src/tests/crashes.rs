@@ -92,7 +92,7 @@ fn a_change_is_followed_by_a_walk_when_the_server_is_idle() {
     let mut scratch = Scratch::new();
     assert!(!store.check_pending());
     let flags = service_api::fs::CREATE;
-    crate::requests::handle(&store, &mut scratch, WRITE_OP, [0, flags], &write).unwrap();
+    crate::requests::handle(&store, &mut scratch, WRITE_OP, [0, flags, 0, 0], &write).unwrap();
     assert!(store.check_pending());
     let disk = store.with_device(|cache| cache.disk().clone());
     let (layout, lost) = (layout_of(&disk), a_free_cluster(&disk));
@@ -228,13 +228,14 @@ fn fails_under_a_write_then_works(garbage: bool) {
         let store = mount(disk.clone());
         disk.garble_refused.set(garbage);
         disk.writes_before_crash.set(Some(fail_at));
-        let failed = crate::requests::handle(&store, &mut scratch, WRITE_OP, [0, flags], &write);
+        let failed =
+            crate::requests::handle(&store, &mut scratch, WRITE_OP, [0, flags, 0, 0], &write);
         disk.writes_before_crash.set(None);
         if failed.is_ok() {
             break; // every write reached the disk: nothing was cut short
         }
         cut_short += 1;
-        let _ = crate::requests::handle(&store, &mut scratch, STAT_OP, [0, 0], &stat);
+        let _ = crate::requests::handle(&store, &mut scratch, STAT_OP, [0; 4], &stat);
         assert_eq!(left_to_repair(&disk), Repaired::default(), "failed after {fail_at} writes");
         assert_eq!(read_all(&mount(disk), "/OLD.TXT"), b"written before");
     }

@@ -5,7 +5,7 @@ use super::*;
 use crate::requests;
 use core::fmt::Write as _;
 use embedded_sdmmc::ShortFileName;
-use service_api::fs::{ENTRY_SIZE, Entry, LIST};
+use service_api::fs::{ENTRY_SIZE, Entry, LIST, inline_path};
 use service_api::leases::Leases;
 
 /// A path lease and a writable buffer lease, counting the writes into the second.
@@ -61,7 +61,7 @@ fn list(
         refuse_writes: false,
     };
     let mut scratch = Box::new(Scratch::new());
-    let reply = requests::handle(store, &mut scratch, LIST, [skip, 0], &lent);
+    let reply = requests::handle(store, &mut scratch, LIST, [skip, 0, 0, 0], &lent);
     let count = reply.map_or(0, |[n, _]| n as usize);
     let buffer = lent.buffer.borrow();
     let entries = buffer
@@ -117,5 +117,30 @@ fn a_listing_whose_lease_refuses_the_copy_is_refused() {
         refuse_writes: true,
     };
     let mut scratch = Box::new(Scratch::new());
-    assert_eq!(requests::handle(&store, &mut scratch, LIST, [0, 0], &lent), Err(BAD_REQUEST));
+    assert_eq!(requests::handle(&store, &mut scratch, LIST, [0; 4], &lent), Err(BAD_REQUEST));
+}
+
+#[test]
+fn a_short_path_in_the_request_words_is_taken_over_lease_0() {
+    let store = fresh();
+    store.make_directory("/SUB").unwrap();
+    store.write("/SUB/A.TXT", 0, b"a", true, true).unwrap();
+    store.write("/B.TXT", 0, b"b", true, true).unwrap();
+    // Lease 0 names the root; the words name /SUB, and the words win: no lease read needed.
+    let lent = Lent {
+        path: b"/".to_vec(),
+        buffer: RefCell::new(std::vec![0; 4 * ENTRY_SIZE]),
+        writes: Cell::new(0),
+        refuse_writes: false,
+    };
+    let [path0, path1] = inline_path(b"/SUB");
+    let mut scratch = Box::new(Scratch::new());
+    let reply = requests::handle(&store, &mut scratch, LIST, [0, 0, path0, path1], &lent);
+    let (through_lease, entries, _) = list(&store, "/SUB", 4, 0);
+    assert_eq!(reply, through_lease);
+    let records = lent.buffer.borrow();
+    let first = Entry::from_bytes(records[..ENTRY_SIZE].try_into().unwrap());
+    assert_eq!(first.name(), entries[0].name());
+    assert!(entries.iter().any(|e| e.name() == "A.TXT"));
+    assert!(!entries.iter().any(|e| e.name() == "B.TXT"), "the root was not listed");
 }
