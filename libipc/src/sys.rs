@@ -96,6 +96,7 @@ pub fn uptime() -> u64 {
 
 use crate::abi::{
     FOREVER, FaultInfo, IpcArgs, IpcResults, KERNEL_SENDER, Lease, MESSAGE_WORDS, OP_NOTIFICATION,
+    lease_registers,
 };
 
 /// A message: an operation code and four payload words.
@@ -249,18 +250,18 @@ pub fn call_within(
     leases: &[Lease],
     timeout: u64,
 ) -> Result<Received, IpcError> {
-    let args = IpcArgs {
-        r9: timeout,
-        r12: leases.as_ptr() as u64,
-        r13: leases.len() as u64,
-        ..message_args(to, message)
-    };
-    // SAFETY: r12/r13 describe the `leases` slice, which the kernel only reads; the buffers it
-    // names are the caller's to lend.
+    // One lease travels in the registers themselves; more, in a table the kernel copies in.
+    let (r12, r13) = lease_registers(leases);
+    let args = IpcArgs { r9: timeout, r12, r13, ..message_args(to, message) };
+    // SAFETY: r12/r13 describe the `leases` slice (or its one lease), which the kernel only
+    // reads; the buffers it names are the caller's to lend.
     ipc_result(unsafe { ipc(Sysnum::Call, args) }).map(received)
 }
 
-/// Waits for a message (or pending notification) from anyone, or only from `from`.
+/// Waits for a message (or pending notification) from anyone, or only from `from`. Inlined,
+/// as `reply_receive` is: in a server's loop the two meet, and a message returned through
+/// memory from one would make the other's pass through memory too.
+#[inline(always)]
 pub fn receive(from: Option<TaskId>, timeout: u64) -> Result<Received, IpcError> {
     let args = IpcArgs {
         rdi: from.map_or(crate::abi::ANY_TASK, TaskId::to_raw),

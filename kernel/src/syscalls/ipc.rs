@@ -17,7 +17,10 @@ use crate::trace;
 use crate::usercopy::copy_values_from_user;
 use kernel_core::sched::first_come_first_served;
 use kernel_core::trace::Kind;
-use libipc::abi::{ANY_TASK, KERNEL_SENDER, LEASE_READ, LEASE_WRITE, Lease, MAX_LEASES};
+use libipc::abi::{
+    ANY_TASK, INLINE_LEASE, KERNEL_SENDER, LEASE_READ, LEASE_WRITE, Lease, MAX_LEASES,
+    lease_in_registers,
+};
 use libipc::{SyscallError, TaskId};
 
 /// `send` (`wants_reply` false) or `call` (true) from `caller`.
@@ -212,8 +215,17 @@ pub(super) fn may_send(from: &Task, to: &Task) -> bool {
     position < 64 && from.spec.send_mask & 1 << position != 0
 }
 
-/// Copies the lease table `(address, count)` of the live task `caller` into its record.
-pub(super) fn take_leases(caller: &mut Task, (table, count): (u64, u64)) -> Result<(), SyscallError> {
+/// Takes the leases of the live task `caller`'s `call` into its record: `(r12, r13)` name a
+/// lease table and its length, or one lease lent in the registers (`INLINE_LEASE`).
+pub(super) fn take_leases(caller: &mut Task, (r12, r13): (u64, u64)) -> Result<(), SyscallError> {
+    if r13 & INLINE_LEASE != 0 {
+        let lease = lease_in_registers(r12, r13);
+        check_lease(&lease)?;
+        caller.leases[0] = lease;
+        caller.lease_count = 1;
+        return Ok(());
+    }
+    let (table, count) = (r12, r13);
     let count = usize::try_from(count).map_err(|_| SyscallError::TooLong)?;
     if count > MAX_LEASES {
         return Err(SyscallError::TooLong);
@@ -225,17 +237,20 @@ pub(super) fn take_leases(caller: &mut Task, (table, count): (u64, u64)) -> Resu
     let mut leases = [Lease::default(); MAX_LEASES];
     let space = caller.space.as_ref().expect("a live task has memory");
     copy_values_from_user(space, table, &mut leases[..count])?;
-    if leases[..count].iter().any(|l| l.access & !(LEASE_READ | LEASE_WRITE) != 0) {
-        return Err(SyscallError::InvalidArgument);
-    }
-    // Every lent range must lie in user space; its pages are checked at each copy.
-    if leases[..count]
-        .iter()
-        .any(|l| l.address.checked_add(l.length).is_none_or(|end| end > USER_END))
-    {
-        return Err(SyscallError::BadAddress);
-    }
+    leases[..count].iter().try_for_each(check_lease)?;
     caller.leases = leases;
     caller.lease_count = count;
+    Ok(())
+}
+
+/// A lease's access is reading, writing or both, and its range lies in user space; its pages
+/// are checked at each copy.
+fn check_lease(lease: &Lease) -> Result<(), SyscallError> {
+    if lease.access & !(LEASE_READ | LEASE_WRITE) != 0 {
+        return Err(SyscallError::InvalidArgument);
+    }
+    if lease.address.checked_add(lease.length).is_none_or(|end| end > USER_END) {
+        return Err(SyscallError::BadAddress);
+    }
     Ok(())
 }

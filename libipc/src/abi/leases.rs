@@ -24,6 +24,38 @@ pub const fn lease_summary(lease: &Lease) -> u64 {
     lease.length << 2 | lease.access & (LEASE_READ | LEASE_WRITE)
 }
 
+/// Set in `r13` of a `call` that lends one lease in the registers themselves: `r12` holds
+/// its address and the rest of `r13` its `lease_summary`, so the kernel copies no table from
+/// the caller's memory (a lease table costs a page walk and a copy). A lease count never
+/// reaches this bit.
+pub const INLINE_LEASE: u64 = 1 << 63;
+
+/// `r13` for `lease` lent in the registers (`INLINE_LEASE`), or `None` when it does not fit
+/// there (access bits beyond `LEASE_READ | LEASE_WRITE`, a length of 2^61 bytes or more): such
+/// a lease goes in a table, where the kernel refuses it as it refuses any bad lease.
+pub const fn inline_lease(lease: &Lease) -> Option<u64> {
+    if lease.access & !(LEASE_READ | LEASE_WRITE) != 0 || lease.length >> 61 != 0 {
+        return None;
+    }
+    Some(INLINE_LEASE | lease_summary(lease))
+}
+
+/// `r12` and `r13` of a `call` lending `leases`: one lease in the registers themselves when it
+/// fits there (`inline_lease`), else the table's address and length.
+pub fn lease_registers(leases: &[Lease]) -> (u64, u64) {
+    let one = match leases {
+        [one] => inline_lease(one).map(|r13| (one.address, r13)),
+        _ => None,
+    };
+    one.unwrap_or((leases.as_ptr() as u64, leases.len() as u64))
+}
+
+/// The lease a `call` lent in `r12` and `r13` (`INLINE_LEASE` set), as the kernel reads it.
+pub const fn lease_in_registers(r12: u64, r13: u64) -> Lease {
+    let summary = r13 & !INLINE_LEASE;
+    Lease { address: r12, length: summary >> 2, access: summary & (LEASE_READ | LEASE_WRITE) }
+}
+
 /// The length in a `lease_summary` if its access includes `access`.
 pub const fn summarized_length(summary: u64, access: u64) -> Option<u64> {
     if summary & access == access && access != 0 { Some(summary >> 2) } else { None }
@@ -58,6 +90,35 @@ impl Lease {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lease_in_the_registers_reads_back_whole() {
+        let leases = [
+            Lease { address: 0x40_1000, length: 64, access: LEASE_READ },
+            Lease { address: 0x7fff_0000_0000, length: (1 << 47) - 1, access: LEASE_WRITE },
+            Lease { address: 0, length: 0, access: LEASE_READ | LEASE_WRITE },
+        ];
+        for lease in leases {
+            let r13 = inline_lease(&lease).expect("fits");
+            assert!(r13 & INLINE_LEASE != 0);
+            assert_eq!(lease_in_registers(lease.address, r13), lease);
+        }
+        // What does not fit goes in a table, where the kernel refuses it.
+        assert_eq!(inline_lease(&Lease { address: 0, length: 1, access: 4 }), None);
+        assert_eq!(inline_lease(&Lease { address: 0, length: 1 << 61, access: LEASE_READ }), None);
+    }
+
+    #[test]
+    fn a_call_lends_one_lease_in_registers_and_more_in_a_table() {
+        let one = [Lease { address: 0x40_2000, length: 64, access: LEASE_READ }];
+        let (r12, r13) = lease_registers(&one);
+        assert_eq!((r12, lease_in_registers(r12, r13)), (0x40_2000, one[0]));
+        let two = [one[0], one[0]];
+        assert_eq!(lease_registers(&two), (two.as_ptr() as u64, 2));
+        let odd = [Lease { access: 4, ..one[0] }];
+        assert_eq!(lease_registers(&odd), (odd.as_ptr() as u64, 1), "the kernel refuses it there");
+        assert_eq!(lease_registers(&[]).1, 0);
+    }
 
     #[test]
     fn a_lease_summary_gives_back_its_length_for_the_access_it_grants() {

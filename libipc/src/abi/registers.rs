@@ -78,7 +78,8 @@ impl IpcArgs {
         self.r12
     }
 
-    /// `call`: the address of the lease table and how many leases it holds.
+    /// `call`: the address of the lease table and how many leases it holds, or (with
+    /// `INLINE_LEASE` in `r13`) the one lease lent in the registers (`lease_in_registers`).
     pub const fn lease_table(&self) -> (u64, u64) {
         (self.r12, self.r13)
     }
@@ -131,10 +132,14 @@ pub const LAYOUT: [[&str; 3]; 6] = [
     ],
     [
         "`r12`",
-        "lease table address (`call`); `from` (`reply_receive`)",
+        "lease table address, or the one lease's address (`call`); `from` (`reply_receive`)",
         "lease 0's length and access (`lease_summary`; 0: none), with a message",
     ],
-    ["`r13`", "lease count (`call`)", "lease 1's, as `r12`"],
+    [
+        "`r13`",
+        "lease count, or `INLINE_LEASE` with the one lease's `lease_summary` (`call`)",
+        "lease 1's, as `r12`",
+    ],
     ["`rax`", "the system call number", "0 or a `SyscallError` code"],
 ];
 

@@ -225,6 +225,18 @@ fn leases() -> u64 {
         sys::call(echo, &Message::new(SUM_LEASE, [16, 0, 0, 0]), &bogus)
             == Err(IpcError::Failed(SyscallError::BadAddress))
     );
+    // The same refusals for a lease in a table (two leases: no lease travels in the registers),
+    // and for access bits no lease has (such a lease always goes in a table).
+    let in_a_table = [bogus[0], Lease::default()];
+    require!(
+        sys::call(echo, &Message::new(SUM_LEASE, [16, 0, 0, 0]), &in_a_table)
+            == Err(IpcError::Failed(SyscallError::BadAddress))
+    );
+    let odd_access = [Lease { access: 4, ..Lease::read(&buffer[..16]) }];
+    require!(
+        sys::call(echo, &Message::new(SUM_LEASE, [16, 0, 0, 0]), &odd_access)
+            == Err(IpcError::Failed(SyscallError::InvalidArgument))
+    );
     let five = [Lease::default(); 5];
     require!(
         sys::call(echo, &Message::new(ECHO, [0; 4]), &five)
