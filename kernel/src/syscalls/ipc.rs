@@ -220,7 +220,7 @@ pub(super) fn may_send(from: &Task, to: &Task) -> bool {
 pub(super) fn take_leases(caller: &mut Task, (r12, r13): (u64, u64)) -> Result<(), SyscallError> {
     if r13 & INLINE_LEASE != 0 {
         let lease = lease_in_registers(r12, r13);
-        check_lease(&lease)?;
+        check_leases(core::slice::from_ref(&lease))?;
         caller.leases[0] = lease;
         caller.lease_count = 1;
         return Ok(());
@@ -237,19 +237,19 @@ pub(super) fn take_leases(caller: &mut Task, (r12, r13): (u64, u64)) -> Result<(
     let mut leases = [Lease::default(); MAX_LEASES];
     let space = caller.space.as_ref().expect("a live task has memory");
     copy_values_from_user(space, table, &mut leases[..count])?;
-    leases[..count].iter().try_for_each(check_lease)?;
+    check_leases(&leases[..count])?;
     caller.leases = leases;
     caller.lease_count = count;
     Ok(())
 }
 
-/// A lease's access is reading, writing or both, and its range lies in user space; its pages
-/// are checked at each copy.
-fn check_lease(lease: &Lease) -> Result<(), SyscallError> {
-    if lease.access & !(LEASE_READ | LEASE_WRITE) != 0 {
+/// Every lease's access is reading, writing or both (else `InvalidArgument`), and then every
+/// range lies in user space (else `BadAddress`); their pages are checked at each copy.
+fn check_leases(leases: &[Lease]) -> Result<(), SyscallError> {
+    if leases.iter().any(|l| l.access & !(LEASE_READ | LEASE_WRITE) != 0) {
         return Err(SyscallError::InvalidArgument);
     }
-    if lease.address.checked_add(lease.length).is_none_or(|end| end > USER_END) {
+    if leases.iter().any(|l| l.address.checked_add(l.length).is_none_or(|end| end > USER_END)) {
         return Err(SyscallError::BadAddress);
     }
     Ok(())

@@ -46,15 +46,16 @@ syscall_entry:
 2:  bt rcx, 47                      // returning to 2^47, past user space: SYSRET would fault
     jc 1b
     swapgs
-    mov rdx, gs:[0]                 // PerCpu.registers_end: the running task's record
-    test byte ptr [rdx + {armed}], {skip_armed}
+    mov rax, gs:[0]                 // PerCpu.registers_end: the running task's record
+    test byte ptr [rax + {armed}], {skip_armed}
     jnz 3f                          // a fault armed at this call: the general path fires it
-    inc qword ptr [rdx + {calls}]   // Task.stats.syscalls
-    mov edx, dword ptr [rdx + {id}] // Task.id, which reads as its raw form
+    inc qword ptr [rax + {calls}]   // Task.stats.syscalls
+    mov edx, dword ptr [rax + {id}] // Task.id, which reads as its raw form
     swapgs
     xor eax, eax                    // status 0, the id in rdx
     sysretq                         // RIP from RCX, RFLAGS from R11, as the entry found them
-3:  swapgs
+3:  swapgs                          // every register as the task left it: rax is the number
+    mov eax, {task_info}
     jmp 1b
     "#,
     user_ss = const USER_DATA_SELECTOR,

@@ -82,7 +82,10 @@ impl Sectors for BuiltinDisk {
 
 pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -> Answer {
     let mut fs = FS.lock();
-    let mut registers = [u64::from(op), payload[0], payload[1]];
+    // The request as the service's registers, inline path words included, for the gate's
+    // injected faults to damage.
+    let [word0, word1, path0, path1] = payload;
+    let mut registers = [u64::from(op), word0, word1, path0, path1];
     match fs.enter(&mut registers) {
         Pass::Proceed => {}
         Pass::Skip => return Answer::Skipped,
@@ -105,7 +108,7 @@ pub fn call(kernel: &mut dyn Host, caller: TaskId, op: u32, payload: [u64; 4]) -
                 store,
                 scratch,
                 op,
-                [registers[1], registers[2], payload[2], payload[3]],
+                [registers[1], registers[2], registers[3], registers[4]],
                 &leases,
             );
             match store.take_repair_report() {
