@@ -53,6 +53,15 @@ pub const SCENARIOS: &[Scenario] = &[
             Ok(())
         },
     },
+    // The lean entry reads the task's record to decide: a call it passes on must reach the
+    // general path with every register as the task left it (`skip` returns them so).
+    Scenario {
+        name: "user::a_skipped_call_leaves_every_register_as_it_was",
+        tasks: &["client-skipped"],
+        deadline: 300,
+        prepare: Some(arm_skip_at_entry),
+        check: |o| super::ipc::exited_cleanly(o, "client-skipped"),
+    },
     Scenario {
         name: "user::sleep_wakes_on_time",
         tasks: &["sleeper"],
