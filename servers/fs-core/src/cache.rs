@@ -27,8 +27,9 @@
 //!   its sectors holding anything (a damaged driver can write garbage and then say it failed).
 //!   The cache keeps what they should hold in their lines, marked unsure, serves reads from
 //!   them, and writes them (read back) before any other write and at the next request
-//!   (`settle`), until the disk takes them. So every sector ends as it was before an operation or as the
-//!   operation made it, which is what the repair after a failed change (`repair.rs`) expects.
+//!   (`settle`), until the disk takes them. So every sector ends as it was before an operation
+//!   or as the operation made it, which is what the repair after a failed change (`repair.rs`)
+//!   expects.
 //!   Only a server that dies first loses them.
 //! - **No zeroing per request.** Transfers go through staging buffers owned by the cache.
 

@@ -78,17 +78,20 @@ fn serve<D: BlockDevice + SectorCache>(
     }
 }
 
+const _: () = assert!(MAX_PATH >= 16, "an inline path decodes into the path buffer");
+
 /// The request's path: from payload words 2 and 3 when it travels there, else from lease 0.
 fn request_path<'b>(
     leases: &impl Leases,
     inline: [u64; 2],
     buffer: &'b mut [u8; MAX_PATH],
 ) -> Result<&'b str, u64> {
-    let mut words = [0u8; 16];
-    let Some(bytes) = path_inline(inline, &mut words) else { return lent_path(leases, 0, buffer) };
-    let path = &mut buffer[..bytes.len()];
-    path.copy_from_slice(bytes);
-    core::str::from_utf8(path).map_err(|_| BAD_NAME)
+    // Decoded straight into the path buffer, whose first 16 bytes hold the two words.
+    let (words, _) = buffer.split_first_chunk_mut::<16>().ok_or(BAD_REQUEST)?;
+    let Some(length) = path_inline(inline, words).map(<[u8]>::len) else {
+        return lent_path(leases, 0, buffer);
+    };
+    core::str::from_utf8(&buffer[..length]).map_err(|_| BAD_NAME)
 }
 
 /// The path in lease `index`: readable, at most `MAX_PATH` bytes of UTF-8.
