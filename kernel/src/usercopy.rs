@@ -29,6 +29,16 @@ impl UserSlice {
         self.len
     }
 
+    /// Whether the range is not empty, lies in user space and within one page: the common
+    /// case (a path, a line of text, a page-aligned block), which needs one lookup.
+    fn in_one_page(&self) -> bool {
+        let last = self.address.wrapping_add(self.len).wrapping_sub(1);
+        self.len != 0
+            && self.address < USER_END
+            && self.len <= USER_END - self.address
+            && self.address / PAGE_SIZE == last / PAGE_SIZE
+    }
+
     /// Checks the whole range, then calls `each` with (physical address, length) per page piece.
     fn for_each_piece(
         &self,
@@ -36,6 +46,12 @@ impl UserSlice {
         write: bool,
         mut each: impl FnMut(u64, usize),
     ) -> Result<(), SyscallError> {
+        if self.in_one_page() {
+            let physical =
+                checked_page(space, self.address, write).ok_or(SyscallError::BadAddress)?;
+            each(physical, self.len as usize);
+            return Ok(());
+        }
         // Every page must allow the access before any is used, so a copy never stops half-way.
         let frames = Frames::check(space, *self, write).map_err(|()| SyscallError::BadAddress)?;
         let end = self.address + self.len; // `check` refused a range that wraps
@@ -84,6 +100,13 @@ pub fn copy_to_user(
     })
 }
 
+/// The physical address of `address` in `space` if its page is mapped for user access (and
+/// writable if `write`).
+#[inline(always)]
+fn checked_page(space: &AddressSpace, address: u64, write: bool) -> Option<u64> {
+    space.translate(address).filter(|t| t.user && (t.writable || !write)).map(|t| t.physical)
+}
+
 /// Pages of a range whose translation a copy keeps from its check (a 4 KiB buffer spans at
 /// most two); pages beyond are looked up again as they are copied.
 const REMEMBERED_PAGES: usize = 4;
@@ -112,13 +135,9 @@ impl Frames {
         let mut page = first_page;
         let mut index = 0;
         while page < end {
-            match space.translate(page) {
-                Some(t) if t.user && (t.writable || !write) => {
-                    if let Some(frame) = frames.frames.get_mut(index) {
-                        *frame = t.physical;
-                    }
-                }
-                _ => return Err(()),
+            let frame = checked_page(space, page, write).ok_or(())?;
+            if let Some(remembered) = frames.frames.get_mut(index) {
+                *remembered = frame;
             }
             page += PAGE_SIZE;
             index += 1;
@@ -146,6 +165,7 @@ pub enum BadSide {
 /// Copies `source` (in `from`) to `destination` (in `to`, writable), which must be as long,
 /// straight between the two tasks' frames: no buffer in between, and the pages of a short
 /// copy looked up once. Both ranges are checked whole before any byte moves.
+#[inline(always)]
 pub fn copy_between(
     from: &AddressSpace,
     source: UserSlice,
@@ -153,6 +173,34 @@ pub fn copy_between(
     destination: UserSlice,
 ) -> Result<(), BadSide> {
     assert_eq!(source.len, destination.len);
+    if source.in_one_page() && destination.in_one_page() {
+        // One lookup a side and one copy; the checks and their order are `copy_pages`'s.
+        let physical_from = checked_page(from, source.address, false).ok_or(BadSide::Source)?;
+        let physical_to =
+            checked_page(to, destination.address, true).ok_or(BadSide::Destination)?;
+        // SAFETY: as in `copy_pages`: both are user frames just checked (the destination
+        // writable), and each range stays within its page.
+        unsafe {
+            core::ptr::copy(
+                phys_to_virt(physical_from) as *const u8,
+                phys_to_virt(physical_to) as *mut u8,
+                source.len as usize,
+            )
+        };
+        return Ok(());
+    }
+    copy_pages(from, source, to, destination)
+}
+
+/// `copy_between` for ranges that cross pages, out of line so that the one-page case stays
+/// small where it is inlined.
+#[inline(never)]
+fn copy_pages(
+    from: &AddressSpace,
+    source: UserSlice,
+    to: &AddressSpace,
+    destination: UserSlice,
+) -> Result<(), BadSide> {
     let read = Frames::check(from, source, false).map_err(|()| BadSide::Source)?;
     let write = Frames::check(to, destination, true).map_err(|()| BadSide::Destination)?;
     let mut done = 0;

@@ -49,7 +49,7 @@ use outcome::{Outcome, finish};
 /// more urgent one.
 #[inline(always)]
 pub fn handle() -> *const TrapFrame {
-    if let Some(resume) = fastpath::try_ipc() {
+    if let Some(resume) = fastpath::try_fast() {
         return resume;
     }
     general_path()

@@ -28,6 +28,10 @@ pub const TESTS: &[GuestTest] = &[
         run: copies_between_tasks_check_both_sides_first,
     },
     GuestTest {
+        name: "tasks::short_copies_between_tasks_are_whole_at_page_edges",
+        run: short_copies_between_tasks_are_whole_at_page_edges,
+    },
+    GuestTest {
         name: "tasks::broken_elf_is_refused_without_leaks",
         run: broken_elf_is_refused_without_leaks,
     },
@@ -171,6 +175,36 @@ fn copies_between_tasks_check_both_sides_first() -> TestResult {
         check_eq!(copy_between(space, word, space, code), Err(BadSide::Destination));
         let null = UserSlice::new(0, 8);
         check_eq!(copy_between(space, null, space, word), Err(BadSide::Source));
+        Ok(())
+    })
+}
+
+/// The short copies (each side within one page, looked up once) at the edges of pages: a
+/// range ending on a page's last byte, one byte over into the next page, the stack's very
+/// top, and ranges that wrap around or leave user space, which are refused as before.
+fn short_copies_between_tasks_are_whole_at_page_edges() -> TestResult {
+    with_task("hello", |s, slot| {
+        let space = space(s, slot);
+        let page = USER_STACK_BOTTOM + 4096;
+        let pattern: Vec<u8> = (0..64u8).map(|i| i ^ 0x5a).collect();
+        let fill = UserSlice::new(page - 64, 64);
+        copy_to_user(space, fill, &pattern).map_err(|e| alloc::format!("{e:?}"))?;
+        // Source ends on its page's last byte; destinations end there, cross by a byte, and
+        // end at the top of the stack.
+        for destination in [page + 4096 - 64, page + 4096 - 63, USER_STACK_TOP - 64] {
+            let to = UserSlice::new(destination, 64);
+            check_eq!(copy_between(space, fill, space, to), Ok(()));
+            let mut back = [0u8; 64];
+            copy_from_user(space, to, &mut back).map_err(|e| alloc::format!("{e:?}"))?;
+            check!(back[..] == pattern[..], "a short copy to {destination:#x} differs");
+        }
+        let word = UserSlice::new(page, 8);
+        let over_the_top = UserSlice::new(USER_STACK_TOP - 7, 8); // its last byte is over
+        check_eq!(copy_between(space, word, space, over_the_top), Err(BadSide::Destination));
+        let wraps = UserSlice::new(u64::MAX - 3, 8);
+        check_eq!(copy_between(space, wraps, space, word), Err(BadSide::Source));
+        let kernel = UserSlice::new(USER_END, 8);
+        check_eq!(copy_between(space, word, space, kernel), Err(BadSide::Destination));
         Ok(())
     })
 }

@@ -332,7 +332,9 @@ impl AddressSpace {
         unsafe { map(&mut self.mapper(), page, physical, flags, parents) }
     }
 
-    /// Walks the four levels for `address`, combining their permissions.
+    /// Walks the four levels for `address`, combining their permissions. Inlined: a call
+    /// that returns the translation through memory costs as much as the walk.
+    #[inline(always)]
     pub fn translate(&self, address: u64) -> Option<Translation> {
         let mut table_address = self.level_4;
         let mut user = true;
