@@ -70,8 +70,9 @@ pub fn try_fast() -> Option<*const TrapFrame> {
     if !ENABLED.load(Ordering::Relaxed) {
         return None;
     }
-    let mut guard = state::lock_in_trap();
-    let k = &mut *guard;
+    // SAFETY: this is the start of a system call from ring 3, and `k` is gone when this
+    // returns, before the general path takes the lock.
+    let k = unsafe { state::unlocked_in_system_call() };
     let caller = k.sched.current;
     let number = k.tasks[caller].saved.rax;
     let resume = if number == Sysnum::Call as u64 {
@@ -87,7 +88,7 @@ pub fn try_fast() -> Option<*const TrapFrame> {
     };
     k.sched.check_fast_switch(&k.tasks);
     #[cfg(feature = "guest-tests")]
-    TAKEN.store(TAKEN.load(Ordering::Relaxed) + 1, Ordering::Relaxed); // one CPU, lock held
+    TAKEN.store(TAKEN.load(Ordering::Relaxed) + 1, Ordering::Relaxed); // one CPU, IF off
     Some(resume)
 }
 
@@ -126,6 +127,9 @@ fn call_to_waiting(k: &mut Kernel, caller: usize) -> Option<*const TrapFrame> {
         super::ipc::take_leases(me, (table, count)).ok()?;
     }
     me.stats.syscalls += 1;
+    // The payload and timeout read from the record here, not kept in registers across the
+    // checks above (where the compiler had to spill them).
+    let args = me.saved.ipc_args();
     write_message(&mut them.saved, me.id, op, args.payload(), Lent::of(me));
     let waiting = TaskState::AwaitingReply { from: to, deadline: deadline(args.timeout()) };
     sched.trade_places(me, waiting, them, target);

@@ -135,6 +135,25 @@ trap_stubs_start:
         push rax
     .endm
 
+    // The general registers, popped from a TrapFrame, leaving the vector at the top.
+    .macro RESTORE_GENERAL_REGISTERS
+        pop rax
+        pop rbx
+        pop rcx
+        pop rdx
+        pop rsi
+        pop rdi
+        pop rbp
+        pop r8
+        pop r9
+        pop r10
+        pop r11
+        pop r12
+        pop r13
+        pop r14
+        pop r15
+    .endm
+
     // Every entry ends up here with the vector and error code pushed. From ring 3, switch GS
     // to the kernel's per-CPU area (the `syscall` entry did that itself and joins below).
 trap_common:
@@ -163,35 +182,24 @@ trap_common:
 3:  mov rsp, rax
     .global trap_return
 trap_return:
-    pop rax
-    pop rbx
-    pop rcx
-    pop rdx
-    pop rsi
-    pop rdi
-    pop rbp
-    pop r8
-    pop r9
-    pop r10
-    pop r11
-    pop r12
-    pop r13
-    pop r14
-    pop r15
+    cmp qword ptr [rsp + {vector}], {syscall_vector}
+    je 4f                           // saved by `syscall`: back by SYSRET, below
+    RESTORE_GENERAL_REGISTERS
     test byte ptr [rsp + 24], 3     // returning to ring 3?
     jz 1f
     swapgs                          // give user mode its GS back
-    cmp qword ptr [rsp], {syscall_vector}
-    jne 1f
-    // A frame saved by `syscall` goes back with SYSRET: RIP from RCX, RFLAGS from R11. The
-    // scheduler has checked that RIP is a user address (SYSRET to a non-canonical RIP would
-    // fault in ring 0 on the user's stack: the classic SYSRET pitfall).
+1:  add rsp, 16                     // drop the vector and error code
+    iretq                           // pop rip, cs, rflags, rsp, ss and resume
+    // A frame saved by `syscall` (only ever from ring 3) goes back with SYSRET: RIP from
+    // RCX, RFLAGS from R11. The scheduler has checked that RIP is a user address (SYSRET to
+    // a non-canonical RIP would fault in ring 0 on the user's stack: the classic SYSRET
+    // pitfall).
+4:  RESTORE_GENERAL_REGISTERS
+    swapgs
     mov rcx, [rsp + 16]             // rip
     mov r11, [rsp + 32]             // rflags
     mov rsp, [rsp + 40]             // the user's stack pointer; nothing kernel is on it
     sysretq
-1:  add rsp, 16                     // drop the vector and error code
-    iretq                           // pop rip, cs, rflags, rsp, ss and resume
 
     // The `syscall` entry (syscall_entry.rs) has pushed the 7 words of an interrupt frame into
     // the running task's record; save the rest there and handle the call.
@@ -207,6 +215,7 @@ syscall_save:
     system_call = sym system_call_rust,
     kernel_stack = const KERNEL_STACK_TOP_OFFSET,
     syscall_vector = const SYSCALL_VECTOR,
+    vector = const core::mem::offset_of!(TrapFrame, vector),
 );
 
 /// Called by `trap_common` with the frame it has just saved; returns the frame to restore.
