@@ -2,8 +2,9 @@
 //!
 //! System calls (`syscalls/`) are free functions over this `Kernel`, as in Hubris; the lock
 //! is only taken with interrupts disabled (the kernel runs with IF clear; the idle loop drops
-//! the lock before it waits), and a system call takes it once, for the call and the return to
-//! ring 3 together (`switch::handle_and_return`).
+//! the lock before it waits), and a system call on the general path takes it once, for the
+//! call and the return to ring 3 together (`switch::handle_and_return`). The fast path takes
+//! none (`unlocked_in_system_call`).
 
 use crate::arch::cpu::without_interrupts;
 use crate::arch::paging::AddressSpace;
@@ -55,8 +56,9 @@ pub fn with<R>(f: impl FnOnce(&mut Kernel) -> R) -> R {
     without_interrupts(|| f(&mut KERNEL.lock()))
 }
 
-/// The kernel's state, locked from a trap, where interrupts are already off. The lock is free
-/// then: there is one CPU, and no code holding it waits for an interrupt or returns to ring 3.
+/// The kernel's state, locked from a system call or a trap from ring 3, where interrupts are
+/// already off. The lock is free then: there is one CPU, and no code holding it waits for an
+/// interrupt or returns to ring 3 (a trap in ring 0 never comes here).
 /// Were it taken, spinning with interrupts off would never end, so this says so instead (and
 /// saves the spin loop's instructions on every trap).
 #[inline(always)]

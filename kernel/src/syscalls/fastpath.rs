@@ -1,5 +1,6 @@
-//! The IPC fast path, in the spirit of seL4's `fastpath.c`: the two calls of a request and
-//! its answer, when nothing unusual is going on, go from the entry straight to the partner.
+//! The fast path, in the spirit of seL4's `fastpath.c`: the two calls of a request and its
+//! answer, when nothing unusual is going on, go from the entry straight to the partner, and a
+//! server's lease copies skip the general path's dispatch.
 //!
 //! - `call` to a task already waiting in `receive` for anyone (or for the caller), more urgent
 //!   than the caller: the lease table is taken in as the general path takes it, the message
@@ -8,12 +9,12 @@
 //!   receive would block (no notification pending, no sender waiting) and the client is the
 //!   only ready task at its priority or above: the reply goes into the client's saved
 //!   registers, the server waits, and the client runs.
-//!
 //! - `lease_read` and `lease_write`, which never switch: the copy runs as in the general
 //!   path, and the server goes on, without the dispatch table and the scheduler's return
 //!   path around it (about 60 instructions of each lease call).
 //!
-//! Each case is exactly what the general path (`ipc.rs`, then `switch.rs`) would do in it,
+//! Each case is exactly what the general path (`ipc.rs` or `leases.rs`, then `switch.rs`)
+//! would do in it,
 //! minus the decisions it can skip: no dispatch table, no outcome to translate, no search for
 //! the next task (the conditions above name it). Anything else (a partner not yet waiting, a
 //! closed receive, an armed fault injection, a timeout of zero, a return address outside user
@@ -41,9 +42,12 @@ use libipc::abi::ANY_TASK;
 static ENABLED: AtomicBool = AtomicBool::new(true);
 /// Whether the command line allows the fast path.
 static CONFIGURED: AtomicBool = AtomicBool::new(true);
-/// Calls the fast path has handled since boot; counted in the test kernel only.
+/// IPC calls the fast path has handled since boot; counted in the test kernel only.
 #[cfg(feature = "guest-tests")]
 static TAKEN: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+/// Lease copies the fast path has handled since boot; counted in the test kernel only.
+#[cfg(feature = "guest-tests")]
+static LEASE_COPIES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// Reads `ipc=general` (the fast path off) from the command line; at boot.
 pub fn configure(cmdline: &crate::cmdline::Cmdline) {
@@ -57,21 +61,30 @@ pub fn set_tracing(on: bool) {
     ENABLED.store(CONFIGURED.load(Ordering::Relaxed) && !on, Ordering::Relaxed);
 }
 
-/// Whether the fast path is on, and how many calls it has handled.
+/// Whether the fast path is on, and how many IPC calls it has handled.
 #[cfg(feature = "guest-tests")]
 pub fn status() -> (bool, u64) {
     (ENABLED.load(Ordering::Relaxed), TAKEN.load(Ordering::Relaxed))
 }
 
+/// How many lease copies the fast path has handled.
+#[cfg(feature = "guest-tests")]
+pub fn lease_copies() -> u64 {
+    LEASE_COPIES.load(Ordering::Relaxed)
+}
+
 /// Handles the running task's system call if it is one of the fast cases; returns the
 /// registers to resume, or `None` for the general path.
+///
+/// # Safety
+/// Only at the start of a system call from ring 3 (see `state::unlocked_in_system_call`).
 #[inline(always)]
-pub fn try_fast() -> Option<*const TrapFrame> {
+pub(super) unsafe fn try_fast() -> Option<*const TrapFrame> {
     if !ENABLED.load(Ordering::Relaxed) {
         return None;
     }
-    // SAFETY: this is the start of a system call from ring 3, and `k` is gone when this
-    // returns, before the general path takes the lock.
+    // SAFETY: the caller's promise; `k` is gone when this returns, before the general path
+    // takes the lock.
     let k = unsafe { state::unlocked_in_system_call() };
     let caller = k.sched.current;
     let number = k.tasks[caller].saved.rax;
@@ -188,5 +201,7 @@ fn lease_copy(k: &mut Kernel, server: usize, write: bool) -> Option<*const TrapF
     let task = &mut k.tasks[server];
     task.stats.syscalls += 1;
     finish(&mut task.saved, outcome);
+    #[cfg(feature = "guest-tests")]
+    LEASE_COPIES.store(LEASE_COPIES.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
     Some(&task.saved)
 }

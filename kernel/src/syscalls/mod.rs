@@ -47,9 +47,14 @@ use outcome::{Outcome, finish};
 /// Handles the running task's system call (its registers are in its record) and prepares the
 /// return to ring 3, which may resume another task if this call blocked the caller or woke a
 /// more urgent one.
+///
+/// # Safety
+/// Only at the start of a system call from ring 3, with interrupts off: the fast path then
+/// uses the kernel's state without its lock (`state::unlocked_in_system_call`).
 #[inline(always)]
-pub fn handle() -> *const TrapFrame {
-    if let Some(resume) = fastpath::try_fast() {
+pub unsafe fn handle() -> *const TrapFrame {
+    // SAFETY: the caller's promise.
+    if let Some(resume) = unsafe { fastpath::try_fast() } {
         return resume;
     }
     general_path()

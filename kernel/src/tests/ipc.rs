@@ -4,8 +4,11 @@
 
 use super::TestResult;
 use super::scenario::{Outcome, Scenario, WITNESS};
+use crate::state::Kernel;
+use crate::syscalls::fastpath;
 use crate::task::TaskState;
 use crate::{check, check_eq};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -47,7 +50,7 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "ipc::leases_bounds_and_permissions",
         tasks: &["echo", "client-lease"],
         deadline: 500,
-        prepare: None,
+        prepare: Some(count_lease_copies_from_here),
         check: leases,
     },
     Scenario {
@@ -139,7 +142,7 @@ fn round_trip(outcome: &Outcome) -> TestResult {
     check!(outcome.task("echo")?.state.is_alive(), "the server should still be serving");
     // The echo server outranks its client, so each call and each reply can take the fast
     // path, unless `ipc=general` turned it off.
-    match crate::syscalls::fastpath::status() {
+    match fastpath::status() {
         (true, taken) => check!(taken >= 200, "the fast path took only {taken} calls"),
         (false, taken) => check!(taken == 0, "the fast path took {taken} calls while off"),
     }
@@ -176,8 +179,24 @@ fn server_died(outcome: &Outcome) -> TestResult {
     Ok(())
 }
 
+/// Lease copies the fast path had taken when `leases_bounds_and_permissions` started.
+static LEASE_COPIES_AT_START: AtomicU64 = AtomicU64::new(0);
+
+fn count_lease_copies_from_here(_: &mut Kernel, _: &[usize]) {
+    LEASE_COPIES_AT_START.store(fastpath::lease_copies(), Ordering::Relaxed);
+}
+
+/// The client's checks passed, and the echo server's 18 lease copies took the fast path (9
+/// reads of 512 bytes for the sum, 3 refused, 6 writes for the fill), or none of them did
+/// with `ipc=general`.
 fn leases(outcome: &Outcome) -> TestResult {
-    exited_cleanly(outcome, "client-lease")
+    exited_cleanly(outcome, "client-lease")?;
+    let copies = fastpath::lease_copies() - LEASE_COPIES_AT_START.load(Ordering::Relaxed);
+    match fastpath::status() {
+        (true, _) => check!(copies >= 18, "the fast path took only {copies} lease copies"),
+        (false, _) => check!(copies == 0, "the fast path took {copies} lease copies while off"),
+    }
+    Ok(())
 }
 
 fn denied(outcome: &Outcome) -> TestResult {

@@ -198,6 +198,11 @@ fn short_copies_between_tasks_are_whole_at_page_edges() -> TestResult {
             copy_from_user(space, to, &mut back).map_err(|e| alloc::format!("{e:?}"))?;
             check!(back[..] == pattern[..], "a short copy to {destination:#x} differs");
         }
+        // The byte that went over into the next page, read on its own.
+        let mut last = [0u8; 1];
+        copy_from_user(space, UserSlice::new(page + 4096, 1), &mut last)
+            .map_err(|e| alloc::format!("{e:?}"))?;
+        check_eq!(last[0], pattern[63]);
         let word = UserSlice::new(page, 8);
         let over_the_top = UserSlice::new(USER_STACK_TOP - 7, 8); // its last byte is over
         check_eq!(copy_between(space, word, space, over_the_top), Err(BadSide::Destination));

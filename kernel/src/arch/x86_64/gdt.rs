@@ -62,7 +62,7 @@ pub(super) static TSS: TssCell = TssCell(UnsafeCell::new(TssWithIoMap {
 /// Interrupts and exceptions from ring 3 push their frame down from `top` (`TSS.RSP0`).
 #[inline(always)]
 pub(super) fn set_ring3_entry_stack(top: u64) {
-    debug_assert_eq!(VirtAddr::new_truncate(top).as_u64(), top, "a kernel address");
+    debug_assert_eq!(VirtAddr::new_truncate(top).as_u64(), top, "a canonical address");
     // SAFETY: one CPU, interrupts off: the CPU reads RSP0 only on an entry from ring 3, which
     // cannot happen while the kernel runs. `top` is a kernel address, so canonical (on every
     // switch: no sign extension to compute).

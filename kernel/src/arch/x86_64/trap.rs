@@ -117,9 +117,17 @@ pub fn dispatch(frame: *mut TrapFrame) -> *const TrapFrame {
 }
 
 /// Entry from the `syscall` instruction, once the caller's registers are in its record.
-pub fn system_call() -> *const TrapFrame {
-    debug_assert!(!cpu::alignment_flag_set(), "a system call entered the kernel with RFLAGS.AC set");
-    crate::syscalls::handle()
+///
+/// # Safety
+/// Only from the `syscall` entry (`system_call_rust`): a system call from ring 3, interrupts
+/// off.
+pub unsafe fn system_call() -> *const TrapFrame {
+    debug_assert!(
+        !cpu::alignment_flag_set(),
+        "a system call entered the kernel with RFLAGS.AC set"
+    );
+    // SAFETY: the caller's promise is `handle`'s.
+    unsafe { crate::syscalls::handle() }
 }
 
 /// An exception in ring 0: a breakpoint, a probe's page fault, a counted instruction of a

@@ -228,7 +228,9 @@ extern "C" fn trap_entry_rust(frame: *mut TrapFrame) -> *const TrapFrame {
 /// path restores every register from the frame, so this function keeps none for its caller,
 /// and saves none on entry (12 instructions fewer on every system call that gets here).
 extern "rust-preserve-none" fn system_call_rust() -> *const TrapFrame {
-    super::trap::system_call()
+    // SAFETY: only `syscall_save` calls this, at the start of a system call from ring 3, with
+    // interrupts off (FMASK clears IF).
+    unsafe { super::trap::system_call() }
 }
 
 /// Leaves the kernel for ring 3 with `frame`'s registers, abandoning the current kernel stack:
