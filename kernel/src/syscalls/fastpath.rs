@@ -14,16 +14,15 @@
 //!   path around it (about 60 instructions of each lease call).
 //!
 //! Each case is exactly what the general path (`ipc.rs` or `leases.rs`, then `switch.rs`)
-//! would do in it,
-//! minus the decisions it can skip: no dispatch table, no outcome to translate, no search for
-//! the next task (the conditions above name it). Anything else (a partner not yet waiting, a
-//! closed receive, an armed fault injection, a timeout of zero, a return address outside user
-//! space, a lease table the general path would refuse) returns `None` before changing
-//! anything the general path would not change the same way, and the general path handles the
-//! call from the start, with the same result. The kernel command line's `ipc=general`
-//! turns the fast path off, so the tests run the IPC scenarios and the fuzzer both ways.
-//! Tracing turns it off too while it records (the trace's hooks are on the general path), so
-//! with tracing off the fast path has no check for it.
+//! would do in it, minus the decisions it can skip: no dispatch table, no outcome to
+//! translate, no search for the next task (the conditions above name it). Anything else (a
+//! partner not yet waiting, a closed receive, an armed fault injection, a timeout of zero, a
+//! return address outside user space, a lease table the general path would refuse) returns
+//! `None` before changing anything the general path would not change the same way, and the
+//! general path handles the call from the start, with the same result. The kernel command
+//! line's `ipc=general` turns the fast path off, so the tests run the IPC scenarios and the
+//! fuzzer both ways. Tracing turns it off too while it records (the trace's hooks are on the
+//! general path), so with tracing off the fast path has no check for it.
 
 use super::outcome::finish;
 use crate::arch::TrapFrame;
