@@ -41,23 +41,22 @@ impl Files {
     }
 
     pub fn stat(&self, path: &str) -> Result<Stat, Status> {
-        let lease = [Lease::read(path.as_bytes())];
-        let reply = self.server.call(STAT, about(path, [0, 0]), &lease, Retry::Safe)?;
+        let reply = self.request(STAT, path, [0, 0], None, Retry::Safe)?;
         Ok(Stat { size: reply[1], is_directory: reply[2] & IS_DIRECTORY != 0 })
     }
 
     /// Reads from `offset` into `buffer`; returns how many bytes came (0 at the end).
     pub fn read_at(&self, path: &str, offset: u64, buffer: &mut [u8]) -> Result<usize, Status> {
-        let leases = [Lease::read(path.as_bytes()), Lease::write(buffer)];
-        let reply = self.server.call(READ, about(path, [offset, 0]), &leases, Retry::Safe)?;
+        let into = Some(Lease::write(buffer));
+        let reply = self.request(READ, path, [offset, 0], into, Retry::Safe)?;
         // A server's count is not trusted past the buffer it could have filled.
         Ok((reply[1] as usize).min(buffer.len()))
     }
 
     /// Writes `data` at `offset` (`CREATE` and `TRUNCATE` in `flags`).
     pub fn write_at(&self, path: &str, offset: u64, data: &[u8], flags: u64) -> Result<(), Status> {
-        let leases = [Lease::read(path.as_bytes()), Lease::read(data)];
-        self.server.call(WRITE, about(path, [offset, flags]), &leases, Retry::Safe).map(|_| ())
+        let from = Some(Lease::read(data));
+        self.request(WRITE, path, [offset, flags], from, Retry::Safe).map(|_| ())
     }
 
     /// Makes `path` hold exactly `data`.
@@ -81,8 +80,8 @@ impl Files {
         let mut records = [0u8; 16 * ENTRY_SIZE];
         let mut skip = 0;
         loop {
-            let leases = [Lease::read(path.as_bytes()), Lease::write(&mut records)];
-            let reply = self.server.call(LIST, about(path, [skip, 0]), &leases, Retry::Safe)?;
+            let into = Some(Lease::write(&mut records));
+            let reply = self.request(LIST, path, [skip, 0], into, Retry::Safe)?;
             let count = (reply[1] as usize).min(16);
             for record in records.chunks_exact(ENTRY_SIZE).take(count) {
                 if let Ok(record) = record.try_into() {
@@ -97,18 +96,38 @@ impl Files {
     }
 
     pub fn make_directory(&self, path: &str) -> Result<(), Status> {
-        let lease = [Lease::read(path.as_bytes())];
-        self.server.call(MAKE_DIRECTORY, about(path, [0, 0]), &lease, Retry::Unsafe).map(|_| ())
+        self.request(MAKE_DIRECTORY, path, [0, 0], None, Retry::Unsafe).map(|_| ())
     }
 
     pub fn remove(&self, path: &str) -> Result<(), Status> {
-        let lease = [Lease::read(path.as_bytes())];
-        self.server.call(REMOVE, about(path, [0, 0]), &lease, Retry::Unsafe).map(|_| ())
+        self.request(REMOVE, path, [0, 0], None, Retry::Unsafe).map(|_| ())
     }
 
     pub fn rename(&self, from: &str, to: &str) -> Result<(), Status> {
-        let leases = [Lease::read(from.as_bytes()), Lease::read(to.as_bytes())];
-        self.server.call(RENAME, about(from, [0, 0]), &leases, Retry::Unsafe).map(|_| ())
+        let to = Some(Lease::read(to.as_bytes()));
+        self.request(RENAME, from, [0, 0], to, Retry::Unsafe).map(|_| ())
+    }
+
+    /// Request `op` about `path` with argument `words`: the path in lease 0 and, when it is
+    /// short, in the request too (`about`); `second`, if any, is lease 1.
+    fn request(
+        &self,
+        op: u32,
+        path: &str,
+        words: [u64; 2],
+        second: Option<Lease>,
+        retry: Retry,
+    ) -> Result<[u64; 4], Status> {
+        let named = Lease::read(path.as_bytes());
+        let both;
+        let leases = match second {
+            Some(lease) => {
+                both = [named, lease];
+                &both[..]
+            }
+            None => core::slice::from_ref(&named),
+        };
+        self.server.call(op, about(path, words), leases, retry)
     }
 }
 

@@ -16,6 +16,18 @@ struct Lent {
     refuse_writes: bool,
 }
 
+impl Lent {
+    /// `path` in lease 0, and a buffer with room for `room` records in lease 1.
+    fn new(path: &[u8], room: usize, refuse_writes: bool) -> Self {
+        Lent {
+            path: path.to_vec(),
+            buffer: RefCell::new(std::vec![0; room * ENTRY_SIZE]),
+            writes: Cell::new(0),
+            refuse_writes,
+        }
+    }
+}
+
 impl Leases for Lent {
     fn length(&self, index: usize, write: bool) -> Option<u64> {
         match (index, write) {
@@ -54,12 +66,7 @@ fn list(
     room: usize,
     skip: u64,
 ) -> (Result<[u64; 2], u64>, Vec<Entry>, usize) {
-    let lent = Lent {
-        path: path.as_bytes().to_vec(),
-        buffer: RefCell::new(std::vec![0; room * ENTRY_SIZE]),
-        writes: Cell::new(0),
-        refuse_writes: false,
-    };
+    let lent = Lent::new(path.as_bytes(), room, false);
     let mut scratch = Box::new(Scratch::new());
     let reply = requests::handle(store, &mut scratch, LIST, [skip, 0, 0, 0], &lent);
     let count = reply.map_or(0, |[n, _]| n as usize);
@@ -110,12 +117,7 @@ fn a_long_listing_goes_to_the_lease_in_a_few_copies() {
 fn a_listing_whose_lease_refuses_the_copy_is_refused() {
     let store = fresh();
     store.write("/ONE.TXT", 0, b"1", true, true).unwrap();
-    let lent = Lent {
-        path: b"/".to_vec(),
-        buffer: RefCell::new(std::vec![0; 4 * ENTRY_SIZE]),
-        writes: Cell::new(0),
-        refuse_writes: true,
-    };
+    let lent = Lent::new(b"/", 4, true);
     let mut scratch = Box::new(Scratch::new());
     assert_eq!(requests::handle(&store, &mut scratch, LIST, [0; 4], &lent), Err(BAD_REQUEST));
 }
@@ -127,12 +129,7 @@ fn a_short_path_in_the_request_words_is_taken_over_lease_0() {
     store.write("/SUB/A.TXT", 0, b"a", true, true).unwrap();
     store.write("/B.TXT", 0, b"b", true, true).unwrap();
     // Lease 0 names the root; the words name /SUB, and the words win: no lease read needed.
-    let lent = Lent {
-        path: b"/".to_vec(),
-        buffer: RefCell::new(std::vec![0; 4 * ENTRY_SIZE]),
-        writes: Cell::new(0),
-        refuse_writes: false,
-    };
+    let lent = Lent::new(b"/", 4, false);
     let [path0, path1] = inline_path(b"/SUB");
     let mut scratch = Box::new(Scratch::new());
     let reply = requests::handle(&store, &mut scratch, LIST, [0, 0, path0, path1], &lent);
