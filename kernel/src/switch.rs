@@ -109,10 +109,16 @@ fn switch_to_next(k: &mut Kernel) -> Option<usize> {
 }
 
 /// The fast path's switch (`syscalls::fastpath`), after `Scheduler::trade_places` has made
-/// `next` the running task: the fast path has found it to be the task `choose` would pick,
-/// and its registers resume at a user address. Returns the registers to resume.
+/// `next` the running task: the fast path has found it to be the task `choose` would pick.
+/// Returns the registers to resume.
+///
+/// # Safety
+/// `next`'s saved return address is in user space (`prepare_to_run` then need not check it
+/// again, and the compiler drops its test).
 #[inline(always)]
-pub fn hand_over(next: &mut Task) -> *const TrapFrame {
+pub unsafe fn hand_over(next: &mut Task) -> *const TrapFrame {
+    // SAFETY: the caller's promise.
+    unsafe { core::hint::assert_unchecked(next.saved.rip < USER_END) };
     let runs = prepare_to_run(next);
     debug_assert!(runs, "the fast path checked the return address");
     &next.saved

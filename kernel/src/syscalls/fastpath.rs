@@ -32,7 +32,7 @@ use crate::research::hooks;
 use crate::research::record::Point;
 use crate::state::{self, Kernel, deadline};
 use crate::switch;
-use crate::task::TaskState;
+use crate::task::{TaskState, same_id};
 use core::sync::atomic::{AtomicBool, Ordering};
 use libipc::Sysnum;
 use libipc::abi::ANY_TASK;
@@ -117,11 +117,11 @@ fn call_to_waiting(k: &mut Kernel, caller: usize) -> Option<*const TrapFrame> {
     let target = usize::from(to.index);
     let [me, them] = tasks.get_disjoint_mut([caller, target]).ok()?; // not to itself
     let takes_it = match them.state {
-        TaskState::Receiving { from, .. } => from.is_none_or(|from| from == me.id),
+        TaskState::Receiving { from, .. } => from.is_none_or(|from| same_id(from, me.id)),
         _ => false,
     };
     let fits = takes_it
-        && them.id == to // the live task the caller named (a waiting task is alive)
+        && same_id(them.id, to) // the live task the caller named (a waiting task is alive)
         && super::ipc::may_send(me, them)
         && them.spec.priority < me.spec.priority
         && them.saved.rip < USER_END
@@ -145,7 +145,8 @@ fn call_to_waiting(k: &mut Kernel, caller: usize) -> Option<*const TrapFrame> {
     write_message(&mut them.saved, me.id, op, args.payload(), Lent::of(me));
     let waiting = TaskState::AwaitingReply { from: to, deadline: deadline(args.timeout()) };
     sched.trade_places(me, waiting, them, target);
-    Some(switch::hand_over(them))
+    // SAFETY: `fits` checked the return address, and nothing since wrote it.
+    Some(unsafe { switch::hand_over(them) })
 }
 
 /// `reply_receive` whose receive would wait: the registers of the client replied to, or
@@ -165,7 +166,7 @@ fn reply_then_wait(k: &mut Kernel, server: usize) -> Option<*const TrapFrame> {
     let [me, them] = tasks.get_disjoint_mut([server, client]).ok()?;
     let research = Point::SyscallEntry as u8 | Point::Reply as u8 | Point::ReceiveWait as u8;
     let fits = them.state.awaits_reply_from(my_id)
-        && them.id == to
+        && same_id(them.id, to)
         && args.reply_receive_from() == ANY_TASK
         && args.timeout() != 0
         && me.notifications == 0
@@ -181,7 +182,8 @@ fn reply_then_wait(k: &mut Kernel, server: usize) -> Option<*const TrapFrame> {
     them.lease_count = 0;
     let waiting = TaskState::Receiving { from: None, deadline: deadline(args.timeout()) };
     sched.trade_places(me, waiting, them, client);
-    Some(switch::hand_over(them))
+    // SAFETY: as in `call_to_waiting`.
+    Some(unsafe { switch::hand_over(them) })
 }
 
 /// `lease_read` or `lease_write` (`write`): the general path's handler and result, then the

@@ -336,11 +336,14 @@ impl AddressSpace {
     /// that returns the translation through memory costs as much as the walk.
     #[inline(always)]
     pub fn translate(&self, address: u64) -> Option<Translation> {
+        let window = phys_to_virt(0); // loaded once, not once a level
         let mut table_address = self.level_4;
         let mut user = true;
         let mut writable = true;
         for level in (0..4).rev() {
-            let entry = &table(table_address)[table_index(address, level)];
+            // SAFETY: as in `table`: a page-table frame of this space, read only.
+            let table = unsafe { &*((window + table_address) as *const PageTable) };
+            let entry = &table[table_index(address, level)];
             let flags = entry.flags();
             if !flags.contains(Flags::PRESENT) || flags.contains(Flags::HUGE_PAGE) {
                 return None; // user space has no huge pages; the kernel half is not asked for

@@ -177,39 +177,43 @@ trap_common:
     cld
     call {dispatch}
     // Rust returns the frame to resume: the one just built, or after a task switch the next
-    // task's saved registers in its task record. Restore from there. `enter_user` and the
-    // `syscall` entry join here.
+    // task's saved registers in its task record. Restore from there. `enter_user` joins here.
 3:  mov rsp, rax
     .global trap_return
 trap_return:
     cmp qword ptr [rsp + {vector}], {syscall_vector}
-    je 4f                           // saved by `syscall`: back by SYSRET, below
+    je sysret_return                // saved by `syscall`: back by SYSRET, below
+iret_return:
     RESTORE_GENERAL_REGISTERS
     test byte ptr [rsp + 24], 3     // returning to ring 3?
     jz 1f
     swapgs                          // give user mode its GS back
 1:  add rsp, 16                     // drop the vector and error code
     iretq                           // pop rip, cs, rflags, rsp, ss and resume
-    // A frame saved by `syscall` (only ever from ring 3) goes back with SYSRET: RIP from
-    // RCX, RFLAGS from R11. The scheduler has checked that RIP is a user address (SYSRET to
-    // a non-canonical RIP would fault in ring 0 on the user's stack: the classic SYSRET
-    // pitfall).
-4:  RESTORE_GENERAL_REGISTERS
-    swapgs
-    mov rcx, [rsp + 16]             // rip
-    mov r11, [rsp + 32]             // rflags
-    mov rsp, [rsp + 40]             // the user's stack pointer; nothing kernel is on it
-    sysretq
 
     // The `syscall` entry (syscall_entry.rs) has pushed the 7 words of an interrupt frame into
-    // the running task's record; save the rest there and handle the call.
+    // the running task's record; save the rest there and handle the call. The frame to
+    // resume is `trap_return`'s to restore; its test is repeated here so that the common
+    // case, a frame saved by `syscall`, falls through to SYSRET without a jump.
     .global syscall_save
 syscall_save:
     SAVE_GENERAL_REGISTERS
     mov rsp, gs:[{kernel_stack}]
     call {system_call}              // FMASK has cleared the direction flag; clobbers all
     mov rsp, rax
-    jmp trap_return
+    cmp qword ptr [rsp + {vector}], {syscall_vector}
+    jne iret_return
+    // A frame saved by `syscall` (only ever from ring 3) goes back with SYSRET: RIP from
+    // RCX, RFLAGS from R11. The scheduler has checked that RIP is a user address (SYSRET to
+    // a non-canonical RIP would fault in ring 0 on the user's stack: the classic SYSRET
+    // pitfall).
+sysret_return:
+    RESTORE_GENERAL_REGISTERS
+    swapgs
+    mov rcx, [rsp + 16]             // rip
+    mov r11, [rsp + 32]             // rflags
+    mov rsp, [rsp + 40]             // the user's stack pointer; nothing kernel is on it
+    sysretq
     "#,
     dispatch = sym trap_entry_rust,
     system_call = sym system_call_rust,
