@@ -124,8 +124,10 @@ impl Scheduler {
         self.ready.any_at_or_above(priority, 0)
     }
 
-    /// Nothing is pending: the current task holds the CPU, and no switch has been asked for
-    /// (the state in which the fast path may choose by itself).
+    /// Nothing is pending: the current task holds the CPU, and no switch has been asked for.
+    /// Every return to ring 3 leaves the scheduler so (it makes the switch it had pending), so
+    /// every system call starts so, and the fast path chooses by itself (checked in debug
+    /// builds).
     #[inline(always)]
     pub fn is_steady(&self) -> bool {
         self.on_cpu && !self.switch_pending && self.next_hint.is_none()
