@@ -59,6 +59,9 @@ impl Scheduler {
     /// The task in `index` is the most urgent ready task now (see `next_hint`).
     pub fn hint_next(&mut self, index: usize) {
         self.next_hint = Some(index);
+        // A hint is taken only by a switch: ask for one here, so that no return to ring 3
+        // can leave a hint behind (a system call starts steady, `is_steady`).
+        self.switch_pending = true;
     }
 
     /// Whether `index` is the task on the CPU, which the ready set leaves out.

@@ -79,15 +79,17 @@ pub fn lease_copies() -> u64 {
 /// Only at the start of a system call from ring 3 (see `state::unlocked_in_system_call`).
 #[inline(always)]
 pub(super) unsafe fn try_fast() -> Option<*const TrapFrame> {
-    if !ENABLED.load(Ordering::Relaxed) {
-        return None;
-    }
     // SAFETY: the caller's promise; `k` is gone when this returns, before the general path
     // takes the lock.
     let k = unsafe { state::unlocked_in_system_call() };
-    // Every return to ring 3 made the switch it had pending, so a system call starts with
-    // none: the cases below decide the next task by themselves without a test for it.
+    // Every return to ring 3 through the scheduler made the switch it had pending (the lean
+    // `task_info` exit and an NMI's return change no scheduler state), so a system call
+    // starts with none: the cases below decide the next task without a test for it. Checked
+    // with the fast path off too, since it holds whatever path the last call took.
     debug_assert!(k.sched.is_steady(), "a system call began with a switch pending");
+    if !ENABLED.load(Ordering::Relaxed) {
+        return None;
+    }
     let caller = k.sched.current;
     let number = k.tasks[caller].saved.rax;
     let resume = if number == Sysnum::Call as u64 {

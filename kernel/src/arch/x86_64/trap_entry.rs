@@ -204,9 +204,9 @@ syscall_save:
     cmp qword ptr [rsp + {vector}], {syscall_vector}
     jne iret_return
     // A frame saved by `syscall` (only ever from ring 3) goes back with SYSRET: RIP from
-    // RCX, RFLAGS from R11. The scheduler has checked that RIP is a user address (SYSRET to
-    // a non-canonical RIP would fault in ring 0 on the user's stack: the classic SYSRET
-    // pitfall).
+    // RCX, RFLAGS from R11. RIP is a user address: `prepare_return` and `switch_to_next`
+    // checked it, or the fast path did before it chose this frame (SYSRET to a non-canonical
+    // RIP would fault in ring 0 on the user's stack: the classic SYSRET pitfall).
 sysret_return:
     RESTORE_GENERAL_REGISTERS
     swapgs
