@@ -25,6 +25,7 @@ mod frames;
 mod heap;
 mod ipc;
 mod mutation;
+mod paging;
 mod scenario;
 mod servers;
 mod supervisor;
@@ -90,6 +91,7 @@ const SUITES: &[&[GuestTest]] = &[
     traps::TESTS,
     timer::TESTS,
     tasks::TESTS,
+    paging::TESTS,
     mutation::TESTS,
 ];
 

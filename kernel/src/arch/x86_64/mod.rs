@@ -15,10 +15,10 @@ mod gdt;
 mod idt;
 /// The I/O permission bitmap: the ports the running driver may use with `in` and `out`.
 mod iomap;
-/// What the entry code finds through GS: where to save registers, the lean path's id.
-mod per_cpu;
 /// Page tables: the kernel's, and one address space per task.
 pub mod paging;
+/// What the entry code finds through GS: where to save registers, the lean path's id.
+mod per_cpu;
 /// The 8259 programmable interrupt controllers: remapping, masking, end of interrupt.
 mod pic;
 /// The 8254 programmable interval timer: the periodic tick.
@@ -35,6 +35,8 @@ pub mod serial;
 mod stacks;
 /// The `syscall` entry point and the MSRs that configure it.
 mod syscall_entry;
+/// What a walk of the page tables finds, and the user pages a space translated last.
+mod translation;
 /// Exception and interrupt handling in Rust, called from the entry stubs.
 mod trap;
 /// The assembly entry stubs and the exit path.
@@ -45,10 +47,10 @@ mod trap_frame;
 pub mod watch;
 
 pub use iomap::grant as grant_ports;
+pub use per_cpu::save_registers_in;
 pub use pic::{mask as mask_irq, unmask as unmask_irq};
 pub use ports::{port_read, port_write};
 pub use stacks::bounds as stack_bounds;
-pub use per_cpu::save_registers_in;
 #[cfg_attr(not(feature = "guest-tests"), allow(unused_imports))] // used by the in-guest tests
 pub use trap::{breakpoint_count, unexpected_irq_count};
 pub use trap_entry::enter_user;

@@ -8,6 +8,9 @@
 //! USER bit, and whose lower half is private. The kernel therefore must not create new
 //! level-4 entries after tasks exist; all of its regions are mapped at boot.
 
+use super::translation::RecentPages;
+pub use super::translation::Translation;
+use crate::mm::layout::USER_END;
 use crate::mm::{frames, phys_to_virt};
 use ::x86_64::registers::control::Cr3;
 use ::x86_64::structures::paging::mapper::MapToError;
@@ -265,18 +268,12 @@ pub struct UserAccess {
     pub executable: bool,
 }
 
-/// The effective permissions of a mapped user address: all four levels must allow it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Translation {
-    pub physical: u64,
-    pub user: bool,
-    pub writable: bool,
-}
-
 /// One task's page tables.
 pub struct AddressSpace {
     /// Physical address of the level-4 table. Owned: freed by `destroy`.
     level_4: u64,
+    /// The user pages translated last (they never change while the space lives).
+    recent: RecentPages,
 }
 
 impl AddressSpace {
@@ -292,7 +289,7 @@ impl AddressSpace {
                 *entry = kernel[index].clone();
             }
         }
-        Ok(Self { level_4 })
+        Ok(Self { level_4, recent: RecentPages::new() })
     }
 
     fn mapper(&mut self) -> OffsetPageTable<'_> {
@@ -332,10 +329,31 @@ impl AddressSpace {
         unsafe { map(&mut self.mapper(), page, physical, flags, parents) }
     }
 
-    /// Walks the four levels for `address`, combining their permissions. Inlined: a call
-    /// that returns the translation through memory costs as much as the walk.
+    /// The physical address of `address` and its effective permissions: from the pages
+    /// translated last if it is one of them, else by a walk, whose result is then kept if
+    /// `address` is a user one. Inlined: a call that returns the translation through memory
+    /// costs as much as the walk.
     #[inline(always)]
     pub fn translate(&self, address: u64) -> Option<Translation> {
+        if let Some(kept) = self.recent.find(address) {
+            return Some(kept);
+        }
+        let translation = self.walk(address)?;
+        if address < USER_END {
+            self.recent.keep(address, translation);
+        }
+        Some(translation)
+    }
+
+    /// Whether the translation of `address` is kept (for the tests).
+    #[cfg(feature = "guest-tests")]
+    pub fn keeps(&self, address: u64) -> bool {
+        self.recent.find(address).is_some()
+    }
+
+    /// Walks the four levels for `address`, combining their permissions.
+    #[inline(always)]
+    fn walk(&self, address: u64) -> Option<Translation> {
         let window = phys_to_virt(0); // loaded once, not once a level
         let mut table_address = self.level_4;
         let mut user = true;
