@@ -272,7 +272,8 @@ pub struct UserAccess {
 pub struct AddressSpace {
     /// Physical address of the level-4 table. Owned: freed by `destroy`.
     level_4: u64,
-    /// The user pages translated last (they never change while the space lives).
+    /// The user pages translated last. They never change while the space lives: a method
+    /// that ever unmaps or changes a user page must forget it there too.
     recent: RecentPages,
 }
 
