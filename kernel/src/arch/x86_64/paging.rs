@@ -294,6 +294,9 @@ impl AddressSpace {
     }
 
     fn mapper(&mut self) -> OffsetPageTable<'_> {
+        // Whatever the mapper changes, no kept translation outlives it (today it only adds
+        // pages, which changes none; this keeps that true for a change that does more).
+        self.recent = RecentPages::new();
         // SAFETY: `level_4` is this space's table, reached through the physical-memory
         // mapping; `&mut self` makes this the only mapper over it.
         unsafe { OffsetPageTable::new(table(self.level_4), VirtAddr::new(phys_to_virt(0))) }
@@ -337,6 +340,7 @@ impl AddressSpace {
     #[inline(always)]
     pub fn translate(&self, address: u64) -> Option<Translation> {
         if let Some(kept) = self.recent.find(address) {
+            debug_assert_eq!(Some(kept), self.walk(address), "a kept translation went stale");
             return Some(kept);
         }
         let translation = self.walk(address)?;
