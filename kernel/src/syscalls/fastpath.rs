@@ -200,8 +200,7 @@ fn lease_copy(k: &mut Kernel, server: usize, write: bool) -> Option<*const TrapF
     if hooks::armed(task, Point::SyscallEntry) || task.saved.rip >= USER_END {
         return None;
     }
-    let args = task.saved.syscall_args();
-    let outcome = super::leases::copy(k, server, args, write);
+    let outcome = super::leases::copy(k, server, write);
     let task = &mut k.tasks[server];
     task.stats.syscalls += 1;
     finish(&mut task.saved, outcome);
