@@ -52,13 +52,12 @@ impl UserSlice {
             each(physical, self.len as usize);
             return Ok(());
         }
-        // Every page must allow the access before any is used, so a copy never stops half-way.
-        let frames = Frames::check(space, *self, write).map_err(|()| SyscallError::BadAddress)?;
-        let end = self.address + self.len; // `check` refused a range that wraps
+        check_pages(space, *self, write).map_err(|()| SyscallError::BadAddress)?;
+        let end = self.address + self.len; // `check_pages` refused a range that wraps
         let mut at = self.address;
         while at < end {
             let piece = (PAGE_SIZE - at % PAGE_SIZE).min(end - at);
-            each(frames.physical(space, at), piece as usize);
+            each(checked_physical(space, at), piece as usize);
             at += piece;
         }
         Ok(())
@@ -107,52 +106,29 @@ fn checked_page(space: &AddressSpace, address: u64, write: bool) -> Option<u64> 
     space.translate(address).filter(|t| t.user && (t.writable || !write)).map(|t| t.physical)
 }
 
-/// Pages of a range whose translation a copy keeps from its check (a 4 KiB buffer spans at
-/// most two); pages beyond are looked up again as they are copied.
-const REMEMBERED_PAGES: usize = 4;
-
-/// The frames of the first pages of a range, found while checking it.
-struct Frames {
-    first_page: u64,
-    frames: [u64; REMEMBERED_PAGES],
+/// Checks every page of `slice` in `space` (user, and writable if `write`) before any byte
+/// moves, so a copy never stops half-way. The copy then looks the pages up again, which the
+/// space's kept translations answer (`AddressSpace::translate`).
+#[inline(always)]
+fn check_pages(space: &AddressSpace, slice: UserSlice, write: bool) -> Result<(), ()> {
+    let end = slice.address.checked_add(slice.len).ok_or(())?;
+    if end > USER_END {
+        return Err(());
+    }
+    if slice.len == 0 {
+        return Ok(()); // nothing moves, so no page is touched (an empty slice may point anywhere)
+    }
+    let mut page = slice.address & !(PAGE_SIZE - 1);
+    while page < end {
+        checked_page(space, page, write).ok_or(())?;
+        page += PAGE_SIZE;
+    }
+    Ok(())
 }
 
-impl Frames {
-    /// Checks every page of `slice` in `space` (user, and writable if `write`), remembering
-    /// the frames of the first few; an error before any byte moves.
-    #[inline(always)] // at each copy's call, so its result is built in place, not returned
-    fn check(space: &AddressSpace, slice: UserSlice, write: bool) -> Result<Self, ()> {
-        let end = slice.address.checked_add(slice.len).ok_or(())?;
-        if end > USER_END {
-            return Err(());
-        }
-        if slice.len == 0 {
-            // Nothing moves, so no page is touched (an empty slice may point anywhere).
-            return Ok(Frames { first_page: 0, frames: [0; REMEMBERED_PAGES] });
-        }
-        let first_page = slice.address & !(PAGE_SIZE - 1);
-        let mut frames = Frames { first_page, frames: [0; REMEMBERED_PAGES] };
-        let mut page = first_page;
-        let mut index = 0;
-        while page < end {
-            let frame = checked_page(space, page, write).ok_or(())?;
-            if let Some(remembered) = frames.frames.get_mut(index) {
-                *remembered = frame;
-            }
-            page += PAGE_SIZE;
-            index += 1;
-        }
-        Ok(frames)
-    }
-
-    /// The physical address of `address`, which the check covered.
-    fn physical(&self, space: &AddressSpace, address: u64) -> u64 {
-        let index = ((address - self.first_page) / PAGE_SIZE) as usize;
-        match self.frames.get(index) {
-            Some(frame) => frame + address % PAGE_SIZE,
-            None => space.translate(address).expect("checked before the copy").physical,
-        }
-    }
+/// The physical address of `address`, whose page `check_pages` has checked.
+fn checked_physical(space: &AddressSpace, address: u64) -> u64 {
+    space.translate(address).expect("checked before the copy").physical
 }
 
 /// Which side of a copy between two address spaces was not valid.
@@ -201,14 +177,15 @@ fn copy_pages(
     to: &AddressSpace,
     destination: UserSlice,
 ) -> Result<(), BadSide> {
-    let read = Frames::check(from, source, false).map_err(|()| BadSide::Source)?;
-    let write = Frames::check(to, destination, true).map_err(|()| BadSide::Destination)?;
+    check_pages(from, source, false).map_err(|()| BadSide::Source)?;
+    check_pages(to, destination, true).map_err(|()| BadSide::Destination)?;
     let mut done = 0;
     while done < source.len {
         let (at, to_at) = (source.address + done, destination.address + done);
         let piece =
             (PAGE_SIZE - at % PAGE_SIZE).min(PAGE_SIZE - to_at % PAGE_SIZE).min(source.len - done);
-        let (physical_from, physical_to) = (read.physical(from, at), write.physical(to, to_at));
+        let (physical_from, physical_to) =
+            (checked_physical(from, at), checked_physical(to, to_at));
         // SAFETY: both are user frames checked above (the destination writable), mapped at
         // `phys_to_virt`; `piece` stays within each page. `copy` allows the two to overlap.
         unsafe {

@@ -139,7 +139,8 @@ fn user_copies_check_every_page() -> TestResult {
 }
 
 /// A lease copy's path: straight between two ranges (here in one task's stack), over more
-/// pages than the copy remembers and at offsets that split pages differently on each side;
+/// pages than an address space keeps translations of (they evict each other as the copy
+/// goes) and at offsets that split pages differently on each side;
 /// and a bad range on either side is refused before a byte moves.
 fn copies_between_tasks_check_both_sides_first() -> TestResult {
     const LEN: usize = 5 * 4096 + 123;
@@ -210,6 +211,9 @@ fn short_copies_between_tasks_are_whole_at_page_edges() -> TestResult {
         check_eq!(copy_between(space, wraps, space, word), Err(BadSide::Source));
         let kernel = UserSlice::new(USER_END, 8);
         check_eq!(copy_between(space, word, space, kernel), Err(BadSide::Destination));
+        // Nothing to move touches no page: empty ranges in unmapped memory are fine.
+        let (nowhere, elsewhere) = (UserSlice::new(0x123, 0), UserSlice::new(0x1_0456, 0));
+        check_eq!(copy_between(space, nowhere, space, elsewhere), Ok(()));
         Ok(())
     })
 }
